@@ -1,0 +1,184 @@
+//! The typed EP Open Data API client: URL building, paging, status handling.
+//!
+//! Every path segment and query value is percent-encoded here, so no argument can
+//! change the shape of the URL (`../`, `?`, `#`, `@`, `%2e` all arrive as data).
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde_json::Value;
+
+use crate::error::Error;
+use crate::http::{self, Request};
+use crate::jsonld;
+
+/// Where tools address the EP API. Only the host knows where requests really go.
+pub const EP_AUTHORITY: &str = "data.europarl.europa.eu";
+pub const EP_BASE_PATH: &str = "/api/v2/";
+pub const JSON_LD: &str = "application/ld+json";
+
+/// Encode everything but the RFC 3986 unreserved characters, and `.` too, so that
+/// a segment can never be `.` or `..`.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'~');
+
+pub fn encode(value: &str) -> String {
+    utf8_percent_encode(value, COMPONENT).to_string()
+}
+
+/// A GET request to the EP API, built from path segments and query pairs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    segments: Vec<String>,
+    params: Vec<(String, String)>,
+}
+
+impl Query {
+    /// `Query::new(["meps", id])` addresses `/api/v2/meps/{id}`.
+    pub fn new<I, S>(segments: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Query { segments: segments.into_iter().map(Into::into).collect(), params: Vec::new() }
+    }
+
+    pub fn param(mut self, name: &str, value: impl ToString) -> Self {
+        self.params.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn param_opt<T: ToString>(self, name: &str, value: Option<T>) -> Self {
+        match value {
+            Some(v) => self.param(name, v),
+            None => self,
+        }
+    }
+
+    /// The endpoint as a readable template-free path, e.g. `meps/show-current`.
+    pub fn endpoint(&self) -> String {
+        self.segments.join("/")
+    }
+
+    /// Path and query, encoded; `format` is always sent (the API wants both it and `Accept`).
+    pub fn path_with_query(&self) -> String {
+        let mut out = String::from(EP_BASE_PATH);
+        let path: Vec<String> = self.segments.iter().map(|s| encode(s)).collect();
+        out.push_str(&path.join("/"));
+        out.push_str("?format=");
+        out.push_str(&encode(JSON_LD));
+        for (name, value) in &self.params {
+            out.push('&');
+            out.push_str(&encode(name));
+            out.push('=');
+            out.push_str(&encode(value));
+        }
+        out
+    }
+
+    fn request(&self) -> Request {
+        Request {
+            scheme: "https".into(),
+            authority: EP_AUTHORITY.into(),
+            path_with_query: self.path_with_query(),
+            accept: JSON_LD,
+        }
+    }
+}
+
+/// One page of a list endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub items: Vec<Value>,
+    pub offset: u32,
+    pub limit: u32,
+    /// A full page means there may be more; the API returns no totals.
+    pub has_more: bool,
+}
+
+/// Upper bound on pages walked by [`Ep::all`]: the API caps pages at about 1000 items,
+/// so this is far more than any EP list today and still bounds a runaway loop.
+pub const MAX_PAGES: u32 = 50;
+
+/// The EP API client used by tools.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Ep;
+
+impl Ep {
+    /// GET a JSON-LD document. 204, an empty body and 404 come back as `None`.
+    pub fn fetch(&self, query: &Query) -> Result<Option<Value>, Error> {
+        let response = http::send(&query.request())?;
+        let endpoint = query.endpoint();
+        match response.status {
+            200 if response.body.iter().all(u8::is_ascii_whitespace) => Ok(None),
+            200 => {
+                let value: Value = serde_json::from_slice(&response.body).map_err(|e| {
+                    Error::upstream(Some(200), format!("the EP API sent malformed JSON for {endpoint}: {e}"))
+                })?;
+                if value.get("data").is_none() {
+                    if let Some(message) = value.get("error") {
+                        let message = message.as_str().unwrap_or("unspecified error");
+                        return Err(Error::upstream(Some(200), format!("the EP API reported an error for {endpoint}: {message}")));
+                    }
+                    return Err(Error::upstream(Some(200), format!("the EP API sent no data for {endpoint}")));
+                }
+                Ok(Some(value))
+            }
+            204 | 404 => Ok(None),
+            429 => Err(Error::upstream(Some(429), "the EP API is rate limiting requests; retry later")),
+            status => Err(Error::upstream(Some(status), format!("the EP API answered HTTP {status} for {endpoint}"))),
+        }
+    }
+
+    /// GET a single resource (`data[0]`); a missing item is [`Error::NotFound`].
+    pub fn one(&self, query: &Query, what: &str) -> Result<Value, Error> {
+        self.fetch(query)?
+            .and_then(|doc| jsonld::data(&doc).into_iter().next())
+            .ok_or_else(|| Error::NotFound(format!("{what} not found")))
+    }
+
+    /// GET one page of a list endpoint.
+    pub fn page(&self, query: &Query, offset: u32, limit: u32) -> Result<Page, Error> {
+        let query = query.clone().param("offset", offset).param("limit", limit);
+        let items = self.fetch(&query)?.map(|doc| jsonld::data(&doc)).unwrap_or_default();
+        let has_more = items.len() as u32 >= limit;
+        Ok(Page { items, offset, limit, has_more })
+    }
+
+    /// Walk every page of a list endpoint (bounded by [`MAX_PAGES`]).
+    pub fn all(&self, query: &Query, page_size: u32) -> Result<Vec<Value>, Error> {
+        let mut items = Vec::new();
+        for n in 0..MAX_PAGES {
+            let page = self.page(query, n * page_size, page_size)?;
+            let more = page.has_more;
+            items.extend(page.items);
+            if !more {
+                return Ok(items);
+            }
+        }
+        Err(Error::upstream(None, format!("{} has more than {} items; narrow the query", query.endpoint(), MAX_PAGES * page_size)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_segments_stay_one_segment() {
+        let q = Query::new(["meps", "../corporate-bodies?x=1#frag"]);
+        assert_eq!(
+            q.path_with_query(),
+            "/api/v2/meps/%2E%2E%2Fcorporate-bodies%3Fx%3D1%23frag?format=application%2Fld%2Bjson"
+        );
+    }
+
+    #[test]
+    fn query_values_are_encoded() {
+        let q = Query::new(["adopted-texts"]).param("text", "a&b=c @evil.com %2e");
+        assert!(q.path_with_query().ends_with("&text=a%26b%3Dc%20%40evil%2Ecom%20%252e"));
+    }
+
+    #[test]
+    fn dot_segments_are_encoded() {
+        assert_eq!(encode(".."), "%2E%2E");
+        assert_eq!(encode("MTG-PL-2024_01~x"), "MTG-PL-2024_01~x");
+    }
+}

@@ -1,0 +1,69 @@
+//! What every epmcp tool component links.
+//!
+//! A tool crate declares its tools with [`tool::Tool::new`] (endpoint, parameters, output
+//! shape) and exports them with [`component!`]. Everything else lives here: the WIT
+//! bindings, the raw `wasi:http` client ([`http`]), the typed EP API client ([`ep`]),
+//! JSON-LD helpers ([`jsonld`]) and the error type ([`error`]).
+
+pub mod args;
+pub mod ep;
+pub mod error;
+pub mod http;
+pub mod jsonld;
+pub mod output;
+pub mod tool;
+
+pub use error::Error;
+pub use ep::{Ep, Page, Query};
+pub use output::{List, SOURCE};
+pub use tool::Tool;
+
+// Re-exported for tool crates, so they need no direct dependency on these.
+pub use schemars;
+pub use serde;
+pub use serde_json;
+
+wit_bindgen::generate!({
+    path: "../wit",
+    world: "tool-provider",
+    pub_export_macro: true,
+    default_bindings_module: "guest_client",
+    // Reuse the wasip2 crate's WASI types: one copy of them in every component.
+    with: {
+        "wasi:http/types@0.2.12": wasip2::http::types,
+        "wasi:http/outgoing-handler@0.2.12": wasip2::http::outgoing_handler,
+        "wasi:io/poll@0.2.12": wasip2::io::poll,
+        "wasi:io/streams@0.2.12": wasip2::io::streams,
+        "wasi:io/error@0.2.12": wasip2::io::error,
+        "wasi:clocks/monotonic-clock@0.2.12": wasip2::clocks::monotonic_clock,
+    },
+});
+
+/// Exports a component whose tools are returned by `$tools` (a `fn() -> Vec<Tool>`).
+///
+/// ```ignore
+/// guest_client::component!("meps", tools);
+/// ```
+#[macro_export]
+macro_rules! component {
+    ($family:literal, $tools:path) => {
+        struct Component;
+
+        impl $crate::exports::epmcp::tool::tools::Guest for Component {
+            fn describe() -> $crate::epmcp::tool::types::ComponentInfo {
+                $crate::tool::describe($family, env!("CARGO_PKG_VERSION"), &$tools())
+            }
+
+            fn call(
+                tool: String,
+                arguments: String,
+            ) -> Result<String, $crate::epmcp::tool::types::ToolError> {
+                $crate::tool::call(&$tools(), &tool, &arguments)
+            }
+        }
+
+        // Export names are not valid native symbols: only the wasm build exports.
+        #[cfg(target_family = "wasm")]
+        $crate::export!(Component);
+    };
+}

@@ -1,0 +1,104 @@
+//! The tool table: a tool is a name, an egress request, typed parameters and a typed
+//! output. Schemas are derived from the same types serde reads and writes, so what
+//! `tools/list` advertises is exactly what the tool accepts and returns.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::ep::Ep;
+use crate::error::Error;
+use crate::epmcp::tool::types::{Annotations, ComponentInfo, ToolDescriptor, ToolError};
+
+type Run = Box<dyn Fn(&Ep, Value) -> Result<Value, Error>>;
+
+pub struct Tool {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+    /// EP API path prefixes (relative to `/api/v2/`) the tool may reach.
+    pub egress: &'static [&'static str],
+    input_schema: fn() -> Value,
+    output_schema: fn() -> Value,
+    run: Run,
+}
+
+impl Tool {
+    /// A read-only tool over the EP API: `run` gets parsed parameters and returns its output.
+    pub fn new<P, O>(
+        name: &'static str,
+        title: &'static str,
+        description: &'static str,
+        egress: &'static [&'static str],
+        run: fn(&Ep, P) -> Result<O, Error>,
+    ) -> Tool
+    where
+        P: DeserializeOwned + JsonSchema + 'static,
+        O: Serialize + JsonSchema + 'static,
+    {
+        Tool {
+            name,
+            title,
+            description,
+            egress,
+            input_schema: schema_of::<P>,
+            output_schema: schema_of::<O>,
+            run: Box::new(move |ep, arguments| {
+                let params: P = serde_json::from_value(arguments)
+                    .map_err(|e| Error::invalid(format!("invalid arguments: {e}")))?;
+                let output = run(ep, params)?;
+                serde_json::to_value(output).map_err(|e| Error::Internal(format!("serialising output: {e}")))
+            }),
+        }
+    }
+
+    pub fn input_schema(&self) -> Value {
+        (self.input_schema)()
+    }
+
+    pub fn output_schema(&self) -> Value {
+        (self.output_schema)()
+    }
+
+    /// Runs the tool on a JSON argument object.
+    pub fn run(&self, ep: &Ep, arguments: Value) -> Result<Value, Error> {
+        (self.run)(ep, arguments)
+    }
+}
+
+pub fn schema_of<T: JsonSchema>() -> Value {
+    serde_json::to_value(schemars::schema_for!(T)).expect("a JSON Schema serialises")
+}
+
+/// The component's `describe` export.
+pub fn describe(family: &str, version: &str, tools: &[Tool]) -> ComponentInfo {
+    ComponentInfo {
+        name: family.to_string(),
+        version: version.to_string(),
+        tools: tools
+            .iter()
+            .map(|t| ToolDescriptor {
+                name: t.name.to_string(),
+                title: t.title.to_string(),
+                description: t.description.to_string(),
+                input_schema: t.input_schema().to_string(),
+                output_schema: t.output_schema().to_string(),
+                annotations: Annotations { read_only: true, destructive: false, idempotent: true, open_world: true },
+                egress_prefixes: t.egress.iter().map(|p| p.to_string()).collect(),
+            })
+            .collect(),
+    }
+}
+
+/// The component's `call` export.
+pub fn call(tools: &[Tool], name: &str, arguments: &str) -> Result<String, ToolError> {
+    let tool = tools
+        .iter()
+        .find(|t| t.name == name)
+        .ok_or_else(|| ToolError::Internal(format!("unknown tool '{name}'")))?;
+    let arguments: Value = serde_json::from_str(arguments)
+        .map_err(|e| ToolError::InvalidArguments(format!("arguments are not JSON: {e}")))?;
+    let output = tool.run(&Ep, arguments)?;
+    Ok(output.to_string())
+}

@@ -1,0 +1,117 @@
+//! `get_meps` and `get_current_meps`.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use guest_client::{Ep, Error, List, Query, Tool};
+
+use crate::group;
+use crate::model::Mep;
+
+/// Page size for walking the whole roster when filtering client-side.
+const ROSTER_PAGE: u32 = 500;
+
+fn default_true() -> bool {
+    true
+}
+fn default_limit() -> u32 {
+    50
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetMepsParams {
+    /// Country of representation, ISO 3166 alpha-2 as the EP writes it (`DE`, `EL` for Greece).
+    #[schemars(length(min = 2, max = 2), pattern(r"^[A-Z]{2}$"))]
+    country: Option<String>,
+    /// Political group, any common spelling (`EPP`/`PPE`, `S&D`/`S-D`, `Greens/EFA`, `Renew`, `PfE` …).
+    #[schemars(length(min = 1, max = 50))]
+    group: Option<String>,
+    /// Not supported by the EP API's MEP lists (they carry no committee memberships); use get_mep_details.
+    #[schemars(length(min = 1, max = 100))]
+    committee: Option<String>,
+    /// Only MEPs currently in office (default). `false` lists MEPs of past terms too.
+    #[serde(default = "default_true")]
+    active: bool,
+    #[serde(default = "default_limit")]
+    #[schemars(range(min = 1, max = 100))]
+    limit: u32,
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 100000))]
+    offset: u32,
+    /// Accepted for compatibility: epmcp always reads the live EP API.
+    #[serde(default)]
+    live: bool,
+}
+
+pub fn get_meps() -> Tool {
+    Tool::new(
+        "get_meps",
+        "List MEPs",
+        "List Members of the European Parliament, by default those currently in office. Filter by country of \
+         representation and political group; page with limit/offset. Returns ids usable with get_mep_details.",
+        &["meps"],
+        run_get_meps,
+    )
+}
+
+fn run_get_meps(ep: &Ep, p: GetMepsParams) -> Result<List<Mep>, Error> {
+    let _ = p.live;
+    if p.committee.is_some() {
+        return Err(Error::invalid(
+            "committee: the EP API's MEP lists carry no committee memberships; list MEPs, then use get_mep_details",
+        ));
+    }
+    let base = if p.active { Query::new(["meps", "show-current"]) } else { Query::new(["meps"]) };
+    let query = base.param_opt("country-of-representation", p.country.as_deref());
+    let endpoint = query.endpoint();
+    match p.group {
+        // The API's group filter knows only term-9 codes: filter the whole roster here.
+        Some(group) => {
+            let wanted = group::canonical(&group);
+            let all: Vec<Mep> = ep
+                .all(&query, ROSTER_PAGE)?
+                .iter()
+                .filter_map(Mep::from_item)
+                .filter(|m| m.political_group.as_deref().map(group::canonical).as_deref() == Some(wanted.as_str()))
+                .collect();
+            Ok(List::slice(all, p.offset, p.limit, endpoint))
+        }
+        None => {
+            let page = ep.page(&query, p.offset, p.limit)?;
+            let data = page.items.iter().filter_map(Mep::from_item).collect();
+            Ok(List::from_page(&page, data, endpoint))
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetCurrentMepsParams {
+    #[serde(default = "default_limit")]
+    #[schemars(range(min = 1, max = 100))]
+    limit: u32,
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 100000))]
+    offset: u32,
+    /// Accepted for compatibility: epmcp always reads the live EP API.
+    #[serde(default)]
+    live: bool,
+}
+
+pub fn get_current_meps() -> Tool {
+    Tool::new(
+        "get_current_meps",
+        "List current MEPs",
+        "List the MEPs in office today, with their country of representation and political group; page with limit/offset.",
+        &["meps/show-current"],
+        run_get_current_meps,
+    )
+}
+
+fn run_get_current_meps(ep: &Ep, p: GetCurrentMepsParams) -> Result<List<Mep>, Error> {
+    let _ = p.live;
+    let query = Query::new(["meps", "show-current"]);
+    let page = ep.page(&query, p.offset, p.limit)?;
+    let data = page.items.iter().filter_map(Mep::from_item).collect();
+    Ok(List::from_page(&page, data, query.endpoint()))
+}

@@ -1,0 +1,126 @@
+//! `get_procedures`: a page of procedures, or one procedure with its events.
+
+use guest_client::jsonld;
+use guest_client::{Ep, Error, List, Query, Tool};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+fn default_limit() -> u32 {
+    50
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Params {
+    /// One procedure: `2024-0006`, or its reference `2024/0006(COD)`.
+    #[schemars(length(min = 1, max = 200), pattern(r"^[0-9]{4}[-/][0-9]{4}[A-Z]?(?:\([A-Z]{3}\))?$"))]
+    process_id: Option<String>,
+    #[serde(default = "default_limit")]
+    #[schemars(range(min = 1, max = 100))]
+    limit: u32,
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 100000))]
+    offset: u32,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Procedure {
+    /// Procedure id, e.g. `2024-0006`; pass it as `processId`.
+    pub id: String,
+    /// Reference as printed, e.g. `2024/0006(COD)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// Procedure type code, e.g. `COD` (ordinary legislative procedure).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub procedure_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Current stage code (EU procedure-phase authority), e.g. `RDG2`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_stage: Option<String>,
+    /// Events (referrals, votes, decisions), oldest first; only on single lookups.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<Event>,
+    /// Ids of documents the procedure produced.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// EP activity type, e.g. `REFERRAL`, `PLENARY_AMEND_PROPOSAL`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activity_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+}
+
+pub fn get_procedures() -> Tool {
+    Tool::new(
+        "get_procedures",
+        "Procedures",
+        "European Parliament procedures (legislative files): a page of the list, or with processId one procedure \
+         with its title, type, current stage, events and documents. Accepts `2024-0006` or `2024/0006(COD)`.",
+        &["procedures"],
+        run,
+    )
+}
+
+/// `2024/0006(COD)` → `2024-0006`.
+pub fn normalise_id(id: &str) -> String {
+    let bare = id.split('(').next().unwrap_or(id);
+    bare.replace('/', "-")
+}
+
+fn run(ep: &Ep, p: Params) -> Result<List<Procedure>, Error> {
+    if let Some(raw) = &p.process_id {
+        let id = normalise_id(raw);
+        let item = ep.one(&Query::new(["procedures", id.as_str()]), &format!("procedure {raw}"))?;
+        return Ok(List::new(vec![procedure(&item)], 0, 1, false, format!("procedures/{id}")));
+    }
+    let query = Query::new(["procedures"]);
+    let page = ep.page(&query, p.offset, p.limit)?;
+    let data = page.items.iter().map(procedure).collect();
+    Ok(List::from_page(&page, data, query.endpoint()))
+}
+
+fn procedure(item: &Value) -> Procedure {
+    let mut events: Vec<Event> = jsonld::objects(item, "consists_of")
+        .into_iter()
+        .map(|e| Event {
+            id: jsonld::string(e, "activity_id")
+                .or_else(|| jsonld::string(e, "id").map(|i| jsonld::tail(&i).to_string()))
+                .unwrap_or_default(),
+            date: jsonld::string(e, "activity_date").and_then(|d| jsonld::date(&d)),
+            activity_type: jsonld::string(e, "had_activity_type").map(|t| jsonld::tail(&t).to_string()),
+            stage: jsonld::string(e, "occured_at_stage").map(|s| jsonld::tail(&s).to_string()),
+        })
+        .collect();
+    events.sort_by(|a, b| a.date.cmp(&b.date));
+    Procedure {
+        id: jsonld::string(item, "process_id")
+            .or_else(|| jsonld::string(item, "id").map(|i| jsonld::tail(&i).to_string()))
+            .unwrap_or_default(),
+        reference: jsonld::text(item, "label"),
+        procedure_type: jsonld::string(item, "process_type").map(|t| jsonld::tail(&t).to_string()),
+        title: jsonld::text(item, "process_title"),
+        current_stage: jsonld::string(item, "current_stage").map(|s| jsonld::tail(&s).to_string()),
+        events,
+        documents: jsonld::strings(item, "created_a_realization_of").iter().map(|d| jsonld::tail(d).to_string()).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn references_become_ids() {
+        assert_eq!(super::normalise_id("2024/0006(COD)"), "2024-0006");
+        assert_eq!(super::normalise_id("2018-0218"), "2018-0218");
+    }
+}

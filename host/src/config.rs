@@ -1,0 +1,160 @@
+//! Configuration: flags and environment (what the user typed) → [`Config`] (validated).
+//! Everything after start-up sees only `Config`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "epmcp", version, about = "MCP server for the European Parliament's open data; every tool is a sandboxed WebAssembly component")]
+pub struct Cli {
+    #[command(flatten)]
+    pub runtime: RuntimeArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve MCP on stdio (the default).
+    Stdio,
+    /// Compile every component of the components directory into the precompiled cache.
+    Precompile,
+    /// List the components and the tools they export.
+    Components,
+}
+
+#[derive(Debug, Args)]
+pub struct RuntimeArgs {
+    /// Directory of tool components (`*.wasm`). Default: `components/` beside the binary.
+    #[arg(long, env = "EPMCP_COMPONENTS", global = true)]
+    pub components: Option<PathBuf>,
+    /// Directory of precompiled components made by this host. Default: `<components>/.cwasm`.
+    #[arg(long, env = "EPMCP_CACHE_DIR", global = true)]
+    pub cache_dir: Option<PathBuf>,
+    /// Where the egress gateway sends requests addressed to the EP API.
+    #[arg(long, env = "EP_API_URL", default_value = "https://data.europarl.europa.eu/api/v2/", global = true)]
+    pub ep_api_url: String,
+    /// Per-call deadline for a tool (CPU and wall clock), in milliseconds.
+    #[arg(long, env = "EPMCP_CALL_TIMEOUT_MS", default_value_t = 30_000, global = true)]
+    pub call_timeout_ms: u64,
+    /// Linear-memory cap per call, in MiB.
+    #[arg(long, env = "EPMCP_MEMORY_MIB", default_value_t = 64, global = true)]
+    pub memory_mib: u64,
+    /// Total timeout of one upstream request, in milliseconds.
+    #[arg(long, env = "EPMCP_UPSTREAM_TIMEOUT_MS", default_value_t = 30_000, global = true)]
+    pub upstream_timeout_ms: u64,
+    /// Cap on one upstream response body, in MiB.
+    #[arg(long, env = "EPMCP_MAX_RESPONSE_MIB", default_value_t = 16, global = true)]
+    pub max_response_mib: u64,
+    /// Calls that may run at once (sizes the instance pool).
+    #[arg(long, env = "EPMCP_MAX_CONCURRENT_CALLS", default_value_t = 64, global = true)]
+    pub max_concurrent_calls: u32,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub components_dir: PathBuf,
+    pub cache_dir: PathBuf,
+    pub upstream: UpstreamConfig,
+    pub limits: CallLimits,
+}
+
+#[derive(Debug, Clone)]
+pub struct UpstreamConfig {
+    /// Base URL ending in `/`; `https`, or `http` to a loopback address (tests).
+    pub base_url: http::Uri,
+    pub total_timeout: Duration,
+    pub connect_timeout: Duration,
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct CallLimits {
+    pub deadline: Duration,
+    pub memory_bytes: usize,
+    pub max_concurrent: u32,
+}
+
+impl RuntimeArgs {
+    pub fn validate(&self) -> Result<Config> {
+        let components_dir = match &self.components {
+            Some(dir) => dir.clone(),
+            None => std::env::current_exe()
+                .context("locating the epmcp binary")?
+                .parent()
+                .context("the epmcp binary has no parent directory")?
+                .join("components"),
+        };
+        let cache_dir = self.cache_dir.clone().unwrap_or_else(|| components_dir.join(".cwasm"));
+        if !(100..=600_000).contains(&self.call_timeout_ms) {
+            bail!("call timeout {} ms is outside 100..=600000", self.call_timeout_ms);
+        }
+        if !(100..=600_000).contains(&self.upstream_timeout_ms) {
+            bail!("upstream timeout {} ms is outside 100..=600000", self.upstream_timeout_ms);
+        }
+        if !(4..=4096).contains(&self.memory_mib) {
+            bail!("memory cap {} MiB is outside 4..=4096", self.memory_mib);
+        }
+        if !(1..=1024).contains(&self.max_response_mib) {
+            bail!("response cap {} MiB is outside 1..=1024", self.max_response_mib);
+        }
+        if !(1..=10_000).contains(&self.max_concurrent_calls) {
+            bail!("max concurrent calls {} is outside 1..=10000", self.max_concurrent_calls);
+        }
+        let upstream_timeout = Duration::from_millis(self.upstream_timeout_ms);
+        Ok(Config {
+            components_dir,
+            cache_dir,
+            upstream: UpstreamConfig {
+                base_url: parse_base_url(&self.ep_api_url)?,
+                total_timeout: upstream_timeout,
+                connect_timeout: upstream_timeout.min(Duration::from_secs(10)),
+                max_body_bytes: (self.max_response_mib as usize) << 20,
+            },
+            limits: CallLimits {
+                deadline: Duration::from_millis(self.call_timeout_ms),
+                memory_bytes: (self.memory_mib as usize) << 20,
+                max_concurrent: self.max_concurrent_calls,
+            },
+        })
+    }
+}
+
+/// `EP_API_URL`: https anywhere, or plain http only to a loopback address (a test fake).
+pub fn parse_base_url(raw: &str) -> Result<http::Uri> {
+    let with_slash = if raw.ends_with('/') { raw.to_string() } else { format!("{raw}/") };
+    let uri: http::Uri = with_slash.parse().with_context(|| format!("EP_API_URL '{raw}' is not a URL"))?;
+    let authority = uri.authority().with_context(|| format!("EP_API_URL '{raw}' has no host"))?;
+    if authority.as_str().contains('@') {
+        bail!("EP_API_URL '{raw}' must not contain user information");
+    }
+    if uri.query().is_some() {
+        bail!("EP_API_URL '{raw}' must not have a query");
+    }
+    match uri.scheme_str() {
+        Some("https") => {}
+        Some("http") if matches!(authority.host(), "127.0.0.1" | "localhost" | "[::1]") => {}
+        Some("http") => bail!("EP_API_URL '{raw}': plain http is allowed only to a loopback address"),
+        _ => bail!("EP_API_URL '{raw}' must be an https URL"),
+    }
+    Ok(uri)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_base_url;
+
+    #[test]
+    fn base_url_rules() {
+        assert_eq!(parse_base_url("https://data.europarl.europa.eu/api/v2").unwrap().path(), "/api/v2/");
+        assert!(parse_base_url("http://127.0.0.1:8080/api/v2/").is_ok());
+        assert!(parse_base_url("http://example.com/api/v2/").is_err());
+        assert!(parse_base_url("https://user@example.com/").is_err());
+        assert!(parse_base_url("ftp://example.com/").is_err());
+        assert!(parse_base_url("not a url").is_err());
+    }
+}

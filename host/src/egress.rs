@@ -1,0 +1,237 @@
+//! The egress gateway: the only way out of a component. A guest request leaves the
+//! host only if it is a GET to `https://data.europarl.europa.eu:443/api/v2/…`, without
+//! user information, inside the path prefixes the calling tool declared. Redirects are
+//! never followed. Allowed requests go to [`Upstream`], which alone knows `EP_API_URL`.
+
+use std::sync::Arc;
+
+use http_body_util::{BodyExt, Full};
+use wasmtime_wasi_http::WasiHttpHooks;
+
+use crate::metrics::Metrics;
+use crate::upstream::{Upstream, UpstreamError};
+
+/// The only host a tool may address.
+pub const EP_HOST: &str = "data.europarl.europa.eu";
+/// Every EP API path starts here.
+pub const EP_PATH_ROOT: &str = "/api/v2/";
+
+/// Why a request was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    #[error("method {0} is not allowed (GET only)")]
+    Method(String),
+    #[error("scheme '{0}' is not allowed (https only)")]
+    Scheme(String),
+    #[error("user information in the authority is not allowed")]
+    Userinfo,
+    #[error("host '{0}' is not the EP API")]
+    Host(String),
+    #[error("port {0} is not allowed (443 only)")]
+    Port(u16),
+    #[error("path '{0}' is not under /api/v2/")]
+    Root(String),
+    #[error("path '{0}' contains a dot segment, an empty segment or an encoded separator")]
+    Traversal(String),
+    #[error("path '{0}' is outside the tool's declared prefixes")]
+    Prefix(String),
+}
+
+impl Denied {
+    /// A short stable label for logs and metrics.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Denied::Method(_) => "method",
+            Denied::Scheme(_) => "scheme",
+            Denied::Userinfo => "userinfo",
+            Denied::Host(_) => "host",
+            Denied::Port(_) => "port",
+            Denied::Root(_) => "root",
+            Denied::Traversal(_) => "traversal",
+            Denied::Prefix(_) => "prefix",
+        }
+    }
+}
+
+/// Checks a guest request against the policy. On success returns the path and query
+/// relative to `/api/v2/` (e.g. `meps/1294?format=…`), ready for [`Upstream`].
+pub fn check(method: &http::Method, uri: &http::Uri, prefixes: &[String]) -> Result<String, Denied> {
+    if method != http::Method::GET {
+        return Err(Denied::Method(method.to_string()));
+    }
+    match uri.scheme_str() {
+        Some("https") => {}
+        other => return Err(Denied::Scheme(other.unwrap_or("").to_string())),
+    }
+    let authority = uri.authority().ok_or_else(|| Denied::Host(String::new()))?;
+    if authority.as_str().contains('@') {
+        return Err(Denied::Userinfo);
+    }
+    if !authority.host().eq_ignore_ascii_case(EP_HOST) {
+        return Err(Denied::Host(authority.host().to_string()));
+    }
+    if let Some(port) = authority.port_u16() {
+        if port != 443 {
+            return Err(Denied::Port(port));
+        }
+    } else if authority.as_str().ends_with(':') {
+        return Err(Denied::Port(0));
+    }
+    let path = uri.path();
+    let rest = path.strip_prefix(EP_PATH_ROOT).ok_or_else(|| Denied::Root(path.to_string()))?;
+    let segments: Vec<&str> = rest.split('/').collect();
+    if segments.iter().any(|s| unsafe_segment(s)) {
+        return Err(Denied::Traversal(path.to_string()));
+    }
+    let inside = prefixes.iter().any(|prefix| {
+        let want: Vec<&str> = prefix.split('/').collect();
+        segments.len() >= want.len() && want.iter().zip(&segments).all(|(w, s)| w == s)
+    });
+    if !inside {
+        return Err(Denied::Prefix(path.to_string()));
+    }
+    Ok(match uri.query() {
+        Some(q) => format!("{rest}?{q}"),
+        None => rest.to_string(),
+    })
+}
+
+/// A segment the upstream could read as something other than one path segment.
+fn unsafe_segment(segment: &str) -> bool {
+    let decoded = percent_decode(segment);
+    segment.is_empty()
+        || decoded == "."
+        || decoded == ".."
+        || decoded.contains(['/', '\\', '\0', '?', '#'])
+        || decoded.contains('%') && percent_decode(&decoded) != decoded
+}
+
+/// Lossy percent-decoding, only to judge segments (never to build URLs).
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |at: usize| bytes.get(at).and_then(|b| (*b as char).to_digit(16));
+        if bytes[i] == b'%' {
+            if let (Some(h), Some(l)) = (hex(i + 1), hex(i + 2)) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The per-call gateway: the tool's declared prefixes, plus the shared upstream.
+pub struct Gateway {
+    pub tool: Arc<str>,
+    pub prefixes: Arc<[String]>,
+    pub upstream: Arc<Upstream>,
+    pub metrics: Arc<Metrics>,
+}
+
+type HttpError = wasmtime_wasi_http::Error;
+type Body = wasmtime_wasi_http::WasiBody;
+type IoFuture = Box<dyn Future<Output = Result<(), HttpError>> + Send>;
+
+impl WasiHttpHooks for Gateway {
+    // Let every scheme reach `send_request`, so each refusal is judged, logged and counted here.
+    fn is_supported_scheme(&mut self, _scheme: &http::uri::Scheme) -> bool {
+        true
+    }
+
+    fn send_request(
+        &mut self,
+        request: http::Request<Body>,
+        _options: Option<wasmtime_wasi_http::RequestOptions>,
+        _fut: IoFuture,
+    ) -> Box<dyn Future<Output = Result<(http::Response<Body>, IoFuture), HttpError>> + Send> {
+        let decision = check(request.method(), request.uri(), &self.prefixes);
+        let tool = self.tool.clone();
+        let upstream = self.upstream.clone();
+        let metrics = self.metrics.clone();
+        let accept = request.headers().get(http::header::ACCEPT).cloned();
+        let uri = request.uri().clone();
+        Box::new(async move {
+            let path = match decision {
+                Ok(path) => path,
+                Err(denied) => {
+                    metrics.egress_denied(&tool, denied.reason());
+                    tracing::warn!(tool = %tool, uri = %uri, reason = denied.reason(), "egress denied: {denied}");
+                    return Err(HttpError::HttpRequestDenied);
+                }
+            };
+            let response = upstream.get(&path, accept).await.map_err(|e| {
+                tracing::warn!(tool = %tool, path = %path, "upstream failed: {e}");
+                match e {
+                    UpstreamError::Timeout => HttpError::HttpResponseTimeout,
+                    UpstreamError::Connect(_) => HttpError::ConnectionRefused,
+                    UpstreamError::TooLarge(limit) => HttpError::HttpResponseBodySize(Some(limit as u64)),
+                    UpstreamError::Redirect(status) => {
+                        HttpError::InternalError(Some(format!("the EP API answered with a redirect (HTTP {status}), which is not followed")))
+                    }
+                    UpstreamError::Protocol(m) => HttpError::InternalError(Some(format!("upstream protocol error: {m}"))),
+                }
+            })?;
+            let (parts, body) = response.into_parts();
+            let body: Body = Full::new(body).map_err(|never: std::convert::Infallible| match never {}).boxed_unsync();
+            let done: IoFuture = Box::new(async { Ok(()) });
+            Ok((http::Response::from_parts(parts, body), done))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(uri: &str, prefixes: &[&str]) -> Result<String, Denied> {
+        let prefixes: Vec<String> = prefixes.iter().map(|p| p.to_string()).collect();
+        check(&http::Method::GET, &uri.parse().unwrap(), &prefixes)
+    }
+
+    #[test]
+    fn allows_declared_prefixes_only() {
+        assert_eq!(run("https://data.europarl.europa.eu/api/v2/meps/1294?format=x", &["meps"]).unwrap(), "meps/1294?format=x");
+        assert_eq!(run("https://DATA.europarl.europa.eu:443/api/v2/meps", &["meps"]).unwrap(), "meps");
+        assert_eq!(
+            run("https://data.europarl.europa.eu/api/v2/meps/show-current", &["meps/show-current"]).unwrap(),
+            "meps/show-current"
+        );
+        assert!(matches!(run("https://data.europarl.europa.eu/api/v2/meps-declarations", &["meps"]), Err(Denied::Prefix(_))));
+        assert!(matches!(run("https://data.europarl.europa.eu/api/v2/meps/1", &["meps/show-current"]), Err(Denied::Prefix(_))));
+        assert!(matches!(run("https://data.europarl.europa.eu/api/v2/procedures", &[]), Err(Denied::Prefix(_))));
+    }
+
+    #[test]
+    fn denies_everything_else() {
+        let p = &["meps"];
+        assert_eq!(run("http://data.europarl.europa.eu/api/v2/meps", p), Err(Denied::Scheme("http".into())));
+        assert!(matches!(run("https://example.com/api/v2/meps", p), Err(Denied::Host(_))));
+        assert!(matches!(run("https://127.0.0.1/api/v2/meps", p), Err(Denied::Host(_))));
+        assert!(matches!(run("https://[::1]/api/v2/meps", p), Err(Denied::Host(_))));
+        assert!(matches!(run("https://data.europarl.europa.eu./api/v2/meps", p), Err(Denied::Host(_))));
+        assert!(matches!(run("https://data.europarl.europa.eu%2eevil.com/api/v2/meps", p), Err(_)));
+        assert_eq!(run("https://data.europarl.europa.eu@evil.com/api/v2/meps", p), Err(Denied::Userinfo));
+        assert_eq!(run("https://evil@data.europarl.europa.eu/api/v2/meps", p), Err(Denied::Userinfo));
+        assert_eq!(run("https://data.europarl.europa.eu:8443/api/v2/meps", p), Err(Denied::Port(8443)));
+        assert!(matches!(run("https://data.europarl.europa.eu/api/v1/meps", p), Err(Denied::Root(_))));
+        assert!(matches!(run("https://data.europarl.europa.eu/api/v2/meps/../corporate-bodies", p), Err(Denied::Traversal(_))));
+        assert!(matches!(run("https://data.europarl.europa.eu/api/v2/meps/%2e%2e/x", p), Err(Denied::Traversal(_))));
+        assert!(matches!(run("https://data.europarl.europa.eu/api/v2/meps/a%2Fb", p), Err(Denied::Traversal(_))));
+        assert!(matches!(run("https://data.europarl.europa.eu/api/v2/meps/%252e%252e", p), Err(Denied::Traversal(_))));
+        assert!(matches!(run("https://data.europarl.europa.eu/api/v2/meps//x", p), Err(Denied::Traversal(_))));
+        let post = check(&http::Method::POST, &"https://data.europarl.europa.eu/api/v2/meps".parse().unwrap(), &["meps".into()]);
+        assert!(matches!(post, Err(Denied::Method(_))));
+    }
+
+    #[test]
+    fn encoded_data_in_one_segment_is_fine() {
+        assert!(run("https://data.europarl.europa.eu/api/v2/meps/A%20B%40c%2Ed", &["meps"]).is_ok());
+        assert!(matches!(run("https://data.europarl.europa.eu/api/v2/meps/%2E%2E%3Fx%3D1", &["meps"]), Err(Denied::Traversal(_))));
+    }
+}

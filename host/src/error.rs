@@ -1,0 +1,81 @@
+//! Call errors and their one mapping to what an MCP client sees. Internals (traps,
+//! upstream bodies, schema details of our own output) go to the log, not the client.
+
+use rmcp::model::{CallToolResult, ContentBlock, ErrorData};
+
+use crate::runtime::{CallFailure, ToolError};
+use crate::validate::Invalid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    #[error("unknown tool '{0}'")]
+    UnknownTool(String),
+    #[error("invalid arguments: {0}")]
+    Invalid(Invalid),
+    #[error("tool '{tool}' failed: {failure}")]
+    Failure { tool: String, failure: CallFailure },
+    #[error("tool '{tool}' returned an invalid result: {reason}")]
+    BadOutput { tool: String, reason: String },
+}
+
+impl CallError {
+    /// Protocol errors (-32602) for calls that are wrong; `isError` results, which the
+    /// model can read and act on, for calls that were right but could not be answered.
+    pub fn to_mcp(&self) -> Result<CallToolResult, ErrorData> {
+        let tool_error = |text: String| Ok(CallToolResult::error(vec![ContentBlock::text(text)]));
+        match self {
+            CallError::UnknownTool(_) | CallError::Invalid(_) => Err(ErrorData::invalid_params(self.to_string(), None)),
+            CallError::Failure { tool, failure } => match failure {
+                CallFailure::Tool(ToolError::InvalidArguments(m)) => {
+                    Err(ErrorData::invalid_params(format!("invalid arguments: {}", public(m)), None))
+                }
+                CallFailure::Tool(ToolError::NotFound(m)) => tool_error(format!("not found: {}", public(m))),
+                CallFailure::Tool(ToolError::UpstreamUnavailable(m)) => {
+                    tool_error(format!("the EP API is unavailable: {}", public(m)))
+                }
+                CallFailure::Tool(ToolError::UpstreamError(f)) => tool_error(format!("the EP API failed: {}", public(&f.message))),
+                CallFailure::Tool(ToolError::Internal(_)) => tool_error(format!("tool '{tool}' failed with an internal error")),
+                CallFailure::Deadline(ms) => tool_error(format!("tool '{tool}' was stopped: it exceeded its deadline of {ms} ms")),
+                CallFailure::Memory(mib) => {
+                    tool_error(format!("tool '{tool}' was stopped: it exceeded its memory limit of {mib} MiB"))
+                }
+                CallFailure::Trap(_) => tool_error(format!("tool '{tool}' crashed and was stopped")),
+            },
+            CallError::BadOutput { tool, .. } => {
+                tool_error(format!("tool '{tool}' returned a result that does not match its output schema"))
+            }
+        }
+    }
+}
+
+/// A component's message, made safe to show: one line, printable, bounded.
+fn public(message: &str) -> String {
+    let clean: String = message.chars().map(|c| if c.is_control() { ' ' } else { c }).take(300).collect();
+    clean.trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traps_are_not_described_to_clients() {
+        let e = CallError::Failure { tool: "t".into(), failure: CallFailure::Trap("wasm backtrace: secret internals".into()) };
+        let result = e.to_mcp().unwrap();
+        let text = serde_json::to_string(&result).unwrap();
+        assert!(!text.contains("secret"));
+        assert_eq!(result.is_error, Some(true));
+    }
+
+    #[test]
+    fn invalid_arguments_are_protocol_errors() {
+        let e = CallError::UnknownTool("nope".into());
+        assert_eq!(e.to_mcp().unwrap_err().code, rmcp::model::ErrorCode::INVALID_PARAMS);
+    }
+
+    #[test]
+    fn messages_are_sanitised() {
+        assert_eq!(public("a\nb\u{7}c"), "a b c");
+        assert_eq!(public(&"x".repeat(1000)).len(), 300);
+    }
+}

@@ -1,0 +1,98 @@
+//! `epmcp`: parse the configuration, start the runtime, serve. Errors are printed once
+//! (with their causes) on stderr and the process exits non-zero.
+
+mod config;
+mod dispatch;
+mod egress;
+mod error;
+mod mcp;
+mod metrics;
+mod runtime;
+mod upstream;
+mod validate;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use rmcp::ServiceExt;
+
+use config::{Cli, Command, Config};
+
+fn main() -> ExitCode {
+    // Logs go to stderr only: in stdio mode stdout carries nothing but JSON-RPC.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("EPMCP_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("epmcp: starting the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("epmcp: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let config = cli.runtime.validate()?;
+    match cli.command.unwrap_or(Command::Stdio) {
+        Command::Stdio => serve_stdio(&config).await,
+        Command::Precompile => precompile(&config).await,
+        Command::Components => list_components(&config).await,
+    }
+}
+
+async fn start(config: &Config) -> Result<runtime::Runtime> {
+    let metrics = Arc::new(metrics::Metrics::default());
+    let upstream = upstream::Upstream::new(config.upstream.clone())?;
+    runtime::Runtime::start(config, upstream, metrics).await
+}
+
+async fn serve_stdio(config: &Config) -> Result<()> {
+    let runtime = start(config).await?;
+    let tools = runtime.registry().tools().len();
+    tracing::info!(tools, components = runtime.registry().components.len(), "serving MCP on stdio");
+    let server = mcp::McpServer::new(Arc::new(dispatch::Dispatcher::new(runtime)));
+    let running = server
+        .serve((tokio::io::stdin(), tokio::io::stdout()))
+        .await
+        .context("MCP session failed to start")?;
+    // Ends when the client closes stdin.
+    let reason = running.waiting().await.context("MCP session")?;
+    tracing::info!(?reason, "stdio session ended");
+    Ok(())
+}
+
+/// Loading the components compiles any that lack a matching `.cwasm` and caches it.
+async fn precompile(config: &Config) -> Result<()> {
+    let runtime = start(config).await?;
+    for c in &runtime.registry().components {
+        println!("{} {} ({})", c.name, c.version, c.file.display());
+    }
+    println!("precompiled into {}", config.cache_dir.display());
+    Ok(())
+}
+
+async fn list_components(config: &Config) -> Result<()> {
+    let runtime = start(config).await?;
+    for c in &runtime.registry().components {
+        println!("{} {}  sha256:{}  {}", c.name, c.version, c.digest, c.file.display());
+        for t in runtime.registry().tools().iter().filter(|t| Arc::ptr_eq(&t.component, c)) {
+            println!("  {:<28} egress: {}", t.name, t.prefixes.join(", "));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,15 @@
+//! The one `bindgen!` of the host: the `tool-provider` world of `wit/tool.wit`.
+
+wasmtime::component::bindgen!({
+    path: "../wit",
+    world: "tool-provider",
+    exports: { default: async },
+    with: {
+        "wasi:http": wasmtime_wasi_http::p2::bindings::http,
+        "wasi:io": wasmtime_wasi::p2::bindings::io,
+        "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
+    },
+    require_store_data_send: true,
+});
+
+pub use epmcp::tool::types::{Annotations, ToolDescriptor, ToolError};

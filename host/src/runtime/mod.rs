@@ -1,0 +1,143 @@
+//! The WebAssembly runtime: one engine, one linker, one `InstancePre` per component,
+//! and a fresh instance per call with an epoch deadline and a memory cap.
+
+mod bindings;
+mod engine;
+pub mod registry;
+mod store;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::Result;
+use tokio::sync::Semaphore;
+use wasmtime::component::Linker;
+use wasmtime::{Engine, Store};
+
+pub use bindings::ToolError;
+use engine::EPOCH_TICK;
+use registry::{Loaded, Registry, ToolSpec};
+use store::State;
+
+use crate::config::{CallLimits, Config};
+use crate::egress::Gateway;
+use crate::metrics::Metrics;
+use crate::upstream::Upstream;
+
+/// Why a call produced no result.
+#[derive(Debug, thiserror::Error)]
+pub enum CallFailure {
+    /// The component returned its typed error.
+    #[error("tool error: {0:?}")]
+    Tool(ToolError),
+    #[error("exceeded its deadline of {0} ms")]
+    Deadline(u128),
+    #[error("exceeded its memory limit of {0} MiB")]
+    Memory(usize),
+    /// Any other trap (a panic, an abort, an out-of-bounds access).
+    #[error("crashed: {0}")]
+    Trap(String),
+}
+
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<State>,
+    limits: CallLimits,
+    upstream: Arc<Upstream>,
+    metrics: Arc<Metrics>,
+    registry: Registry,
+    slots: Semaphore,
+    ticker: Arc<AtomicBool>,
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.ticker.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Runtime {
+    /// Builds the engine and loads every component of the configured directory.
+    /// A component that fails to compile, link or describe itself is refused
+    /// (logged) and the others are served.
+    pub async fn start(config: &Config, upstream: Arc<Upstream>, metrics: Arc<Metrics>) -> Result<Runtime> {
+        let engine = engine::engine(&config.limits)?;
+        let linker = engine::linker(&engine)?;
+        let ticker = engine::start_epoch_ticker(&engine);
+        let mut runtime = Runtime {
+            engine,
+            linker,
+            limits: config.limits,
+            upstream,
+            metrics,
+            registry: Registry::default(),
+            slots: Semaphore::new(config.limits.max_concurrent as usize),
+            ticker,
+        };
+        for file in registry::component_files(&config.components_dir)? {
+            if let Err(e) = runtime.add_component(&config.cache_dir, &file).await {
+                tracing::error!(file = %file.display(), "component refused: {e:#}");
+            }
+        }
+        Ok(runtime)
+    }
+
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    async fn add_component(&mut self, cache_dir: &Path, file: &Path) -> Result<()> {
+        let (_component, pre, digest) = registry::load(&self.engine, &self.linker, cache_dir, file)?;
+        let mut store = self.store("describe", Arc::from(Vec::new()));
+        let instance = pre.instantiate_async(&mut store).await.map_err(|e| anyhow::anyhow!("{e:#}"))?;
+        let info = instance
+            .epmcp_tool_tools()
+            .call_describe(&mut store)
+            .await
+            .map_err(|e| anyhow::anyhow!("describe() failed: {e:#}"))?;
+        let loaded = Arc::new(Loaded { name: info.name.clone(), version: info.version, file: file.to_path_buf(), digest, pre });
+        let count = info.tools.len();
+        self.registry.add(loaded, info.tools)?;
+        tracing::info!(component = %info.name, file = %file.display(), tools = count, "component loaded");
+        Ok(())
+    }
+
+    fn store(&self, tool: &str, prefixes: Arc<[String]>) -> Store<State> {
+        let gateway = Gateway { tool: Arc::from(tool), prefixes, upstream: self.upstream.clone(), metrics: self.metrics.clone() };
+        let mut store = Store::new(&self.engine, State::new(gateway, self.limits.memory_bytes));
+        store.limiter(|s| &mut s.limits);
+        let ticks = (self.limits.deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
+        store.set_epoch_deadline(ticks);
+        store.epoch_deadline_trap();
+        store
+    }
+
+    /// Runs one tool call in a fresh instance. `arguments` has passed validation.
+    pub async fn call(&self, spec: &ToolSpec, arguments: &str) -> Result<String, CallFailure> {
+        let _slot = self.slots.acquire().await.map_err(|_| CallFailure::Trap("runtime is shutting down".into()))?;
+        let mut store = self.store(&spec.name, spec.prefixes.clone());
+        let deadline = self.limits.deadline;
+        let run = async {
+            let instance = spec.component.pre.instantiate_async(&mut store).await?;
+            instance.epmcp_tool_tools().call_call(&mut store, &spec.name, arguments).await
+        };
+        // The epoch traps CPU-bound guests; the wall clock bounds time spent waiting on I/O.
+        let outcome = tokio::time::timeout(deadline + EPOCH_TICK * 5, run).await;
+        match outcome {
+            Err(_) => Err(CallFailure::Deadline(deadline.as_millis())),
+            Ok(Ok(Ok(output))) => Ok(output),
+            Ok(Ok(Err(tool_error))) => Err(CallFailure::Tool(tool_error)),
+            Ok(Err(trap)) => {
+                if store.data().limits.exceeded {
+                    return Err(CallFailure::Memory(self.limits.memory_bytes >> 20));
+                }
+                match trap.downcast_ref::<wasmtime::Trap>() {
+                    Some(wasmtime::Trap::Interrupt) => Err(CallFailure::Deadline(deadline.as_millis())),
+                    Some(trap) => Err(CallFailure::Trap(trap.to_string())),
+                    None => Err(CallFailure::Trap(format!("{trap:#}"))),
+                }
+            }
+        }
+    }
+}

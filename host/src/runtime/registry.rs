@@ -1,0 +1,172 @@
+//! The components directory → a table of tools. Each `*.wasm` is loaded from the
+//! precompiled cache when this host made a matching `.cwasm`, otherwise compiled (and
+//! cached); then linked once (`InstancePre`) and asked to `describe()` itself.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use wasmtime::Engine;
+use wasmtime::component::{Component, Linker};
+
+use super::bindings::{Annotations, ToolProviderPre};
+use super::store::State;
+use crate::validate::Schemas;
+
+/// A loaded component, ready to instantiate.
+pub struct Loaded {
+    pub name: String,
+    pub version: String,
+    pub file: PathBuf,
+    /// SHA-256 of the `.wasm`, hex.
+    pub digest: String,
+    pub pre: ToolProviderPre<State>,
+}
+
+/// One tool, as the host serves and checks it.
+pub struct ToolSpec {
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    pub input_schema: Value,
+    pub output_schema: Value,
+    pub annotations: Annotations,
+    /// The egress prefixes the tool declared (its whole network policy).
+    pub prefixes: Arc<[String]>,
+    pub schemas: Schemas,
+    pub component: Arc<Loaded>,
+}
+
+#[derive(Default)]
+pub struct Registry {
+    tools: Vec<Arc<ToolSpec>>,
+    by_name: HashMap<String, Arc<ToolSpec>>,
+    pub components: Vec<Arc<Loaded>>,
+}
+
+impl Registry {
+    pub fn tools(&self) -> &[Arc<ToolSpec>] {
+        &self.tools
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Arc<ToolSpec>> {
+        self.by_name.get(name)
+    }
+
+    /// Adds a described component's tools; refuses it whole if any tool is unusable
+    /// or its name is taken.
+    pub fn add(&mut self, loaded: Arc<Loaded>, tools: Vec<super::bindings::ToolDescriptor>) -> Result<()> {
+        let mut specs = Vec::new();
+        for t in tools {
+            if self.by_name.contains_key(&t.name) || specs.iter().any(|s: &ToolSpec| s.name == t.name) {
+                bail!("tool '{}' is already provided by another component", t.name);
+            }
+            if t.name.is_empty() || !t.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+                bail!("tool name '{}' is not snake_case", t.name);
+            }
+            let input_schema: Value = serde_json::from_str(&t.input_schema).with_context(|| format!("tool '{}': input schema", t.name))?;
+            let output_schema: Value = serde_json::from_str(&t.output_schema).with_context(|| format!("tool '{}': output schema", t.name))?;
+            let schemas = Schemas::compile(&input_schema, &output_schema).with_context(|| format!("tool '{}'", t.name))?;
+            specs.push(ToolSpec {
+                name: t.name,
+                title: t.title,
+                description: t.description,
+                input_schema,
+                output_schema,
+                annotations: t.annotations,
+                prefixes: t.egress_prefixes.into(),
+                schemas,
+                component: loaded.clone(),
+            });
+        }
+        for spec in specs {
+            let spec = Arc::new(spec);
+            self.by_name.insert(spec.name.clone(), spec.clone());
+            self.tools.push(spec);
+        }
+        self.components.push(loaded);
+        Ok(())
+    }
+}
+
+/// The `*.wasm` files of a directory, sorted by name.
+pub fn component_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading components directory {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "wasm") && p.is_file())
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Compiles or loads one component, and links it.
+pub fn load(engine: &Engine, linker: &Linker<State>, cache_dir: &Path, file: &Path) -> Result<(Component, ToolProviderPre<State>, String)> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let digest = hex(&Sha256::digest(&bytes));
+    let component = compiled(engine, cache_dir, file, &bytes, &digest)?;
+    let pre = linker
+        .instantiate_pre(&component)
+        .map_err(|e| anyhow::anyhow!("{e:#}"))
+        .with_context(|| format!("linking {} (it imports something the host does not grant)", file.display()))?;
+    let pre = ToolProviderPre::new(pre).map_err(|e| anyhow::anyhow!("{e:#}")).with_context(|| format!("{} is not a tool-provider component", file.display()))?;
+    Ok((component, pre, digest))
+}
+
+/// The cache file for a component: keyed by wasmtime version, engine configuration and
+/// the component's digest, so a `.cwasm` this host did not make for this exact
+/// component is never deserialised.
+pub fn cache_path(engine: &Engine, cache_dir: &Path, file: &Path, digest: &str) -> PathBuf {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut hasher);
+    let engine_key = hasher.finish();
+    let mut key = Sha256::new();
+    key.update(env!("CARGO_PKG_VERSION"));
+    key.update(wasmtime_version());
+    key.update(engine_key.to_le_bytes());
+    key.update(digest);
+    let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    cache_dir.join(format!("{stem}-{}.cwasm", &hex(&key.finalize())[..32]))
+}
+
+fn wasmtime_version() -> &'static str {
+    // Pinned in host/Cargo.toml; part of the cache key.
+    "48.0.8"
+}
+
+fn compiled(engine: &Engine, cache_dir: &Path, file: &Path, bytes: &[u8], digest: &str) -> Result<Component> {
+    let cached = cache_path(engine, cache_dir, file, digest);
+    if cached.is_file() {
+        // SAFETY: the file name is keyed by this engine's configuration and the digest of
+        // the very bytes we just read, and only `store_cache` (this host) writes it.
+        match unsafe { Component::deserialize_file(engine, &cached) } {
+            Ok(component) => return Ok(component),
+            Err(e) => tracing::warn!(file = %cached.display(), "ignoring unusable precompiled component: {e}"),
+        }
+    }
+    let component = Component::new(engine, bytes)
+        .map_err(|e| anyhow::anyhow!("{e:#}"))
+        .with_context(|| format!("compiling {}", file.display()))?;
+    if let Err(e) = store_cache(&component, &cached) {
+        tracing::warn!(file = %cached.display(), "could not write precompiled component: {e:#}");
+    }
+    Ok(component)
+}
+
+fn store_cache(component: &Component, path: &Path) -> Result<()> {
+    let dir = path.parent().context("cache path has no directory")?;
+    std::fs::create_dir_all(dir)?;
+    let bytes = component.serialize().map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

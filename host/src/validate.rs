@@ -1,0 +1,131 @@
+//! JSON Schema validation of tool arguments and results, in the host, before and after
+//! a component runs. Schemas come from the component's `describe()` and are compiled once.
+
+use serde_json::Value;
+
+/// Arguments larger than this (serialised) are refused before parsing further.
+pub const MAX_ARGUMENT_BYTES: usize = 64 * 1024;
+/// Any single string argument longer than this is refused.
+pub const MAX_STRING_CHARS: usize = 4096;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Invalid {
+    #[error("arguments must be a JSON object")]
+    NotAnObject,
+    #[error("arguments are {0} bytes; the limit is {MAX_ARGUMENT_BYTES}")]
+    TooLarge(usize),
+    #[error("{field}: string of {chars} characters exceeds the limit of {MAX_STRING_CHARS}")]
+    StringTooLong { field: String, chars: usize },
+    #[error("{field}: {message}")]
+    Schema { field: String, message: String },
+}
+
+/// A tool's compiled input and output schemas.
+pub struct Schemas {
+    input: jsonschema::Validator,
+    output: jsonschema::Validator,
+}
+
+impl Schemas {
+    /// Compiles both schemas; each must describe a JSON object.
+    pub fn compile(input: &Value, output: &Value) -> anyhow::Result<Schemas> {
+        for (what, schema) in [("input", input), ("output", output)] {
+            if schema.get("type").and_then(Value::as_str) != Some("object") {
+                anyhow::bail!("{what} schema must have type \"object\" at its root");
+            }
+        }
+        let compile = |what: &str, schema: &Value| {
+            jsonschema::validator_for(schema).map_err(|e| anyhow::anyhow!("{what} schema does not compile: {e}"))
+        };
+        Ok(Schemas { input: compile("input", input)?, output: compile("output", output)? })
+    }
+
+    /// Checks call arguments (absent arguments are `{}`).
+    pub fn arguments(&self, arguments: Option<serde_json::Map<String, Value>>) -> Result<Value, Invalid> {
+        let arguments = Value::Object(arguments.unwrap_or_default());
+        let size = serde_json::to_vec(&arguments).map(|v| v.len()).unwrap_or(usize::MAX);
+        if size > MAX_ARGUMENT_BYTES {
+            return Err(Invalid::TooLarge(size));
+        }
+        check_strings(&arguments, "")?;
+        if let Some(error) = self.input.iter_errors(&arguments).next() {
+            return Err(Invalid::Schema { field: field_name(&error.instance_path().to_string()), message: error.to_string() });
+        }
+        Ok(arguments)
+    }
+
+    /// Checks a component's result against its declared output schema.
+    pub fn output(&self, output: &Value) -> Result<(), Invalid> {
+        match self.output.iter_errors(output).next() {
+            Some(error) => Err(Invalid::Schema { field: field_name(&error.instance_path().to_string()), message: error.to_string() }),
+            None => Ok(()),
+        }
+    }
+}
+
+fn field_name(pointer: &str) -> String {
+    if pointer.is_empty() { "arguments".to_string() } else { pointer.trim_start_matches('/').replace('/', ".") }
+}
+
+fn check_strings(value: &Value, path: &str) -> Result<(), Invalid> {
+    match value {
+        Value::String(s) => {
+            let chars = s.chars().count();
+            if chars > MAX_STRING_CHARS {
+                return Err(Invalid::StringTooLong { field: field_name(path), chars });
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                check_strings(item, &format!("{path}/{i}"))?;
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                check_strings(item, &format!("{path}/{key}"))?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn schemas() -> Schemas {
+        let input = json!({"type": "object", "properties": {"limit": {"type": "integer", "minimum": 1, "maximum": 100}},
+                           "additionalProperties": false});
+        Schemas::compile(&input, &json!({"type": "object"})).unwrap()
+    }
+
+    fn args(v: Value) -> Option<serde_json::Map<String, Value>> {
+        v.as_object().cloned()
+    }
+
+    #[test]
+    fn names_the_field_and_rule() {
+        let err = schemas().arguments(args(json!({"limit": 500}))).unwrap_err().to_string();
+        assert!(err.starts_with("limit: "), "{err}");
+        assert!(err.contains("100"), "{err}");
+        let err = schemas().arguments(args(json!({"limit": "x"}))).unwrap_err().to_string();
+        assert!(err.contains("integer"), "{err}");
+        assert!(schemas().arguments(args(json!({"nope": 1}))).is_err());
+        assert!(schemas().arguments(None).is_ok());
+    }
+
+    #[test]
+    fn caps_sizes() {
+        let long = "x".repeat(MAX_STRING_CHARS + 1);
+        assert!(matches!(schemas().arguments(args(json!({"limit": long}))), Err(Invalid::StringTooLong { .. })));
+        let huge = "x".repeat(MAX_ARGUMENT_BYTES);
+        assert!(matches!(schemas().arguments(args(json!({"a": huge}))), Err(Invalid::TooLarge(_))));
+    }
+
+    #[test]
+    fn refuses_non_object_schemas() {
+        assert!(Schemas::compile(&json!({"type": "string"}), &json!({"type": "object"})).is_err());
+    }
+}

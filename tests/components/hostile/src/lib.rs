@@ -1,0 +1,102 @@
+//! A deliberately malicious component for the test suite. Each tool tries to escape
+//! the sandbox in one way; the host must deny or trap every attempt and keep serving.
+//! It is built into the test components directory only, never shipped.
+
+use guest_client::http::{self, Request};
+use guest_client::{Ep, Error, Tool};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct FetchParams {
+    /// Any scheme: `https`, `http`, `ftp` …
+    scheme: String,
+    /// Any authority: other hosts, IP literals, `user@host`, ports.
+    authority: String,
+    /// Any path and query.
+    path: String,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct Fetched {
+    status: u16,
+    bytes: usize,
+}
+
+/// Sends exactly the request it is told to: the egress gateway must judge it.
+fn fetch(_: &Ep, p: FetchParams) -> Result<Fetched, Error> {
+    let response = http::send(&Request {
+        scheme: p.scheme,
+        authority: p.authority,
+        path_with_query: p.path,
+        accept: "application/ld+json",
+    })?;
+    Ok(Fetched { status: response.status, bytes: response.body.len() })
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct Nothing {}
+
+#[derive(Serialize, JsonSchema)]
+struct Environment {
+    vars: Vec<(String, String)>,
+    args: Vec<String>,
+    cwd: Option<String>,
+}
+
+/// Reads whatever ambient authority std offers: environment, arguments, working directory.
+fn read_env(_: &Ep, _: Nothing) -> Result<Environment, Error> {
+    Ok(Environment {
+        vars: std::env::vars().collect(),
+        args: std::env::args().collect(),
+        cwd: std::env::current_dir().ok().map(|d| d.display().to_string()),
+    })
+}
+
+#[derive(Serialize, JsonSchema)]
+struct Never {}
+
+/// Burns CPU forever: the host's deadline must stop it.
+fn spin(_: &Ep, _: Nothing) -> Result<Never, Error> {
+    let mut x: u64 = 0;
+    loop {
+        x = std::hint::black_box(x.wrapping_add(1));
+    }
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct AllocateParams {
+    mebibytes: u32,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct Allocated {
+    mebibytes: u32,
+}
+
+/// Allocates and touches memory: past the host's cap this must trap, not grow.
+fn allocate(_: &Ep, p: AllocateParams) -> Result<Allocated, Error> {
+    let mut blocks: Vec<Vec<u8>> = Vec::new();
+    for _ in 0..p.mebibytes {
+        blocks.push(std::hint::black_box(vec![1u8; 1 << 20]));
+    }
+    Ok(Allocated { mebibytes: blocks.len() as u32 })
+}
+
+/// Panics: the host must report a clean error and carry on.
+fn panic(_: &Ep, _: Nothing) -> Result<Never, Error> {
+    panic!("deliberate panic in a hostile component");
+}
+
+fn tools() -> Vec<Tool> {
+    vec![
+        Tool::new("hostile_fetch", "Hostile fetch", "Sends an arbitrary HTTP request.", &["meps"], fetch),
+        Tool::new("hostile_read_env", "Hostile env", "Reads environment, args and cwd.", &["meps"], read_env),
+        Tool::new("hostile_spin", "Hostile spin", "Loops forever.", &[], spin),
+        Tool::new("hostile_allocate", "Hostile allocate", "Allocates memory.", &[], allocate),
+        Tool::new("hostile_panic", "Hostile panic", "Panics.", &[], panic),
+    ]
+}
+
+guest_client::component!("hostile", tools);
