@@ -103,8 +103,9 @@ fn map_code(code: wasip2::http::types::ErrorCode) -> HttpError {
         E::ConnectionTimeout | E::ConnectionReadTimeout | E::HttpResponseTimeout => HttpError::Timeout,
         E::DnsTimeout | E::DnsError(_) | E::DestinationNotFound | E::DestinationUnavailable
         | E::ConnectionRefused | E::ConnectionTerminated | E::TlsCertificateError | E::TlsProtocolError => {
-            HttpError::Unreachable(format!("the EP API could not be reached ({code:?})"))
+            HttpError::Unreachable("the EP API could not be reached".into())
         }
+        E::HttpResponseBodySize(_) => HttpError::Protocol("the EP API response exceeded the host's size limit".into()),
         E::InternalError(Some(message)) => HttpError::Protocol(message),
         other => HttpError::Protocol(format!("upstream protocol error ({other:?})")),
     }

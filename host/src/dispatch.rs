@@ -37,9 +37,10 @@ impl Dispatcher {
         let output = outcome.map_err(|failure| CallError::Failure { tool: name.to_string(), failure })?;
         let value: Value = serde_json::from_str(&output)
             .map_err(|e| CallError::BadOutput { tool: name.to_string(), reason: format!("not JSON: {e}") })?;
-        spec.schemas
-            .output(&value)
-            .map_err(|e| CallError::BadOutput { tool: name.to_string(), reason: e.to_string() })?;
+        if let Err(e) = spec.schemas.output(&value) {
+            tracing::error!(tool = name, "result violates the output schema: {e}");
+            return Err(CallError::BadOutput { tool: name.to_string(), reason: e.to_string() });
+        }
         Ok(value)
     }
 }

@@ -8,15 +8,15 @@ mod error;
 mod mcp;
 mod metrics;
 mod runtime;
+mod transport;
 mod upstream;
 mod validate;
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Parser;
-use rmcp::ServiceExt;
 
 use config::{Cli, Command, Config};
 
@@ -56,23 +56,23 @@ async fn run(cli: Cli) -> Result<()> {
 }
 
 async fn start(config: &Config) -> Result<runtime::Runtime> {
-    let metrics = Arc::new(metrics::Metrics::default());
+    start_with(config, Arc::new(metrics::Metrics::default())).await
+}
+
+async fn start_with(config: &Config, metrics: Arc<metrics::Metrics>) -> Result<runtime::Runtime> {
     let upstream = upstream::Upstream::new(config.upstream.clone())?;
     runtime::Runtime::start(config, upstream, metrics).await
 }
 
 async fn serve_stdio(config: &Config) -> Result<()> {
-    let runtime = start(config).await?;
+    let metrics = Arc::new(metrics::Metrics::default());
+    let runtime = start_with(config, metrics.clone()).await?;
     let tools = runtime.registry().tools().len();
     tracing::info!(tools, components = runtime.registry().components.len(), "serving MCP on stdio");
     let server = mcp::McpServer::new(Arc::new(dispatch::Dispatcher::new(runtime)));
-    let running = server
-        .serve((tokio::io::stdin(), tokio::io::stdout()))
-        .await
-        .context("MCP session failed to start")?;
     // Ends when the client closes stdin.
-    let reason = running.waiting().await.context("MCP session")?;
-    tracing::info!(?reason, "stdio session ended");
+    transport::stdio::serve(server).await?;
+    tracing::info!(egress_denials = metrics.egress_denials_total(), "stopped");
     Ok(())
 }
 

@@ -10,8 +10,6 @@ pub const MAX_STRING_CHARS: usize = 4096;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Invalid {
-    #[error("arguments must be a JSON object")]
-    NotAnObject,
     #[error("arguments are {0} bytes; the limit is {MAX_ARGUMENT_BYTES}")]
     TooLarge(usize),
     #[error("{field}: string of {chars} characters exceeds the limit of {MAX_STRING_CHARS}")]

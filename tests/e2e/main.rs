@@ -1,1 +1,10 @@
+//! End-to-end tests: the real `epmcp` binary, the real components, a loopback fake of
+//! the EP API serving real EP samples, and real MCP clients. Run with `make test`.
 
+mod args;
+mod faults;
+mod protocol;
+mod python_sdk;
+mod sandbox;
+mod support;
+mod tools;

@@ -1,1 +1,208 @@
-fn main(){}
+//! A loopback fake of the EP Open Data API v2, serving the real samples in
+//! `tests/fixtures/ep-api/`. Dumb on purpose: it routes paths to files, slices `data` by
+//! offset/limit, checks `format`/`Accept`, logs every request line, and injects the
+//! upstream faults listed in [`fault`]. It binds 127.0.0.1 only.
+//!
+//! usage: fake-ep-api --fixtures DIR [--port N] [--log FILE] [--delay-ms N]
+//! Prints `http://127.0.0.1:PORT/api/v2/` on its first stdout line once listening.
+
+use std::convert::Infallible;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+use tokio::net::TcpListener;
+
+/// Fixtures by the path they answer (`meps-show-current`, `meps-1294` …).
+struct Fixtures {
+    files: Vec<(String, u8, PathBuf)>,
+}
+
+impl Fixtures {
+    /// Loads `<template>[.<id>][.<tag>].json`; the tag ranks variants of one path:
+    /// constructed/synthetic bodies (several items) win over one-item real excerpts.
+    fn load(dir: &PathBuf) -> Fixtures {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(dir).expect("reading fixtures") {
+            let path = entry.expect("fixture entry").path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let Some(stem) = name.strip_suffix(".json") else { continue };
+            let mut parts: Vec<&str> = stem.splitn(2, '.').collect();
+            let template = parts.remove(0).to_string();
+            let rest = parts.first().copied().unwrap_or("");
+            let (id, tag) = match rest.rsplit_once('.') {
+                Some((id, tag)) => (id, tag),
+                None if matches!(rest, "constructed" | "synthetic" | "trimmed" | "error-in-body") => ("", rest),
+                None => (rest, ""),
+            };
+            let key = match template.find('{') {
+                Some(open) => {
+                    let close = template.find('}').unwrap();
+                    format!("{}{}{}", &template[..open], id, &template[close + 1..])
+                }
+                None => template.clone(),
+            };
+            let rank = match tag {
+                "synthetic" | "constructed" => 0,
+                _ => 1,
+            };
+            files.push((key, rank, path));
+        }
+        files.sort();
+        Fixtures { files }
+    }
+
+    fn find(&self, path: &str) -> Option<&PathBuf> {
+        let key = path.trim_matches('/').replace('/', "-");
+        self.files.iter().find(|(k, _, _)| *k == key).map(|(_, _, p)| p)
+    }
+}
+
+struct Fake {
+    fixtures: Fixtures,
+    log: Option<Mutex<std::fs::File>>,
+    delay: Duration,
+    addr: SocketAddr,
+}
+
+fn respond(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(body.into()));
+    *r.status_mut() = status;
+    if !content_type.is_empty() {
+        r.headers_mut().insert("content-type", content_type.parse().unwrap());
+    }
+    r
+}
+
+/// Faults, by id, on the paths tools reach. Tests name the id to get the fault.
+fn fault(fake: &Fake, rest: &str) -> Option<Response<Full<Bytes>>> {
+    let id = rest.rsplit('/').next()?;
+    Some(match id {
+        "9999500" => respond(StatusCode::INTERNAL_SERVER_ERROR, "text/html", "<html>internal details</html>"),
+        "9999503" => respond(StatusCode::SERVICE_UNAVAILABLE, "text/plain", "maintenance"),
+        "9999429" => respond(StatusCode::TOO_MANY_REQUESTS, "", ""),
+        "9999302" => {
+            let mut r = respond(StatusCode::FOUND, "", "");
+            let target = format!("http://{}/api/v2/redirected-here", fake.addr);
+            r.headers_mut().insert("location", target.parse().unwrap());
+            r
+        }
+        "9999001" => respond(StatusCode::OK, "application/ld+json", "{\"data\": [ {\"id\": \"person/1\""),
+        "9999002" => respond(StatusCode::OK, "application/ld+json", "{\"error\": \"backend failure\"}"),
+        "9999003" => respond(StatusCode::OK, "application/ld+json", vec![b' '; 17 << 20]),
+        "9999004" => respond(StatusCode::OK, "text/html", "<html>not json</html>"),
+        _ => return None,
+    })
+}
+
+async fn handle(fake: Arc<Fake>, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    let uri = request.uri().clone();
+    if let Some(log) = &fake.log {
+        let mut f = log.lock().unwrap();
+        let _ = writeln!(f, "{} {}", request.method(), uri);
+    }
+    if !fake.delay.is_zero() {
+        tokio::time::sleep(fake.delay).await;
+    }
+    let Some(rest) = uri.path().strip_prefix("/api/v2/") else {
+        return Ok(respond(StatusCode::NOT_FOUND, "", ""));
+    };
+    if rest.ends_with("9999408") {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    }
+    if let Some(response) = fault(&fake, rest) {
+        return Ok(response);
+    }
+    let params: Vec<(String, String)> = uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), percent_decode(v)))
+        .collect();
+    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let accept = request.headers().get("accept").and_then(|v| v.to_str().ok()).unwrap_or("*/*");
+    let format_ok = param("format").is_none_or(|f| f == "application/ld+json");
+    if !format_ok || !(accept.contains("application/ld+json") || accept.contains("*/*")) {
+        return Ok(respond(StatusCode::NOT_ACCEPTABLE, "", ""));
+    }
+    let Some(path) = fake.fixtures.find(rest) else {
+        return Ok(respond(StatusCode::NOT_FOUND, "", ""));
+    };
+    let body = std::fs::read(path).expect("reading fixture");
+    let mut doc: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(_) => return Ok(respond(StatusCode::OK, "application/ld+json", body)),
+    };
+    if let Some(Value::Array(items)) = doc.get_mut("data") {
+        let offset: usize = param("offset").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let limit: usize = param("limit").and_then(|v| v.parse().ok()).unwrap_or(50);
+        let page: Vec<Value> = items.iter().skip(offset).take(limit).cloned().collect();
+        if page.is_empty() && offset > 0 {
+            // The real API answers an out-of-range page with 204 or an empty 200.
+            return Ok(respond(StatusCode::NO_CONTENT, "", ""));
+        }
+        *items = page;
+    }
+    Ok(respond(StatusCode::OK, "application/ld+json", serde_json::to_vec(&doc).unwrap()))
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |at: usize| b.get(at).and_then(|c| (*c as char).to_digit(16));
+        match (b[i], hex(i + 1), hex(i + 2)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b'+', _, _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let fixtures_dir = PathBuf::from(arg("--fixtures").unwrap_or_else(|| "tests/fixtures/ep-api".into()));
+    let port: u16 = arg("--port").map(|p| p.parse()).transpose()?.unwrap_or(0);
+    let delay = Duration::from_millis(arg("--delay-ms").map(|d| d.parse()).transpose()?.unwrap_or(0));
+    let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+    let addr = listener.local_addr()?;
+    let log = match arg("--log") {
+        Some(path) => Some(Mutex::new(std::fs::OpenOptions::new().create(true).append(true).open(path)?)),
+        None => None,
+    };
+    let fake = Arc::new(Fake { fixtures: Fixtures::load(&fixtures_dir), log, delay, addr });
+    println!("http://{addr}/api/v2/");
+    std::io::stdout().flush()?;
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let fake = fake.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| handle(fake.clone(), req));
+            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+        });
+    }
+}

@@ -85,7 +85,7 @@ pub struct Document {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub term: Option<u32>,
     /// Downloadable files (single lookups only).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<File>,
 }
 

@@ -41,10 +41,10 @@ pub struct Procedure {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_stage: Option<String>,
     /// Events (referrals, votes, decisions), oldest first; only on single lookups.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<Event>,
     /// Ids of documents the procedure produced.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub documents: Vec<String>,
 }
 

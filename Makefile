@@ -1,0 +1,69 @@
+# epmcp — the two commands a newcomer needs: `make run` and `make test`.
+# Everything else (setup, build, demo, bench) is what those two are made of.
+
+CARGO    ?= cargo
+PYTHON   ?= python3
+GUESTS   := meps plenary committees procedures documents
+HOSTILE  := hostile hostile-fs
+WASM_DIR := target/wasm32-wasip2/guest
+BIN      := target/release/epmcp
+COMPONENTS := target/release/components
+TEST_COMPONENTS := target/test-components
+VENV     := .venv
+MCP_PY   := mcp==1.30.0
+
+export EPMCP_BIN := $(CURDIR)/$(BIN)
+export EPMCP_FAKE := $(CURDIR)/target/release/fake-ep-api
+export EPMCP_COMPONENTS_DIR := $(CURDIR)/$(COMPONENTS)
+export EPMCP_TEST_COMPONENTS := $(CURDIR)/$(TEST_COMPONENTS)
+export EPMCP_PYTHON := $(CURDIR)/$(VENV)/bin/python
+export EPMCP_FIXTURES := $(CURDIR)/tests/fixtures/ep-api
+
+.PHONY: all setup build guests host run test test-unit test-e2e demo bench clean
+
+all: build
+
+## Install what a fresh machine lacks (the wasm32-wasip2 target, the Python MCP SDK venv).
+setup:
+	@rustup target list --installed | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	@$(VENV)/bin/python -c 'import mcp' 2>/dev/null || $(VENV)/bin/pip install -q '$(MCP_PY)'
+
+## Guest components (wasm32-wasip2), the host, and the precompiled component cache.
+build: setup guests host
+	@mkdir -p $(COMPONENTS)
+	@for g in $(GUESTS); do cp $(WASM_DIR)/$$g.wasm $(COMPONENTS)/; done
+	@EPMCP_LOG=warn $(BIN) --components $(COMPONENTS) precompile >/dev/null
+
+guests:
+	$(CARGO) build --profile guest --target wasm32-wasip2 $(addprefix -p ,$(GUESTS) $(HOSTILE))
+	@mkdir -p $(TEST_COMPONENTS)
+	@cp $(WASM_DIR)/hostile.wasm $(WASM_DIR)/hostile_fs.wasm $(TEST_COMPONENTS)/
+
+host:
+	$(CARGO) build --release -p epmcp -p epmcp-tests --bins
+
+## Serve MCP on stdio against the real EP API.
+run: build
+	$(BIN)
+
+## Unit tests (host, guest client, tool families natively) and the end-to-end suite.
+test: build test-unit test-e2e
+
+test-unit:
+	$(CARGO) test --release -p epmcp -p guest-client $(addprefix -p ,$(GUESTS))
+
+test-e2e:
+	$(CARGO) test --release -p epmcp-tests --test e2e -- --test-threads=2
+
+## A loopback fake of the EP API with the bundled samples, and a scripted client session.
+demo: build
+	$(VENV)/bin/python tests/python/demo.py
+
+## Cold start, tools/list and tools/call latency, host overhead, peak RSS.
+bench: build
+	target/release/epmcp-bench
+
+clean:
+	$(CARGO) clean
+	rm -rf $(VENV)

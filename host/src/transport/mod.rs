@@ -1,0 +1,4 @@
+//! Transports: framing and identity, nothing else. Every call goes to the same
+//! `McpServer` → `Dispatcher`.
+
+pub mod stdio;

@@ -1,0 +1,46 @@
+//! Upstream faults become clean MCP errors, never upstream bodies, and the server keeps serving.
+
+use serde_json::json;
+
+use crate::support::{Fake, Options, Server};
+
+#[test]
+fn upstream_faults_become_clean_errors() {
+    let fake = Fake::start();
+    let mut server = Server::start_with(
+        &fake,
+        Options { env: vec![("EPMCP_UPSTREAM_TIMEOUT_MS", "700".into())], ..Options::default() },
+    );
+    let cases = [
+        ("9999500", "HTTP 500"),
+        ("9999503", "HTTP 503"),
+        ("9999429", "rate limiting"),
+        ("9999302", "redirect"),
+        ("9999001", "malformed JSON"),
+        ("9999002", "reported an error"),
+        ("9999003", "size limit"),
+        ("9999004", "malformed JSON"),
+        ("9999408", "did not answer in time"),
+    ];
+    for (id, expected) in cases {
+        let message = server.tool_error("get_mep_details", json!({"id": id}));
+        assert!(message.contains(expected), "{id}: {message}");
+        assert!(!message.contains("internal details") && !message.contains("<html>"), "{id} leaked the body: {message}");
+        // ...and the next ordinary call still works.
+        assert_eq!(server.ok("get_mep_details", json!({"id": "1294"}))["name"], "Elio DI RUPO");
+    }
+    assert!(!fake.requests().iter().any(|r| r.contains("redirected-here")), "a redirect was followed");
+}
+
+#[test]
+fn unreachable_upstream_is_a_clean_error() {
+    // Nothing listens on port 9 of loopback.
+    let mut server = Server::spawn("http://127.0.0.1:9/api/v2/", Options::default());
+    let init = server.request(
+        "initialize",
+        json!({"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "e2e", "version": "0"}}),
+    );
+    assert!(init["result"].is_object());
+    let message = server.tool_error("get_current_meps", json!({}));
+    assert!(message.contains("could not be reached"), "{message}");
+}

@@ -1,0 +1,29 @@
+//! A real third-party client: the official Python MCP SDK (venv made by `make setup`).
+
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::{Fake, components_dir, epmcp_bin, path};
+
+#[test]
+fn python_sdk_lists_tools_and_calls_two() {
+    let fake = Fake::start();
+    let python = path("EPMCP_PYTHON", ".venv/bin/python");
+    assert!(python.exists(), "{} missing: run `make test` (it creates the venv)", python.display());
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("python/sdk_client.py");
+    let out = Command::new(&python)
+        .arg(&script)
+        .arg(epmcp_bin())
+        .env("EP_API_URL", &fake.url)
+        .env("EPMCP_COMPONENTS", components_dir())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "sdk client failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["tools"].as_array().unwrap().len(), 7);
+    assert_eq!(report["details"]["name"], "Elio DI RUPO");
+    assert_eq!(report["current"]["count"], 2);
+    assert_eq!(report["invalid"]["isError"], true, "{report}");
+}

@@ -1,0 +1,288 @@
+//! Test support: the loopback fake EP API, the real `epmcp` binary over stdio, and
+//! a minimal JSON-RPC client with bounded waits.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// How long any single response may take before a test fails.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// A path from the environment (set by `make test`), or its default under `target/`.
+pub fn path(var: &str, default: &str) -> PathBuf {
+    std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| repo().join(default))
+}
+
+pub fn epmcp_bin() -> PathBuf {
+    path("EPMCP_BIN", "target/release/epmcp")
+}
+
+pub fn components_dir() -> PathBuf {
+    path("EPMCP_COMPONENTS_DIR", "target/release/components")
+}
+
+pub fn test_components_dir() -> PathBuf {
+    path("EPMCP_TEST_COMPONENTS", "target/test-components")
+}
+
+/// A fresh temporary directory, removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("epmcp-{tag}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The loopback fake of the EP API (`tests/fake`), with its request log.
+pub struct Fake {
+    child: Child,
+    pub url: String,
+    log: PathBuf,
+    _dir: TempDir,
+}
+
+impl Fake {
+    pub fn start() -> Fake {
+        Fake::start_with(&[])
+    }
+
+    pub fn start_with(extra: &[&str]) -> Fake {
+        let dir = TempDir::new("fake");
+        let log = dir.0.join("requests.log");
+        let mut child = Command::new(path("EPMCP_FAKE", "target/release/fake-ep-api"))
+            .arg("--fixtures")
+            .arg(path("EPMCP_FIXTURES", "tests/fixtures/ep-api"))
+            .arg("--log")
+            .arg(&log)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("starting fake-ep-api (run `make build` first)");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        assert!(line.starts_with("http://127.0.0.1:"), "fake printed {line:?}");
+        Fake { child, url: line.trim().to_string(), log, _dir: dir }
+    }
+
+    /// Request lines (`GET /api/v2/...`) the fake received, in order.
+    pub fn requests(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log).unwrap_or_default().lines().map(str::to_string).collect()
+    }
+}
+
+impl Drop for Fake {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A running `epmcp` on stdio, initialised.
+pub struct Server {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<String>,
+    next_id: i64,
+    pub stderr: PathBuf,
+    pub initialize: Value,
+    _dir: TempDir,
+}
+
+pub struct Options<'a> {
+    pub components: PathBuf,
+    pub env: Vec<(&'a str, String)>,
+    pub args: Vec<String>,
+}
+
+impl Default for Options<'_> {
+    fn default() -> Self {
+        Options { components: components_dir(), env: Vec::new(), args: Vec::new() }
+    }
+}
+
+impl Server {
+    pub fn start(fake: &Fake) -> Server {
+        Server::start_with(fake, Options::default())
+    }
+
+    pub fn start_with(fake: &Fake, options: Options) -> Server {
+        let mut server = Server::spawn(&fake.url, options);
+        let init = server.request(
+            "initialize",
+            json!({"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "e2e", "version": "0"}}),
+        );
+        server.initialize = init["result"].clone();
+        assert!(server.initialize.is_object(), "initialize failed: {init}");
+        server.notify("notifications/initialized", json!({}));
+        server
+    }
+
+    /// Starts the binary without the handshake.
+    pub fn spawn(ep_api_url: &str, options: Options) -> Server {
+        let dir = TempDir::new("server");
+        let stderr = dir.0.join("stderr.log");
+        let mut command = Command::new(epmcp_bin());
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("EP_API_URL", ep_api_url)
+            .env("EPMCP_COMPONENTS", &options.components)
+            .env("EPMCP_CACHE_DIR", repo().join("target/test-cwasm"))
+            .args(&options.args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&stderr).unwrap());
+        for (k, v) in &options.env {
+            command.env(k, v);
+        }
+        let mut child = command.spawn().expect("starting epmcp (run `make build` first)");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stdin = child.stdin.take();
+        Server { child, stdin, lines, next_id: 0, stderr, initialize: Value::Null, _dir: dir }
+    }
+
+    pub fn send_raw(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        writeln!(stdin, "{line}").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Next stdout line as JSON; every stdout line must be JSON-RPC.
+    pub fn read(&mut self) -> Value {
+        let line = self.lines.recv_timeout(WAIT).expect("no output from epmcp in time");
+        let value: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("non-JSON on stdout ({e}): {line}"));
+        assert_eq!(value["jsonrpc"], "2.0", "not JSON-RPC: {line}");
+        value
+    }
+
+    /// Waits for the response with this id, skipping notifications.
+    pub fn response(&mut self, id: &Value) -> Value {
+        let deadline = Instant::now() + WAIT;
+        while Instant::now() < deadline {
+            let message = self.read();
+            if &message["id"] == id && (message.get("result").is_some() || message.get("error").is_some()) {
+                return message;
+            }
+        }
+        panic!("no response to id {id}");
+    }
+
+    pub fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = json!(self.next_id);
+        self.next_id += 1;
+        self.send_raw(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string());
+        self.response(&id)
+    }
+
+    pub fn notify(&mut self, method: &str, params: Value) {
+        self.send_raw(&json!({"jsonrpc": "2.0", "method": method, "params": params}).to_string());
+    }
+
+    /// tools/call; returns the whole JSON-RPC response.
+    pub fn call(&mut self, tool: &str, arguments: Value) -> Value {
+        self.request("tools/call", json!({"name": tool, "arguments": arguments}))
+    }
+
+    /// tools/call that must succeed; returns `structuredContent` after checking that
+    /// the text block carries the same JSON.
+    pub fn ok(&mut self, tool: &str, arguments: Value) -> Value {
+        let response = self.call(tool, arguments.clone());
+        let result = &response["result"];
+        assert_eq!(result["isError"], false, "{tool}({arguments}) failed: {response}");
+        let structured = result["structuredContent"].clone();
+        let text: Value = serde_json::from_str(result["content"][0]["text"].as_str().unwrap()).unwrap();
+        assert_eq!(text, structured, "text block differs from structuredContent");
+        structured
+    }
+
+    /// tools/call that must end in an `isError` result; returns its text.
+    pub fn tool_error(&mut self, tool: &str, arguments: Value) -> String {
+        let response = self.call(tool, arguments.clone());
+        assert_eq!(response["result"]["isError"], true, "{tool}({arguments}) should fail: {response}");
+        response["result"]["content"][0]["text"].as_str().unwrap().to_string()
+    }
+
+    /// tools/call that must be refused with JSON-RPC -32602; returns the message.
+    pub fn invalid(&mut self, tool: &str, arguments: Value) -> String {
+        let response = self.call(tool, arguments.clone());
+        assert_eq!(response["error"]["code"], -32602, "{tool}({arguments}) should be -32602: {response}");
+        response["error"]["message"].as_str().unwrap().to_string()
+    }
+
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    /// Closes stdin and returns how long the process took to exit.
+    pub fn close(&mut self) -> Duration {
+        let started = Instant::now();
+        drop(self.stdin.take());
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "epmcp exited with {status}");
+                return started.elapsed();
+            }
+            assert!(started.elapsed() < WAIT, "epmcp did not exit after stdin closed");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Stdout lines still unread (after close), each checked to be JSON.
+    pub fn drain(&mut self) -> Vec<Value> {
+        let mut out = Vec::new();
+        loop {
+            match self.lines.recv_timeout(Duration::from_millis(200)) {
+                Ok(line) => out.push(serde_json::from_str(&line).unwrap_or_else(|e| panic!("non-JSON on stdout ({e}): {line}"))),
+                Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => return out,
+            }
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A components directory holding the given production and test components.
+pub fn components_with(production: &[&str], test: &[&str]) -> TempDir {
+    let dir = TempDir::new("components");
+    for name in production {
+        std::fs::copy(components_dir().join(format!("{name}.wasm")), dir.0.join(format!("{name}.wasm"))).unwrap();
+    }
+    for name in test {
+        std::fs::copy(test_components_dir().join(format!("{name}.wasm")), dir.0.join(format!("{name}.wasm"))).unwrap();
+    }
+    dir
+}

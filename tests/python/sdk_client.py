@@ -1,0 +1,41 @@
+#!/usr/bin/env python3
+"""Drives epmcp over stdio with the official Python MCP SDK and prints a JSON report.
+
+usage: sdk_client.py EPMCP_BIN   (EP_API_URL and EPMCP_COMPONENTS are passed through)
+"""
+import asyncio
+import json
+import os
+import sys
+
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+
+async def main(binary: str) -> int:
+    env = {k: os.environ[k] for k in ("EP_API_URL", "EPMCP_COMPONENTS", "EPMCP_CACHE_DIR", "PATH") if k in os.environ}
+    params = StdioServerParameters(command=binary, args=[], env=env)
+    async with stdio_client(params) as (read, write):
+        async with ClientSession(read, write) as session:
+            init = await session.initialize()
+            tools = await session.list_tools()
+            details = await session.call_tool("get_mep_details", {"id": "1294"})
+            current = await session.call_tool("get_current_meps", {"limit": 2})
+            # The SDK validates structuredContent against each tool's outputSchema.
+            try:
+                invalid = await session.call_tool("get_current_meps", {"limit": 1000})
+                invalid = {"isError": invalid.isError, "text": invalid.content[0].text}
+            except Exception as e:  # a JSON-RPC error surfaces as an exception in some SDK versions
+                invalid = {"isError": True, "text": str(e)}
+            print(json.dumps({
+                "protocolVersion": init.protocolVersion,
+                "tools": [t.name for t in tools.tools],
+                "details": details.structuredContent,
+                "current": current.structuredContent,
+                "invalid": invalid,
+            }))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(sys.argv[1])))
