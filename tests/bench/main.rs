@@ -1,1 +1,181 @@
-fn main(){}
+//! `make bench`: cold start to the initialize response, tools/list and tools/call
+//! latency against the loopback fake (0 ms delay), host overhead per call (end-to-end
+//! minus the upstream time of the same request), and the server's peak RSS.
+//! Targets: cold start ≤ 50 ms, host overhead p50 ≤ 0.3 ms, peak RSS ≤ 40 MB.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+fn path(var: &str, default: &str) -> PathBuf {
+    std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| PathBuf::from(default))
+}
+
+struct Server {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    id: u64,
+}
+
+impl Server {
+    fn spawn(url: &str) -> Server {
+        let mut child = Command::new(path("EPMCP_BIN", "target/release/epmcp"))
+            .env("EP_API_URL", url)
+            .env("EPMCP_LOG", "error")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting epmcp");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        Server { child, stdin, stdout, id: 0 }
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        self.id += 1;
+        let id = self.id;
+        writeln!(self.stdin, "{}", json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})).unwrap();
+        self.stdin.flush().unwrap();
+        loop {
+            let mut line = String::new();
+            assert!(self.stdout.read_line(&mut line).unwrap() > 0, "epmcp closed stdout");
+            let v: Value = serde_json::from_str(&line).unwrap();
+            if v["id"] == json!(id) {
+                return v;
+            }
+        }
+    }
+
+    fn initialize(&mut self) -> Value {
+        let r = self.request(
+            "initialize",
+            json!({"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "bench", "version": "0"}}),
+        );
+        writeln!(self.stdin, r#"{{"jsonrpc":"2.0","method":"notifications/initialized"}}"#).unwrap();
+        r
+    }
+
+    fn peak_rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One keep-alive HTTP/1.1 connection to the fake: the upstream time of a request.
+struct RawHttp {
+    stream: BufReader<TcpStream>,
+    host: String,
+}
+
+impl RawHttp {
+    fn connect(url: &str) -> RawHttp {
+        let host = url.trim_start_matches("http://").split('/').next().unwrap().to_string();
+        let stream = TcpStream::connect(&host).unwrap();
+        stream.set_nodelay(true).unwrap();
+        RawHttp { stream: BufReader::new(stream), host }
+    }
+
+    fn get(&mut self, path: &str) -> usize {
+        let request = format!("GET {path} HTTP/1.1\r\nHost: {}\r\nAccept: application/ld+json\r\n\r\n", self.host);
+        self.stream.get_mut().write_all(request.as_bytes()).unwrap();
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            self.stream.read_line(&mut line).unwrap();
+            if line == "\r\n" {
+                break;
+            }
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap();
+            }
+        }
+        let mut body = vec![0; length];
+        self.stream.read_exact(&mut body).unwrap();
+        length
+    }
+}
+
+fn percentile(samples: &mut [Duration], p: f64) -> f64 {
+    samples.sort();
+    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples[i].as_secs_f64() * 1000.0
+}
+
+fn time<F: FnMut()>(n: usize, mut f: F) -> Vec<Duration> {
+    (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect()
+}
+
+fn main() {
+    let mut fake = Command::new(path("EPMCP_FAKE", "target/release/fake-ep-api"))
+        .arg("--fixtures")
+        .arg(path("EPMCP_FIXTURES", "tests/fixtures/ep-api"))
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("starting fake-ep-api");
+    let mut line = String::new();
+    BufReader::new(fake.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().to_string();
+
+    // Cold start: process spawn → initialize response (components loaded from .cwasm).
+    let mut cold = time(15, || {
+        let mut s = Server::spawn(&url);
+        assert!(s.initialize()["result"].is_object());
+    });
+
+    let mut server = Server::spawn(&url);
+    server.initialize();
+    let mut list = time(300, || {
+        assert!(server.request("tools/list", json!({}))["result"]["tools"].is_array());
+    });
+    let args = json!({"name": "get_mep_details", "arguments": {"id": "1294"}});
+    for _ in 0..50 {
+        server.request("tools/call", args.clone()); // warm the connection pool
+    }
+    let mut call = time(1000, || {
+        assert_eq!(server.request("tools/call", args.clone())["result"]["isError"], false);
+    });
+    let mut raw = RawHttp::connect(&url);
+    let mut upstream = time(1000, || {
+        assert!(raw.get("/api/v2/meps/1294?format=application%2Fld%2Bjson") > 0);
+    });
+    let rss_mb = server.peak_rss_kib() as f64 / 1024.0;
+
+    let cold_p50 = percentile(&mut cold, 0.5);
+    let (call_p50, call_p95) = (percentile(&mut call, 0.5), percentile(&mut call, 0.95));
+    let (up_p50, up_p95) = (percentile(&mut upstream, 0.5), percentile(&mut upstream, 0.95));
+    let overhead = call_p50 - up_p50;
+    println!("epmcp bench (loopback fake, 0 ms delay)");
+    println!("{:<44} {:>10} {:>10} {:>12}", "measure", "p50 ms", "p95 ms", "target");
+    println!("{:<44} {:>10.2} {:>10.2} {:>12}", "cold start → initialize response (15 runs)", cold_p50, percentile(&mut cold, 0.95), "≤ 50 ms");
+    println!("{:<44} {:>10.3} {:>10.3} {:>12}", "tools/list (300)", percentile(&mut list, 0.5), percentile(&mut list, 0.95), "");
+    println!("{:<44} {:>10.3} {:>10.3} {:>12}", "tools/call get_mep_details (1000)", call_p50, call_p95, "");
+    println!("{:<44} {:>10.3} {:>10.3} {:>12}", "upstream alone, same request (1000)", up_p50, up_p95, "");
+    println!("{:<44} {:>10.3} {:>10} {:>12}", "host overhead per call (call − upstream)", overhead, "", "≤ 0.3 ms");
+    println!("{:<44} {:>10.1} {:>10} {:>12}", "peak RSS of the server (MB)", rss_mb, "", "≤ 40 MB");
+    let _ = fake.kill();
+    let _ = fake.wait();
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""`make demo`: start the loopback fake of the EP API with the bundled samples, connect
+the official Python MCP SDK to epmcp over stdio, and show a short session."""
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(os.environ.get("EPMCP_BIN", ROOT / "target/release/epmcp"))
+FAKE = Path(os.environ.get("EPMCP_FAKE", ROOT / "target/release/fake-ep-api"))
+FIXTURES = Path(os.environ.get("EPMCP_FIXTURES", ROOT / "tests/fixtures/ep-api"))
+
+CALLS = [
+    ("get_current_meps", {"limit": 3}),
+    ("get_meps", {"group": "S&D"}),
+    ("get_mep_details", {"id": "1294"}),
+    ("get_committee_info", {"abbreviation": "ECON"}),
+    ("get_plenary_sessions", {"year": 2014}),
+    ("get_procedures", {"processId": "1972/0003(COD)"}),
+    ("search_documents", {"keyword": "climate"}),
+    ("get_mep_details", {"id": "../etc/passwd"}),
+]
+
+
+def show(value, indent="    ", width=100):
+    text = json.dumps(value, ensure_ascii=False, indent=1)
+    lines = text.splitlines()
+    for line in lines[:18]:
+        print(indent + line[:width])
+    if len(lines) > 18:
+        print(f"{indent}… ({len(lines) - 18} more lines)")
+
+
+async def session(url: str) -> None:
+    params = StdioServerParameters(command=str(BIN), args=[], env={"EP_API_URL": url, "EPMCP_LOG": "error",
+                                                                     "PATH": os.environ.get("PATH", "")})
+    async with stdio_client(params) as (read, write):
+        async with ClientSession(read, write) as s:
+            init = await s.initialize()
+            print(f"connected to {init.serverInfo.name} {init.serverInfo.version}, protocol {init.protocolVersion}\n")
+            tools = await s.list_tools()
+            print(f"{len(tools.tools)} tools, each a sandboxed WebAssembly component:")
+            for t in tools.tools:
+                print(f"  {t.name:<24} {t.title}")
+            for name, args in CALLS:
+                print(f"\n> {name} {json.dumps(args)}")
+                try:
+                    result = await s.call_tool(name, args)
+                except Exception as e:  # JSON-RPC errors (invalid arguments) raise
+                    print(f"    refused: {e}")
+                    continue
+                if result.isError:
+                    print(f"    error: {result.content[0].text}")
+                else:
+                    show(result.structuredContent)
+
+
+def main() -> int:
+    fake = subprocess.Popen([str(FAKE), "--fixtures", str(FIXTURES)], stdout=subprocess.PIPE, text=True)
+    try:
+        url = fake.stdout.readline().strip()
+        print(f"fake EP API (bundled samples) at {url}")
+        asyncio.run(session(url))
+    finally:
+        fake.terminate()
+        fake.wait(timeout=5)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
