@@ -63,6 +63,21 @@ pub fn objects<'a>(item: &'a Value, field: &str) -> Vec<&'a Value> {
     }
 }
 
+/// A code field reduced to its last segment: `def/ep-roles/MEMBER` → `MEMBER`.
+pub fn code(item: &Value, field: &str) -> Option<String> {
+    string(item, field).map(|v| tail(&v).to_string())
+}
+
+/// An item's short id: `identifier`, else the last segment of `id`.
+pub fn identifier(item: &Value) -> String {
+    string(item, "identifier").or_else(|| code(item, "id")).unwrap_or_default()
+}
+
+/// A parliamentary term number from `org/ep-10`.
+pub fn term(item: &Value) -> Option<u32> {
+    code(item, "parliamentary_term").and_then(|t| t.trim_start_matches("ep-").parse().ok())
+}
+
 /// The last segment of an id or URI: `person/1294` → `1294`,
 /// `http://…/authority/country/BEL` → `BEL`, `def/ep-roles/MEMBER` → `MEMBER`.
 pub fn tail(id: &str) -> &str {

@@ -47,23 +47,35 @@ wit_bindgen::generate!({
 #[macro_export]
 macro_rules! component {
     ($family:literal, $tools:path) => {
+        /// The tool table, also checked natively by `cargo test`.
+        pub const TOOL_TABLE: fn() -> Vec<$crate::Tool> = $tools;
+
+        #[allow(dead_code)] // natively nothing exports it
         struct Component;
 
         impl $crate::exports::epmcp::tool::tools::Guest for Component {
             fn describe() -> $crate::epmcp::tool::types::ComponentInfo {
-                $crate::tool::describe($family, env!("CARGO_PKG_VERSION"), &$tools())
+                $crate::tool::describe($family, env!("CARGO_PKG_VERSION"), &TOOL_TABLE())
             }
 
             fn call(
                 tool: String,
                 arguments: String,
             ) -> Result<String, $crate::epmcp::tool::types::ToolError> {
-                $crate::tool::call(&$tools(), &tool, &arguments)
+                $crate::tool::call(&TOOL_TABLE(), &tool, &arguments)
             }
         }
 
         // Export names are not valid native symbols: only the wasm build exports.
         #[cfg(target_family = "wasm")]
         $crate::export!(Component);
+
+        #[cfg(test)]
+        mod tool_table {
+            #[test]
+            fn tools_are_well_formed() {
+                $crate::tool::check_table(&super::TOOL_TABLE());
+            }
+        }
     };
 }

@@ -102,3 +102,20 @@ pub fn call(tools: &[Tool], name: &str, arguments: &str) -> Result<String, ToolE
     let output = tool.run(&Ep, arguments)?;
     Ok(output.to_string())
 }
+
+/// What the host will insist on at load time, checked at `cargo test` time: unique
+/// snake_case names, object schemas, relative egress prefixes.
+pub fn check_table(tools: &[Tool]) {
+    let mut names = std::collections::HashSet::new();
+    for t in tools {
+        assert!(names.insert(t.name), "duplicate tool {}", t.name);
+        assert!(t.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'), "{} is not snake_case", t.name);
+        assert!(!t.description.is_empty() && !t.title.is_empty(), "{} needs a title and a description", t.name);
+        for (what, schema) in [("input", t.input_schema()), ("output", t.output_schema())] {
+            assert_eq!(schema["type"], "object", "{} {what} schema root must be an object", t.name);
+        }
+        for prefix in t.egress {
+            assert!(!prefix.is_empty() && !prefix.starts_with('/') && !prefix.contains(".."), "{}: bad prefix {prefix}", t.name);
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! The egress gateway: the only way out of a component. A guest request leaves the
 //! host only if it is a GET to `https://data.europarl.europa.eu:443/api/v2/…`, without
 //! user information, inside the path prefixes the calling tool declared. Redirects are
-//! never followed. Allowed requests go to [`Upstream`], which alone knows `EP_API_URL`.
+//! never followed. Allowed requests go to [`Upstream`], which alone knows the real address.
 
 use std::sync::Arc;
 
@@ -215,7 +215,8 @@ mod tests {
         assert!(matches!(run("https://127.0.0.1/api/v2/meps", p), Err(Denied::Host(_))));
         assert!(matches!(run("https://[::1]/api/v2/meps", p), Err(Denied::Host(_))));
         assert!(matches!(run("https://data.europarl.europa.eu./api/v2/meps", p), Err(Denied::Host(_))));
-        assert!(matches!(run("https://data.europarl.europa.eu%2eevil.com/api/v2/meps", p), Err(_)));
+        // Percent-encoded host tricks do not even parse as a URI.
+        assert!("https://data.europarl.europa.eu%2eevil.com/api/v2/meps".parse::<http::Uri>().is_err());
         assert_eq!(run("https://data.europarl.europa.eu@evil.com/api/v2/meps", p), Err(Denied::Userinfo));
         assert_eq!(run("https://evil@data.europarl.europa.eu/api/v2/meps", p), Err(Denied::Userinfo));
         assert_eq!(run("https://data.europarl.europa.eu:8443/api/v2/meps", p), Err(Denied::Port(8443)));

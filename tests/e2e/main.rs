@@ -6,5 +6,6 @@ mod faults;
 mod protocol;
 mod python_sdk;
 mod sandbox;
+mod tidy;
 mod support;
 mod tools;

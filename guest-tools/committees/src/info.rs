@@ -80,12 +80,12 @@ fn body(item: &Value) -> Body {
     let period = item.get("temporal").cloned().unwrap_or(Value::Null);
     Body {
         id: jsonld::string(item, "identifier")
-            .or_else(|| jsonld::string(item, "id").map(|i| jsonld::tail(&i).to_string()))
+            .or_else(|| jsonld::code(item, "id"))
             .unwrap_or_default(),
         abbreviation: jsonld::text(item, "label"),
         name: jsonld::text(item, "prefLabel"),
         short_name: jsonld::text(item, "altLabel"),
-        classification: jsonld::string(item, "classification").map(|c| jsonld::tail(&c).to_string()),
+        classification: jsonld::code(item, "classification"),
         start_date: jsonld::string(&period, "startDate"),
         end_date: jsonld::string(&period, "endDate"),
     }

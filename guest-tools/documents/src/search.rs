@@ -157,11 +157,11 @@ fn document(item: &Value, with_files: bool) -> Document {
         expressions
             .iter()
             .flat_map(|e| {
-                let language = jsonld::string(e, "language").map(|l| jsonld::tail(&l).to_string()).unwrap_or_default();
+                let language = jsonld::code(e, "language").unwrap_or_default();
                 jsonld::objects(e, "is_embodied_by").into_iter().filter_map(move |m| {
                     Some(File {
                         language: language.clone(),
-                        format: jsonld::string(m, "format").map(|f| jsonld::tail(&f).to_string()).unwrap_or_default(),
+                        format: jsonld::code(m, "format").unwrap_or_default(),
                         url: format!("{FILE_BASE}{}", jsonld::string(m, "is_exemplified_by")?),
                     })
                 })
@@ -172,13 +172,12 @@ fn document(item: &Value, with_files: bool) -> Document {
     };
     Document {
         id: jsonld::string(item, "identifier")
-            .or_else(|| jsonld::string(item, "id").map(|i| jsonld::tail(&i).to_string()))
+            .or_else(|| jsonld::code(item, "id"))
             .unwrap_or_default(),
-        work_type: jsonld::string(item, "work_type").map(|t| jsonld::tail(&t).to_string()),
+        work_type: jsonld::code(item, "work_type"),
         title,
         date: jsonld::string(item, "document_date").and_then(|d| jsonld::date(&d)),
-        term: jsonld::string(item, "parliamentary_term")
-            .and_then(|t| jsonld::tail(&t).trim_start_matches("ep-").parse().ok()),
+        term: jsonld::term(item),
         files,
     }
 }

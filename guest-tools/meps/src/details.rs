@@ -97,9 +97,9 @@ fn membership(m: &Value) -> Membership {
     let period = m.get("memberDuring").cloned().unwrap_or(Value::Null);
     let end_date = jsonld::string(&period, "endDate");
     Membership {
-        organization: jsonld::string(m, "organization").map(|o| jsonld::tail(&o).to_string()).unwrap_or_default(),
-        role: jsonld::string(m, "role").map(|r| jsonld::tail(&r).to_string()).unwrap_or_default(),
-        classification: jsonld::string(m, "membershipClassification").map(|c| jsonld::tail(&c).to_string()),
+        organization: jsonld::code(m, "organization").unwrap_or_default(),
+        role: jsonld::code(m, "role").unwrap_or_default(),
+        classification: jsonld::code(m, "membershipClassification"),
         start_date: jsonld::string(&period, "startDate"),
         current: end_date.is_none(),
         end_date,
@@ -123,8 +123,8 @@ pub fn details(item: &Value) -> MepDetails {
         given_name: jsonld::string(item, "givenName"),
         family_name: jsonld::string(item, "familyName"),
         email: jsonld::string(item, "hasEmail").map(|e| e.trim_start_matches("mailto:").to_string()),
-        gender: jsonld::string(item, "hasGender").map(|g| jsonld::tail(&g).to_string()),
-        citizenship: jsonld::string(item, "citizenship").map(|c| jsonld::tail(&c).to_string()),
+        gender: jsonld::code(item, "hasGender"),
+        citizenship: jsonld::code(item, "citizenship"),
         birth_date: jsonld::string(item, "bday"),
         place_of_birth: jsonld::text(item, "placeOfBirth"),
         photo: jsonld::string(item, "img"),

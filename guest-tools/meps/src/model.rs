@@ -28,7 +28,7 @@ pub struct Mep {
 
 impl Mep {
     pub fn from_item(item: &Value) -> Option<Mep> {
-        let id = jsonld::string(item, "identifier").or_else(|| jsonld::string(item, "id").map(|i| jsonld::tail(&i).to_string()))?;
+        let id = jsonld::string(item, "identifier").or_else(|| jsonld::code(item, "id"))?;
         let name = jsonld::text(item, "label").unwrap_or_else(|| {
             [jsonld::string(item, "givenName"), jsonld::string(item, "familyName")]
                 .into_iter()

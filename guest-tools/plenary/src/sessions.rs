@@ -128,7 +128,7 @@ fn session(item: &Value) -> Session {
         .or_else(|| jsonld::string(item, "activity_date"))
         .or_else(|| start.clone())
         .and_then(|d| jsonld::date(&d));
-    let place_code = jsonld::string(item, "hasLocality").map(|p| jsonld::tail(&p).to_string());
+    let place_code = jsonld::code(item, "hasLocality");
     let location = place_code.as_deref().map(|code| match code {
         "FRA_SXB" => "Strasbourg".to_string(),
         "BEL_BRU" => "Brussels".to_string(),
@@ -136,7 +136,7 @@ fn session(item: &Value) -> Session {
     });
     Session {
         id: jsonld::string(item, "activity_id")
-            .or_else(|| jsonld::string(item, "id").map(|i| jsonld::tail(&i).to_string()))
+            .or_else(|| jsonld::code(item, "id"))
             .unwrap_or_default(),
         date,
         label: jsonld::text(item, "activity_label"),
@@ -144,8 +144,7 @@ fn session(item: &Value) -> Session {
         end: jsonld::string(item, "activity_end_date"),
         location,
         place_code,
-        term: jsonld::string(item, "parliamentary_term")
-            .and_then(|t| jsonld::tail(&t).trim_start_matches("ep-").parse().ok()),
-        activity_type: jsonld::string(item, "had_activity_type").map(|t| jsonld::tail(&t).to_string()),
+        term: jsonld::term(item),
+        activity_type: jsonld::code(item, "had_activity_type"),
     }
 }

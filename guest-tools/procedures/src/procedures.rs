@@ -95,22 +95,22 @@ fn procedure(item: &Value) -> Procedure {
         .into_iter()
         .map(|e| Event {
             id: jsonld::string(e, "activity_id")
-                .or_else(|| jsonld::string(e, "id").map(|i| jsonld::tail(&i).to_string()))
+                .or_else(|| jsonld::code(e, "id"))
                 .unwrap_or_default(),
             date: jsonld::string(e, "activity_date").and_then(|d| jsonld::date(&d)),
-            activity_type: jsonld::string(e, "had_activity_type").map(|t| jsonld::tail(&t).to_string()),
-            stage: jsonld::string(e, "occured_at_stage").map(|s| jsonld::tail(&s).to_string()),
+            activity_type: jsonld::code(e, "had_activity_type"),
+            stage: jsonld::code(e, "occured_at_stage"),
         })
         .collect();
     events.sort_by(|a, b| a.date.cmp(&b.date));
     Procedure {
         id: jsonld::string(item, "process_id")
-            .or_else(|| jsonld::string(item, "id").map(|i| jsonld::tail(&i).to_string()))
+            .or_else(|| jsonld::code(item, "id"))
             .unwrap_or_default(),
         reference: jsonld::text(item, "label"),
-        procedure_type: jsonld::string(item, "process_type").map(|t| jsonld::tail(&t).to_string()),
+        procedure_type: jsonld::code(item, "process_type"),
         title: jsonld::text(item, "process_title"),
-        current_stage: jsonld::string(item, "current_stage").map(|s| jsonld::tail(&s).to_string()),
+        current_stage: jsonld::code(item, "current_stage"),
         events,
         documents: jsonld::strings(item, "created_a_realization_of").iter().map(|d| jsonld::tail(d).to_string()).collect(),
     }

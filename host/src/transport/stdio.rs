@@ -5,10 +5,14 @@
 //! (-32601, also before `initialize`, where auto-negotiating clients probe with
 //! `server/discover`), and a `tools/call` without a tool name (-32602).
 
+use std::io::{BufRead, Write};
+
 use anyhow::{Context, Result};
 use rmcp::ServiceExt;
+use rmcp::model::{ClientJsonRpcMessage, ServerJsonRpcMessage};
+use rmcp::service::RoleServer;
+use rmcp::transport::Transport;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 
 use crate::mcp::McpServer;
@@ -36,7 +40,8 @@ const KNOWN_METHODS: &[&str] = &[
 /// What the gate does with one incoming line.
 #[derive(Debug, PartialEq)]
 pub enum Gate {
-    Forward,
+    /// Hand the parsed message to rmcp.
+    Forward(Value),
     /// Answer directly with this JSON-RPC error response.
     Reply(Value),
     Ignore,
@@ -61,7 +66,7 @@ pub fn gate(line: &str) -> Gate {
         return error(Value::Null, -32600, "invalid request: batches and non-objects are not supported".into());
     };
     let (Some(method), Some(id)) = (object.get("method").and_then(Value::as_str), object.get("id")) else {
-        return Gate::Forward; // notifications and responses
+        return Gate::Forward(message); // notifications and responses
     };
     if !KNOWN_METHODS.contains(&method) {
         return error(id.clone(), -32601, format!("method not found: {method}"));
@@ -69,65 +74,86 @@ pub fn gate(line: &str) -> Gate {
     if method == "tools/call" && object.get("params").and_then(|p| p.get("name")).and_then(Value::as_str).is_none() {
         return error(id.clone(), -32602, "invalid params: tools/call needs params.name (a string)".into());
     }
-    Gate::Forward
+    Gate::Forward(message)
 }
 
-pub async fn serve(server: McpServer) -> Result<()> {
-    let (rmcp_end, our_end) = tokio::io::duplex(1 << 20);
-    let (from_rmcp, mut to_rmcp) = tokio::io::split(our_end);
-    let (out, mut outgoing) = mpsc::channel::<String>(256);
+/// rmcp transport over two plain threads: one blocks on stdin, one owns stdout (so gate
+/// replies and rmcp output never interleave mid-line). No async stdio, no extra copies.
+struct Stdio {
+    incoming: mpsc::UnboundedReceiver<String>,
+    outgoing: std::sync::mpsc::Sender<String>,
+}
 
-    // One writer owns stdout, so gate replies and rmcp output never interleave mid-line.
-    let writer = tokio::spawn(async move {
-        let mut stdout = tokio::io::stdout();
-        while let Some(line) = outgoing.recv().await {
-            if stdout.write_all(line.as_bytes()).await.is_err() || stdout.write_all(b"\n").await.is_err() {
-                break;
-            }
-            let _ = stdout.flush().await;
-        }
-    });
-    let rmcp_out = out.clone();
-    let pump_out = tokio::spawn(async move {
-        let mut lines = BufReader::new(from_rmcp).lines();
-        while let Ok(Some(line)) = lines.next_line().await {
-            if rmcp_out.send(line).await.is_err() {
-                break;
-            }
-        }
-    });
-    let pump_in = tokio::spawn(async move {
-        let mut stdin = BufReader::new(tokio::io::stdin());
-        let mut line = String::new();
+impl Transport<RoleServer> for Stdio {
+    type Error = std::io::Error;
+
+    fn send(&mut self, item: ServerJsonRpcMessage) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
+        let sent = serde_json::to_string(&item)
+            .map_err(std::io::Error::other)
+            .and_then(|line| self.outgoing.send(line).map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe)));
+        std::future::ready(sent)
+    }
+
+    async fn receive(&mut self) -> Option<ClientJsonRpcMessage> {
         loop {
-            line.clear();
-            match stdin.read_line(&mut line).await {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {}
-            }
+            let line = self.incoming.recv().await?;
             match gate(&line) {
-                Gate::Forward => {
-                    if to_rmcp.write_all(line.trim_end().as_bytes()).await.is_err() || to_rmcp.write_all(b"\n").await.is_err() {
-                        break;
+                Gate::Forward(value) => {
+                    let id = value.get("id").cloned();
+                    match serde_json::from_value::<ClientJsonRpcMessage>(value) {
+                        Ok(message) => return Some(message),
+                        Err(e) => {
+                            if let Some(id) = id {
+                                if let Gate::Reply(reply) = error(id, -32600, format!("invalid request: {e}")) {
+                                    let _ = self.outgoing.send(reply.to_string());
+                                }
+                            }
+                        }
                     }
                 }
                 Gate::Reply(reply) => {
-                    let _ = out.send(reply.to_string()).await;
+                    let _ = self.outgoing.send(reply.to_string());
                 }
                 Gate::Ignore => {}
             }
         }
-        // stdin closed: closing rmcp's input ends the session.
-        let _ = to_rmcp.shutdown().await;
-    });
+    }
 
-    let (read, write) = tokio::io::split(rmcp_end);
-    let running = server.serve((read, write)).await.context("MCP session failed to start")?;
+    async fn close(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+pub async fn serve(server: McpServer) -> Result<()> {
+    let (line_tx, incoming) = mpsc::unbounded_channel();
+    std::thread::Builder::new().name("stdin".into()).spawn(move || {
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            if line_tx.send(line).is_err() {
+                break;
+            }
+        }
+        // Dropping the sender ends the session: the client closed stdin.
+    })?;
+    let (outgoing, lines) = std::sync::mpsc::channel::<String>();
+    let writer = std::thread::Builder::new().name("stdout".into()).spawn(move || {
+        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        while let Ok(first) = lines.recv() {
+            // Write whatever is queued, then flush once: one syscall per burst, no added latency.
+            let mut ok = true;
+            for line in std::iter::once(first).chain(std::iter::from_fn(|| lines.try_recv().ok())) {
+                ok &= stdout.write_all(line.as_bytes()).and_then(|_| stdout.write_all(b"\n")).is_ok();
+            }
+            if !ok || stdout.flush().is_err() {
+                break;
+            }
+        }
+    })?;
+    let running = server.serve(Stdio { incoming, outgoing }).await.context("MCP session failed to start")?;
     let reason = running.waiting().await.context("MCP session")?;
     tracing::info!(?reason, "stdio session ended");
-    pump_in.abort();
-    let _ = pump_out.await;
-    let _ = writer.await;
+    // The transport (the last sender) is gone with the session: the writer drains and ends.
+    let _ = writer.join();
     Ok(())
 }
 
@@ -148,8 +174,8 @@ mod tests {
         assert_eq!(code(gate("[]")), -32600);
         assert_eq!(code(gate(r#"{"jsonrpc":"2.0","id":"x","method":"server/discover"}"#)), -32601);
         assert_eq!(code(gate(r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{}}"#)), -32602);
-        assert_eq!(gate(r#"{"jsonrpc":"2.0","id":0,"method":"tools/list"}"#), Gate::Forward);
-        assert_eq!(gate(r#"{"jsonrpc":"2.0","method":"notifications/whatever"}"#), Gate::Forward);
+        assert!(matches!(gate(r#"{"jsonrpc":"2.0","id":0,"method":"tools/list"}"#), Gate::Forward(_)));
+        assert!(matches!(gate(r#"{"jsonrpc":"2.0","method":"notifications/whatever"}"#), Gate::Forward(_)));
         assert_eq!(gate("  \n"), Gate::Ignore);
     }
 

@@ -1,0 +1,60 @@
+//! Invariants from ARCHITECTURE.md, checked on the source tree.
+
+use std::path::{Path, PathBuf};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    out
+}
+
+fn files_mentioning(dirs: &[&str], needle: &str) -> Vec<String> {
+    let root = repo();
+    let mut hits: Vec<String> = dirs
+        .iter()
+        .flat_map(|d| rust_files(&root.join(d)))
+        .filter(|f| std::fs::read_to_string(f).unwrap().contains(needle))
+        .map(|f| f.strip_prefix(&root).unwrap().display().to_string())
+        .collect();
+    hits.sort();
+    hits
+}
+
+#[test]
+fn only_the_guest_http_module_touches_wasi_http() {
+    assert_eq!(
+        files_mentioning(&["guest-client", "guest-tools"], "wasip2::"),
+        ["guest-client/src/http.rs", "guest-client/src/lib.rs"]
+    );
+}
+
+#[test]
+fn only_upstream_and_config_know_the_upstream_url() {
+    assert_eq!(files_mentioning(&["host/src"], "EP_API_URL"), ["host/src/config.rs", "host/src/upstream.rs"]);
+    assert_eq!(files_mentioning(&["host/src"], "client::legacy"), ["host/src/upstream.rs"]);
+}
+
+#[test]
+fn stdout_is_written_only_by_the_stdio_transport_and_cli_output() {
+    assert_eq!(files_mentioning(&["host/src"], "println!"), ["host/src/main.rs"]);
+    assert_eq!(files_mentioning(&["host/src"], "std::io::stdout"), ["host/src/transport/stdio.rs"]);
+}
+
+#[test]
+fn only_mcp_and_transport_know_rmcp() {
+    assert_eq!(
+        files_mentioning(&["host/src"], "rmcp::"),
+        ["host/src/error.rs", "host/src/mcp.rs", "host/src/transport/stdio.rs"]
+    );
+}
