@@ -3,7 +3,7 @@
 
 CARGO    ?= cargo
 PYTHON   ?= python3
-GUESTS   := meps plenary committees procedures documents
+GUESTS   := meps plenary committees procedures documents events speeches questions declarations vocabularies feeds
 HOSTILE  := hostile hostile-fs
 WASM_DIR := target/wasm32-wasip2/guest
 BIN      := target/release/epmcp
@@ -53,8 +53,9 @@ test: build test-unit test-e2e
 test-unit:
 	$(CARGO) test --release -p epmcp -p guest-client $(addprefix -p ,$(GUESTS))
 
+# `make test-e2e T=family_meetings` runs only the tests whose names contain T.
 test-e2e:
-	$(CARGO) test --release -p epmcp-tests --test e2e -- --test-threads=2
+	$(CARGO) test --release -p epmcp-tests --test e2e -- --test-threads=2 $(T)
 
 ## A loopback fake of the EP API with the bundled samples, and a scripted client session.
 demo: build

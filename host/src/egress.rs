@@ -165,7 +165,10 @@ impl WasiHttpHooks for Gateway {
                     return Err(HttpError::HttpRequestDenied);
                 }
             };
-            let response = upstream.get(&path, accept).await.map_err(|e| {
+            let t0 = std::time::Instant::now();
+            let response = upstream.get(&path, accept).await;
+            tracing::debug!(upstream_us = t0.elapsed().as_micros() as u64, "timing");
+            let response = response.map_err(|e| {
                 tracing::warn!(tool = %tool, path = %path, "upstream failed: {e}");
                 match e {
                     UpstreamError::Timeout => HttpError::HttpResponseTimeout,

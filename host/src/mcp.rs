@@ -30,11 +30,14 @@ const VERSIONS: &[ProtocolVersion] = &[
 #[derive(Clone)]
 pub struct McpServer {
     dispatcher: Arc<Dispatcher>,
+    /// The tools/list answer, built once: the registry does not change while serving.
+    tools: Arc<[Tool]>,
 }
 
 impl McpServer {
     pub fn new(dispatcher: Arc<Dispatcher>) -> McpServer {
-        McpServer { dispatcher }
+        let tools = dispatcher.tools().iter().map(|spec| tool(spec)).collect();
+        McpServer { dispatcher, tools }
     }
 }
 
@@ -81,7 +84,7 @@ impl ServerHandler for McpServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(self.dispatcher.tools().iter().map(|s| tool(s)).collect()))
+        Ok(ListToolsResult::with_all_items(self.tools.to_vec()))
     }
 
     async fn call_tool(

@@ -3,6 +3,10 @@
 
 mod args;
 mod faults;
+mod family_documents;
+mod family_feeds;
+mod family_meetings;
+mod family_members;
 mod protocol;
 mod python_sdk;
 mod sandbox;

@@ -3,7 +3,7 @@
 //! offset/limit, checks `format`/`Accept`, logs every request line, and injects the
 //! upstream faults listed in [`fault`]. It binds 127.0.0.1 only.
 //!
-//! usage: fake-ep-api --fixtures DIR [--port N] [--log FILE] [--delay-ms N]
+//! usage: fake-ep-api --fixtures DIR [--port N] [--log FILE] [--delay-ms N] [--fault NAME]
 //! Prints `http://127.0.0.1:PORT/api/v2/` on its first stdout line once listening.
 
 use std::convert::Infallible;
@@ -73,6 +73,8 @@ struct Fake {
     log: Option<Mutex<std::fs::File>>,
     delay: Duration,
     addr: SocketAddr,
+    /// `--fault NAME`: every request gets this fault.
+    fault: Option<String>,
 }
 
 fn respond(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
@@ -84,25 +86,48 @@ fn respond(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Re
     r
 }
 
-/// Faults, by id, on the paths tools reach. Tests name the id to get the fault.
-fn fault(fake: &Fake, rest: &str) -> Option<Response<Full<Bytes>>> {
+/// Faults by name. A test gets one by naming its id as the last path segment
+/// (`meps/9999500`), or for every request with `--fault NAME` (e.g. `--fault 500`).
+const FAULTS: &[(&str, &str)] = &[
+    ("9999500", "500"),
+    ("9999503", "503"),
+    ("9999429", "429"),
+    ("9999404", "404"),
+    ("9999302", "302"),
+    ("9999001", "truncated"),
+    ("9999002", "error-body"),
+    ("9999003", "huge"),
+    ("9999004", "html"),
+    ("9999408", "slow"),
+];
+
+fn fault_by_id(rest: &str) -> Option<&'static str> {
     let id = rest.rsplit('/').next()?;
-    Some(match id {
-        "9999500" => respond(StatusCode::INTERNAL_SERVER_ERROR, "text/html", "<html>internal details</html>"),
-        "9999503" => respond(StatusCode::SERVICE_UNAVAILABLE, "text/plain", "maintenance"),
-        "9999429" => respond(StatusCode::TOO_MANY_REQUESTS, "", ""),
-        "9999302" => {
+    FAULTS.iter().find(|(fault_id, _)| *fault_id == id).map(|(_, name)| *name)
+}
+
+async fn fault(fake: &Fake, name: &str) -> Response<Full<Bytes>> {
+    match name {
+        "500" => respond(StatusCode::INTERNAL_SERVER_ERROR, "text/html", "<html>internal details</html>"),
+        "503" => respond(StatusCode::SERVICE_UNAVAILABLE, "text/plain", "maintenance"),
+        "429" => respond(StatusCode::TOO_MANY_REQUESTS, "", ""),
+        "404" => respond(StatusCode::NOT_FOUND, "", ""),
+        "302" => {
             let mut r = respond(StatusCode::FOUND, "", "");
             let target = format!("http://{}/api/v2/redirected-here", fake.addr);
             r.headers_mut().insert("location", target.parse().unwrap());
             r
         }
-        "9999001" => respond(StatusCode::OK, "application/ld+json", "{\"data\": [ {\"id\": \"person/1\""),
-        "9999002" => respond(StatusCode::OK, "application/ld+json", "{\"error\": \"backend failure\"}"),
-        "9999003" => respond(StatusCode::OK, "application/ld+json", vec![b' '; 17 << 20]),
-        "9999004" => respond(StatusCode::OK, "text/html", "<html>not json</html>"),
-        _ => return None,
-    })
+        "truncated" => respond(StatusCode::OK, "application/ld+json", "{\"data\": [ {\"id\": \"person/1\""),
+        "error-body" => respond(StatusCode::OK, "application/ld+json", "{\"error\": \"backend failure\"}"),
+        "huge" => respond(StatusCode::OK, "application/ld+json", vec![b' '; 17 << 20]),
+        "html" => respond(StatusCode::OK, "text/html", "<html>not json</html>"),
+        "slow" => {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            respond(StatusCode::GATEWAY_TIMEOUT, "", "")
+        }
+        other => panic!("unknown fault {other}"),
+    }
 }
 
 async fn handle(fake: Arc<Fake>, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
@@ -117,11 +142,8 @@ async fn handle(fake: Arc<Fake>, request: Request<Incoming>) -> Result<Response<
     let Some(rest) = uri.path().strip_prefix("/api/v2/") else {
         return Ok(respond(StatusCode::NOT_FOUND, "", ""));
     };
-    if rest.ends_with("9999408") {
-        tokio::time::sleep(Duration::from_secs(30)).await;
-    }
-    if let Some(response) = fault(&fake, rest) {
-        return Ok(response);
+    if let Some(name) = fake.fault.as_deref().or_else(|| fault_by_id(rest)) {
+        return Ok(fault(&fake, name).await);
     }
     let params: Vec<(String, String)> = uri
         .query()
@@ -194,7 +216,11 @@ async fn main() -> anyhow::Result<()> {
         Some(path) => Some(Mutex::new(std::fs::OpenOptions::new().create(true).append(true).open(path)?)),
         None => None,
     };
-    let fake = Arc::new(Fake { fixtures: Fixtures::load(&fixtures_dir), log, delay, addr });
+    let fault = arg("--fault");
+    if let Some(name) = &fault {
+        anyhow::ensure!(FAULTS.iter().any(|(_, n)| n == name), "unknown fault {name}");
+    }
+    let fake = Arc::new(Fake { fixtures: Fixtures::load(&fixtures_dir), log, delay, addr, fault });
     println!("http://{addr}/api/v2/");
     std::io::stdout().flush()?;
     loop {

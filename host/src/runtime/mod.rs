@@ -119,8 +119,12 @@ impl Runtime {
         let mut store = self.store(&spec.name, spec.prefixes.clone());
         let deadline = self.limits.deadline;
         let run = async {
+            let t0 = std::time::Instant::now();
             let instance = spec.component.pre.instantiate_async(&mut store).await?;
-            instance.epmcp_tool_tools().call_call(&mut store, &spec.name, arguments).await
+            let t1 = std::time::Instant::now();
+            let r = instance.epmcp_tool_tools().call_call(&mut store, &spec.name, arguments).await;
+            tracing::debug!(instantiate_us = (t1 - t0).as_micros() as u64, call_us = t1.elapsed().as_micros() as u64, "timing");
+            r
         };
         // The epoch traps CPU-bound guests; the wall clock bounds time spent waiting on I/O.
         let outcome = tokio::time::timeout(deadline + EPOCH_TICK * 5, run).await;

@@ -1,0 +1,1 @@
+//! End-to-end: the documents family of tools against the fake.

@@ -1,0 +1,1 @@
+//! End-to-end: the feeds family of tools against the fake.

@@ -1,0 +1,1 @@
+//! End-to-end: the meetings family of tools against the fake.

@@ -1,0 +1,1 @@
+//! End-to-end: the members family of tools against the fake.
