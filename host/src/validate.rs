@@ -46,6 +46,9 @@ impl Schemas {
             return Err(Invalid::TooLarge(size));
         }
         check_strings(&arguments, "")?;
+        if self.input.is_valid(&arguments) {
+            return Ok(arguments);
+        }
         if let Some(error) = self.input.iter_errors(&arguments).next() {
             return Err(Invalid::Schema { field: field_name(&error.instance_path().to_string()), message: error.to_string() });
         }
@@ -54,6 +57,9 @@ impl Schemas {
 
     /// Checks a component's result against its declared output schema.
     pub fn output(&self, output: &Value) -> Result<(), Invalid> {
+        if self.output.is_valid(output) {
+            return Ok(()); // the fast path: no error collection
+        }
         match self.output.iter_errors(output).next() {
             Some(error) => Err(Invalid::Schema { field: field_name(&error.instance_path().to_string()), message: error.to_string() }),
             None => Ok(()),

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::Result;
 use tokio::sync::Semaphore;
 use wasmtime::component::Linker;
-use wasmtime::{Engine, Store};
+use wasmtime::{Engine, Store, UpdateDeadline};
 
 pub use bindings::ToolError;
 use engine::EPOCH_TICK;
@@ -107,9 +107,14 @@ impl Runtime {
         let gateway = Gateway { tool: Arc::from(tool), prefixes, upstream: self.upstream.clone(), metrics: self.metrics.clone() };
         let mut store = Store::new(&self.engine, State::new(gateway, self.limits.memory_bytes));
         store.limiter(|s| &mut s.limits);
-        let ticks = (self.limits.deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
-        store.set_epoch_deadline(ticks);
-        store.epoch_deadline_trap();
+        // Every tick the guest yields to the executor (other calls keep running, even
+        // on one thread) and spends one tick of its budget; at zero it traps.
+        let mut budget = (self.limits.deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| {
+            budget = budget.saturating_sub(1);
+            Ok(if budget == 0 { UpdateDeadline::Interrupt } else { UpdateDeadline::Yield(1) })
+        });
         store
     }
 
@@ -119,12 +124,8 @@ impl Runtime {
         let mut store = self.store(&spec.name, spec.prefixes.clone());
         let deadline = self.limits.deadline;
         let run = async {
-            let t0 = std::time::Instant::now();
             let instance = spec.component.pre.instantiate_async(&mut store).await?;
-            let t1 = std::time::Instant::now();
-            let r = instance.epmcp_tool_tools().call_call(&mut store, &spec.name, arguments).await;
-            tracing::debug!(instantiate_us = (t1 - t0).as_micros() as u64, call_us = t1.elapsed().as_micros() as u64, "timing");
-            r
+            instance.epmcp_tool_tools().call_call(&mut store, &spec.name, arguments).await
         };
         // The epoch traps CPU-bound guests; the wall clock bounds time spent waiting on I/O.
         let outcome = tokio::time::timeout(deadline + EPOCH_TICK * 5, run).await;
