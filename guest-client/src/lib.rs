@@ -6,6 +6,7 @@
 //! JSON-LD helpers ([`jsonld`]) and the error type ([`error`]).
 
 pub mod args;
+pub mod catalog;
 pub mod ep;
 pub mod error;
 pub mod http;
@@ -14,6 +15,7 @@ pub mod output;
 pub mod tool;
 
 pub use error::Error;
+pub use catalog::{Argument, Prompt, Resource};
 pub use ep::{Ep, Page, Query};
 pub use output::{List, SOURCE};
 pub use tool::Tool;
@@ -39,23 +41,39 @@ wit_bindgen::generate!({
     },
 });
 
-/// Exports a component whose tools are returned by `$tools` (a `fn() -> Vec<Tool>`).
+/// Exports a component whose tools are returned by `$tools` (a `fn() -> Vec<Tool>`),
+/// optionally with resource templates and prompts (`fn() -> Vec<Resource>` / `Vec<Prompt>`).
 ///
 /// ```ignore
 /// guest_client::component!("meps", tools);
+/// guest_client::component!("meps", tools, resources = resources, prompts = prompts);
 /// ```
 #[macro_export]
 macro_rules! component {
     ($family:literal, $tools:path) => {
-        /// The tool table, also checked natively by `cargo test`.
+        $crate::component!($family, $tools, resources = $crate::catalog::no_resources, prompts = $crate::catalog::no_prompts);
+    };
+    ($family:literal, $tools:path, resources = $resources:path) => {
+        $crate::component!($family, $tools, resources = $resources, prompts = $crate::catalog::no_prompts);
+    };
+    ($family:literal, $tools:path, prompts = $prompts:path) => {
+        $crate::component!($family, $tools, resources = $crate::catalog::no_resources, prompts = $prompts);
+    };
+    ($family:literal, $tools:path, resources = $resources:path, prompts = $prompts:path) => {
+        /// The tool table, resources and prompts, also checked natively by `cargo test`.
         pub const TOOL_TABLE: fn() -> Vec<$crate::Tool> = $tools;
+        pub const RESOURCES: fn() -> Vec<$crate::Resource> = $resources;
+        pub const PROMPTS: fn() -> Vec<$crate::Prompt> = $prompts;
 
         #[allow(dead_code)] // natively nothing exports it
         struct Component;
 
         impl $crate::exports::epmcp::tool::tools::Guest for Component {
             fn describe() -> $crate::epmcp::tool::types::ComponentInfo {
-                $crate::tool::describe($family, env!("CARGO_PKG_VERSION"), &TOOL_TABLE())
+                let mut info = $crate::tool::describe($family, env!("CARGO_PKG_VERSION"), &TOOL_TABLE());
+                info.resources = RESOURCES().iter().map($crate::catalog::describe_resource).collect();
+                info.prompts = PROMPTS().iter().map($crate::catalog::describe_prompt).collect();
+                info
             }
 
             fn call(
@@ -75,6 +93,7 @@ macro_rules! component {
             #[test]
             fn tools_are_well_formed() {
                 $crate::tool::check_table(&super::TOOL_TABLE());
+                $crate::catalog::check(&super::TOOL_TABLE(), &super::RESOURCES(), &super::PROMPTS());
             }
         }
     };

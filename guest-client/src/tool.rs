@@ -88,6 +88,8 @@ pub fn describe(family: &str, version: &str, tools: &[Tool]) -> ComponentInfo {
                 egress_prefixes: t.egress.iter().map(|p| p.to_string()).collect(),
             })
             .collect(),
+        resources: Vec::new(),
+        prompts: Vec::new(),
     }
 }
 

@@ -6,7 +6,8 @@ use std::time::Instant;
 
 use serde_json::{Map, Value};
 
-use crate::error::CallError;
+use crate::catalog::{self, PromptError, PromptSpec, ResourceSpec};
+use crate::error::{CallError, ReadError};
 use crate::runtime::Runtime;
 use crate::runtime::registry::ToolSpec;
 
@@ -21,6 +22,51 @@ impl Dispatcher {
 
     pub fn tools(&self) -> &[Arc<ToolSpec>] {
         self.runtime.registry().tools()
+    }
+
+    pub fn resources(&self) -> &[ResourceSpec] {
+        &self.runtime.registry().resources
+    }
+
+    pub fn prompts(&self) -> &[PromptSpec] {
+        &self.runtime.registry().prompts
+    }
+
+    /// A resource is its tool's result: the URI's variables become the tool's
+    /// arguments, validated by the tool's schema like any call.
+    pub async fn read_resource(&self, uri: &str) -> Result<Value, ReadError> {
+        let (resource, variables) = self
+            .resources()
+            .iter()
+            .find_map(|r| r.matches(uri).map(|v| (r, v)))
+            .ok_or_else(|| ReadError::NotFound(uri.chars().take(200).collect()))?;
+        let arguments = resource.arguments_for(&variables);
+        self.call_tool(&resource.tool, Some(arguments)).await.map_err(ReadError::Call)
+    }
+
+    /// The prompt's description and its rendered user message.
+    pub fn get_prompt(&self, name: &str, arguments: &Map<String, Value>) -> Result<(&PromptSpec, String), PromptError> {
+        let prompt = self.runtime.registry().prompt(name).ok_or_else(|| PromptError::Unknown(format!("prompt {name}")))?;
+        Ok((prompt, prompt.render(arguments)?))
+    }
+
+    /// Completion of a prompt argument from its closed set of values.
+    pub fn complete_prompt_argument(&self, prompt: &str, argument: &str, prefix: &str) -> (Vec<String>, usize) {
+        let values = self.runtime.registry().prompt(prompt).and_then(|p| p.arguments.iter().find(|a| a.name == argument));
+        catalog::complete(values.into_iter().flat_map(|a| a.values.iter().map(String::as_str)), prefix)
+    }
+
+    /// Completion of a resource template variable from the enum of the tool argument it fills.
+    pub fn complete_resource_variable(&self, uri_template: &str, variable: &str, prefix: &str) -> (Vec<String>, usize) {
+        let registry = self.runtime.registry();
+        let schema = registry.resource_template(uri_template).and_then(|r| {
+            let argument = r.argument_of(variable)?;
+            Some((&registry.get(&r.tool)?.input_schema, argument))
+        });
+        match schema {
+            Some((schema, argument)) => catalog::complete(catalog::enum_values(schema, argument), prefix),
+            None => (Vec::new(), 0),
+        }
     }
 
     /// Validate → run in a fresh sandbox → validate the result.

@@ -48,6 +48,38 @@ impl CallError {
     }
 }
 
+/// Why a resource could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("no resource matches {0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Call(CallError),
+}
+
+impl ReadError {
+    /// Unknown URIs and missing items are -32002 (resource not found), bad variables
+    /// -32602, anything else an internal error with the same sanitised text as a call.
+    pub fn to_mcp(&self) -> ErrorData {
+        match self {
+            ReadError::NotFound(uri) => ErrorData::resource_not_found(
+                format!("resource not found: {uri} (see resources/list and resources/templates/list)"),
+                None,
+            ),
+            ReadError::Call(CallError::Failure { failure: CallFailure::Tool(ToolError::NotFound(m)), .. }) => {
+                ErrorData::resource_not_found(format!("resource not found: {}", public(m)), None)
+            }
+            ReadError::Call(e) => match e.to_mcp() {
+                Err(data) => data,
+                Ok(result) => {
+                    let text = result.content.first().and_then(|c| c.as_text()).map(|t| t.text.clone()).unwrap_or_default();
+                    ErrorData::internal_error(text, None)
+                }
+            },
+        }
+    }
+}
+
 /// A component's message, made safe to show: one line, printable, bounded.
 fn public(message: &str) -> String {
     let clean: String = message.chars().map(|c| if c.is_control() { ' ' } else { c }).take(300).collect();

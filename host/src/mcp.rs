@@ -9,13 +9,17 @@ use std::sync::Arc;
 
 use rmcp::handler::server::ServerHandler;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ErrorData, Implementation, ListToolsResult,
-    PaginatedRequestParams, ProtocolVersion, ServerCapabilities, ServerConfig, SetLevelRequestParams, Tool,
-    ToolAnnotations,
+    CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams, CompleteResult, CompletionInfo,
+    ContentBlock, ErrorData, GetPromptRequestParams, GetPromptResponse, GetPromptResult, Implementation,
+    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams, Prompt,
+    PromptArgument, PromptMessage, ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult,
+    Reference, Resource, ResourceContents, ResourceTemplate, Role, ServerCapabilities, ServerConfig,
+    SetLevelRequestParams, Tool, ToolAnnotations,
 };
 use rmcp::service::{RequestContext, RoleServer};
 use serde_json::Value;
 
+use crate::catalog::{PromptSpec, ResourceSpec};
 use crate::dispatch::Dispatcher;
 use crate::runtime::registry::ToolSpec;
 
@@ -59,9 +63,38 @@ pub fn tool(spec: &ToolSpec) -> Tool {
         ))
 }
 
+fn prompt(spec: &PromptSpec) -> Prompt {
+    let arguments = spec
+        .arguments
+        .iter()
+        .map(|a| PromptArgument::new(&a.name).with_description(&a.description).with_required(a.required))
+        .collect();
+    Prompt::new(&spec.name, Some(&spec.description), Some(arguments)).with_title(&spec.title)
+}
+
+fn resource(spec: &ResourceSpec) -> Resource {
+    Resource::new(&spec.uri_template, &spec.name)
+        .with_title(&spec.title)
+        .with_description(&spec.description)
+        .with_mime_type(&spec.mime_type)
+}
+
+fn resource_template(spec: &ResourceSpec) -> ResourceTemplate {
+    ResourceTemplate::new(&spec.uri_template, &spec.name)
+        .with_title(&spec.title)
+        .with_description(&spec.description)
+        .with_mime_type(&spec.mime_type)
+}
+
 impl ServerHandler for McpServer {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_logging().enable_tools().build())
+        ServerConfig::new(ServerCapabilities::builder()
+                .enable_logging()
+                .enable_completions()
+                .enable_prompts()
+                .enable_resources()
+                .enable_tools()
+                .build())
             .with_server_info(
                 Implementation::new("epmcp", env!("CARGO_PKG_VERSION"))
                     .with_title("European Parliament open data (sandboxed WebAssembly tools)"),
@@ -102,6 +135,74 @@ impl ServerHandler for McpServer {
             }
             Err(e) => e.to_mcp().map(Into::into),
         }
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        let concrete = self.dispatcher.resources().iter().filter(|r| r.is_concrete());
+        Ok(ListResourcesResult::with_all_items(concrete.map(resource).collect()))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        let templates = self.dispatcher.resources().iter().filter(|r| !r.is_concrete());
+        Ok(ListResourceTemplatesResult::with_all_items(templates.map(resource_template).collect()))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        let value = self.dispatcher.read_resource(&request.uri).await.map_err(|e| e.to_mcp())?;
+        let contents = ResourceContents::text(value.to_string(), request.uri).with_mime_type("application/json");
+        Ok(ReadResourceResult::new(vec![contents]).into())
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        Ok(ListPromptsResult::with_all_items(self.dispatcher.prompts().iter().map(prompt).collect()))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        let arguments = request.arguments.unwrap_or_default();
+        let (spec, text) = self
+            .dispatcher
+            .get_prompt(&request.name, &arguments)
+            .map_err(|e| ErrorData::invalid_params(format!("prompts/get {}: {e}", request.name), None))?;
+        let mut result = GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)]);
+        result.description = Some(spec.description.clone());
+        Ok(result.into())
+    }
+
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, ErrorData> {
+        let (name, prefix) = (&request.argument.name, &request.argument.value);
+        let (values, total) = match &request.r#ref {
+            Reference::Prompt(p) => self.dispatcher.complete_prompt_argument(&p.name, name, prefix),
+            Reference::Resource(r) => self.dispatcher.complete_resource_variable(&r.uri, name, prefix),
+            _ => (Vec::new(), 0),
+        };
+        let has_more = values.len() < total;
+        let info = CompletionInfo::with_pagination(values, Some(total as u32), has_more)
+            .map_err(|e| ErrorData::internal_error(e, None))?;
+        Ok(CompleteResult::new(info))
     }
 
     async fn set_level(&self, request: SetLevelRequestParams, _context: RequestContext<RoleServer>) -> Result<(), ErrorData> {

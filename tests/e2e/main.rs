@@ -2,6 +2,7 @@
 //! the EP API serving real EP samples, and real MCP clients. Run with `make test`.
 
 mod args;
+mod catalog;
 mod faults;
 mod family_documents;
 mod family_feeds;

@@ -12,4 +12,4 @@ wasmtime::component::bindgen!({
     require_store_data_send: true,
 });
 
-pub use epmcp::tool::types::{Annotations, ToolDescriptor, ToolError};
+pub use epmcp::tool::types::{Annotations, ComponentInfo, ToolError};

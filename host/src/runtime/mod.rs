@@ -96,10 +96,10 @@ impl Runtime {
             .call_describe(&mut store)
             .await
             .map_err(|e| anyhow::anyhow!("describe() failed: {e:#}"))?;
-        let loaded = Arc::new(Loaded { name: info.name.clone(), version: info.version, file: file.to_path_buf(), digest, pre });
-        let count = info.tools.len();
-        self.registry.add(loaded, info.tools)?;
-        tracing::info!(component = %info.name, file = %file.display(), tools = count, "component loaded");
+        let loaded = Arc::new(Loaded { name: info.name.clone(), version: info.version.clone(), file: file.to_path_buf(), digest, pre });
+        let (name, tools, resources, prompts) = (info.name.clone(), info.tools.len(), info.resources.len(), info.prompts.len());
+        self.registry.add(loaded, info)?;
+        tracing::info!(component = %name, file = %file.display(), tools, resources, prompts, "component loaded");
         Ok(())
     }
 

@@ -13,7 +13,8 @@ use sha2::{Digest, Sha256};
 use wasmtime::Engine;
 use wasmtime::component::{Component, Linker};
 
-use super::bindings::{Annotations, ToolProviderPre};
+use super::bindings::{Annotations, ComponentInfo, ToolProviderPre};
+use crate::catalog::{PromptArgumentSpec, PromptSpec, ResourceSpec};
 use super::store::State;
 use crate::validate::Schemas;
 
@@ -45,6 +46,8 @@ pub struct ToolSpec {
 pub struct Registry {
     tools: Vec<Arc<ToolSpec>>,
     by_name: HashMap<String, Arc<ToolSpec>>,
+    pub resources: Vec<ResourceSpec>,
+    pub prompts: Vec<PromptSpec>,
     pub components: Vec<Arc<Loaded>>,
 }
 
@@ -57,11 +60,19 @@ impl Registry {
         self.by_name.get(name)
     }
 
-    /// Adds a described component's tools; refuses it whole if any tool is unusable
-    /// or its name is taken.
-    pub fn add(&mut self, loaded: Arc<Loaded>, tools: Vec<super::bindings::ToolDescriptor>) -> Result<()> {
+    pub fn prompt(&self, name: &str) -> Option<&PromptSpec> {
+        self.prompts.iter().find(|p| p.name == name)
+    }
+
+    pub fn resource_template(&self, uri_template: &str) -> Option<&ResourceSpec> {
+        self.resources.iter().find(|r| r.uri_template == uri_template)
+    }
+
+    /// Adds a described component's tools, resources and prompts; refuses it whole if
+    /// anything is unusable or a name (or URI template) is taken.
+    pub fn add(&mut self, loaded: Arc<Loaded>, info: ComponentInfo) -> Result<()> {
         let mut specs = Vec::new();
-        for t in tools {
+        for t in info.tools {
             if self.by_name.contains_key(&t.name) || specs.iter().any(|s: &ToolSpec| s.name == t.name) {
                 bail!("tool '{}' is already provided by another component", t.name);
             }
@@ -83,6 +94,42 @@ impl Registry {
                 component: loaded.clone(),
             });
         }
+        let mut resources = Vec::new();
+        for r in info.resources {
+            if !specs.iter().any(|s| s.name == r.tool) {
+                bail!("resource {}: tool '{}' is not one of this component's tools", r.uri_template, r.tool);
+            }
+            if !r.uri_template.starts_with("ep://") || self.resource_template(&r.uri_template).is_some() {
+                bail!("resource {}: not an ep:// URI template, or already provided", r.uri_template);
+            }
+            let arguments = match serde_json::from_str(&r.arguments) {
+                Ok(Value::Object(arguments)) => arguments,
+                _ => bail!("resource {}: arguments are not a JSON object", r.uri_template),
+            };
+            resources.push(ResourceSpec {
+                uri_template: r.uri_template,
+                name: r.name,
+                title: r.title,
+                description: r.description,
+                mime_type: r.mime_type,
+                tool: r.tool,
+                arguments,
+            });
+        }
+        let mut prompts: Vec<PromptSpec> = Vec::new();
+        for p in info.prompts {
+            if self.prompt(&p.name).is_some() || prompts.iter().any(|q| q.name == p.name) {
+                bail!("prompt '{}' is already provided", p.name);
+            }
+            let arguments = p
+                .arguments
+                .into_iter()
+                .map(|a| PromptArgumentSpec { name: a.name, description: a.description, required: a.required, values: a.values })
+                .collect();
+            prompts.push(PromptSpec { name: p.name, title: p.title, description: p.description, arguments, template: p.template });
+        }
+        self.resources.extend(resources);
+        self.prompts.extend(prompts);
         for spec in specs {
             let spec = Arc::new(spec);
             self.by_name.insert(spec.name.clone(), spec.clone());

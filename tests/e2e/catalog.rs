@@ -1,0 +1,94 @@
+//! Resources, prompts and completion: declared by components, served by the host.
+
+use serde_json::{Value, json};
+
+use crate::support::{Fake, Server};
+
+fn names(list: &Value, key: &str) -> Vec<String> {
+    list.as_array().unwrap().iter().map(|p| p[key].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn lists_and_renders_the_seven_prompts() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let prompts = server.request("prompts/list", json!({}))["result"]["prompts"].clone();
+    let mut listed = names(&prompts, "name");
+    listed.sort();
+    assert_eq!(
+        listed,
+        [
+            "coalition_analysis",
+            "committee_activity_report",
+            "country_delegation_analysis",
+            "legislative_tracking",
+            "mep_briefing",
+            "political_group_comparison",
+            "voting_pattern_analysis"
+        ]
+    );
+    let briefing = prompts.as_array().unwrap().iter().find(|p| p["name"] == "mep_briefing").unwrap();
+    assert_eq!(briefing["arguments"][0]["name"], "mepId");
+    assert_eq!(briefing["arguments"][0]["required"], true);
+
+    let got = server.request("prompts/get", json!({"name": "mep_briefing", "arguments": {"mepId": "124936"}}));
+    let message = &got["result"]["messages"][0];
+    assert_eq!(message["role"], "user");
+    let text = message["content"]["text"].as_str().unwrap();
+    assert!(text.contains("MEP 124936") && text.contains("get_mep_details with id 124936"), "{text}");
+    assert!(!text.contains("{period}") && !text.contains("Cover the period"), "absent optional lines are dropped: {text}");
+    let with_period = server.request("prompts/get", json!({"name": "mep_briefing", "arguments": {"mepId": "1", "period": "2025"}}));
+    assert!(with_period["result"]["messages"][0]["content"]["text"].as_str().unwrap().contains("Cover the period 2025."));
+}
+
+#[test]
+fn refuses_bad_prompt_requests() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    for (params, needle) in [
+        (json!({"name": "nope"}), "nope"),
+        (json!({"name": "mep_briefing"}), "mepId"),
+        (json!({"name": "mep_briefing", "arguments": {"mepId": "1", "extra": "x"}}), "extra"),
+        (json!({"name": "mep_briefing", "arguments": {"mepId": "x".repeat(201)}}), "200"),
+        (json!({"name": "mep_briefing", "arguments": {"mepId": "a\u{1b}[31m"}}), "control"),
+    ] {
+        let response = server.request("prompts/get", params.clone());
+        assert_eq!(response["error"]["code"], -32602, "{params}: {response}");
+        assert!(response["error"]["message"].as_str().unwrap().contains(needle), "{params}: {response}");
+    }
+    // The server keeps serving.
+    assert!(server.request("prompts/list", json!({}))["result"]["prompts"].is_array());
+}
+
+#[test]
+fn completes_prompt_arguments() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let complete = |server: &mut Server, prompt: &str, argument: &str, value: &str| {
+        server.request(
+            "completion/complete",
+            json!({"ref": {"type": "ref/prompt", "name": prompt}, "argument": {"name": argument, "value": value}}),
+        )["result"]["completion"]
+            .clone()
+    };
+    let countries = complete(&mut server, "country_delegation_analysis", "country", "e");
+    assert_eq!(countries["values"], json!(["EE", "EL", "ES"]));
+    assert_eq!(countries["total"], 3);
+    assert_eq!(countries["hasMore"], false);
+    let groups = complete(&mut server, "political_group_comparison", "groups", "");
+    assert_eq!(groups["total"], 9);
+    assert_eq!(complete(&mut server, "mep_briefing", "mepId", "1")["values"], json!([]));
+}
+
+#[test]
+fn unknown_resources_are_clean_errors() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    assert!(server.request("resources/list", json!({}))["result"]["resources"].is_array());
+    assert!(server.request("resources/templates/list", json!({}))["result"]["resourceTemplates"].is_array());
+    for uri in ["ep://nothing/here", "file:///etc/passwd", "ep://meps/1?x=../../", &format!("ep://{}", "a".repeat(5000))] {
+        let response = server.request("resources/read", json!({"uri": uri}));
+        assert_eq!(response["error"]["code"], -32002, "{uri}: {response}");
+    }
+    assert!(fake.requests().is_empty(), "nothing reached the EP API");
+}
