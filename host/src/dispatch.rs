@@ -8,16 +8,20 @@ use serde_json::{Map, Value};
 
 use crate::catalog::{self, PromptError, PromptSpec, ResourceSpec};
 use crate::error::{CallError, ReadError};
+use crate::health::{self, Health};
+use crate::metrics::Metrics;
 use crate::runtime::Runtime;
 use crate::runtime::registry::ToolSpec;
 
 pub struct Dispatcher {
     runtime: Runtime,
+    health: Health,
+    metrics: Arc<Metrics>,
 }
 
 impl Dispatcher {
-    pub fn new(runtime: Runtime) -> Dispatcher {
-        Dispatcher { runtime }
+    pub fn new(runtime: Runtime, metrics: Arc<Metrics>) -> Dispatcher {
+        Dispatcher { runtime, health: Health::default(), metrics }
     }
 
     pub fn tools(&self) -> &[Arc<ToolSpec>] {
@@ -69,8 +73,33 @@ impl Dispatcher {
         }
     }
 
-    /// Validate → run in a fresh sandbox → validate the result.
+    /// Validate → run in a fresh sandbox → validate the result; the outcome feeds
+    /// `get_server_health`, which the host answers itself.
     pub async fn call_tool(&self, name: &str, arguments: Option<Map<String, Value>>) -> Result<Value, CallError> {
+        if name == health::TOOL {
+            return self.server_health(arguments);
+        }
+        let result = self.run_tool(name, arguments).await;
+        if let Some(spec) = self.runtime.registry().get(name) {
+            match &result {
+                Ok(_) => self.health.record(&spec.name, None),
+                Err(e) => e.health_reason().into_iter().for_each(|reason| self.health.record(&spec.name, Some(reason))),
+            }
+        }
+        result
+    }
+
+    fn server_health(&self, arguments: Option<Map<String, Value>>) -> Result<Value, CallError> {
+        if let Some(extra) = arguments.as_ref().and_then(|a| a.keys().next()) {
+            let message = format!("get_server_health takes no arguments (got '{extra}')");
+            return Err(CallError::Invalid(crate::validate::Invalid::Schema { field: extra.clone(), message }));
+        }
+        let registry = self.runtime.registry();
+        let names: Vec<&str> = registry.tools().iter().map(|t| t.name.as_str()).collect();
+        Ok(self.health.report(&names, registry.components.len(), self.metrics.egress_denials_total()))
+    }
+
+    async fn run_tool(&self, name: &str, arguments: Option<Map<String, Value>>) -> Result<Value, CallError> {
         let spec = self.runtime.registry().get(name).ok_or_else(|| CallError::UnknownTool(name.to_string()))?;
         let arguments = spec.schemas.arguments(arguments).map_err(CallError::Invalid)?;
         let started = Instant::now();

@@ -48,6 +48,26 @@ impl CallError {
     }
 }
 
+impl CallError {
+    /// Whether the failure says something about the tool's health (an upstream or
+    /// sandbox failure) rather than about the request; a short reason if so.
+    pub fn health_reason(&self) -> Option<&'static str> {
+        match self {
+            CallError::UnknownTool(_) | CallError::Invalid(_) => None,
+            CallError::BadOutput { .. } => Some("returned a result that violates its output schema"),
+            CallError::Failure { failure, .. } => match failure {
+                CallFailure::Tool(ToolError::InvalidArguments(_) | ToolError::NotFound(_)) => None,
+                CallFailure::Tool(ToolError::UpstreamUnavailable(_)) => Some("the EP API was unavailable"),
+                CallFailure::Tool(ToolError::UpstreamError(_)) => Some("the EP API answered with an error"),
+                CallFailure::Tool(ToolError::Internal(_)) => Some("internal error in the component"),
+                CallFailure::Deadline(_) => Some("exceeded its deadline"),
+                CallFailure::Memory(_) => Some("exceeded its memory limit"),
+                CallFailure::Trap(_) => Some("crashed"),
+            },
+        }
+    }
+}
+
 /// Why a resource could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {

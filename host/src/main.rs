@@ -6,6 +6,7 @@ mod config;
 mod dispatch;
 mod egress;
 mod error;
+mod health;
 mod mcp;
 mod metrics;
 mod runtime;
@@ -73,7 +74,7 @@ async fn serve_stdio(config: &Config) -> Result<()> {
     let runtime = start_with(config, metrics.clone()).await?;
     let tools = runtime.registry().tools().len();
     tracing::info!(tools, components = runtime.registry().components.len(), "serving MCP on stdio");
-    let server = mcp::McpServer::new(Arc::new(dispatch::Dispatcher::new(runtime)));
+    let server = mcp::McpServer::new(Arc::new(dispatch::Dispatcher::new(runtime, metrics.clone())));
     // Ends when the client closes stdin.
     transport::stdio::serve(server).await?;
     tracing::info!(egress_denials = metrics.egress_denials_total(), "stopped");

@@ -21,6 +21,7 @@ use serde_json::Value;
 
 use crate::catalog::{PromptSpec, ResourceSpec};
 use crate::dispatch::Dispatcher;
+use crate::health;
 use crate::runtime::registry::ToolSpec;
 
 /// The protocol revisions epmcp implements (all with the `initialize` handshake).
@@ -40,7 +41,7 @@ pub struct McpServer {
 
 impl McpServer {
     pub fn new(dispatcher: Arc<Dispatcher>) -> McpServer {
-        let tools = dispatcher.tools().iter().map(|spec| tool(spec)).collect();
+        let tools = dispatcher.tools().iter().map(|spec| tool(spec)).chain([health_tool()]).collect();
         McpServer { dispatcher, tools }
     }
 }
@@ -61,6 +62,14 @@ pub fn tool(spec: &ToolSpec) -> Tool {
             Some(a.idempotent),
             Some(a.open_world),
         ))
+}
+
+/// The host's own tool (see `health`).
+fn health_tool() -> Tool {
+    Tool::new_with_raw(health::TOOL, Some(Cow::Borrowed(health::DESCRIPTION)), object(&health::input_schema()))
+        .with_title(health::TITLE)
+        .with_raw_output_schema(object(&health::output_schema()))
+        .with_annotations(ToolAnnotations::from_raw(Some(health::TITLE.into()), Some(true), Some(false), Some(false), Some(false)))
 }
 
 fn prompt(spec: &PromptSpec) -> Prompt {

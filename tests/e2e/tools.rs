@@ -158,3 +158,24 @@ fn search_documents_by_id_keyword_and_type() {
     let err = server.invalid("search_documents", json!({}));
     assert!(err.contains("docId"), "{err}");
 }
+
+#[test]
+fn get_server_health_reports_observed_outcomes() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let fresh = server.ok("get_server_health", json!({}));
+    assert_eq!(fresh["server"]["name"], "epmcp");
+    assert_eq!(fresh["tools"]["get_mep_details"]["status"], "unknown");
+    server.ok("get_mep_details", json!({"id": "1294"}));
+    server.tool_error("get_committee_info", json!({"id": "9999500"}));
+    server.invalid("get_procedures", json!({"processId": "../x"})); // the caller's fault: not a health signal
+    let health = server.ok("get_server_health", json!({}));
+    assert_eq!(health["tools"]["get_mep_details"]["status"], "ok");
+    assert_eq!(health["tools"]["get_mep_details"]["calls"], 1);
+    assert_eq!(health["tools"]["get_committee_info"]["status"], "error");
+    assert_eq!(health["tools"]["get_committee_info"]["lastError"]["reason"], "the EP API answered with an error");
+    assert_eq!(health["tools"]["get_procedures"]["status"], "unknown");
+    assert!(health["toolCount"].as_u64().unwrap() >= 7);
+    assert!(server.invalid("get_server_health", json!({"x": 1})).contains("no arguments"));
+    assert!(fake.requests().iter().all(|r| !r.contains("health")), "the host answers it without the network");
+}

@@ -1,0 +1,166 @@
+//! Parity with the reference server: every tool (same name, parameter names, types,
+//! required-ness, defaults, enum values), resource template and prompt it exposes, read
+//! from `tests/parity/reference.json` (extracted from TOOLS.md).
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+
+use crate::support::{Fake, Server};
+
+/// Reference tools not served yet, each with the issue that brings it. The test fails
+/// when one of these appears, so the list only shrinks.
+const PENDING: &[(&str, &str)] = &[
+    ("analyze_voting_patterns", "issue 8"),
+    ("track_legislation", "issue 8"),
+    ("generate_report", "issue 8"),
+    ("assess_mep_influence", "issue 8"),
+    ("analyze_coalition_dynamics", "issue 8"),
+    ("detect_voting_anomalies", "issue 8"),
+    ("compare_political_groups", "issue 8"),
+    ("analyze_legislative_effectiveness", "issue 8"),
+    ("monitor_legislative_pipeline", "issue 8"),
+    ("analyze_committee_activity", "issue 8"),
+    ("track_mep_attendance", "issue 8"),
+    ("analyze_country_delegation", "issue 8"),
+    ("generate_political_landscape", "issue 8"),
+    ("network_analysis", "issue 8"),
+    ("sentiment_tracker", "issue 8"),
+    ("early_warning_system", "issue 8"),
+    ("comparative_intelligence", "issue 8"),
+    ("correlate_intelligence", "issue 8"),
+];
+
+fn reference() -> Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("parity/reference.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The JSON Schema of one property, through `$ref` and `anyOf [T, null]`.
+fn resolve<'a>(schema: &'a Value, mut property: &'a Value) -> &'a Value {
+    for _ in 0..4 {
+        if let Some(r) = property.get("$ref").and_then(Value::as_str) {
+            property = schema.pointer(r.trim_start_matches('#')).unwrap_or(&Value::Null);
+        } else if let Some(any) = property.get("anyOf").and_then(Value::as_array) {
+            property = any.iter().find(|v| v.get("type") != Some(&json!("null"))).unwrap_or(&Value::Null);
+        } else {
+            break;
+        }
+    }
+    property
+}
+
+fn types(property: &Value) -> BTreeSet<String> {
+    match &property["type"] {
+        Value::String(t) => [t.clone()].into(),
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).filter(|t| *t != "null").map(str::to_string).collect(),
+        _ => BTreeSet::new(),
+    }
+}
+
+/// Differences between a reference parameter and our schema for it.
+fn compare(tool: &str, schema: &Value, param: &Value) -> Vec<String> {
+    let name = param["name"].as_str().unwrap();
+    let Some(raw) = schema["properties"].get(name) else {
+        return vec![format!("{tool}.{name}: missing")];
+    };
+    let ours = resolve(schema, raw);
+    let mut problems = Vec::new();
+    let want = param["type"].as_str().unwrap();
+    let (base, array) = match want.strip_suffix("[]") {
+        Some(item) => (item, true),
+        None => (want, false),
+    };
+    let (got, item) = if array { (types(ours), types(resolve(schema, &ours["items"]))) } else { (types(ours), types(ours)) };
+    let base_ok = |t: &BTreeSet<String>| t.contains(base) || (base == "number" && t.contains("integer"));
+    if array && !(got.contains("array") && base_ok(&item)) || !array && !base_ok(&got) {
+        problems.push(format!("{tool}.{name}: type {want}, ours {got:?}"));
+    }
+    let required = schema["required"].as_array().is_some_and(|r| r.contains(&json!(name)));
+    if required != param["required"].as_bool().unwrap() {
+        problems.push(format!("{tool}.{name}: required {}, ours {required}", param["required"]));
+    }
+    if let Some(default) = param.get("default") {
+        let ours_default = raw.get("default").or(ours.get("default"));
+        if ours_default != Some(default) {
+            problems.push(format!("{tool}.{name}: default {default}, ours {ours_default:?}"));
+        }
+    }
+    if let Some(values) = param.get("enum").and_then(Value::as_array) {
+        let ours_enum = ours.get("enum").and_then(Value::as_array).cloned().unwrap_or_default();
+        let missing: Vec<&Value> = values.iter().filter(|v| !ours_enum.contains(v)).collect();
+        if !missing.is_empty() {
+            problems.push(format!("{tool}.{name}: enum lacks {missing:?}"));
+        }
+    }
+    problems
+}
+
+#[test]
+fn every_reference_tool_resource_and_prompt_is_served_alike() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let reference = reference();
+    let tools = server.request("tools/list", json!({}))["result"]["tools"].clone();
+    let find = |name: &str| tools.as_array().unwrap().iter().find(|t| t["name"] == name).cloned();
+
+    let mut problems = Vec::new();
+    for tool in reference["tools"].as_array().unwrap() {
+        let name = tool["name"].as_str().unwrap();
+        let pending = PENDING.iter().any(|(p, _)| *p == name);
+        match (find(name), pending) {
+            (None, true) => {}
+            (Some(_), true) => problems.push(format!("{name} is served now: remove it from PENDING")),
+            (None, false) => problems.push(format!("{name}: tool missing")),
+            (Some(ours), false) => {
+                for param in tool["params"].as_array().unwrap() {
+                    problems.extend(compare(name, &ours["inputSchema"], param));
+                }
+            }
+        }
+    }
+
+    let templates = server.request("resources/templates/list", json!({}))["result"]["resourceTemplates"].clone();
+    let concrete = server.request("resources/list", json!({}))["result"]["resources"].clone();
+    let served: BTreeSet<&str> = templates
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["uriTemplate"].as_str())
+        .chain(concrete.as_array().unwrap().iter().filter_map(|r| r["uri"].as_str()))
+        .collect();
+    for resource in reference["resourceTemplates"].as_array().unwrap() {
+        let uri = resource["uriTemplate"].as_str().unwrap();
+        if !served.contains(uri) {
+            problems.push(format!("resource {uri}: missing"));
+        }
+    }
+
+    let prompts = server.request("prompts/list", json!({}))["result"]["prompts"].clone();
+    for prompt in reference["prompts"].as_array().unwrap() {
+        let name = prompt["name"].as_str().unwrap();
+        let Some(ours) = prompts.as_array().unwrap().iter().find(|p| p["name"] == name) else {
+            problems.push(format!("prompt {name}: missing"));
+            continue;
+        };
+        for argument in prompt["arguments"].as_array().unwrap() {
+            let found = ours["arguments"].as_array().unwrap().iter().find(|a| a["name"] == argument["name"]);
+            match found {
+                None => problems.push(format!("prompt {name}.{}: missing", argument["name"])),
+                Some(a) if a["required"] != argument["required"] => {
+                    problems.push(format!("prompt {name}.{}: required differs", argument["name"]))
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{} parity problems:\n{}", problems.len(), problems.join("\n"));
+}
+
+#[test]
+fn the_reference_list_is_complete() {
+    let reference = reference();
+    assert_eq!(reference["tools"].as_array().unwrap().len(), 63);
+    assert_eq!(reference["resourceTemplates"].as_array().unwrap().len(), 9);
+    assert_eq!(reference["prompts"].as_array().unwrap().len(), 7);
+}
