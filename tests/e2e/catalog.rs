@@ -92,3 +92,57 @@ fn unknown_resources_are_clean_errors() {
     }
     assert!(fake.requests().is_empty(), "nothing reached the EP API");
 }
+
+/// `resources/read` → the JSON document in its one text content.
+fn read(server: &mut Server, uri: &str) -> Value {
+    let response = server.request("resources/read", json!({"uri": uri}));
+    let contents = &response["result"]["contents"][0];
+    assert_eq!(contents["uri"], uri, "{response}");
+    assert_eq!(contents["mimeType"], "application/json");
+    serde_json::from_str(contents["text"].as_str().unwrap()).unwrap()
+}
+
+#[test]
+fn resources_are_read_through_their_tools() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let listed = server.request("resources/list", json!({}))["result"]["resources"].clone();
+    let concrete = names(&listed, "uri");
+    assert!(concrete.contains(&"ep://meps".to_string()) && concrete.contains(&"ep://plenary-sessions".to_string()), "{concrete:?}");
+    let templates = server.request("resources/templates/list", json!({}))["result"]["resourceTemplates"].clone();
+    assert!(names(&templates, "uriTemplate").contains(&"ep://meps/{mepId}".to_string()));
+
+    assert_eq!(read(&mut server, "ep://meps/1294")["name"], "Elio DI RUPO");
+    assert_eq!(read(&mut server, "ep://meps")["count"], 7);
+    assert_eq!(read(&mut server, "ep://committees/1")["data"][0]["abbreviation"], "ECON");
+    assert_eq!(read(&mut server, "ep://procedures/1972-0003")["data"][0]["reference"], "1972/0003(COD)");
+    assert_eq!(read(&mut server, "ep://documents/A-10-0034-0034-AM-001-001")["data"][0]["workType"], "AMENDMENT_LIST");
+    assert!(read(&mut server, "ep://plenary-sessions")["data"].is_array());
+    let requests = fake.requests();
+    assert!(requests.iter().any(|r| r.starts_with("GET /api/v2/meps/1294?")), "{requests:?}");
+}
+
+#[test]
+fn bad_resource_variables_are_refused_before_any_request() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    for uri in ["ep://meps/..%2F..%2Fcorporate-bodies", "ep://meps/abc", "ep://procedures/2024%2F0006%3Fx"] {
+        let response = server.request("resources/read", json!({"uri": uri}));
+        assert_eq!(response["error"]["code"], -32602, "{uri}: {response}");
+    }
+    let missing = server.request("resources/read", json!({"uri": "ep://committees/9999404"}));
+    assert_eq!(missing["error"]["code"], -32002, "{missing}");
+    assert_eq!(fake.requests().len(), 1, "only the well-formed lookup reached the EP API");
+}
+
+#[test]
+fn completes_resource_variables_from_tool_enums() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let response = server.request(
+        "completion/complete",
+        json!({"ref": {"type": "ref/resource", "uri": "ep://meps/{mepId}"}, "argument": {"name": "mepId", "value": "1"}}),
+    );
+    // Free-text ids have no closed set: an empty, well-formed answer.
+    assert_eq!(response["result"]["completion"]["values"], json!([]));
+}
