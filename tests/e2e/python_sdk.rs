@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::support::{Fake, components_dir, epmcp_bin, path};
 
 #[test]
-fn python_sdk_lists_tools_and_calls_two() {
+fn python_sdk_lists_tools_calls_two_reads_a_resource_and_gets_a_prompt() {
     let fake = Fake::start();
     let python = path("EPMCP_PYTHON", ".venv/bin/python");
     assert!(python.exists(), "{} missing: run `make test` (it creates the venv)", python.display());
@@ -22,8 +22,13 @@ fn python_sdk_lists_tools_and_calls_two() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "sdk client failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     let report: Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(report["tools"].as_array().unwrap().len(), 7);
+    let tools: Vec<&str> = report["tools"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(tools.contains(&"get_mep_details") && tools.contains(&"get_server_health"), "{tools:?}");
     assert_eq!(report["details"]["name"], "Elio DI RUPO");
     assert_eq!(report["current"]["count"], 2);
     assert_eq!(report["invalid"]["isError"], true, "{report}");
+    assert!(report["templates"].as_array().unwrap().contains(&Value::from("ep://meps/{mepId}")), "{report}");
+    assert_eq!(report["resource"]["name"], "Elio DI RUPO");
+    assert_eq!(report["prompts"].as_array().unwrap().len(), 7);
+    assert!(report["prompt"].as_str().unwrap().contains("MEP 1294"), "{report}");
 }

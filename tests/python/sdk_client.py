@@ -27,12 +27,20 @@ async def main(binary: str) -> int:
                 invalid = {"isError": invalid.isError, "text": invalid.content[0].text}
             except Exception as e:  # a JSON-RPC error surfaces as an exception in some SDK versions
                 invalid = {"isError": True, "text": str(e)}
+            templates = await session.list_resource_templates()
+            resource = await session.read_resource("ep://meps/1294")
+            prompts = await session.list_prompts()
+            prompt = await session.get_prompt("mep_briefing", {"mepId": "1294"})
             print(json.dumps({
                 "protocolVersion": init.protocolVersion,
                 "tools": [t.name for t in tools.tools],
                 "details": details.structuredContent,
                 "current": current.structuredContent,
                 "invalid": invalid,
+                "templates": [t.uriTemplate for t in templates.resourceTemplates],
+                "resource": json.loads(resource.contents[0].text),
+                "prompts": [p.name for p in prompts.prompts],
+                "prompt": prompt.messages[0].content.text,
             }))
     return 0
 

@@ -77,20 +77,31 @@ pub fn gate(line: &str) -> Gate {
     Gate::Forward(message)
 }
 
-/// rmcp transport over two plain threads: one blocks on stdin, one owns stdout (so gate
-/// replies and rmcp output never interleave mid-line). No async stdio, no extra copies.
+/// rmcp transport: a plain thread blocks on stdin; lines are written to stdout from the
+/// executor, whole line and flush per message, so gate replies and rmcp output never
+/// interleave (stdio runs a single-threaded executor; a writer thread would cost a
+/// wake-up per response).
 struct Stdio {
     incoming: mpsc::UnboundedReceiver<String>,
-    outgoing: std::sync::mpsc::Sender<String>,
+    stdout: std::io::Stdout,
+}
+
+impl Stdio {
+    fn write_line(&mut self, line: &str) -> std::io::Result<()> {
+        let mut out = self.stdout.lock();
+        let mut message = Vec::with_capacity(line.len() + 1);
+        message.extend_from_slice(line.as_bytes());
+        message.push(b'\n');
+        out.write_all(&message)?;
+        out.flush()
+    }
 }
 
 impl Transport<RoleServer> for Stdio {
     type Error = std::io::Error;
 
     fn send(&mut self, item: ServerJsonRpcMessage) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
-        let sent = serde_json::to_string(&item)
-            .map_err(std::io::Error::other)
-            .and_then(|line| self.outgoing.send(line).map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe)));
+        let sent = serde_json::to_string(&item).map_err(std::io::Error::other).and_then(|line| self.write_line(&line));
         std::future::ready(sent)
     }
 
@@ -105,14 +116,14 @@ impl Transport<RoleServer> for Stdio {
                         Err(e) => {
                             if let Some(id) = id {
                                 if let Gate::Reply(reply) = error(id, -32600, format!("invalid request: {e}")) {
-                                    let _ = self.outgoing.send(reply.to_string());
+                                    let _ = self.write_line(&reply.to_string());
                                 }
                             }
                         }
                     }
                 }
                 Gate::Reply(reply) => {
-                    let _ = self.outgoing.send(reply.to_string());
+                    let _ = self.write_line(&reply.to_string());
                 }
                 Gate::Ignore => {}
             }
@@ -135,25 +146,9 @@ pub async fn serve(server: McpServer) -> Result<()> {
         }
         // Dropping the sender ends the session: the client closed stdin.
     })?;
-    let (outgoing, lines) = std::sync::mpsc::channel::<String>();
-    let writer = std::thread::Builder::new().name("stdout".into()).spawn(move || {
-        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-        while let Ok(first) = lines.recv() {
-            // Write whatever is queued, then flush once: one syscall per burst, no added latency.
-            let mut ok = true;
-            for line in std::iter::once(first).chain(std::iter::from_fn(|| lines.try_recv().ok())) {
-                ok &= stdout.write_all(line.as_bytes()).and_then(|_| stdout.write_all(b"\n")).is_ok();
-            }
-            if !ok || stdout.flush().is_err() {
-                break;
-            }
-        }
-    })?;
-    let running = server.serve(Stdio { incoming, outgoing }).await.context("MCP session failed to start")?;
+    let running = server.serve(Stdio { incoming, stdout: std::io::stdout() }).await.context("MCP session failed to start")?;
     let reason = running.waiting().await.context("MCP session")?;
     tracing::info!(?reason, "stdio session ended");
-    // The transport (the last sender) is gone with the session: the writer drains and ends.
-    let _ = writer.join();
     Ok(())
 }
 
