@@ -211,3 +211,20 @@ fn get_all_generated_stats_counts_records_per_year_and_invents_nothing() {
     assert!(reversed.contains("after"), "{reversed}");
     server.invalid("get_all_generated_stats", json!({"yearFrom": 1999}));
 }
+
+#[test]
+fn get_political_groups_counts_the_whole_roster() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let groups = server.ok("get_political_groups", json!({}));
+    let roster = fixture("meps-show-current.synthetic.json")["data"].as_array().unwrap().len();
+    assert_eq!(groups["totalMeps"], roster);
+    let members: u64 = groups["groups"].as_array().unwrap().iter().map(|g| g["members"].as_u64().unwrap()).sum();
+    assert_eq!(members + groups["withoutGroup"].as_u64().unwrap(), roster as u64);
+    let sd = groups["groups"].as_array().unwrap().iter().find(|g| g["name"] == "S&D").unwrap();
+    assert_eq!(sd["members"], 2, "the same two MEPs get_meps finds for S&D");
+    let resource = server.request("resources/read", json!({"uri": "ep://political-groups"}));
+    let text: Value = serde_json::from_str(resource["result"]["contents"][0]["text"].as_str().unwrap()).unwrap();
+    assert_eq!(text["totalMeps"], roster);
+    assert!(fake.requests().iter().all(|r| r.contains("/meps/show-current?")));
+}

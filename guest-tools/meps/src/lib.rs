@@ -2,6 +2,7 @@
 
 mod details;
 mod group;
+mod groups;
 mod list;
 mod model;
 
@@ -9,7 +10,7 @@ use guest_client::{Resource, Tool};
 use guest_client::serde_json::json;
 
 fn tools() -> Vec<Tool> {
-    vec![list::get_meps(), details::get_mep_details(), list::get_current_meps()]
+    vec![list::get_meps(), details::get_mep_details(), list::get_current_meps(), groups::get_political_groups()]
 }
 
 
@@ -31,6 +32,14 @@ fn resources() -> Vec<Resource> {
             description: "The first 100 current MEPs with country and group; get_current_meps pages through the rest.",
             tool: "get_current_meps",
             arguments: json!({"limit": 100}),
+        },
+        Resource {
+            uri_template: "ep://political-groups",
+            name: "political-groups",
+            title: "Political groups",
+            description: "The current political groups with seats, seat share and members per country, over the whole roster.",
+            tool: "get_political_groups",
+            arguments: json!({}),
         },
     ]
 }
