@@ -52,6 +52,10 @@ pub struct RuntimeArgs {
     /// Calls that may run at once (sizes the instance pool).
     #[arg(long, env = "EPMCP_MAX_CONCURRENT_CALLS", default_value_t = 64, global = true)]
     pub max_concurrent_calls: u32,
+    /// Tool results up to this size (JSON bytes) are repeated whole in the text block;
+    /// larger ones are summarised there (and complete in structuredContent).
+    #[arg(long, env = "EPMCP_TEXT_MAX_BYTES", default_value_t = 8192, global = true)]
+    pub text_max_bytes: usize,
 }
 
 /// The validated configuration.
@@ -61,6 +65,8 @@ pub struct Config {
     pub cache_dir: PathBuf,
     pub upstream: UpstreamConfig,
     pub limits: CallLimits,
+    /// See [`RuntimeArgs::text_max_bytes`].
+    pub text_max_bytes: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -115,6 +121,7 @@ impl RuntimeArgs {
                 connect_timeout: upstream_timeout.min(Duration::from_secs(10)),
                 max_body_bytes: (self.max_response_mib as usize) << 20,
             },
+            text_max_bytes: self.text_max_bytes,
             limits: CallLimits {
                 deadline: Duration::from_millis(self.call_timeout_ms),
                 memory_bytes: (self.memory_mib as usize) << 20,

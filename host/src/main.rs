@@ -10,6 +10,7 @@ mod health;
 mod mcp;
 mod metrics;
 mod runtime;
+mod summary;
 mod transport;
 mod upstream;
 mod validate;
@@ -74,7 +75,8 @@ async fn serve_stdio(config: &Config) -> Result<()> {
     let runtime = start_with(config, metrics.clone()).await?;
     let tools = runtime.registry().tools().len();
     tracing::info!(tools, components = runtime.registry().components.len(), "serving MCP on stdio");
-    let server = mcp::McpServer::new(Arc::new(dispatch::Dispatcher::new(runtime, metrics.clone())));
+    let dispatcher = Arc::new(dispatch::Dispatcher::new(runtime, metrics.clone()));
+    let server = mcp::McpServer::new(dispatcher, config.text_max_bytes);
     // Ends when the client closes stdin.
     transport::stdio::serve(server).await?;
     tracing::info!(egress_denials = metrics.egress_denials_total(), "stopped");

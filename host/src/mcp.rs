@@ -22,6 +22,7 @@ use serde_json::Value;
 use crate::catalog::{PromptSpec, ResourceSpec};
 use crate::dispatch::Dispatcher;
 use crate::health;
+use crate::summary;
 use crate::runtime::registry::ToolSpec;
 
 /// The protocol revisions epmcp implements (all with the `initialize` handshake).
@@ -37,12 +38,14 @@ pub struct McpServer {
     dispatcher: Arc<Dispatcher>,
     /// The tools/list answer, built once: the registry does not change while serving.
     tools: Arc<[Tool]>,
+    /// Results larger than this are summarised in the text block.
+    text_max_bytes: usize,
 }
 
 impl McpServer {
-    pub fn new(dispatcher: Arc<Dispatcher>) -> McpServer {
+    pub fn new(dispatcher: Arc<Dispatcher>, text_max_bytes: usize) -> McpServer {
         let tools = dispatcher.tools().iter().map(|spec| tool(spec)).chain([health_tool()]).collect();
-        McpServer { dispatcher, tools }
+        McpServer { dispatcher, tools, text_max_bytes }
     }
 }
 
@@ -132,12 +135,15 @@ impl ServerHandler for McpServer {
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         match self.dispatcher.call_tool(&request.name, request.arguments).await {
             Ok(value) => {
-                // The text block carries the same JSON, for clients that ignore structuredContent.
-                let text = value.to_string();
+                // Clients of revisions with structuredContent get large results summarised in the
+                // text block; older clients read only the text, so they get the JSON whole.
+                let structured = context.peer.peer_info().is_some_and(|i| i.protocol_version >= ProtocolVersion::V_2025_06_18);
+                let json = value.to_string();
+                let text = if structured { summary::text(&value, json, self.text_max_bytes) } else { json };
                 let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
                 result.structured_content = Some(value);
                 Ok(result.into())
