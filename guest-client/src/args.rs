@@ -41,10 +41,10 @@ pub fn date_range(from: Option<&str>, to: Option<&str>) -> Result<(), Error> {
     if let Some(t) = to {
         date("dateTo", t)?;
     }
-    if let (Some(f), Some(t)) = (from, to) {
-        if f > t {
-            return Err(Error::invalid(format!("dateFrom '{f}' is after dateTo '{t}'")));
-        }
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        return Err(Error::invalid(format!("dateFrom '{f}' is after dateTo '{t}'")));
     }
     Ok(())
 }
@@ -66,9 +66,26 @@ pub fn current_year() -> u32 {
     year as u32
 }
 
+/// Regex for procedure ids as users type them: `2024-0006`, `2024/0006(COD)`, `2024-0006(COD)`
+/// (reference type codes have two or three letters, e.g. `COD`, `INI`, `CN`).
+pub const PROCESS_ID_PATTERN: &str = r"^[0-9]{4}[-/][0-9]{4}[A-Z]?(?:\([A-Za-z]{2,3}\))?$";
+
+/// The EP API's `process-id` from a reference: `2024/0006(COD)` → `2024-0006`.
+pub fn process_id(reference: &str) -> String {
+    let bare = reference.split('(').next().unwrap_or(reference);
+    bare.replace('/', "-")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn process_ids() {
+        assert_eq!(process_id("2024/0006(COD)"), "2024-0006");
+        assert_eq!(process_id("2024-0006(cod)"), "2024-0006");
+        assert_eq!(process_id("2018-0218"), "2018-0218");
+    }
 
     #[test]
     fn mep_ids() {

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::epmcp::tool::types::{PromptArgument, PromptDescriptor, ResourceTemplate};
+use crate::epmcp::tool::types::{CompletionSource, PromptArgument, PromptDescriptor, ResourceTemplate};
 use crate::tool::Tool;
 
 /// An `ep://` resource template served by a tool of the same component.
@@ -33,15 +33,32 @@ pub struct Argument {
     pub required: bool,
     /// Values offered by completion (suggestions, not a closed set).
     pub values: &'static [&'static str],
+    /// Completion values read from EP data through a tool.
+    pub completion: Option<Completion>,
+}
+
+/// Where completion values come from: `tool` called with `arguments`; the `value` field
+/// of each item at the JSON pointer `items`, matched on `value` and `match_fields`.
+pub struct Completion {
+    pub tool: &'static str,
+    pub arguments: Value,
+    pub items: &'static str,
+    pub value: &'static str,
+    pub match_fields: &'static [&'static str],
 }
 
 impl Argument {
     pub fn required(name: &'static str, description: &'static str) -> Argument {
-        Argument { name, description, required: true, values: &[] }
+        Argument { name, description, required: true, values: &[], completion: None }
     }
 
     pub fn optional(name: &'static str, description: &'static str) -> Argument {
-        Argument { name, description, required: false, values: &[] }
+        Argument { name, description, required: false, values: &[], completion: None }
+    }
+
+    pub fn complete_from(mut self, completion: Completion) -> Argument {
+        self.completion = Some(completion);
+        self
     }
 
     pub fn suggest(mut self, values: &'static [&'static str]) -> Argument {
@@ -89,6 +106,13 @@ pub fn describe_prompt(p: &Prompt) -> PromptDescriptor {
                 description: a.description.to_string(),
                 required: a.required,
                 values: a.values.iter().map(|v| v.to_string()).collect(),
+                completion: a.completion.as_ref().map(|c| CompletionSource {
+                    tool: c.tool.to_string(),
+                    arguments: c.arguments.to_string(),
+                    items: c.items.to_string(),
+                    value: c.value.to_string(),
+                    match_fields: c.match_fields.iter().map(|f| f.to_string()).collect(),
+                }),
             })
             .collect(),
         template: p.template.to_string(),
@@ -116,6 +140,11 @@ pub fn check(tools: &[Tool], resources: &[Resource], prompts: &[Prompt]) {
         assert_eq!(used, declared, "{}: arguments must use every URI variable", r.uri_template);
     }
     for p in prompts {
+        for a in &p.arguments {
+            if let Some(c) = &a.completion {
+                assert!(c.arguments.is_object() && c.items.starts_with('/'), "prompt {}.{}: bad completion source", p.name, a.name);
+            }
+        }
         for name in variables(p.template) {
             assert!(p.arguments.iter().any(|a| a.name == name), "prompt {}: undeclared placeholder {{{name}}}", p.name);
         }

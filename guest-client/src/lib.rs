@@ -15,7 +15,7 @@ pub mod output;
 pub mod tool;
 
 pub use error::Error;
-pub use catalog::{Argument, Prompt, Resource};
+pub use catalog::{Argument, Completion, Prompt, Resource};
 pub use ep::{Ep, Page, Query};
 pub use output::{List, SOURCE};
 pub use tool::Tool;

@@ -101,6 +101,60 @@ pub struct PromptArgumentSpec {
     pub required: bool,
     /// Suggestions offered by completion.
     pub values: Vec<String>,
+    /// Completion values from EP data, through a tool.
+    pub completion: Option<CompletionSpec>,
+}
+
+/// See `completion-source` in `wit/tool.wit`.
+#[derive(Clone)]
+pub struct CompletionSpec {
+    pub tool: String,
+    pub arguments: Map<String, Value>,
+    pub items: String,
+    pub value: String,
+    pub match_fields: Vec<String>,
+}
+
+/// A completion value and the texts it is found by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub value: String,
+    pub keys: Vec<String>,
+}
+
+impl CompletionSpec {
+    /// A stable key for caching the candidates of this source.
+    pub fn key(&self) -> String {
+        format!("{}{}", self.tool, Value::Object(self.arguments.clone()))
+    }
+
+    /// The candidates in one tool result.
+    pub fn candidates(&self, result: &Value) -> Vec<Candidate> {
+        let items = result.pointer(&self.items).and_then(Value::as_array).into_iter().flatten();
+        items
+            .filter_map(|item| {
+                let value = item.get(&self.value).and_then(Value::as_str)?.to_string();
+                let mut keys = vec![value.to_lowercase()];
+                keys.extend(self.match_fields.iter().filter_map(|f| item.get(f).and_then(Value::as_str)).map(str::to_lowercase));
+                Some(Candidate { value, keys })
+            })
+            .collect()
+    }
+}
+
+/// Candidates found by `prefix`: a key that starts with it, or has a word that does
+/// (`rupo` finds `Elio DI RUPO`). Duplicate values are offered once.
+pub fn complete_candidates(candidates: &[Candidate], prefix: &str) -> (Vec<String>, usize) {
+    let prefix = prefix.to_lowercase();
+    let mut seen = std::collections::HashSet::new();
+    let matching: Vec<&str> = candidates
+        .iter()
+        .filter(|c| c.keys.iter().any(|k| k.starts_with(&prefix) || k.split([' ', '-', '/']).any(|w| w.starts_with(&prefix))))
+        .map(|c| c.value.as_str())
+        .filter(|v| seen.insert(*v))
+        .collect();
+    let total = matching.len();
+    (matching.into_iter().take(MAX_COMPLETIONS).map(str::to_string).collect(), total)
 }
 
 pub struct PromptSpec {
@@ -200,6 +254,7 @@ mod tests {
             description: String::new(),
             required,
             values: values.iter().map(|v| v.to_string()).collect(),
+            completion: None,
         };
         PromptSpec {
             name: "p".into(),
@@ -246,6 +301,23 @@ mod tests {
                             "$defs": {"C": {"type": "string", "enum": ["BE", "DE"]}}});
         assert_eq!(enum_values(&schema, "country"), ["BE", "DE"]);
         assert!(enum_values(&schema, "other").is_empty());
+    }
+
+    #[test]
+    fn completion_candidates_from_a_tool_result() {
+        let spec = CompletionSpec {
+            tool: "get_current_meps".into(),
+            arguments: Map::new(),
+            items: "/data".into(),
+            value: "id".into(),
+            match_fields: vec!["name".into()],
+        };
+        let result = json!({"data": [{"id": "1294", "name": "Elio DI RUPO"}, {"id": "101", "name": "Thomas WEBER"}, {"name": "no id"}]});
+        let candidates = spec.candidates(&result);
+        assert_eq!(candidates.len(), 2);
+        assert_eq!(complete_candidates(&candidates, "rupo").0, ["1294"]);
+        assert_eq!(complete_candidates(&candidates, "1").0, ["1294", "101"]);
+        assert_eq!(complete_candidates(&candidates, "zz").1, 0);
     }
 
     fn resource(template: &str, arguments: Value) -> ResourceSpec {

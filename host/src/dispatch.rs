@@ -1,27 +1,35 @@
 //! Every tool call from every transport goes through [`Dispatcher::call_tool`]: the one
 //! place the order of the controls is written down.
 
-use std::sync::Arc;
-use std::time::Instant;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 
-use crate::catalog::{self, PromptError, PromptSpec, ResourceSpec};
+use crate::catalog::{self, Candidate, CompletionSpec, PromptError, PromptSpec, ResourceSpec};
 use crate::error::{CallError, ReadError};
 use crate::health::{self, Health};
 use crate::metrics::Metrics;
 use crate::runtime::Runtime;
 use crate::runtime::registry::ToolSpec;
 
+/// How long completion values read from EP data are reused.
+const COMPLETION_TTL: Duration = Duration::from_secs(600);
+/// Pages a completion source may read (e.g. the ~720 current MEPs in pages of 100).
+const COMPLETION_MAX_PAGES: usize = 12;
+
 pub struct Dispatcher {
     runtime: Runtime,
     health: Health,
     metrics: Arc<Metrics>,
+    /// Completion candidates by source, with the time they were read.
+    completions: Mutex<HashMap<String, (Instant, Arc<Vec<Candidate>>)>>,
 }
 
 impl Dispatcher {
     pub fn new(runtime: Runtime, metrics: Arc<Metrics>) -> Dispatcher {
-        Dispatcher { runtime, health: Health::default(), metrics }
+        Dispatcher { runtime, health: Health::default(), metrics, completions: Mutex::default() }
     }
 
     pub fn tools(&self) -> &[Arc<ToolSpec>] {
@@ -54,10 +62,47 @@ impl Dispatcher {
         Ok((prompt, prompt.render(arguments)?))
     }
 
-    /// Completion of a prompt argument from its closed set of values.
-    pub fn complete_prompt_argument(&self, prompt: &str, argument: &str, prefix: &str) -> (Vec<String>, usize) {
-        let values = self.runtime.registry().prompt(prompt).and_then(|p| p.arguments.iter().find(|a| a.name == argument));
-        catalog::complete(values.into_iter().flat_map(|a| a.values.iter().map(String::as_str)), prefix)
+    /// Completion of a prompt argument: its suggestions, or values from EP data read
+    /// through the tool its completion source names (cached for [`COMPLETION_TTL`]).
+    pub async fn complete_prompt_argument(&self, prompt: &str, argument: &str, prefix: &str) -> (Vec<String>, usize) {
+        let Some(spec) = self.runtime.registry().prompt(prompt).and_then(|p| p.arguments.iter().find(|a| a.name == argument))
+        else {
+            return (Vec::new(), 0);
+        };
+        match &spec.completion {
+            Some(source) => match self.completion_candidates(source).await {
+                Ok(candidates) => catalog::complete_candidates(&candidates, prefix),
+                Err(e) => {
+                    tracing::warn!(prompt, argument, "completion source failed: {e}");
+                    (Vec::new(), 0)
+                }
+            },
+            None => catalog::complete(spec.values.iter().map(String::as_str), prefix),
+        }
+    }
+
+    async fn completion_candidates(&self, source: &CompletionSpec) -> Result<Arc<Vec<Candidate>>, CallError> {
+        let key = source.key();
+        if let Some((at, candidates)) = self.completions.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            if at.elapsed() < COMPLETION_TTL {
+                return Ok(candidates.clone());
+            }
+        }
+        let mut arguments = source.arguments.clone();
+        let mut candidates = Vec::new();
+        for _ in 0..COMPLETION_MAX_PAGES {
+            let result = self.call_tool(&source.tool, Some(arguments.clone())).await?;
+            candidates.extend(source.candidates(&result));
+            match result.get("nextOffset").and_then(Value::as_u64) {
+                Some(next) => {
+                    arguments.insert("offset".into(), next.into());
+                }
+                None => break,
+            }
+        }
+        let candidates = Arc::new(candidates);
+        self.completions.lock().unwrap_or_else(|e| e.into_inner()).insert(key, (Instant::now(), candidates.clone()));
+        Ok(candidates)
     }
 
     /// Completion of a resource template variable from the enum of the tool argument it fills.

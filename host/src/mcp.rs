@@ -210,7 +210,7 @@ impl ServerHandler for McpServer {
     ) -> Result<CompleteResult, ErrorData> {
         let (name, prefix) = (&request.argument.name, &request.argument.value);
         let (values, total) = match &request.r#ref {
-            Reference::Prompt(p) => self.dispatcher.complete_prompt_argument(&p.name, name, prefix),
+            Reference::Prompt(p) => self.dispatcher.complete_prompt_argument(&p.name, name, prefix).await,
             Reference::Resource(r) => self.dispatcher.complete_resource_variable(&r.uri, name, prefix),
             _ => (Vec::new(), 0),
         };

@@ -77,7 +77,16 @@ fn completes_prompt_arguments() {
     assert_eq!(countries["hasMore"], false);
     let groups = complete(&mut server, "political_group_comparison", "groups", "");
     assert_eq!(groups["total"], 9);
-    assert_eq!(complete(&mut server, "mep_briefing", "mepId", "1")["values"], json!([]));
+    // Values from EP data, through a tool: MEP ids found by name, committee acronyms.
+    let meps = complete(&mut server, "mep_briefing", "mepId", "weber");
+    assert_eq!(meps["values"], json!(["101"]), "{meps}");
+    let by_id = complete(&mut server, "voting_pattern_analysis", "mepId", "10");
+    assert_eq!(by_id["total"], 7, "{by_id}");
+    let committees = complete(&mut server, "committee_activity_report", "committeeId", "afe");
+    assert_eq!(committees["values"], json!(["AFET"]), "{committees}");
+    let requests = fake.requests().len();
+    complete(&mut server, "mep_briefing", "mepId", "web");
+    assert_eq!(fake.requests().len(), requests, "completion data is cached");
 }
 
 #[test]

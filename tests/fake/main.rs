@@ -46,6 +46,9 @@ impl Fixtures {
                 None => (rest, ""),
             };
             let key = match template.find('{') {
+                // Two path parameters take one `.`-separated id each (the tag is then required):
+                // `procedures-{process-id}-events-{event-id}.1972-0003.1972-0003-ANPRO-1972-11-06.constructed`.
+                Some(_) if template.matches('{').count() > 1 => fill_placeholders(&template, id),
                 Some(open) => {
                     let close = template.find('}').unwrap();
                     format!("{}{}{}", &template[..open], id, &template[close + 1..])
@@ -66,6 +69,21 @@ impl Fixtures {
         let key = path.trim_matches('/').replace('/', "-");
         self.files.iter().find(|(k, _, _)| *k == key).map(|(_, _, p)| p)
     }
+}
+
+/// Each `{param}` of `template` replaced by the next `.`-separated part of `ids`.
+fn fill_placeholders(template: &str, ids: &str) -> String {
+    let mut ids = ids.split('.');
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let close = open + rest[open..].find('}').unwrap();
+        out.push_str(&rest[..open]);
+        out.push_str(ids.next().unwrap_or(""));
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 struct Fake {

@@ -1,12 +1,29 @@
-//! Documents: EP documents by id, by type, and full-text search.
+//! Documents: EP documents by id, by type and by collection (adopted texts, plenary,
+//! committee, plenary-session and external documents), and full-text search.
 
+mod adopted;
+mod collection;
+mod committee;
+mod external;
+mod items;
+mod model;
+mod plenary;
 mod search;
+mod session;
 
 use guest_client::{Resource, Tool};
 use guest_client::serde_json::json;
 
 fn tools() -> Vec<Tool> {
-    vec![search::search_documents()]
+    vec![
+        search::search_documents(),
+        adopted::get_adopted_texts(),
+        plenary::get_plenary_documents(),
+        committee::get_committee_documents(),
+        session::get_plenary_session_documents(),
+        items::get_plenary_session_document_items(),
+        external::get_external_documents(),
+    ]
 }
 
 

@@ -1,12 +1,15 @@
 //! Procedures: the legislative and non-legislative files of the European Parliament.
 
+mod event;
+mod event_by_id;
+mod events;
 mod procedures;
 
 use guest_client::{Resource, Tool};
 use guest_client::serde_json::json;
 
 fn tools() -> Vec<Tool> {
-    vec![procedures::get_procedures()]
+    vec![procedures::get_procedures(), events::get_procedure_events(), event_by_id::get_procedure_event_by_id()]
 }
 
 

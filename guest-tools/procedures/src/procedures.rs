@@ -1,10 +1,13 @@
 //! `get_procedures`: a page of procedures, or one procedure with its events.
 
+use guest_client::args::{self, PROCESS_ID_PATTERN};
 use guest_client::jsonld;
 use guest_client::{Ep, Error, List, Query, Tool};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use crate::event::{Event, chronological, event};
 
 fn default_limit() -> u32 {
     50
@@ -14,7 +17,7 @@ fn default_limit() -> u32 {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Params {
     /// One procedure: `2024-0006`, or its reference `2024/0006(COD)`.
-    #[schemars(length(min = 1, max = 200), pattern(r"^[0-9]{4}[-/][0-9]{4}[A-Z]?(?:\([A-Z]{3}\))?$"))]
+    #[schemars(length(min = 1, max = 200), pattern(PROCESS_ID_PATTERN))]
     process_id: Option<String>,
     #[serde(default = "default_limit")]
     #[schemars(range(min = 1, max = 100))]
@@ -48,19 +51,6 @@ pub struct Procedure {
     pub documents: Vec<String>,
 }
 
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Event {
-    pub id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub date: Option<String>,
-    /// EP activity type, e.g. `REFERRAL`, `PLENARY_AMEND_PROPOSAL`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub activity_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub stage: Option<String>,
-}
-
 pub fn get_procedures() -> Tool {
     Tool::new(
         "get_procedures",
@@ -72,15 +62,9 @@ pub fn get_procedures() -> Tool {
     )
 }
 
-/// `2024/0006(COD)` → `2024-0006`.
-pub fn normalise_id(id: &str) -> String {
-    let bare = id.split('(').next().unwrap_or(id);
-    bare.replace('/', "-")
-}
-
 fn run(ep: &Ep, p: Params) -> Result<List<Procedure>, Error> {
     if let Some(raw) = &p.process_id {
-        let id = normalise_id(raw);
+        let id = args::process_id(raw);
         let item = ep.one(&Query::new(["procedures", id.as_str()]), &format!("procedure {raw}"))?;
         return Ok(List::new(vec![procedure(&item)], 0, 1, false, format!("procedures/{id}")));
     }
@@ -91,18 +75,7 @@ fn run(ep: &Ep, p: Params) -> Result<List<Procedure>, Error> {
 }
 
 fn procedure(item: &Value) -> Procedure {
-    let mut events: Vec<Event> = jsonld::objects(item, "consists_of")
-        .into_iter()
-        .map(|e| Event {
-            id: jsonld::string(e, "activity_id")
-                .or_else(|| jsonld::code(e, "id"))
-                .unwrap_or_default(),
-            date: jsonld::string(e, "activity_date").and_then(|d| jsonld::date(&d)),
-            activity_type: jsonld::code(e, "had_activity_type"),
-            stage: jsonld::code(e, "occured_at_stage"),
-        })
-        .collect();
-    events.sort_by(|a, b| a.date.cmp(&b.date));
+    let events = chronological(jsonld::objects(item, "consists_of").into_iter().map(event).collect());
     Procedure {
         id: jsonld::string(item, "process_id")
             .or_else(|| jsonld::code(item, "id"))
@@ -113,14 +86,5 @@ fn procedure(item: &Value) -> Procedure {
         current_stage: jsonld::code(item, "current_stage"),
         events,
         documents: jsonld::strings(item, "created_a_realization_of").iter().map(|d| jsonld::tail(d).to_string()).collect(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn references_become_ids() {
-        assert_eq!(super::normalise_id("2024/0006(COD)"), "2024-0006");
-        assert_eq!(super::normalise_id("2018-0218"), "2018-0218");
     }
 }

@@ -2,7 +2,8 @@
 //! it tells the assistant which epmcp tools answer the question and how to report,
 //! and asks it to say plainly where the EP data is missing.
 
-use guest_client::{Argument, Prompt, Tool};
+use guest_client::serde_json::json;
+use guest_client::{Argument, Completion, Prompt, Tool};
 
 fn tools() -> Vec<Tool> {
     vec![]
@@ -16,6 +17,28 @@ const COUNTRIES: &[&str] = &[
 
 /// Political groups of the 10th term (2024–2029).
 const GROUPS: &[&str] = &["EPP", "S&D", "PfE", "ECR", "Renew", "Greens/EFA", "The Left", "ESN", "NI"];
+
+/// MEP ids, found by name or id among the current MEPs.
+fn meps() -> Completion {
+    Completion {
+        tool: "get_current_meps",
+        arguments: json!({"limit": 100}),
+        items: "/data",
+        value: "id",
+        match_fields: &["name", "familyName"],
+    }
+}
+
+/// Committee and body acronyms, among the bodies that exist today.
+fn committees() -> Completion {
+    Completion {
+        tool: "get_committee_info",
+        arguments: json!({"showCurrent": true}),
+        items: "/data",
+        value: "abbreviation",
+        match_fields: &["name"],
+    }
+}
 
 /// Closing line of every prompt: the rule that keeps reports honest.
 macro_rules! evidence {
@@ -32,7 +55,7 @@ fn prompts() -> Vec<Prompt> {
             title: "MEP briefing",
             description: "A briefing on one Member of the European Parliament: profile, roles, activity.",
             arguments: vec![
-                Argument::required("mepId", "MEP id (e.g. 124936, MEP-124936 or person/124936)"),
+                Argument::required("mepId", "MEP id (e.g. 124936, MEP-124936 or person/124936)").complete_from(meps()),
                 Argument::optional("period", "Period to cover, e.g. 2025 or 2024-07 to 2025-06 (default: the current term)"),
             ],
             template: concat!(
@@ -72,7 +95,7 @@ fn prompts() -> Vec<Prompt> {
             description: "Where a legislative procedure (or a committee's files) stands, and what happened so far.",
             arguments: vec![
                 Argument::optional("procedureId", "Procedure, e.g. 2024/0006(COD) or 2024-0006"),
-                Argument::optional("committee", "Committee abbreviation, e.g. ENVI"),
+                Argument::optional("committee", "Committee abbreviation, e.g. ENVI").complete_from(committees()),
             ],
             template: concat!(
                 "Track European Parliament legislation.\n",
@@ -101,7 +124,8 @@ fn prompts() -> Vec<Prompt> {
             name: "committee_activity_report",
             title: "Committee activity report",
             description: "What a parliamentary committee has been working on: members, documents, procedures.",
-            arguments: vec![Argument::required("committeeId", "Committee abbreviation (e.g. ENVI) or EP body id")],
+            arguments: vec![Argument::required("committeeId", "Committee abbreviation (e.g. ENVI) or EP body id")
+                .complete_from(committees())],
             template: concat!(
                 "Report on the activity of committee {committeeId}.\n",
                 "1. Composition: call get_committee_info for {committeeId}.\n",
@@ -117,7 +141,7 @@ fn prompts() -> Vec<Prompt> {
             description: "Roll-call voting patterns on a topic, optionally for one MEP.",
             arguments: vec![
                 Argument::optional("topic", "Topic of the votes, e.g. energy"),
-                Argument::optional("mepId", "MEP id to follow"),
+                Argument::optional("mepId", "MEP id to follow").complete_from(meps()),
             ],
             template: concat!(
                 "Analyse voting patterns in the European Parliament.\n",

@@ -14,7 +14,7 @@ use wasmtime::Engine;
 use wasmtime::component::{Component, Linker};
 
 use super::bindings::{Annotations, ComponentInfo, ToolProviderPre};
-use crate::catalog::{PromptArgumentSpec, PromptSpec, ResourceSpec};
+use crate::catalog::{CompletionSpec, PromptArgumentSpec, PromptSpec, ResourceSpec};
 use super::store::State;
 use crate::validate::Schemas;
 
@@ -124,8 +124,23 @@ impl Registry {
             let arguments = p
                 .arguments
                 .into_iter()
-                .map(|a| PromptArgumentSpec { name: a.name, description: a.description, required: a.required, values: a.values })
-                .collect();
+                .map(|a| {
+                    let completion = match a.completion {
+                        None => None,
+                        Some(c) => match serde_json::from_str(&c.arguments) {
+                            Ok(Value::Object(arguments)) => Some(CompletionSpec {
+                                tool: c.tool,
+                                arguments,
+                                items: c.items,
+                                value: c.value,
+                                match_fields: c.match_fields,
+                            }),
+                            _ => bail!("prompt {}: completion arguments of '{}' are not a JSON object", p.name, a.name),
+                        },
+                    };
+                    Ok(PromptArgumentSpec { name: a.name, description: a.description, required: a.required, values: a.values, completion })
+                })
+                .collect::<Result<_>>()?;
             prompts.push(PromptSpec { name: p.name, title: p.title, description: p.description, arguments, template: p.template });
         }
         self.resources.extend(resources);

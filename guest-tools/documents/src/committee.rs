@@ -1,0 +1,57 @@
+//! `get_committee_documents`: committee draft reports, opinions and provisional
+//! agreements, one by id or a page, optionally of one committee.
+
+use guest_client::{Ep, Error, List, Tool};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::collection::{self, Collection, lookup_alone};
+use crate::model::{DOC_ID_PATTERN, Document};
+
+const COMMITTEE_DOCUMENTS: Collection = Collection { path: "committee-documents", noun: "committee document" };
+
+fn default_limit() -> u32 {
+    50
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Params {
+    /// One committee document by id, e.g. `AFCO-PA-745315`, with its files.
+    #[schemars(length(min = 1, max = 200), pattern(DOC_ID_PATTERN))]
+    doc_id: Option<String>,
+    /// Only this committee's documents, by acronym, e.g. `AFET`, `ENVI`.
+    #[schemars(length(min = 2, max = 10), pattern(r"^[A-Z][A-Z0-9]{1,9}$"))]
+    committee: Option<String>,
+    #[serde(default = "default_limit")]
+    #[schemars(range(min = 1, max = 100))]
+    limit: u32,
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 100000))]
+    offset: u32,
+}
+
+pub fn get_committee_documents() -> Tool {
+    Tool::new(
+        "get_committee_documents",
+        "Committee documents",
+        "European Parliament committee documents (draft reports, opinions, amendments, provisional agreements; ids \
+         like AFCO-PA-745315): one by docId with title, date and files, or a page, optionally only one committee's \
+         (committee acronym, e.g. AFET).",
+        &["committee-documents"],
+        run,
+    )
+}
+
+fn run(ep: &Ep, p: Params) -> Result<List<Document>, Error> {
+    lookup_alone(p.doc_id.as_deref(), &[("committee", p.committee.is_some())])?;
+    if let Some(id) = &p.doc_id {
+        return COMMITTEE_DOCUMENTS.lookup(ep, id);
+    }
+    let query = COMMITTEE_DOCUMENTS.query().param_opt("committee", p.committee.as_deref());
+    let endpoint = match &p.committee {
+        Some(c) => format!("{}?committee={c}", COMMITTEE_DOCUMENTS.path),
+        None => COMMITTEE_DOCUMENTS.path.to_string(),
+    };
+    collection::page(ep, &query, endpoint, p.offset, p.limit)
+}

@@ -1,0 +1,115 @@
+//! What every document tool returns: an EP `Work` normalised from JSON-LD, and the
+//! shared id rules. Lists carry little more than id and type; lookups add the FRBR
+//! detail (title, date, term, files).
+
+use guest_client::jsonld;
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::Value;
+
+/// Where document files live: `is_exemplified_by` paths are relative to it.
+const FILE_BASE: &str = "https://data.europarl.europa.eu/";
+
+/// EP document ids: upper-case letter/digit groups joined by single hyphens, e.g.
+/// `TA-9-2022-0201`, `AFCO-PA-745315`, `SP-2022-180-TA-9-2022-0053`.
+pub const DOC_ID_PATTERN: &str = r"^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+$";
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Document {
+    /// Document id; pass it as `docId`.
+    pub id: String,
+    /// EP document type, e.g. `REPORT_PLENARY`, `TEXT_ADOPTED`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub work_type: Option<String>,
+    /// Title (English when available, else the first language given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// Parliamentary term number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub term: Option<u32>,
+    /// Downloadable files (single lookups only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<File>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct File {
+    /// EU language code, e.g. `ENG`.
+    pub language: String,
+    /// `PDF`, `DOCX` …
+    pub format: String,
+    pub url: String,
+}
+
+/// A `Work` as a [`Document`]; `with_files` walks Expression → Manifestation.
+pub fn document(item: &Value, with_files: bool) -> Document {
+    let expressions = jsonld::objects(item, "is_realized_by");
+    let english = expressions
+        .iter()
+        .find(|e| jsonld::string(e, "language").is_some_and(|l| l.ends_with("/ENG")))
+        .or(expressions.first());
+    let title = jsonld::text(item, "title_dcterms").or_else(|| english.and_then(|e| jsonld::text(e, "title")));
+    let files = if with_files {
+        expressions
+            .iter()
+            .flat_map(|e| {
+                let language = jsonld::code(e, "language").unwrap_or_default();
+                jsonld::objects(e, "is_embodied_by").into_iter().filter_map(move |m| {
+                    Some(File {
+                        language: language.clone(),
+                        format: jsonld::code(m, "format").unwrap_or_default(),
+                        url: format!("{FILE_BASE}{}", jsonld::string(m, "is_exemplified_by")?),
+                    })
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Document {
+        id: jsonld::identifier(item),
+        work_type: jsonld::code(item, "work_type"),
+        title,
+        date: jsonld::string(item, "document_date").and_then(|d| jsonld::date(&d)),
+        term: jsonld::term(item),
+        files,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn lists_items_keep_what_they_carry_and_nothing_more() {
+        let d = document(&json!({"id": "eli/dl/doc/TA-9-2022-0201", "type": "Work", "work_type": "def/ep-document-types/TEXT_ADOPTED"}), false);
+        assert_eq!(d.id, "TA-9-2022-0201");
+        assert_eq!(d.work_type.as_deref(), Some("TEXT_ADOPTED"));
+        assert_eq!((d.title, d.date, d.term), (None, None, None));
+    }
+
+    #[test]
+    fn files_and_english_title_come_from_the_expressions() {
+        let item = json!({
+            "id": "eli/dl/doc/A-9-2022-0066", "identifier": "A-9-2022-0066", "document_date": "2022-03-24",
+            "parliamentary_term": "org/ep-9",
+            "is_realized_by": [
+                {"language": "http://publications.europa.eu/resource/authority/language/FRA", "title": {"fr": "Rapport"}},
+                {"language": "http://publications.europa.eu/resource/authority/language/ENG", "title": {"en": "Report"},
+                 "is_embodied_by": {"format": "http://publications.europa.eu/resource/authority/file-type/PDF",
+                                    "is_exemplified_by": "distribution/x/A-9-2022-0066_en.pdf"}}
+            ]
+        });
+        let d = document(&item, true);
+        assert_eq!(d.title.as_deref(), Some("Report"));
+        assert_eq!((d.date.as_deref(), d.term), (Some("2022-03-24"), Some(9)));
+        assert_eq!(d.files.len(), 1);
+        assert_eq!(d.files[0].language, "ENG");
+        assert_eq!(d.files[0].url, "https://data.europarl.europa.eu/distribution/x/A-9-2022-0066_en.pdf");
+        assert!(document(&item, false).files.is_empty());
+    }
+}

@@ -1,0 +1,54 @@
+//! `get_plenary_documents`: documents tabled for the plenary (reports `A-…`, motions for
+//! resolutions `B-…`), one by id or a year's page.
+
+use guest_client::{Ep, Error, List, Tool};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::collection::{self, Collection, lookup_alone, year_or_current};
+use crate::model::{DOC_ID_PATTERN, Document};
+
+const PLENARY_DOCUMENTS: Collection = Collection { path: "plenary-documents", noun: "plenary document" };
+
+fn default_limit() -> u32 {
+    50
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Params {
+    /// One plenary document by id, e.g. `A-9-2022-0066`, with its files.
+    #[schemars(length(min = 1, max = 200), pattern(DOC_ID_PATTERN))]
+    doc_id: Option<String>,
+    /// Year of the documents (default: the current year).
+    #[schemars(range(min = 1990, max = 2040))]
+    year: Option<u32>,
+    #[serde(default = "default_limit")]
+    #[schemars(range(min = 1, max = 100))]
+    limit: u32,
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 100000))]
+    offset: u32,
+}
+
+pub fn get_plenary_documents() -> Tool {
+    Tool::new(
+        "get_plenary_documents",
+        "Plenary documents",
+        "Documents tabled for the European Parliament's plenary (committee reports A-…, motions for resolutions \
+         B-…, joint motions RC-…): one by docId (e.g. A-9-2022-0066) with title, date and files, or a page of a \
+         year's documents (default: the current year).",
+        &["plenary-documents"],
+        run,
+    )
+}
+
+fn run(ep: &Ep, p: Params) -> Result<List<Document>, Error> {
+    lookup_alone(p.doc_id.as_deref(), &[("year", p.year.is_some())])?;
+    if let Some(id) = &p.doc_id {
+        return PLENARY_DOCUMENTS.lookup(ep, id);
+    }
+    let year = year_or_current(p.year);
+    let query = PLENARY_DOCUMENTS.query().param("year", year);
+    collection::page(ep, &query, format!("{}?year={year}", PLENARY_DOCUMENTS.path), p.offset, p.limit)
+}

@@ -1,0 +1,99 @@
+//! A procedure event (referral, tabling, debate, vote, decision …) as every procedure
+//! tool returns it, from the `Activity`/`Decision` records of the EP API.
+
+use guest_client::jsonld;
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::Value;
+
+/// Event ids: `1972-0003-DEC-DCPL-1991-07-10`, `MTG-PL-2020-10-20-PVCRE-ITM-5`.
+pub const EVENT_ID_PATTERN: &str = r"^[A-Z0-9]+(?:-[A-Z0-9]+)*$";
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    /// Event id; pass it as `eventId` to get_procedure_event_by_id.
+    pub id: String,
+    /// EP record type: `Activity`, or `Decision` for decisions and votes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// EP activity type, e.g. `REFERRAL`, `PLENARY_AMEND_PROPOSAL`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activity_type: Option<String>,
+    /// Procedure stage code (EU procedure-phase authority), e.g. `RDG1`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    /// Label (English when available, else the first language given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Outcome code of a decision, e.g. `ADOPTED`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    /// Ids of the documents the event is based on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<String>,
+}
+
+pub fn event(item: &Value) -> Event {
+    Event {
+        id: jsonld::string(item, "activity_id").or_else(|| jsonld::code(item, "id")).unwrap_or_default(),
+        kind: jsonld::string(item, "type"),
+        date: jsonld::string(item, "activity_date").and_then(|d| jsonld::date(&d)),
+        activity_type: jsonld::code(item, "had_activity_type"),
+        stage: jsonld::code(item, "occured_at_stage"),
+        label: jsonld::text(item, "activity_label"),
+        outcome: jsonld::code(item, "had_decision_outcome"),
+        documents: jsonld::strings(item, "based_on_a_realization_of").iter().map(|d| jsonld::tail(d).to_string()).collect(),
+    }
+}
+
+/// Events oldest first (undated ones first, in the order given).
+pub fn chronological(mut events: Vec<Event>) -> Vec<Event> {
+    events.sort_by(|a, b| a.date.cmp(&b.date));
+    events
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn reads_the_real_consists_of_shape() {
+        let e = super::event(&json!({
+            "id": "eli/dl/event/1972-0003-DEC-DCPL-1991-07-10", "type": "Decision", "activity_date": "1991-07-10",
+            "activity_id": "1972-0003-DEC-DCPL-1991-07-10", "had_activity_type": "def/ep-activities/PLENARY_AMEND_PROPOSAL",
+            "occured_at_stage": "http://publications.europa.eu/resource/authority/procedure-phase/RDG1"
+        }));
+        assert_eq!(e.id, "1972-0003-DEC-DCPL-1991-07-10");
+        assert_eq!(e.kind.as_deref(), Some("Decision"));
+        assert_eq!(e.date.as_deref(), Some("1991-07-10"));
+        assert_eq!(e.activity_type.as_deref(), Some("PLENARY_AMEND_PROPOSAL"));
+        assert_eq!(e.stage.as_deref(), Some("RDG1"));
+        assert_eq!((e.label, e.outcome), (None, None));
+        assert!(e.documents.is_empty());
+    }
+
+    #[test]
+    fn labels_outcomes_and_documents_when_given() {
+        let e = super::event(&json!({
+            "id": "eli/dl/event/MTG-PL-2024-04-23-VOT-ITM-1", "type": ["Decision"],
+            "activity_label": {"fr": "Vote", "en": "Vote"},
+            "had_decision_outcome": "http://publications.europa.eu/resource/authority/decision-outcome/ADOPTED",
+            "based_on_a_realization_of": ["eli/dl/doc/A-9-2024-0001", {"id": "eli/dl/doc/A-9-2024-0002"}]
+        }));
+        assert_eq!(e.id, "MTG-PL-2024-04-23-VOT-ITM-1");
+        assert_eq!(e.kind.as_deref(), Some("Decision"));
+        assert_eq!(e.label.as_deref(), Some("Vote"));
+        assert_eq!(e.outcome.as_deref(), Some("ADOPTED"));
+        assert_eq!(e.documents, ["A-9-2024-0001", "A-9-2024-0002"]);
+    }
+
+    #[test]
+    fn oldest_first() {
+        let at = |d: &str| super::event(&json!({"activity_id": d, "activity_date": d}));
+        let sorted = super::chronological(vec![at("1991-07-10"), at("1972-11-06")]);
+        assert_eq!(sorted.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["1972-11-06", "1991-07-10"]);
+    }
+}
