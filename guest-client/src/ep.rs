@@ -113,9 +113,9 @@ impl Ep {
                     Error::upstream(Some(200), format!("the EP API sent malformed JSON for {endpoint}: {e}"))
                 })?;
                 if value.get("data").is_none() {
-                    if let Some(message) = value.get("error") {
-                        let message = message.as_str().unwrap_or("unspecified error");
-                        return Err(Error::upstream(Some(200), format!("the EP API reported an error for {endpoint}: {message}")));
+                    // The EP's own message stays out: upstream text never reaches clients verbatim.
+                    if value.get("error").is_some() {
+                        return Err(Error::upstream(Some(200), format!("the EP API reported an error for {endpoint}")));
                     }
                     return Err(Error::upstream(Some(200), format!("the EP API sent no data for {endpoint}")));
                 }

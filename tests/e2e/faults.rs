@@ -44,3 +44,34 @@ fn unreachable_upstream_is_a_clean_error() {
     let message = server.tool_error("get_current_meps", json!({}));
     assert!(message.contains("could not be reached"), "{message}");
 }
+
+/// List tools of the families in `tools.rs`, under every fault the fake can inject.
+#[test]
+fn every_family_turns_upstream_faults_into_clean_errors() {
+    let calls = [
+        ("get_current_meps", json!({})),
+        ("get_political_groups", json!({})),
+        ("get_committee_info", json!({"showCurrent": true})),
+        ("get_plenary_sessions", json!({"year": 2024})),
+        ("get_all_generated_stats", json!({"category": "plenary_sessions", "yearFrom": 2024, "yearTo": 2024})),
+    ];
+    for (fault, expected) in [("500", "HTTP 500"), ("truncated", "malformed JSON"), ("html", "malformed JSON"), ("error-body", "reported an error"), ("slow", "did not answer in time")] {
+        let fake = Fake::start_with(&["--fault", fault]);
+        let options = Options { env: vec![("EPMCP_UPSTREAM_TIMEOUT_MS", "300".into())], ..Options::default() };
+        let mut server = Server::start_with(&fake, options);
+        for (tool, arguments) in &calls {
+            if fault == "slow" && *tool != "get_current_meps" {
+                continue; // one timeout is enough to prove the path; each costs the timeout
+            }
+            let message = server.tool_error(tool, arguments.clone());
+            assert!(message.contains(expected), "{tool} under {fault}: {message}");
+            assert!(!message.contains("<html>") && !message.contains("backend failure"), "{tool} leaked the body: {message}");
+        }
+        assert!(server.ok("get_server_health", json!({}))["server"].is_object(), "still serving after {fault}");
+    }
+    // A missing item is "not found", not an upstream failure.
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let missing = server.tool_error("get_committee_info", json!({"id": "9999404"}));
+    assert!(missing.contains("not found"), "{missing}");
+}
