@@ -24,6 +24,8 @@ CALLS = [
     ("get_plenary_sessions", {"year": 2014}),
     ("get_procedures", {"processId": "1972/0003(COD)"}),
     ("search_documents", {"keyword": "climate"}),
+    ("get_all_generated_stats", {"category": "plenary_sessions", "yearFrom": 2014, "yearTo": 2014}),
+    ("get_server_health", {}),
     ("get_mep_details", {"id": "../etc/passwd"}),
 ]
 
@@ -47,7 +49,7 @@ async def session(url: str) -> None:
             tools = await s.list_tools()
             print(f"{len(tools.tools)} tools, each a sandboxed WebAssembly component:")
             for t in tools.tools:
-                print(f"  {t.name:<24} {t.title}")
+                print(f"  {t.name:<36} {t.title}")
             for name, args in CALLS:
                 print(f"\n> {name} {json.dumps(args)}")
                 try:
@@ -59,6 +61,17 @@ async def session(url: str) -> None:
                     print(f"    error: {result.content[0].text}")
                 else:
                     show(result.structuredContent)
+            templates = await s.list_resource_templates()
+            print("\nresource templates: " + ", ".join(t.uriTemplate for t in templates.resourceTemplates))
+            print("\n> resources/read ep://political-groups")
+            groups = await s.read_resource("ep://political-groups")
+            show(json.loads(groups.contents[0].text))
+            prompts = await s.list_prompts()
+            print("\nprompts: " + ", ".join(p.name for p in prompts.prompts))
+            print('\n> prompts/get mep_briefing {"mepId": "1294"}')
+            prompt = await s.get_prompt("mep_briefing", {"mepId": "1294"})
+            for line in prompt.messages[0].content.text.splitlines():
+                print("    " + line)
 
 
 def main() -> int:
