@@ -19,12 +19,15 @@ const COMPLETION_TTL: Duration = Duration::from_secs(600);
 /// Pages a completion source may read (e.g. the ~720 current MEPs in pages of 100).
 const COMPLETION_MAX_PAGES: usize = 12;
 
+/// Completion candidates and when they were read.
+type Cached = (Instant, Arc<Vec<Candidate>>);
+
 pub struct Dispatcher {
     runtime: Runtime,
     health: Health,
     metrics: Arc<Metrics>,
     /// Completion candidates by source, with the time they were read.
-    completions: Mutex<HashMap<String, (Instant, Arc<Vec<Candidate>>)>>,
+    completions: Mutex<HashMap<String, Cached>>,
 }
 
 impl Dispatcher {
@@ -83,10 +86,10 @@ impl Dispatcher {
 
     async fn completion_candidates(&self, source: &CompletionSpec) -> Result<Arc<Vec<Candidate>>, CallError> {
         let key = source.key();
-        if let Some((at, candidates)) = self.completions.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-            if at.elapsed() < COMPLETION_TTL {
-                return Ok(candidates.clone());
-            }
+        if let Some((at, candidates)) = self.completions.lock().unwrap_or_else(|e| e.into_inner()).get(&key)
+            && at.elapsed() < COMPLETION_TTL
+        {
+            return Ok(candidates.clone());
         }
         let mut arguments = source.arguments.clone();
         let mut candidates = Vec::new();

@@ -61,12 +61,12 @@ pub fn linker(engine: &Engine) -> Result<Linker<State>> {
     let mut l = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_proxy_interfaces_async(&mut l)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut l)?;
-    cli::environment::add_to_linker::<State, WasiCli>(&mut l, |s| wasmtime_wasi::cli::WasiCliView::cli(s))?;
-    cli::exit::add_to_linker::<State, WasiCli>(&mut l, |s| wasmtime_wasi::cli::WasiCliView::cli(s))?;
-    cli::terminal_input::add_to_linker::<State, WasiCli>(&mut l, |s| wasmtime_wasi::cli::WasiCliView::cli(s))?;
-    cli::terminal_output::add_to_linker::<State, WasiCli>(&mut l, |s| wasmtime_wasi::cli::WasiCliView::cli(s))?;
-    cli::terminal_stdin::add_to_linker::<State, WasiCli>(&mut l, |s| wasmtime_wasi::cli::WasiCliView::cli(s))?;
-    cli::terminal_stdout::add_to_linker::<State, WasiCli>(&mut l, |s| wasmtime_wasi::cli::WasiCliView::cli(s))?;
-    cli::terminal_stderr::add_to_linker::<State, WasiCli>(&mut l, |s| wasmtime_wasi::cli::WasiCliView::cli(s))?;
+    cli::environment::add_to_linker::<State, WasiCli>(&mut l, wasmtime_wasi::cli::WasiCliView::cli)?;
+    cli::exit::add_to_linker::<State, WasiCli>(&mut l, wasmtime_wasi::cli::WasiCliView::cli)?;
+    cli::terminal_input::add_to_linker::<State, WasiCli>(&mut l, wasmtime_wasi::cli::WasiCliView::cli)?;
+    cli::terminal_output::add_to_linker::<State, WasiCli>(&mut l, wasmtime_wasi::cli::WasiCliView::cli)?;
+    cli::terminal_stdin::add_to_linker::<State, WasiCli>(&mut l, wasmtime_wasi::cli::WasiCliView::cli)?;
+    cli::terminal_stdout::add_to_linker::<State, WasiCli>(&mut l, wasmtime_wasi::cli::WasiCliView::cli)?;
+    cli::terminal_stderr::add_to_linker::<State, WasiCli>(&mut l, wasmtime_wasi::cli::WasiCliView::cli)?;
     Ok(l)
 }

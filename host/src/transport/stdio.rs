@@ -114,10 +114,10 @@ impl Transport<RoleServer> for Stdio {
                     match serde_json::from_value::<ClientJsonRpcMessage>(value) {
                         Ok(message) => return Some(message),
                         Err(e) => {
-                            if let Some(id) = id {
-                                if let Gate::Reply(reply) = error(id, -32600, format!("invalid request: {e}")) {
-                                    let _ = self.write_line(&reply.to_string());
-                                }
+                            if let Some(id) = id
+                                && let Gate::Reply(reply) = error(id, -32600, format!("invalid request: {e}"))
+                            {
+                                let _ = self.write_line(&reply.to_string());
                             }
                         }
                     }
