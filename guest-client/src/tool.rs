@@ -31,7 +31,7 @@ impl Tool {
         title: &'static str,
         description: &'static str,
         egress: &'static [&'static str],
-        run: fn(&Ep, P) -> Result<O, Error>,
+        run: impl Fn(&Ep, P) -> Result<O, Error> + 'static,
     ) -> Tool
     where
         P: DeserializeOwned + JsonSchema + 'static,
