@@ -3,7 +3,7 @@
 
 CARGO    ?= cargo
 PYTHON   ?= python3
-GUESTS   := meps plenary committees procedures documents events speeches questions declarations vocabularies feeds prompts stats
+GUESTS   := meps plenary committees procedures documents events speeches questions vocabularies feeds prompts stats
 HOSTILE  := hostile hostile-fs
 WASM_DIR := target/wasm32-wasip2/guest
 BIN      := target/release/epmcp

@@ -1,9 +1,10 @@
 //! Documents: EP documents by id, by type and by collection (adopted texts, plenary,
-//! committee, plenary-session and external documents), and full-text search.
+//! committee, plenary-session and external documents, MEPs' declarations), and full-text search.
 
 mod adopted;
 mod collection;
 mod committee;
+mod declarations;
 mod external;
 mod items;
 mod model;
@@ -23,6 +24,7 @@ fn tools() -> Vec<Tool> {
         session::get_plenary_session_documents(),
         items::get_plenary_session_document_items(),
         external::get_external_documents(),
+        declarations::get_mep_declarations(),
     ]
 }
 

@@ -10,7 +10,15 @@ use guest_client::{Resource, Tool};
 use guest_client::serde_json::json;
 
 fn tools() -> Vec<Tool> {
-    vec![list::get_meps(), details::get_mep_details(), list::get_current_meps(), groups::get_political_groups()]
+    vec![
+        list::get_meps(),
+        details::get_mep_details(),
+        list::get_current_meps(),
+        list::get_incoming_meps(),
+        list::get_outgoing_meps(),
+        list::get_homonym_meps(),
+        groups::get_political_groups(),
+    ]
 }
 
 

@@ -86,7 +86,7 @@ fn run_get_meps(ep: &Ep, p: GetMepsParams) -> Result<List<Mep>, Error> {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct GetCurrentMepsParams {
+pub struct RosterParams {
     #[serde(default = "default_limit")]
     #[schemars(range(min = 1, max = 100))]
     limit: u32,
@@ -98,20 +98,53 @@ pub struct GetCurrentMepsParams {
     live: bool,
 }
 
+/// A paged list of one of the EP's MEP rosters (`/meps/show-<roster>`), each item with
+/// country of representation and political group where the EP lists them.
+fn roster(name: &'static str, title: &'static str, description: &'static str, egress: &'static [&'static str]) -> Tool {
+    Tool::new(name, title, description, egress, move |ep: &Ep, p: RosterParams| {
+        let _ = p.live;
+        let query = Query::new(egress[0].split('/'));
+        let page = ep.page(&query, p.offset, p.limit)?;
+        let data = page.items.iter().filter_map(Mep::from_item).collect();
+        Ok(List::from_page(&page, data, query.endpoint()))
+    })
+}
+
 pub fn get_current_meps() -> Tool {
-    Tool::new(
+    roster(
         "get_current_meps",
         "List current MEPs",
         "List the MEPs in office today, with their country of representation and political group; page with limit/offset.",
         &["meps/show-current"],
-        run_get_current_meps,
     )
 }
 
-fn run_get_current_meps(ep: &Ep, p: GetCurrentMepsParams) -> Result<List<Mep>, Error> {
-    let _ = p.live;
-    let query = Query::new(["meps", "show-current"]);
-    let page = ep.page(&query, p.offset, p.limit)?;
-    let data = page.items.iter().filter_map(Mep::from_item).collect();
-    Ok(List::from_page(&page, data, query.endpoint()))
+pub fn get_incoming_meps() -> Tool {
+    roster(
+        "get_incoming_meps",
+        "Incoming MEPs",
+        "MEPs who took up their seat during the current parliamentary term (replacements and late arrivals), with \
+         country and political group; page with limit/offset. Ids work with get_mep_details.",
+        &["meps/show-incoming"],
+    )
+}
+
+pub fn get_outgoing_meps() -> Tool {
+    roster(
+        "get_outgoing_meps",
+        "Outgoing MEPs",
+        "MEPs who left the Parliament during the current parliamentary term, with country and political group; page \
+         with limit/offset. Ids work with get_mep_details.",
+        &["meps/show-outgoing"],
+    )
+}
+
+pub fn get_homonym_meps() -> Tool {
+    roster(
+        "get_homonym_meps",
+        "Homonym MEPs",
+        "MEPs who share a name with another MEP (the EP's disambiguation list); page with limit/offset. Use the ids \
+         with get_mep_details to tell them apart.",
+        &["meps/show-homonyms"],
+    )
 }
