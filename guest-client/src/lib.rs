@@ -5,6 +5,7 @@
 //! bindings, the raw `wasi:http` client ([`http`]), the typed EP API client ([`ep`]),
 //! JSON-LD helpers ([`jsonld`]) and the error type ([`error`]).
 
+pub mod activity;
 pub mod args;
 pub mod catalog;
 pub mod ep;

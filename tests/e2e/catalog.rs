@@ -155,3 +155,31 @@ fn completes_resource_variables_from_tool_enums() {
     // Free-text ids have no closed set: an empty, well-formed answer.
     assert_eq!(response["result"]["completion"]["values"], json!([]));
 }
+
+#[test]
+fn every_prompt_renders_and_names_only_served_tools() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let tools = server.request("tools/list", json!({}))["result"]["tools"].clone();
+    let served = names(&tools, "name");
+    let prompts = server.request("prompts/list", json!({}))["result"]["prompts"].clone();
+    for prompt in prompts.as_array().unwrap() {
+        let name = prompt["name"].as_str().unwrap();
+        let arguments: serde_json::Map<String, Value> = prompt["arguments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| (a["name"].as_str().unwrap().to_string(), json!("ENVI")))
+            .collect();
+        let got = server.request("prompts/get", json!({"name": name, "arguments": arguments}));
+        let text = got["result"]["messages"][0]["content"]["text"].as_str().unwrap_or_else(|| panic!("{name}: {got}"));
+        assert!(!text.contains('{'), "{name}: unfilled placeholder in {text}");
+        for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+            let looks_like_tool = word.contains('_') && word.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+            let verbs = ["get_", "search_", "analyze_", "track_", "assess_", "detect_", "compare_"];
+            if looks_like_tool && verbs.iter().any(|v| word.starts_with(v)) {
+                assert!(served.contains(&word.to_string()), "prompt {name} names {word}, which is not served");
+            }
+        }
+    }
+}

@@ -4,6 +4,7 @@
 mod args;
 mod catalog;
 mod faults;
+mod parity;
 
 mod family_documents;
 mod family_feeds;

@@ -164,3 +164,36 @@ fn the_reference_list_is_complete() {
     assert_eq!(reference["resourceTemplates"].as_array().unwrap().len(), 9);
     assert_eq!(reference["prompts"].as_array().unwrap().len(), 7);
 }
+
+/// Every EP API endpoint is reachable: some tool's egress prefix covers its path.
+#[test]
+fn every_endpoint_of_the_api_is_reached_by_a_tool() {
+    let listing = std::process::Command::new(crate::support::epmcp_bin())
+        .arg("components")
+        .env("EPMCP_COMPONENTS", crate::support::components_dir())
+        .env("EPMCP_LOG", "error")
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    let prefixes: Vec<Vec<&str>> = listing
+        .lines()
+        .filter_map(|l| l.split_once("egress: ").map(|(_, p)| p))
+        .flat_map(|p| p.split(", "))
+        .filter(|p| !p.is_empty())
+        .map(|p| p.split('/').collect())
+        .collect();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("parity/endpoints.txt");
+    let endpoints = std::fs::read_to_string(path).unwrap();
+    let mut unreached = Vec::new();
+    for endpoint in endpoints.lines().filter(|l| l.starts_with('/')) {
+        let segments: Vec<&str> = endpoint.trim_start_matches('/').split('/').collect();
+        let covered = prefixes.iter().any(|prefix| {
+            prefix.len() <= segments.len() && prefix.iter().zip(&segments).all(|(p, s)| p == s || s.starts_with('{'))
+        });
+        if !covered {
+            unreached.push(endpoint);
+        }
+    }
+    assert_eq!(endpoints.lines().filter(|l| l.starts_with('/')).count(), 55);
+    assert!(unreached.is_empty(), "endpoints no tool may reach: {unreached:?}");
+}

@@ -58,3 +58,21 @@ fn only_mcp_and_transport_know_rmcp() {
         ["host/src/error.rs", "host/src/mcp.rs", "host/src/transport/stdio.rs"]
     );
 }
+
+#[test]
+fn the_readme_tool_table_lists_exactly_the_served_tools() {
+    let fake = crate::support::Fake::start();
+    let mut server = crate::support::Server::start(&fake);
+    let tools = server.request("tools/list", serde_json::json!({}))["result"]["tools"].clone();
+    let mut served: Vec<String> = tools.as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_string()).collect();
+    served.sort();
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let mut documented: Vec<String> = readme
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split_once('`').map(|(name, _)| name.to_string()))
+        .filter(|name| name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+        .collect();
+    documented.sort();
+    assert_eq!(documented, served, "README.md's tool table and tools/list differ");
+}

@@ -122,6 +122,17 @@ fn get_committee_info_by_id_acronym_and_current_list() {
 }
 
 #[test]
+fn get_corporate_bodies_by_classification() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let bodies = server.ok("get_corporate_bodies", json!({"classification": "COMMITTEE_PARLIAMENTARY_STANDING"}));
+    assert_eq!(bodies["data"][0]["abbreviation"], "ECON");
+    assert_eq!(bodies["data"][0]["classification"], "COMMITTEE_PARLIAMENTARY_STANDING");
+    assert!(fake.requests()[0].contains("/corporate-bodies?format=application%2Fld%2Bjson&body-classification=COMMITTEE_PARLIAMENTARY_STANDING&offset=0"));
+    server.invalid("get_corporate_bodies", json!({"classification": "PARTY"}));
+}
+
+#[test]
 fn get_procedures_list_and_detail_by_reference() {
     let fake = Fake::start();
     let mut server = Server::start(&fake);

@@ -1,4 +1,5 @@
-//! `get_committee_info`: one committee (by org id or acronym), or every current body.
+//! `get_committee_info`: one committee (by org id or acronym), or every current body;
+//! `get_corporate_bodies`: every body, past and present, by class.
 
 use guest_client::jsonld;
 use guest_client::{Ep, Error, List, Query, Tool};
@@ -89,4 +90,56 @@ fn body(item: &Value) -> Body {
         start_date: jsonld::string(&period, "startDate"),
         end_date: jsonld::string(&period, "endDate"),
     }
+}
+
+/// The EP's classes of corporate bodies (the spec's `body-classification`).
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Classification {
+    CommitteeParliamentaryStanding,
+    CommitteeParliamentaryTemporary,
+    CommitteeParliamentarySpecial,
+    CommitteeParliamentarySub,
+    CommitteeParliamentaryJoint,
+    EuPoliticalGroup,
+    DelegationParliamentary,
+    DelegationParliamentaryAssembly,
+    DelegationJointCommittee,
+    NationalChamber,
+    EuInstitution,
+    WorkingGroup,
+}
+
+fn fifty() -> u32 {
+    50
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ListParams {
+    /// Only bodies of this class, e.g. `COMMITTEE_PARLIAMENTARY_STANDING`, `DELEGATION_PARLIAMENTARY`.
+    classification: Option<Classification>,
+    #[serde(default = "fifty")]
+    #[schemars(range(min = 1, max = 100))]
+    limit: u32,
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 100000))]
+    offset: u32,
+}
+
+/// Beyond the reference: every body the EP ever had, by class (`/corporate-bodies`).
+pub fn get_corporate_bodies() -> Tool {
+    Tool::new(
+        "get_corporate_bodies",
+        "Corporate bodies",
+        "Every EP corporate body, past and present (committees, subcommittees, delegations, political groups, \
+         national chambers …), optionally of one classification, paged. Ids work with get_committee_info.",
+        &["corporate-bodies"],
+        |ep: &Ep, p: ListParams| {
+            let class = p.classification.map(|c| serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_string)));
+            let query = Query::new(["corporate-bodies"]).param_opt("body-classification", class.flatten());
+            let page = ep.page(&query, p.offset, p.limit)?;
+            Ok(List::from_page(&page, page.items.iter().map(body).collect(), query.endpoint()))
+        },
+    )
 }

@@ -6,7 +6,7 @@ use guest_client::{Resource, Tool};
 use guest_client::serde_json::json;
 
 fn tools() -> Vec<Tool> {
-    vec![info::get_committee_info()]
+    vec![info::get_committee_info(), info::get_corporate_bodies()]
 }
 
 

@@ -76,6 +76,75 @@ pub fn get_plenary_session_document_items() -> Tool {
     )
 }
 
+fn twenty() -> u32 {
+    20
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SittingParams {
+    /// Sitting id, e.g. `MTG-PL-2022-06-22` (from get_plenary_sessions).
+    #[schemars(length(min = 1, max = 200), pattern(DOC_ID_PATTERN))]
+    sitting_id: String,
+    #[serde(default = "twenty")]
+    #[schemars(range(min = 1, max = 100))]
+    limit: u32,
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 100000))]
+    offset: u32,
+}
+
+/// The reference calls `/meetings/{id}/plenary-session-document-items`, which the API
+/// does not define; the spec's way is the items list filtered by `parent-id`.
+pub fn get_meeting_plenary_session_document_items() -> Tool {
+    Tool::new(
+        "get_meeting_plenary_session_document_items",
+        "Sitting document items",
+        "The items of one plenary sitting's documents (agenda items of its minutes and verbatim report, speeches, \
+         votes), each with the document it belongs to; sittingId from get_plenary_sessions.",
+        &[ITEMS],
+        |ep: &Ep, p: SittingParams| {
+            let query = Query::new([ITEMS]).param("parent-id", &p.sitting_id);
+            let page = ep.page(&query, p.offset, p.limit)?;
+            Ok(List::from_page(&page, page.items.iter().map(item).collect(), format!("{ITEMS}?parent-id={}", p.sitting_id)))
+        },
+    )
+}
+
+/// One document of a sitting: the parent of some of its items.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SittingDocument {
+    /// Document id, e.g. `PV-9-2022-06-22` (minutes) or `CRE-9-2022-06-22` (verbatim report).
+    pub id: String,
+    /// Items of this document in the sitting.
+    pub items: usize,
+}
+
+/// The documents of a sitting, as the distinct parents of its agenda-level items (the
+/// API has no sitting filter on `/plenary-session-documents`).
+pub fn get_meeting_plenary_session_documents() -> Tool {
+    Tool::new(
+        "get_meeting_plenary_session_documents",
+        "Sitting documents",
+        "The plenary-session documents of one sitting (its minutes PV-…, verbatim report CRE-…, vote results), found \
+         as the documents its agenda items belong to, with how many items each has; sittingId from \
+         get_plenary_sessions. Open one with get_plenary_session_documents.",
+        &[ITEMS],
+        |ep: &Ep, p: SittingParams| {
+            let query = Query::new([ITEMS]).param("parent-id", &p.sitting_id);
+            let mut documents: Vec<SittingDocument> = Vec::new();
+            for parent in ep.all(&query, 500)?.iter().map(item).filter(|i| i.subdivision_type.as_deref() == Some("ITM")).filter_map(|i| i.parent_id) {
+                match documents.iter_mut().find(|d| d.id == parent) {
+                    Some(d) => d.items += 1,
+                    None => documents.push(SittingDocument { id: parent, items: 1 }),
+                }
+            }
+            Ok(List::slice(documents, p.offset, p.limit, format!("{ITEMS}?parent-id={}", p.sitting_id)))
+        },
+    )
+}
+
 fn run(ep: &Ep, p: Params) -> Result<List<DocumentItem>, Error> {
     let query = Query::new([ITEMS]).param_opt("parent-id", p.parent_id.as_deref());
     let query = sitting_dates(query, p.date_from.as_deref(), p.date_to.as_deref())?;

@@ -23,6 +23,8 @@ fn tools() -> Vec<Tool> {
         committee::get_committee_documents(),
         session::get_plenary_session_documents(),
         items::get_plenary_session_document_items(),
+        items::get_meeting_plenary_session_documents(),
+        items::get_meeting_plenary_session_document_items(),
         external::get_external_documents(),
         declarations::get_mep_declarations(),
     ]

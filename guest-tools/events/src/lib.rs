@@ -1,9 +1,56 @@
-//! EP events and activities.
+//! EP events and activities (`/events`): sittings, debates, votes, tablings, signatures,
+//! publications … one by id or a page, optionally of one activity type.
 
-use guest_client::Tool;
+use guest_client::activity::{EVENT_ID_PATTERN, Event, event};
+use guest_client::{Ep, Error, List, Query, Tool};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+fn fifty() -> u32 {
+    50
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Params {
+    /// One event by id, e.g. `MTG-PL-2023-07-12`.
+    #[schemars(length(min = 1, max = 200), pattern(EVENT_ID_PATTERN))]
+    event_id: Option<String>,
+    /// Only events of this EP activity type, e.g. `PLENARY_DEBATE`, `SIGNATURE` (not with eventId).
+    #[schemars(length(min = 1, max = 100), pattern(r"^[A-Z][A-Z_]*$"))]
+    activity_type: Option<String>,
+    #[serde(default = "fifty")]
+    #[schemars(range(min = 1, max = 100))]
+    limit: u32,
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 100000))]
+    offset: u32,
+}
+
+fn run(ep: &Ep, p: Params) -> Result<List<Event>, Error> {
+    if let Some(id) = &p.event_id {
+        if p.activity_type.is_some() {
+            return Err(Error::invalid("activityType filters lists; it cannot be combined with eventId"));
+        }
+        let item = ep.one(&Query::new(["events", id.as_str()]), &format!("event {id}"))?;
+        return Ok(List::new(vec![event(&item)], 0, 1, false, format!("events/{id}")));
+    }
+    let query = Query::new(["events"]).param_opt("activity-type", p.activity_type.as_deref());
+    let page = ep.page(&query, p.offset, p.limit)?;
+    let data = page.items.iter().map(event).collect();
+    Ok(List::from_page(&page, data, query.endpoint()))
+}
 
 fn tools() -> Vec<Tool> {
-    vec![]
+    vec![Tool::new(
+        "get_events",
+        "EP events",
+        "Events and activities of the European Parliament (sittings, debates, votes, tablings, signatures, \
+         publications in the Official Journal …): one by eventId, or a page, optionally of one activityType. Each \
+         has its type, date, label, outcome and documents. The EP API offers no date filter on events.",
+        &["events"],
+        run,
+    )]
 }
 
 guest_client::component!("events", tools);

@@ -42,7 +42,7 @@ pub enum Timeframe {
     OneDay,
     OneWeek,
     OneMonth,
-    /// From `startDate` until now.
+    // `custom`: from `startDate` until now. (No doc comment: it would turn the schema's enum into a oneOf.)
     Custom,
 }
 

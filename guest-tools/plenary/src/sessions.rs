@@ -122,7 +122,7 @@ fn in_range(date: Option<&str>, from: Option<&str>, to: Option<&str>) -> bool {
     from.is_none_or(|f| date >= f) && to.is_none_or(|t| date <= t)
 }
 
-fn session(item: &Value) -> Session {
+pub fn session(item: &Value) -> Session {
     let start = jsonld::string(item, "activity_start_date");
     let date = jsonld::string(item, "eli-dl:activity_date")
         .or_else(|| jsonld::string(item, "activity_date"))

@@ -5,7 +5,7 @@ use guest_client::{Ep, Error, Query, SOURCE, Tool};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::event::{EVENT_ID_PATTERN, Event, event};
+use guest_client::activity::{EVENT_ID_PATTERN, Event, event};
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]

@@ -5,7 +5,7 @@ use guest_client::{Ep, Error, List, Query, Tool};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::event::{Event, chronological, event};
+use guest_client::activity::{Event, chronological, event};
 
 /// The spec gives `/procedures/{id}/events` no paging, yet the reference server pages it:
 /// asking for large pages returns every event under either reading.

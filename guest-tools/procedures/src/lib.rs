@@ -1,6 +1,5 @@
 //! Procedures: the legislative and non-legislative files of the European Parliament.
 
-mod event;
 mod event_by_id;
 mod events;
 mod procedures;

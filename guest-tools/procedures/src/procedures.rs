@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::event::{Event, chronological, event};
+use guest_client::activity::{Event, chronological, event};
 
 fn default_limit() -> u32 {
     50

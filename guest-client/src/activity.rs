@@ -1,18 +1,19 @@
-//! A procedure event (referral, tabling, debate, vote, decision …) as every procedure
-//! tool returns it, from the `Activity`/`Decision` records of the EP API.
+//! EP `Activity` records (sittings' activities, votes, decisions, procedure events,
+//! events, speeches) normalised to one shape, for every tool that lists activities.
 
-use guest_client::jsonld;
+use crate::jsonld;
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
-/// Event ids: `1972-0003-DEC-DCPL-1991-07-10`, `MTG-PL-2020-10-20-PVCRE-ITM-5`.
+/// Activity and event ids: `1972-0003-DEC-DCPL-1991-07-10`, `MTG-PL-2020-10-20-PVCRE-ITM-5`,
+/// `MTG-PL-2024-04-23` (upper-case letter/digit groups joined by single hyphens).
 pub const EVENT_ID_PATTERN: &str = r"^[A-Z0-9]+(?:-[A-Z0-9]+)*$";
 
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
-    /// Event id; pass it as `eventId` to get_procedure_event_by_id.
+    /// Activity id, e.g. `MTG-PL-2024-03-12-VOT-ITM-1` or `1972-0003-DEC-DCPL-1991-07-10`.
     pub id: String,
     /// EP record type: `Activity`, or `Decision` for decisions and votes.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -31,9 +32,15 @@ pub struct Event {
     /// Outcome code of a decision, e.g. `ADOPTED`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcome: Option<String>,
-    /// Ids of the documents the event is based on.
+    /// Ids of the documents the activity is based on (or decided on).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub documents: Vec<String>,
+    /// Ids of the documents that record it (minutes, verbatim report items).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recorded_in: Vec<String>,
+    /// Ids of what it is part of (its sitting, its procedure).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub part_of: Vec<String>,
 }
 
 pub fn event(item: &Value) -> Event {
@@ -45,8 +52,18 @@ pub fn event(item: &Value) -> Event {
         stage: jsonld::code(item, "occured_at_stage"),
         label: jsonld::text(item, "activity_label"),
         outcome: jsonld::code(item, "had_decision_outcome"),
-        documents: jsonld::strings(item, "based_on_a_realization_of").iter().map(|d| jsonld::tail(d).to_string()).collect(),
+        documents: ["based_on_a_realization_of", "decided_on_a_realization_of"]
+            .iter()
+            .flat_map(|f| tails(item, f))
+            .collect(),
+        recorded_in: tails(item, "recorded_in_a_realization_of"),
+        part_of: tails(item, "inverse_consists_of"),
     }
+}
+
+/// The short ids of a field of references (strings or objects with `id`).
+fn tails(item: &Value, field: &str) -> Vec<String> {
+    jsonld::strings(item, field).iter().map(|d| jsonld::tail(d).to_string()).collect()
 }
 
 /// Events oldest first (undated ones first, in the order given).

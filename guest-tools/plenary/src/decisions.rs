@@ -1,0 +1,293 @@
+//! Decisions and roll-call votes of plenary sittings, from
+//! `/meetings/{sitting-id}/decisions`: per vote the method, the outcome, and who voted
+//! for, against and abstained (person ids, the same as `/meps`); counts are computed
+//! from those voter lists.
+
+use guest_client::activity::EVENT_ID_PATTERN;
+use guest_client::args::{self, DATE_PATTERN};
+use guest_client::{Ep, Error, List, Query, Tool, jsonld};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::sessions::{Session, session};
+
+fn fifty() -> u32 {
+    50
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Decision {
+    /// Decision id, e.g. `MTG-PL-2024-03-12-DEC-000001`.
+    pub id: String,
+    /// The sitting it belongs to, e.g. `MTG-PL-2024-03-12`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sitting_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// How it was decided, e.g. `ROLL_CALL_EV` (electronic roll call), `SHOW_OF_HANDS`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// e.g. `ADOPTED`, `REJECTED`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    /// The EP's voting number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voting_id: Option<String>,
+    /// Counts from the voter lists; absent when the EP lists no voters (e.g. show of hands).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tally: Option<Tally>,
+    /// Person ids per position (roll calls only; omitted when individual votes are not asked for).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voters: Option<Voters>,
+    /// Ids of the documents voted on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Tally {
+    pub favor: usize,
+    pub against: usize,
+    pub abstention: usize,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Voters {
+    /// Person ids (usable with get_mep_details).
+    pub favor: Vec<String>,
+    pub against: Vec<String>,
+    pub abstention: Vec<String>,
+}
+
+pub fn decision(item: &Value, with_voters: bool) -> Decision {
+    let ids = |field: &str| jsonld::strings(item, field).iter().map(|p| jsonld::tail(p).to_string()).collect::<Vec<_>>();
+    let voters = Voters { favor: ids("had_voter_favor"), against: ids("had_voter_against"), abstention: ids("had_voter_abstention") };
+    let listed = !(voters.favor.is_empty() && voters.against.is_empty() && voters.abstention.is_empty());
+    let id = jsonld::string(item, "activity_id").or_else(|| jsonld::code(item, "id")).unwrap_or_default();
+    Decision {
+        sitting_id: id.find("-DEC-").or_else(|| id.find("-VOT-")).map(|at| id[..at].to_string()),
+        date: jsonld::string(item, "activity_date").and_then(|d| jsonld::date(&d)),
+        label: jsonld::text(item, "activity_label"),
+        method: jsonld::code(item, "decision_method"),
+        outcome: jsonld::code(item, "had_decision_outcome"),
+        voting_id: jsonld::string(item, "notation_votingId"),
+        tally: listed.then(|| Tally { favor: voters.favor.len(), against: voters.against.len(), abstention: voters.abstention.len() }),
+        voters: (listed && with_voters).then_some(voters),
+        documents: ids("decided_on_a_realization_of"),
+        id,
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DecisionsParams {
+    /// Sitting id, e.g. `MTG-PL-2023-07-12` (from get_plenary_sessions).
+    #[schemars(length(min = 1, max = 200), pattern(EVENT_ID_PATTERN))]
+    sitting_id: String,
+    #[serde(default = "fifty")]
+    #[schemars(range(min = 1, max = 100))]
+    limit: u32,
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 100000))]
+    offset: u32,
+}
+
+pub fn get_meeting_decisions() -> Tool {
+    Tool::new(
+        "get_meeting_decisions",
+        "Sitting decisions and roll-call votes",
+        "The decisions of one plenary sitting with, for roll-call votes, who voted for, against and abstained (person \
+         ids usable with get_mep_details) and the counts computed from those lists; also method, outcome and the \
+         documents voted on. The EP publishes roll-call data some weeks after the sitting.",
+        &["meetings"],
+        |ep: &Ep, p: DecisionsParams| {
+            let query = Query::new(["meetings", p.sitting_id.as_str(), "decisions"]);
+            let page = ep.page(&query, p.offset, p.limit)?;
+            let data = page.items.iter().map(|d| decision(d, true)).collect();
+            Ok(List::from_page(&page, data, query.endpoint()))
+        },
+    )
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LatestParams {
+    /// Votes of this sitting day, YYYY-MM-DD.
+    #[schemars(pattern(DATE_PATTERN))]
+    date: Option<String>,
+    /// Votes of the plenary week starting this Monday, YYYY-MM-DD (Monday to Thursday are read).
+    #[schemars(pattern(DATE_PATTERN))]
+    week_start: Option<String>,
+    /// Without date or weekStart: only sittings of this parliamentary term count as latest.
+    #[schemars(range(min = 1, max = 15))]
+    term: Option<u32>,
+    /// Include the person ids of each position (default), or only the counts.
+    #[serde(default = "yes")]
+    include_individual_votes: bool,
+    #[serde(default = "fifty")]
+    #[schemars(range(min = 1, max = 100))]
+    limit: u32,
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 100000))]
+    offset: u32,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LatestVotes {
+    /// Sitting days read, newest first.
+    pub sittings: Vec<String>,
+    /// Sitting days read that had no published decisions yet.
+    pub sittings_without_data: Vec<String>,
+    #[serde(flatten)]
+    pub votes: List<Decision>,
+}
+
+/// Sitting days examined when looking for the latest votes.
+const MAX_SITTINGS: usize = 8;
+
+pub fn get_latest_votes() -> Tool {
+    Tool::new(
+        "get_latest_votes",
+        "Latest plenary votes",
+        "The most recent plenary votes with their results and, by default, each MEP's position (person ids), from \
+         the EP Open Data decisions of the latest sittings (or of one date, or of the week starting weekStart). The \
+         reference reads DOCEO XML files instead; these are the same votes keyed by the ids get_mep_details uses.",
+        &["meetings"],
+        run_latest,
+    )
+}
+
+fn run_latest(ep: &Ep, p: LatestParams) -> Result<LatestVotes, Error> {
+    let days: Vec<String> = match (&p.date, &p.week_start, p.term) {
+        (Some(_), Some(_), _) => return Err(Error::invalid("date and weekStart are mutually exclusive")),
+        (Some(_), _, Some(_)) | (_, Some(_), Some(_)) => {
+            return Err(Error::invalid("term selects the latest sittings; it cannot be combined with date or weekStart"));
+        }
+        (Some(d), None, None) => {
+            args::date("date", d)?;
+            vec![d.clone()]
+        }
+        (None, Some(w), None) => week(w)?,
+        (None, None, term) => latest_sittings(ep, term)?,
+    };
+    let mut sittings = Vec::new();
+    let mut without = Vec::new();
+    let mut votes = Vec::new();
+    for day in &days {
+        let sitting = format!("MTG-PL-{day}");
+        let items = ep.all(&Query::new(["meetings", sitting.as_str(), "decisions"]), 500)?;
+        let roll_calls: Vec<Decision> =
+            items.iter().map(|d| decision(d, p.include_individual_votes)).filter(|d| d.tally.is_some()).collect();
+        if roll_calls.is_empty() {
+            without.push(day.clone());
+        } else {
+            sittings.push(day.clone());
+            votes.extend(roll_calls);
+        }
+    }
+    Ok(LatestVotes { sittings, sittings_without_data: without, votes: List::slice(votes, p.offset, p.limit, "meetings/{sitting-id}/decisions") })
+}
+
+/// Monday to Thursday of the week starting `monday`, newest first.
+fn week(monday: &str) -> Result<Vec<String>, Error> {
+    args::date("weekStart", monday)?;
+    let (y, m, d) = (monday[..4].parse::<i64>().unwrap_or(0), monday[5..7].parse::<i64>().unwrap_or(0), monday[8..].parse::<i64>().unwrap_or(0));
+    let start = days_from_civil(y, m, d);
+    // 1970-01-01 was a Thursday: day 0 → weekday 3 (Monday = 0).
+    if (start + 3).rem_euclid(7) != 0 {
+        return Err(Error::invalid(format!("weekStart {monday} is not a Monday")));
+    }
+    Ok((0..4).rev().map(|i| civil_from_days(start + i)).collect())
+}
+
+/// The latest sitting days up to today (of `term`, if given), newest first.
+fn latest_sittings(ep: &Ep, term: Option<u32>) -> Result<Vec<String>, Error> {
+    let year = args::current_year();
+    let mut sittings: Vec<Session> = Vec::new();
+    for y in [year, year - 1] {
+        let query = Query::new(["meetings"]).param("year", y);
+        sittings.extend(ep.all(&query, 500)?.iter().map(session));
+        if sittings.len() >= MAX_SITTINGS {
+            break;
+        }
+    }
+    let today = today();
+    let mut days: Vec<String> = sittings
+        .into_iter()
+        .filter(|s| term.is_none_or(|t| s.term == Some(t)))
+        .filter_map(|s| s.date)
+        .filter(|d| *d <= today)
+        .collect();
+    days.sort();
+    days.dedup();
+    Ok(days.into_iter().rev().take(MAX_SITTINGS).collect())
+}
+
+fn today() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    civil_from_days((secs / 86_400) as i64)
+}
+
+/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// `YYYY-MM-DD` of a day count since 1970-01-01.
+fn civil_from_days(z: i64) -> String {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn counts_come_from_the_voter_lists() {
+        let d = decision(
+            &json!({"activity_id": "MTG-PL-2024-03-12-DEC-000001", "had_voter_favor": ["person/1", "person/2"],
+                    "had_voter_against": "person/3", "number_of_votes_favor": 99,
+                    "decision_method": "http://publications.europa.eu/resource/authority/decision-method/ROLL_CALL_EV"}),
+            true,
+        );
+        let tally = d.tally.unwrap();
+        assert_eq!((tally.favor, tally.against, tally.abstention), (2, 1, 0));
+        assert_eq!(d.voters.unwrap().against, ["3"]);
+        assert_eq!(d.sitting_id.as_deref(), Some("MTG-PL-2024-03-12"));
+        assert_eq!(d.method.as_deref(), Some("ROLL_CALL_EV"));
+        let hands = decision(&json!({"activity_id": "X-DEC-1"}), true);
+        assert!(hands.tally.is_none() && hands.voters.is_none());
+    }
+
+    #[test]
+    fn weeks_start_on_monday() {
+        assert_eq!(week("2024-03-11").unwrap(), ["2024-03-14", "2024-03-13", "2024-03-12", "2024-03-11"]);
+        assert!(week("2024-03-12").is_err());
+        assert_eq!(civil_from_days(days_from_civil(2000, 2, 29)), "2000-02-29");
+        assert_eq!(civil_from_days(0), "1970-01-01");
+    }
+}
