@@ -127,6 +127,9 @@ fn resources_are_read_through_their_tools() {
     assert_eq!(read(&mut server, "ep://procedures/1972-0003")["data"][0]["reference"], "1972/0003(COD)");
     assert_eq!(read(&mut server, "ep://documents/A-10-0034-0034-AM-001-001")["data"][0]["workType"], "AMENDMENT_LIST");
     assert!(read(&mut server, "ep://plenary-sessions")["data"].is_array());
+    let sitting = read(&mut server, "ep://plenary/MTG-PL-2014-01-13");
+    assert_eq!((sitting["data"][0]["id"].as_str(), sitting["data"][0]["location"].as_str()), (Some("MTG-PL-2014-01-13"), Some("Strasbourg")));
+    assert_eq!(read(&mut server, "ep://votes/MTG-PL-2014-01-16")["count"], 1);
     let requests = fake.requests();
     assert!(requests.iter().any(|r| r.starts_with("GET /api/v2/meps/1294?")), "{requests:?}");
 }
