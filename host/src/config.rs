@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+
+pub use crate::cache::CacheConfig;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -56,6 +58,15 @@ pub struct RuntimeArgs {
     /// larger ones are summarised there (and complete in structuredContent).
     #[arg(long, env = "EPMCP_TEXT_MAX_BYTES", default_value_t = 8192, global = true)]
     pub text_max_bytes: usize,
+    /// How long a successful EP API response is reused, in seconds (at most 900).
+    #[arg(long, env = "EPMCP_CACHE_TTL_SECS", default_value_t = 900, global = true)]
+    pub cache_ttl_secs: u64,
+    /// Responses the cache holds at most; 0 turns the cache off.
+    #[arg(long, env = "EPMCP_CACHE_ENTRIES", default_value_t = 500, global = true)]
+    pub cache_entries: u64,
+    /// Bytes the cache holds at most, in MiB.
+    #[arg(long, env = "EPMCP_CACHE_MIB", default_value_t = 64, global = true)]
+    pub cache_mib: u64,
 }
 
 /// The validated configuration.
@@ -67,6 +78,8 @@ pub struct Config {
     pub limits: CallLimits,
     /// See [`RuntimeArgs::text_max_bytes`].
     pub text_max_bytes: usize,
+    /// `None`: no cache.
+    pub cache: Option<CacheConfig>,
 }
 
 #[derive(Debug, Clone)]
@@ -111,6 +124,17 @@ impl RuntimeArgs {
         if !(1..=10_000).contains(&self.max_concurrent_calls) {
             bail!("max concurrent calls {} is outside 1..=10000", self.max_concurrent_calls);
         }
+        if !(1..=900).contains(&self.cache_ttl_secs) {
+            bail!("cache TTL {} s is outside 1..=900 (the EP data's freshness promise)", self.cache_ttl_secs);
+        }
+        if self.cache_entries > 100_000 || !(1..=4096).contains(&self.cache_mib) {
+            bail!("cache size {} entries / {} MiB is outside 0..=100000 entries, 1..=4096 MiB", self.cache_entries, self.cache_mib);
+        }
+        let cache = (self.cache_entries > 0).then(|| CacheConfig {
+            ttl: Duration::from_secs(self.cache_ttl_secs),
+            max_entries: self.cache_entries,
+            max_bytes: self.cache_mib << 20,
+        });
         let upstream_timeout = Duration::from_millis(self.upstream_timeout_ms);
         Ok(Config {
             components_dir,
@@ -122,6 +146,7 @@ impl RuntimeArgs {
                 max_body_bytes: (self.max_response_mib as usize) << 20,
             },
             text_max_bytes: self.text_max_bytes,
+            cache,
             limits: CallLimits {
                 deadline: Duration::from_millis(self.call_timeout_ms),
                 memory_bytes: (self.memory_mib as usize) << 20,

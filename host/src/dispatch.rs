@@ -144,7 +144,9 @@ impl Dispatcher {
         }
         let registry = self.runtime.registry();
         let names: Vec<&str> = registry.tools().iter().map(|t| t.name.as_str()).collect();
-        Ok(self.health.report(&names, registry.components.len(), self.metrics.egress_denials_total()))
+        let mut report = self.health.report(&names, registry.components.len(), self.metrics.egress_denials_total());
+        report["cache"] = self.runtime.cache().map_or(serde_json::json!({"enabled": false}), |c| c.stats());
+        Ok(report)
     }
 
     async fn run_tool(&self, name: &str, arguments: Option<Map<String, Value>>) -> Result<Value, CallError> {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use http_body_util::{BodyExt, Full};
 use wasmtime_wasi_http::WasiHttpHooks;
 
+use crate::cache::{self, Cached, NotCached, ResponseCache};
 use crate::metrics::Metrics;
 use crate::upstream::{Upstream, UpstreamError};
 
@@ -126,12 +127,41 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The per-call gateway: the tool's declared prefixes, plus the shared upstream.
+/// The per-call gateway: the tool's declared prefixes, plus the shared upstream and cache.
 pub struct Gateway {
     pub tool: Arc<str>,
     pub prefixes: Arc<[String]>,
     pub upstream: Arc<Upstream>,
+    pub cache: Option<Arc<ResponseCache>>,
     pub metrics: Arc<Metrics>,
+}
+
+/// One upstream request, logged with its duration (`make bench` subtracts it per call).
+async fn fetch(
+    upstream: &Upstream,
+    tool: &str,
+    path: &str,
+    accept: Option<http::HeaderValue>,
+) -> Result<http::Response<bytes::Bytes>, UpstreamError> {
+    let started = std::time::Instant::now();
+    let response = upstream.get(path, accept).await;
+    let upstream_us = started.elapsed().as_micros() as u64;
+    let status = response.as_ref().map(|r| r.status().as_u16()).unwrap_or(0);
+    tracing::debug!(tool, path, status, upstream_us, "upstream");
+    response
+}
+
+fn denied_by_upstream(tool: &str, path: &str, e: &UpstreamError) -> HttpError {
+    tracing::warn!(tool, path, "upstream failed: {e}");
+    match e {
+        UpstreamError::Timeout => HttpError::HttpResponseTimeout,
+        UpstreamError::Connect(_) => HttpError::ConnectionRefused,
+        UpstreamError::TooLarge(limit) => HttpError::HttpResponseBodySize(Some(*limit as u64)),
+        UpstreamError::Redirect(status) => {
+            HttpError::InternalError(Some(format!("the EP API answered with a redirect (HTTP {status}), which is not followed")))
+        }
+        UpstreamError::Protocol(m) => HttpError::InternalError(Some(format!("upstream protocol error: {m}"))),
+    }
 }
 
 type HttpError = wasmtime_wasi_http::Error;
@@ -153,6 +183,7 @@ impl WasiHttpHooks for Gateway {
         let decision = check(request.method(), request.uri(), &self.prefixes);
         let tool = self.tool.clone();
         let upstream = self.upstream.clone();
+        let cache = self.cache.clone();
         let metrics = self.metrics.clone();
         let accept = request.headers().get(http::header::ACCEPT).cloned();
         let uri = request.uri().clone();
@@ -165,24 +196,19 @@ impl WasiHttpHooks for Gateway {
                     return Err(HttpError::HttpRequestDenied);
                 }
             };
-            let started = std::time::Instant::now();
-            let response = upstream.get(&path, accept).await;
-            let upstream_us = started.elapsed().as_micros() as u64;
-            let status = response.as_ref().map(|r| r.status().as_u16()).unwrap_or(0);
-            // `make bench` subtracts `upstream_us` from each call's latency: host overhead.
-            tracing::debug!(tool = %tool, path = %path, status, upstream_us, "upstream");
-            let response = response.map_err(|e| {
-                tracing::warn!(tool = %tool, path = %path, "upstream failed: {e}");
-                match e {
-                    UpstreamError::Timeout => HttpError::HttpResponseTimeout,
-                    UpstreamError::Connect(_) => HttpError::ConnectionRefused,
-                    UpstreamError::TooLarge(limit) => HttpError::HttpResponseBodySize(Some(limit as u64)),
-                    UpstreamError::Redirect(status) => {
-                        HttpError::InternalError(Some(format!("the EP API answered with a redirect (HTTP {status}), which is not followed")))
+            let response = match &cache {
+                None => fetch(&upstream, &tool, &path, accept).await.map_err(|e| denied_by_upstream(&tool, &path, &e))?,
+                Some(cache) => {
+                    let key = cache::key(&path, accept.as_ref());
+                    match cache.get_or_fetch(key, fetch(&upstream, &tool, &path, accept)).await {
+                        Ok((cached, _hit)) => cached.to_response(),
+                        Err(not_cached) => match &*not_cached {
+                            NotCached::Response(response) => Cached::to_response(response),
+                            NotCached::Failed(e) => return Err(denied_by_upstream(&tool, &path, e)),
+                        },
                     }
-                    UpstreamError::Protocol(m) => HttpError::InternalError(Some(format!("upstream protocol error: {m}"))),
                 }
-            })?;
+            };
             let (parts, body) = response.into_parts();
             let body: Body = Full::new(body).map_err(|never: std::convert::Infallible| match never {}).boxed_unsync();
             let done: IoFuture = Box::new(async { Ok(()) });

@@ -1,6 +1,7 @@
 //! `epmcp`: parse the configuration, start the runtime, serve. Errors are printed once
 //! (with their causes) on stderr and the process exits non-zero.
 
+mod cache;
 mod catalog;
 mod config;
 mod dispatch;

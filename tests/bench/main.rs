@@ -25,6 +25,10 @@ struct Server {
 impl Server {
     /// With `upstream_log`, the server logs each upstream request's duration there.
     fn spawn(url: &str, upstream_log: Option<&PathBuf>) -> Server {
+        Server::spawn_with(url, upstream_log, &[])
+    }
+
+    fn spawn_with(url: &str, upstream_log: Option<&PathBuf>, env: &[(&str, &str)]) -> Server {
         let (filter, stderr) = match upstream_log {
             Some(file) => ("error,epmcp::egress=debug", Stdio::from(std::fs::File::create(file).expect("log file"))),
             None => ("error", Stdio::null()),
@@ -32,6 +36,7 @@ impl Server {
         let mut child = Command::new(path("EPMCP_BIN", "target/release/epmcp"))
             .env("EP_API_URL", url)
             .env("EPMCP_LOG", filter)
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(stderr)
@@ -129,7 +134,8 @@ fn main() {
     });
 
     let log = std::env::temp_dir().join(format!("epmcp-bench-{}.log", std::process::id()));
-    let mut server = Server::spawn(&url, Some(&log));
+    // Every call a miss (cache off), so each call has its own upstream request to subtract.
+    let mut server = Server::spawn_with(&url, Some(&log), &[("EPMCP_CACHE_ENTRIES", "0")]);
     server.initialize();
     let tool_count = server.request("tools/list", json!({}))["result"]["tools"].as_array().map_or(0, Vec::len);
     let mut list = time(300, || {
@@ -143,6 +149,13 @@ fn main() {
         assert_eq!(server.request("tools/call", args.clone())["result"]["isError"], false);
     });
     let rss_mb = server.peak_rss_kib() as f64 / 1024.0;
+    // Cache hits: the same call again with the cache on (default).
+    let mut cached = Server::spawn(&url, None);
+    cached.initialize();
+    cached.request("tools/call", args.clone());
+    let mut hits = time(1000, || {
+        assert_eq!(cached.request("tools/call", args.clone())["result"]["isError"], false);
+    });
     drop(server); // flushes the log
     let mut upstream = upstream_times(&log).split_off(50); // the same 1000 calls, after warm-up
     let _ = std::fs::remove_file(&log);
@@ -161,6 +174,7 @@ fn main() {
     println!("{:<44} {:>10.3} {:>10.3} {:>12}", "tools/call get_mep_details (1000)", call_p50, call_p95, "");
     println!("{:<44} {:>10.3} {:>10.3} {:>12}", "  of which upstream (logged by the host)", up_p50, up_p95, "");
     println!("{:<44} {:>10.3} {:>10.3} {:>12}", "host overhead per call (call − its upstream)", overhead, overhead_p95, "≤ 0.3 ms");
+    println!("{:<44} {:>10.3} {:>10.3} {:>12}", "tools/call, cache hit (1000)", percentile(&mut hits, 0.5), percentile(&mut hits, 0.95), "≤ 0.2 ms");
     println!("{:<44} {:>10.1} {:>10} {:>12}", "peak RSS of the server (MB)", rss_mb, "", "≤ 40 MB");
     let _ = fake.kill();
     let _ = fake.wait();

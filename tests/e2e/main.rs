@@ -3,6 +3,7 @@
 
 mod args;
 mod catalog;
+mod controls;
 mod faults;
 mod parity;
 

@@ -20,6 +20,7 @@ use engine::EPOCH_TICK;
 use registry::{Loaded, Registry, ToolSpec};
 use store::State;
 
+use crate::cache::ResponseCache;
 use crate::config::{CallLimits, Config};
 use crate::egress::Gateway;
 use crate::metrics::Metrics;
@@ -45,6 +46,7 @@ pub struct Runtime {
     linker: Linker<State>,
     limits: CallLimits,
     upstream: Arc<Upstream>,
+    cache: Option<Arc<ResponseCache>>,
     metrics: Arc<Metrics>,
     registry: Registry,
     slots: Semaphore,
@@ -70,6 +72,7 @@ impl Runtime {
             linker,
             limits: config.limits,
             upstream,
+            cache: config.cache.map(|c| Arc::new(ResponseCache::new(c))),
             metrics,
             registry: Registry::default(),
             slots: Semaphore::new(config.limits.max_concurrent as usize),
@@ -85,6 +88,10 @@ impl Runtime {
 
     pub fn registry(&self) -> &Registry {
         &self.registry
+    }
+
+    pub fn cache(&self) -> Option<&ResponseCache> {
+        self.cache.as_deref()
     }
 
     async fn add_component(&mut self, cache_dir: &Path, file: &Path) -> Result<()> {
@@ -104,7 +111,13 @@ impl Runtime {
     }
 
     fn store(&self, tool: &str, prefixes: Arc<[String]>) -> Store<State> {
-        let gateway = Gateway { tool: Arc::from(tool), prefixes, upstream: self.upstream.clone(), metrics: self.metrics.clone() };
+        let gateway = Gateway {
+            tool: Arc::from(tool),
+            prefixes,
+            upstream: self.upstream.clone(),
+            cache: self.cache.clone(),
+            metrics: self.metrics.clone(),
+        };
         let mut store = Store::new(&self.engine, State::new(gateway, self.limits.memory_bytes));
         store.limiter(|s| &mut s.limits);
         // Every tick the guest yields to the executor (other calls keep running, even

@@ -1,0 +1,186 @@
+//! The response cache at the egress gateway: LRU with a TTL, bounded by entries and
+//! bytes, single-flight (concurrent identical misses make one upstream request), and
+//! only successful responses stored. Keys are canonical: the path with its query
+//! parameters sorted, plus the Accept header, so equivalent requests share an entry.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::HeaderValue;
+use http::header::CONTENT_TYPE;
+
+use crate::upstream::UpstreamError;
+
+/// What is kept of a successful response: all a guest gets to see.
+#[derive(Clone, Debug)]
+pub struct Cached {
+    pub status: http::StatusCode,
+    pub content_type: Option<HeaderValue>,
+    pub body: Bytes,
+}
+
+impl Cached {
+    pub fn from_response(response: http::Response<Bytes>) -> Cached {
+        let content_type = response.headers().get(CONTENT_TYPE).cloned();
+        Cached { status: response.status(), content_type, body: response.into_body() }
+    }
+
+    pub fn to_response(&self) -> http::Response<Bytes> {
+        let mut builder = http::Response::builder().status(self.status);
+        if let Some(ct) = &self.content_type {
+            builder = builder.header(CONTENT_TYPE, ct);
+        }
+        builder.body(self.body.clone()).expect("a status and a content type make a response")
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct CacheConfig {
+    pub ttl: Duration,
+    pub max_entries: u64,
+    pub max_bytes: u64,
+}
+
+/// A fetch that did not produce a cacheable response (shared by all single-flight waiters).
+#[derive(Debug)]
+pub enum NotCached {
+    /// A response, but not a 200: passed on, never stored.
+    Response(Cached),
+    Failed(UpstreamError),
+}
+
+pub struct ResponseCache {
+    entries: moka::future::Cache<String, Cached>,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+impl ResponseCache {
+    pub fn new(config: CacheConfig) -> ResponseCache {
+        // Each entry weighs at least max_bytes / max_entries, so both bounds hold.
+        let floor = (config.max_bytes / config.max_entries.max(1)).max(1);
+        let entries = moka::future::Cache::builder()
+            .max_capacity(config.max_bytes)
+            .weigher(move |key: &String, value: &Cached| {
+                (key.len() as u64 + value.body.len() as u64).max(floor).min(u32::MAX as u64) as u32
+            })
+            .time_to_live(config.ttl)
+            .build();
+        ResponseCache { entries, hits: AtomicU64::new(0), misses: AtomicU64::new(0) }
+    }
+
+    /// The cached response for `key`, or the result of `fetch` (run once however many
+    /// callers miss together); only 200 responses are stored.
+    pub async fn get_or_fetch<F>(&self, key: String, fetch: F) -> Result<(Cached, bool), Arc<NotCached>>
+    where
+        F: Future<Output = Result<http::Response<Bytes>, UpstreamError>>,
+    {
+        let fetched = std::sync::atomic::AtomicBool::new(false);
+        let result = self
+            .entries
+            .try_get_with(key, async {
+                fetched.store(true, Ordering::Relaxed);
+                match fetch.await {
+                    Ok(response) if response.status() == http::StatusCode::OK => Ok(Cached::from_response(response)),
+                    Ok(response) => Err(NotCached::Response(Cached::from_response(response))),
+                    Err(e) => Err(NotCached::Failed(e)),
+                }
+            })
+            .await;
+        let hit = result.is_ok() && !fetched.load(Ordering::Relaxed);
+        if hit {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.misses.fetch_add(1, Ordering::Relaxed);
+        }
+        result.map(|cached| (cached, hit))
+    }
+
+    pub fn hits(&self) -> u64 {
+        self.hits.load(Ordering::Relaxed)
+    }
+
+    pub fn misses(&self) -> u64 {
+        self.misses.load(Ordering::Relaxed)
+    }
+
+    /// Entries held (moka updates the count during its maintenance, so it may lag).
+    pub fn size(&self) -> u64 {
+        self.entries.entry_count()
+    }
+
+    /// `{entries, hits, misses, hitRate}` for reports.
+    pub fn stats(&self) -> serde_json::Value {
+        let (hits, misses) = (self.hits(), self.misses());
+        let rate = if hits + misses == 0 { 0.0 } else { hits as f64 / (hits + misses) as f64 };
+        serde_json::json!({"entries": self.size(), "hits": hits, "misses": misses, "hitRate": (rate * 1000.0).round() / 1000.0})
+    }
+}
+
+/// The cache key of a request: Accept, then the path with its query parameters sorted
+/// (the order tools add parameters in does not matter).
+pub fn key(path_and_query: &str, accept: Option<&HeaderValue>) -> String {
+    let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+    let mut params: Vec<&str> = query.split('&').filter(|p| !p.is_empty()).collect();
+    params.sort_unstable();
+    let accept = accept.and_then(|a| a.to_str().ok()).unwrap_or("");
+    format!("GET {accept} {path}?{}", params.join("&"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> CacheConfig {
+        CacheConfig { ttl: Duration::from_secs(60), max_entries: 500, max_bytes: 1 << 20 }
+    }
+
+    fn ok(body: &'static str) -> Result<http::Response<Bytes>, UpstreamError> {
+        Ok(http::Response::builder().status(200).body(Bytes::from_static(body.as_bytes())).unwrap())
+    }
+
+    #[test]
+    fn keys_are_canonical() {
+        assert_eq!(key("meps?b=2&a=1", None), key("meps?a=1&b=2", None));
+        assert_ne!(key("meps?a=1", None), key("meps?a=2", None));
+        assert_ne!(key("meps", Some(&HeaderValue::from_static("a"))), key("meps", Some(&HeaderValue::from_static("b"))));
+    }
+
+    #[tokio::test]
+    async fn stores_only_successes() {
+        let cache = ResponseCache::new(config());
+        let (first, hit) = cache.get_or_fetch("k".into(), async { ok("x") }).await.unwrap();
+        assert!(!hit && first.body == "x");
+        let (_, hit) = cache.get_or_fetch("k".into(), async { ok("y") }).await.unwrap();
+        assert!(hit);
+        let failing = || async { Ok(http::Response::builder().status(500).body(Bytes::new()).unwrap()) };
+        assert!(cache.get_or_fetch("e".into(), failing()).await.is_err());
+        assert!(cache.get_or_fetch("e".into(), failing()).await.is_err(), "errors are not cached");
+        assert_eq!((cache.hits(), cache.misses()), (1, 3));
+    }
+
+    #[tokio::test]
+    async fn concurrent_misses_fetch_once() {
+        let cache = ResponseCache::new(config());
+        let calls = AtomicU64::new(0);
+        let fetch = || async {
+            calls.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            ok("x")
+        };
+        let (a, b) = tokio::join!(cache.get_or_fetch("k".into(), fetch()), cache.get_or_fetch("k".into(), fetch()));
+        assert!(a.is_ok() && b.is_ok());
+        assert_eq!(calls.load(Ordering::Relaxed), 1);
+    }
+
+    #[tokio::test]
+    async fn entries_expire() {
+        let cache = ResponseCache::new(CacheConfig { ttl: Duration::from_millis(50), ..config() });
+        cache.get_or_fetch("k".into(), async { ok("x") }).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(80)).await;
+        let (_, hit) = cache.get_or_fetch("k".into(), async { ok("y") }).await.unwrap();
+        assert!(!hit, "no stale entries");
+    }
+}
