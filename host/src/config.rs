@@ -7,6 +7,9 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 
 pub use crate::cache::CacheConfig;
+pub use crate::limits::CallQuota;
+
+use std::collections::HashMap;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -67,7 +70,22 @@ pub struct RuntimeArgs {
     /// Bytes the cache holds at most, in MiB.
     #[arg(long, env = "EPMCP_CACHE_MIB", default_value_t = 64, global = true)]
     pub cache_mib: u64,
+    /// Calls a client may make in a burst, refilled at that many per window; 0: unlimited.
+    #[arg(long, env = "EPMCP_RATE_LIMIT", default_value_t = 100, global = true)]
+    pub rate_limit: u32,
+    /// The rate-limit window, in seconds.
+    #[arg(long, env = "EPMCP_RATE_LIMIT_WINDOW_SECS", default_value_t = 900, global = true)]
+    pub rate_limit_window_secs: u64,
+    /// Tokens a call costs, per tool: `tool=n,tool=n` (others cost 1).
+    #[arg(long, env = "EPMCP_TOOL_COSTS", default_value = DEFAULT_TOOL_COSTS, global = true)]
+    pub tool_costs: String,
+    /// Requests to one EP API endpoint per 5 minutes, across all tools (the API asks for at most 500).
+    #[arg(long, env = "EPMCP_UPSTREAM_PER_5MIN", default_value_t = 500, global = true)]
+    pub upstream_per_5min: u32,
 }
+
+/// Tools that walk many pages cost more.
+const DEFAULT_TOOL_COSTS: &str = "get_all_generated_stats=10,get_political_groups=5,get_latest_votes=5,get_voting_records=3";
 
 /// The validated configuration.
 #[derive(Debug, Clone)]
@@ -80,6 +98,10 @@ pub struct Config {
     pub text_max_bytes: usize,
     /// `None`: no cache.
     pub cache: Option<CacheConfig>,
+    /// Calls per client; `None`: unlimited.
+    pub calls: Option<CallQuota>,
+    /// Requests per EP API endpoint per 5 minutes.
+    pub upstream_per_5min: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -135,6 +157,20 @@ impl RuntimeArgs {
             max_entries: self.cache_entries,
             max_bytes: self.cache_mib << 20,
         });
+        if !(1..=86_400).contains(&self.rate_limit_window_secs) || self.rate_limit > 1_000_000 {
+            bail!("rate limit {} per {} s is outside 0..=1000000 per 1..=86400 s", self.rate_limit, self.rate_limit_window_secs);
+        }
+        if !(1..=100_000).contains(&self.upstream_per_5min) {
+            bail!("upstream rate {} per 5 min is outside 1..=100000", self.upstream_per_5min);
+        }
+        let calls = (self.rate_limit > 0).then(|| -> Result<CallQuota> {
+            Ok(CallQuota {
+                burst: self.rate_limit,
+                window: Duration::from_secs(self.rate_limit_window_secs),
+                costs: parse_costs(&self.tool_costs)?,
+            })
+        });
+        let calls = calls.transpose()?;
         let upstream_timeout = Duration::from_millis(self.upstream_timeout_ms);
         Ok(Config {
             components_dir,
@@ -147,6 +183,8 @@ impl RuntimeArgs {
             },
             text_max_bytes: self.text_max_bytes,
             cache,
+            calls,
+            upstream_per_5min: self.upstream_per_5min,
             limits: CallLimits {
                 deadline: Duration::from_millis(self.call_timeout_ms),
                 memory_bytes: (self.memory_mib as usize) << 20,
@@ -154,6 +192,17 @@ impl RuntimeArgs {
             },
         })
     }
+}
+
+/// `tool=n,tool=n` → costs; each n in 1..=1000.
+fn parse_costs(raw: &str) -> Result<HashMap<String, u32>> {
+    let mut costs = HashMap::new();
+    for pair in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (tool, cost) = pair.split_once('=').with_context(|| format!("tool cost '{pair}' is not tool=n"))?;
+        let cost: u32 = cost.trim().parse().ok().filter(|c| (1..=1000).contains(c)).with_context(|| format!("tool cost '{pair}': n must be 1..=1000"))?;
+        costs.insert(tool.trim().to_string(), cost);
+    }
+    Ok(costs)
 }
 
 /// `EP_API_URL`: https anywhere, or plain http only to a loopback address (a test fake).

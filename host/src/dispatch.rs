@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use crate::catalog::{self, Candidate, CompletionSpec, PromptError, PromptSpec, ResourceSpec};
 use crate::error::{CallError, ReadError};
 use crate::health::{self, Health};
+use crate::limits::{CallLimiter, CallQuota};
 use crate::metrics::Metrics;
 use crate::runtime::Runtime;
 use crate::runtime::registry::ToolSpec;
@@ -26,13 +27,16 @@ pub struct Dispatcher {
     runtime: Runtime,
     health: Health,
     metrics: Arc<Metrics>,
+    /// Calls per client; `None`: unlimited.
+    limiter: Option<CallLimiter>,
     /// Completion candidates by source, with the time they were read.
     completions: Mutex<HashMap<String, Cached>>,
 }
 
 impl Dispatcher {
-    pub fn new(runtime: Runtime, metrics: Arc<Metrics>) -> Dispatcher {
-        Dispatcher { runtime, health: Health::default(), metrics, completions: Mutex::default() }
+    pub fn new(runtime: Runtime, metrics: Arc<Metrics>, quota: Option<CallQuota>) -> Dispatcher {
+        let limiter = quota.map(CallLimiter::new);
+        Dispatcher { runtime, health: Health::default(), metrics, limiter, completions: Mutex::default() }
     }
 
     pub fn tools(&self) -> &[Arc<ToolSpec>] {
@@ -49,14 +53,14 @@ impl Dispatcher {
 
     /// A resource is its tool's result: the URI's variables become the tool's
     /// arguments, validated by the tool's schema like any call.
-    pub async fn read_resource(&self, uri: &str) -> Result<Value, ReadError> {
+    pub async fn read_resource(&self, client: &str, uri: &str) -> Result<Value, ReadError> {
         let (resource, variables) = self
             .resources()
             .iter()
             .find_map(|r| r.matches(uri).map(|v| (r, v)))
             .ok_or_else(|| ReadError::NotFound(uri.chars().take(200).collect()))?;
         let arguments = resource.arguments_for(&variables);
-        self.call_tool(&resource.tool, Some(arguments)).await.map_err(ReadError::Call)
+        self.call_tool(client, &resource.tool, Some(arguments)).await.map_err(ReadError::Call)
     }
 
     /// The prompt's description and its rendered user message.
@@ -94,7 +98,7 @@ impl Dispatcher {
         let mut arguments = source.arguments.clone();
         let mut candidates = Vec::new();
         for _ in 0..COMPLETION_MAX_PAGES {
-            let result = self.call_tool(&source.tool, Some(arguments.clone())).await?;
+            let result = self.run(&source.tool, Some(arguments.clone())).await?;
             candidates.extend(source.candidates(&result));
             match result.get("nextOffset").and_then(Value::as_u64) {
                 Some(next) => {
@@ -121,9 +125,23 @@ impl Dispatcher {
         }
     }
 
+    /// A client's call: its rate limit first (a known tool's cost from its bucket), then
+    /// [`Self::run`]. Reads of resources are calls too.
+    pub async fn call_tool(&self, client: &str, name: &str, arguments: Option<Map<String, Value>>) -> Result<Value, CallError> {
+        let known = name == health::TOOL || self.runtime.registry().get(name).is_some();
+        if let (Some(limiter), true) = (&self.limiter, known)
+            && let Err(retry) = limiter.admit(client, name)
+        {
+            self.metrics.rate_limited(name);
+            tracing::warn!(client, tool = name, retry_after_secs = retry.secs(), "rate limit");
+            return Err(CallError::RateLimited { retry_after_secs: retry.secs() });
+        }
+        self.run(name, arguments).await
+    }
+
     /// Validate → run in a fresh sandbox → validate the result; the outcome feeds
     /// `get_server_health`, which the host answers itself.
-    pub async fn call_tool(&self, name: &str, arguments: Option<Map<String, Value>>) -> Result<Value, CallError> {
+    async fn run(&self, name: &str, arguments: Option<Map<String, Value>>) -> Result<Value, CallError> {
         if name == health::TOOL {
             return self.server_health(arguments);
         }
@@ -146,6 +164,14 @@ impl Dispatcher {
         let names: Vec<&str> = registry.tools().iter().map(|t| t.name.as_str()).collect();
         let mut report = self.health.report(&names, registry.components.len(), self.metrics.egress_denials_total());
         report["cache"] = self.runtime.cache().map_or(serde_json::json!({"enabled": false}), |c| c.stats());
+        report["rateLimit"] = match &self.limiter {
+            None => serde_json::json!({"enabled": false}),
+            Some(l) => serde_json::json!({
+                "burst": l.quota().burst,
+                "windowSeconds": l.quota().window.as_secs(),
+                "violations": self.metrics.rate_limit_violations_total(),
+            }),
+        };
         Ok(report)
     }
 

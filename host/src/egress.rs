@@ -9,6 +9,7 @@ use http_body_util::{BodyExt, Full};
 use wasmtime_wasi_http::WasiHttpHooks;
 
 use crate::cache::{self, Cached, NotCached, ResponseCache};
+use crate::limits::UpstreamLimiter;
 use crate::metrics::Metrics;
 use crate::upstream::{Upstream, UpstreamError};
 
@@ -133,16 +134,20 @@ pub struct Gateway {
     pub prefixes: Arc<[String]>,
     pub upstream: Arc<Upstream>,
     pub cache: Option<Arc<ResponseCache>>,
+    pub upstream_limiter: Arc<UpstreamLimiter>,
     pub metrics: Arc<Metrics>,
 }
 
 /// One upstream request, logged with its duration (`make bench` subtracts it per call).
 async fn fetch(
     upstream: &Upstream,
+    limiter: &UpstreamLimiter,
     tool: &str,
     path: &str,
     accept: Option<http::HeaderValue>,
 ) -> Result<http::Response<bytes::Bytes>, UpstreamError> {
+    // Only requests that go out spend the endpoint's budget (cache hits never get here).
+    limiter.acquire(path).await.map_err(|retry| UpstreamError::Budget(retry.secs()))?;
     let started = std::time::Instant::now();
     let response = upstream.get(path, accept).await;
     let upstream_us = started.elapsed().as_micros() as u64;
@@ -161,6 +166,9 @@ fn denied_by_upstream(tool: &str, path: &str, e: &UpstreamError) -> HttpError {
             HttpError::InternalError(Some(format!("the EP API answered with a redirect (HTTP {status}), which is not followed")))
         }
         UpstreamError::Protocol(m) => HttpError::InternalError(Some(format!("upstream protocol error: {m}"))),
+        UpstreamError::Budget(secs) => HttpError::InternalError(Some(format!(
+            "this server's request budget for that EP API endpoint is used up; retry after {secs} s"
+        ))),
     }
 }
 
@@ -184,6 +192,7 @@ impl WasiHttpHooks for Gateway {
         let tool = self.tool.clone();
         let upstream = self.upstream.clone();
         let cache = self.cache.clone();
+        let limiter = self.upstream_limiter.clone();
         let metrics = self.metrics.clone();
         let accept = request.headers().get(http::header::ACCEPT).cloned();
         let uri = request.uri().clone();
@@ -197,10 +206,10 @@ impl WasiHttpHooks for Gateway {
                 }
             };
             let response = match &cache {
-                None => fetch(&upstream, &tool, &path, accept).await.map_err(|e| denied_by_upstream(&tool, &path, &e))?,
+                None => fetch(&upstream, &limiter, &tool, &path, accept).await.map_err(|e| denied_by_upstream(&tool, &path, &e))?,
                 Some(cache) => {
                     let key = cache::key(&path, accept.as_ref());
-                    match cache.get_or_fetch(key, fetch(&upstream, &tool, &path, accept)).await {
+                    match cache.get_or_fetch(key, fetch(&upstream, &limiter, &tool, &path, accept)).await {
                         Ok((cached, _hit)) => cached.to_response(),
                         Err(not_cached) => match &*not_cached {
                             NotCached::Response(response) => Cached::to_response(response),

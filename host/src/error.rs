@@ -16,6 +16,8 @@ pub enum CallError {
     Failure { tool: String, failure: CallFailure },
     #[error("tool '{tool}' returned an invalid result: {reason}")]
     BadOutput { tool: String, reason: String },
+    #[error("rate limit exceeded: retry after {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
 }
 
 impl CallError {
@@ -44,6 +46,9 @@ impl CallError {
             CallError::BadOutput { tool, .. } => {
                 tool_error(format!("tool '{tool}' returned a result that does not match its output schema"))
             }
+            CallError::RateLimited { retry_after_secs } => tool_error(format!(
+                "rate limit exceeded for this client: retry after {retry_after_secs} s (see get_server_health)"
+            )),
         }
     }
 }
@@ -53,7 +58,7 @@ impl CallError {
     /// sandbox failure) rather than about the request; a short reason if so.
     pub fn health_reason(&self) -> Option<&'static str> {
         match self {
-            CallError::UnknownTool(_) | CallError::Invalid(_) => None,
+            CallError::UnknownTool(_) | CallError::Invalid(_) | CallError::RateLimited { .. } => None,
             CallError::BadOutput { .. } => Some("returned a result that violates its output schema"),
             CallError::Failure { failure, .. } => match failure {
                 CallFailure::Tool(ToolError::InvalidArguments(_) | ToolError::NotFound(_)) => None,

@@ -8,6 +8,7 @@ mod dispatch;
 mod egress;
 mod error;
 mod health;
+mod limits;
 mod mcp;
 mod metrics;
 mod runtime;
@@ -76,7 +77,7 @@ async fn serve_stdio(config: &Config) -> Result<()> {
     let runtime = start_with(config, metrics.clone()).await?;
     let tools = runtime.registry().tools().len();
     tracing::info!(tools, components = runtime.registry().components.len(), "serving MCP on stdio");
-    let dispatcher = Arc::new(dispatch::Dispatcher::new(runtime, metrics.clone()));
+    let dispatcher = Arc::new(dispatch::Dispatcher::new(runtime, metrics.clone(), config.calls.clone()));
     let server = mcp::McpServer::new(dispatcher, config.text_max_bytes);
     // Ends when the client closes stdin.
     transport::stdio::serve(server).await?;

@@ -33,6 +33,10 @@ const VERSIONS: &[ProtocolVersion] = &[
     ProtocolVersion::V_2025_11_25,
 ];
 
+/// The identity rate limits are kept under. Stdio serves one client; identities from
+/// API keys and tokens arrive with the HTTP transport.
+const CLIENT: &str = "stdio";
+
 #[derive(Clone)]
 pub struct McpServer {
     dispatcher: Arc<Dispatcher>,
@@ -137,7 +141,7 @@ impl ServerHandler for McpServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        match self.dispatcher.call_tool(&request.name, request.arguments).await {
+        match self.dispatcher.call_tool(CLIENT, &request.name, request.arguments).await {
             Ok(value) => {
                 // Clients of revisions with structuredContent get large results summarised in the
                 // text block; older clients read only the text, so they get the JSON whole.
@@ -175,7 +179,7 @@ impl ServerHandler for McpServer {
         request: ReadResourceRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
-        let value = self.dispatcher.read_resource(&request.uri).await.map_err(|e| e.to_mcp())?;
+        let value = self.dispatcher.read_resource(CLIENT, &request.uri).await.map_err(|e| e.to_mcp())?;
         let contents = ResourceContents::text(value.to_string(), request.uri).with_mime_type("application/json");
         Ok(ReadResourceResult::new(vec![contents]).into())
     }

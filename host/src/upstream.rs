@@ -26,6 +26,8 @@ pub enum UpstreamError {
     Redirect(u16),
     #[error("{0}")]
     Protocol(String),
+    #[error("request budget used up; retry after {0} s")]
+    Budget(u64),
 }
 
 pub struct Upstream {

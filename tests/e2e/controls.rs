@@ -68,3 +68,59 @@ fn the_cache_can_be_turned_off_and_its_ttl_is_bounded() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cache TTL 901 s"), "{stderr}");
 }
+
+#[test]
+fn a_client_over_its_rate_limit_is_refused_with_retry_after_then_refilled() {
+    let fake = Fake::start();
+    // 3 calls, one token back per second: the fourth quick call is refused.
+    let limits = [("EPMCP_RATE_LIMIT", "3"), ("EPMCP_RATE_LIMIT_WINDOW_SECS", "3")];
+    let mut server = Server::start_with(&fake, with_env(&limits));
+    server.ok("get_mep_details", json!({"id": "1294"}));
+    server.ok("get_current_meps", json!({}));
+    server.ok("get_server_health", json!({}));
+    let refused = server.tool_error("get_mep_details", json!({"id": "1294"}));
+    assert!(refused.contains("rate limit exceeded") && refused.contains("retry after 1 s"), "{refused}");
+    std::thread::sleep(std::time::Duration::from_millis(2100)); // two tokens back
+    server.ok("get_mep_details", json!({"id": "1294"}));
+    let health = server.ok("get_server_health", json!({}));
+    assert_eq!(health["rateLimit"], json!({"burst": 3, "windowSeconds": 3, "violations": 1}));
+}
+
+#[test]
+fn expensive_tools_cost_more_tokens() {
+    let fake = Fake::start();
+    let limits = [("EPMCP_RATE_LIMIT", "4"), ("EPMCP_TOOL_COSTS", "get_current_meps=3")];
+    let mut server = Server::start_with(&fake, with_env(&limits));
+    server.ok("get_current_meps", json!({}));
+    assert!(server.tool_error("get_current_meps", json!({})).contains("rate limit exceeded"));
+    server.ok("get_mep_details", json!({"id": "1294"}));
+}
+
+#[test]
+fn the_upstream_budget_per_endpoint_is_kept_and_cache_hits_are_free() {
+    let fake = Fake::start();
+    let mut server = Server::start_with(&fake, with_env(&[("EPMCP_UPSTREAM_PER_5MIN", "2")]));
+    server.ok("get_mep_details", json!({"id": "1294"}));
+    server.ok("get_mep_details", json!({"id": "101"}));
+    let refused = server.tool_error("get_mep_details", json!({"id": "102"}));
+    assert!(refused.contains("request budget") && refused.contains("retry after"), "{refused}");
+    server.ok("get_mep_details", json!({"id": "1294"})); // from the cache: no budget needed
+    server.ok("get_procedures", json!({})); // another endpoint, another budget
+    assert_eq!(upstream_requests(&fake, "/meps/"), 2);
+}
+
+#[test]
+fn bad_limit_settings_are_refused_at_start() {
+    for (var, value, needle) in [
+        ("EPMCP_TOOL_COSTS", "get_meps", "tool=n"),
+        ("EPMCP_TOOL_COSTS", "get_meps=0", "1..=1000"),
+        ("EPMCP_RATE_LIMIT_WINDOW_SECS", "0", "rate limit"),
+        ("EPMCP_UPSTREAM_PER_5MIN", "0", "upstream rate"),
+        ("EPMCP_CACHE_MIB", "0", "cache size"),
+    ] {
+        let out = std::process::Command::new(crate::support::epmcp_bin()).env(var, value).output().unwrap();
+        assert!(!out.status.success(), "{var}={value} was accepted");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(needle), "{var}={value}: {stderr}");
+    }
+}

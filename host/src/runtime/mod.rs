@@ -21,6 +21,7 @@ use registry::{Loaded, Registry, ToolSpec};
 use store::State;
 
 use crate::cache::ResponseCache;
+use crate::limits::UpstreamLimiter;
 use crate::config::{CallLimits, Config};
 use crate::egress::Gateway;
 use crate::metrics::Metrics;
@@ -41,12 +42,16 @@ pub enum CallFailure {
     Trap(String),
 }
 
+/// How long an upstream request may wait for the endpoint's budget before failing.
+const UPSTREAM_MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 pub struct Runtime {
     engine: Engine,
     linker: Linker<State>,
     limits: CallLimits,
     upstream: Arc<Upstream>,
     cache: Option<Arc<ResponseCache>>,
+    upstream_limiter: Arc<UpstreamLimiter>,
     metrics: Arc<Metrics>,
     registry: Registry,
     slots: Semaphore,
@@ -73,6 +78,11 @@ impl Runtime {
             limits: config.limits,
             upstream,
             cache: config.cache.map(|c| Arc::new(ResponseCache::new(c))),
+            upstream_limiter: Arc::new(UpstreamLimiter::new(
+                config.upstream_per_5min,
+                std::time::Duration::from_secs(300),
+                UPSTREAM_MAX_WAIT,
+            )),
             metrics,
             registry: Registry::default(),
             slots: Semaphore::new(config.limits.max_concurrent as usize),
@@ -116,6 +126,7 @@ impl Runtime {
             prefixes,
             upstream: self.upstream.clone(),
             cache: self.cache.clone(),
+            upstream_limiter: self.upstream_limiter.clone(),
             metrics: self.metrics.clone(),
         };
         let mut store = Store::new(&self.engine, State::new(gateway, self.limits.memory_bytes));
