@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
+pub use crate::audit::AuditConfig;
 pub use crate::cache::CacheConfig;
 pub use crate::limits::CallQuota;
 
@@ -29,6 +30,15 @@ pub enum Command {
     Precompile,
     /// List the components and the tools they export.
     Components,
+    /// Audit log tools.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check a file's hash chain; exits non-zero at the first broken link.
+    Verify { file: PathBuf },
 }
 
 #[derive(Debug, Args)]
@@ -79,6 +89,12 @@ pub struct RuntimeArgs {
     /// Tokens a call costs, per tool: `tool=n,tool=n` (others cost 1).
     #[arg(long, env = "EPMCP_TOOL_COSTS", default_value = DEFAULT_TOOL_COSTS, global = true)]
     pub tool_costs: String,
+    /// Directory of the audit log (JSON Lines, one file per day); unset: no audit log.
+    #[arg(long, env = "EPMCP_AUDIT_DIR", global = true)]
+    pub audit_dir: Option<PathBuf>,
+    /// Days audit files are kept (at most 90).
+    #[arg(long, env = "EPMCP_AUDIT_RETENTION_DAYS", default_value_t = 90, global = true)]
+    pub audit_retention_days: u32,
     /// Requests to one EP API endpoint per 5 minutes, across all tools (the API asks for at most 500).
     #[arg(long, env = "EPMCP_UPSTREAM_PER_5MIN", default_value_t = 500, global = true)]
     pub upstream_per_5min: u32,
@@ -102,6 +118,8 @@ pub struct Config {
     pub calls: Option<CallQuota>,
     /// Requests per EP API endpoint per 5 minutes.
     pub upstream_per_5min: u32,
+    /// `None`: no audit log.
+    pub audit: Option<AuditConfig>,
 }
 
 #[derive(Debug, Clone)]
@@ -171,6 +189,10 @@ impl RuntimeArgs {
             })
         });
         let calls = calls.transpose()?;
+        if !(1..=90).contains(&self.audit_retention_days) {
+            bail!("audit retention {} days is outside 1..=90", self.audit_retention_days);
+        }
+        let audit = self.audit_dir.clone().map(|dir| AuditConfig { dir, retention_days: self.audit_retention_days });
         let upstream_timeout = Duration::from_millis(self.upstream_timeout_ms);
         Ok(Config {
             components_dir,
@@ -185,6 +207,7 @@ impl RuntimeArgs {
             cache,
             calls,
             upstream_per_5min: self.upstream_per_5min,
+            audit,
             limits: CallLimits {
                 deadline: Duration::from_millis(self.call_timeout_ms),
                 memory_bytes: (self.memory_mib as usize) << 20,

@@ -5,10 +5,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::catalog::{self, Candidate, CompletionSpec, PromptError, PromptSpec, ResourceSpec};
+use crate::audit::{self, Audit};
 use crate::error::{CallError, ReadError};
+use crate::runtime::CallFailure;
 use crate::health::{self, Health};
 use crate::limits::{CallLimiter, CallQuota};
 use crate::metrics::Metrics;
@@ -29,14 +31,15 @@ pub struct Dispatcher {
     metrics: Arc<Metrics>,
     /// Calls per client; `None`: unlimited.
     limiter: Option<CallLimiter>,
+    audit: Audit,
     /// Completion candidates by source, with the time they were read.
     completions: Mutex<HashMap<String, Cached>>,
 }
 
 impl Dispatcher {
-    pub fn new(runtime: Runtime, metrics: Arc<Metrics>, quota: Option<CallQuota>) -> Dispatcher {
+    pub fn new(runtime: Runtime, metrics: Arc<Metrics>, quota: Option<CallQuota>, audit: Audit) -> Dispatcher {
         let limiter = quota.map(CallLimiter::new);
-        Dispatcher { runtime, health: Health::default(), metrics, limiter, completions: Mutex::default() }
+        Dispatcher { runtime, health: Health::default(), metrics, limiter, audit, completions: Mutex::default() }
     }
 
     pub fn tools(&self) -> &[Arc<ToolSpec>] {
@@ -128,15 +131,56 @@ impl Dispatcher {
     /// A client's call: its rate limit first (a known tool's cost from its bucket), then
     /// [`Self::run`]. Reads of resources are calls too.
     pub async fn call_tool(&self, client: &str, name: &str, arguments: Option<Map<String, Value>>) -> Result<Value, CallError> {
+        let started = Instant::now();
+        let summary = arguments.as_ref().map_or(json!({"argumentKeys": []}), audit::argument_summary);
         let known = name == health::TOOL || self.runtime.registry().get(name).is_some();
-        if let (Some(limiter), true) = (&self.limiter, known)
-            && let Err(retry) = limiter.admit(client, name)
-        {
-            self.metrics.rate_limited(name);
-            tracing::warn!(client, tool = name, retry_after_secs = retry.secs(), "rate limit");
-            return Err(CallError::RateLimited { retry_after_secs: retry.secs() });
+        let result = match (&self.limiter, known) {
+            (Some(limiter), true) => match limiter.admit(client, name) {
+                Ok(()) => self.run(name, arguments).await,
+                Err(retry) => {
+                    self.metrics.rate_limited(name);
+                    tracing::warn!(client, tool = name, retry_after_secs = retry.secs(), "rate limit");
+                    Err(CallError::RateLimited { retry_after_secs: retry.secs() })
+                }
+            },
+            _ => self.run(name, arguments).await,
+        };
+        self.audit_call(client, name, summary, &result, started);
+        result
+    }
+
+    /// The call record, plus a security record for refusals and sandbox traps.
+    fn audit_call(&self, client: &str, tool: &str, mut record: Value, result: &Result<Value, CallError>, started: Instant) {
+        record["tool"] = tool.into();
+        record["client"] = client.into();
+        record["durationMs"] = (started.elapsed().as_secs_f64() * 1000.0).into();
+        record["outcome"] = match result {
+            Ok(_) => "ok",
+            Err(CallError::UnknownTool(_) | CallError::Invalid(_) | CallError::RateLimited { .. }) => "refused",
+            Err(_) => "error",
         }
-        self.run(name, arguments).await
+        .into();
+        let security = match result {
+            Err(CallError::Invalid(invalid)) => Some(("validation_failure", invalid.kind())),
+            Err(CallError::RateLimited { .. }) => Some(("rate_limit", "calls")),
+            Err(CallError::BadOutput { .. }) => Some(("output_violation", "output schema")),
+            Err(CallError::Failure { failure: CallFailure::Deadline(_), .. }) => Some(("sandbox_trap", "deadline")),
+            Err(CallError::Failure { failure: CallFailure::Memory(_), .. }) => Some(("sandbox_trap", "memory")),
+            Err(CallError::Failure { failure: CallFailure::Trap(_), .. }) => Some(("sandbox_trap", "crash")),
+            _ => None,
+        };
+        if let Err(e) = result {
+            record["error"] = e.health_reason().unwrap_or("refused").into();
+        }
+        if matches!(result, Err(CallError::Invalid(_) | CallError::UnknownTool(_)))
+            && let Some(fields) = record.as_object_mut()
+        {
+            fields.remove("ids"); // unvalidated values are not kept, even identifier-shaped ones
+        }
+        self.audit.record("call", record);
+        if let Some((event, detail)) = security {
+            self.audit.security(event, json!({"tool": tool, "client": client, "detail": detail}));
+        }
     }
 
     /// Validate → run in a fresh sandbox → validate the result; the outcome feeds

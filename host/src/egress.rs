@@ -8,6 +8,7 @@ use std::sync::Arc;
 use http_body_util::{BodyExt, Full};
 use wasmtime_wasi_http::WasiHttpHooks;
 
+use crate::audit::Audit;
 use crate::cache::{self, Cached, NotCached, ResponseCache};
 use crate::limits::UpstreamLimiter;
 use crate::metrics::Metrics;
@@ -136,6 +137,7 @@ pub struct Gateway {
     pub cache: Option<Arc<ResponseCache>>,
     pub upstream_limiter: Arc<UpstreamLimiter>,
     pub metrics: Arc<Metrics>,
+    pub audit: Audit,
 }
 
 /// One upstream request, logged with its duration (`make bench` subtracts it per call).
@@ -193,6 +195,7 @@ impl WasiHttpHooks for Gateway {
         let upstream = self.upstream.clone();
         let cache = self.cache.clone();
         let limiter = self.upstream_limiter.clone();
+        let audit = self.audit.clone();
         let metrics = self.metrics.clone();
         let accept = request.headers().get(http::header::ACCEPT).cloned();
         let uri = request.uri().clone();
@@ -201,23 +204,39 @@ impl WasiHttpHooks for Gateway {
                 Ok(path) => path,
                 Err(denied) => {
                     metrics.egress_denied(&tool, denied.reason());
+                    audit.security("egress_denial", serde_json::json!({"tool": &*tool, "reason": denied.reason()}));
                     tracing::warn!(tool = %tool, uri = %uri, reason = denied.reason(), "egress denied: {denied}");
                     return Err(HttpError::HttpRequestDenied);
                 }
             };
-            let response = match &cache {
-                None => fetch(&upstream, &limiter, &tool, &path, accept).await.map_err(|e| denied_by_upstream(&tool, &path, &e))?,
+            let started = std::time::Instant::now();
+            let (response, cache_hit) = match &cache {
+                None => (fetch(&upstream, &limiter, &tool, &path, accept).await.map_err(|e| denied_by_upstream(&tool, &path, &e)), false),
                 Some(cache) => {
                     let key = cache::key(&path, accept.as_ref());
                     match cache.get_or_fetch(key, fetch(&upstream, &limiter, &tool, &path, accept)).await {
-                        Ok((cached, _hit)) => cached.to_response(),
+                        Ok((cached, hit)) => (Ok(cached.to_response()), hit),
                         Err(not_cached) => match &*not_cached {
-                            NotCached::Response(response) => Cached::to_response(response),
-                            NotCached::Failed(e) => return Err(denied_by_upstream(&tool, &path, e)),
+                            NotCached::Response(response) => (Ok(Cached::to_response(response)), false),
+                            NotCached::Failed(e) => (Err(denied_by_upstream(&tool, &path, e)), false),
                         },
                     }
                 }
             };
+            let (endpoint, query) = path.split_once('?').unwrap_or((&path, ""));
+            let params: Vec<&str> = query.split('&').filter_map(|kv| kv.split('=').next()).filter(|k| !k.is_empty()).collect();
+            audit.record(
+                "upstream",
+                serde_json::json!({
+                    "tool": &*tool,
+                    "endpoint": endpoint,
+                    "params": params,
+                    "responseMs": started.elapsed().as_secs_f64() * 1000.0,
+                    "cacheHit": cache_hit,
+                    "status": response.as_ref().map(|r| r.status().as_u16()).ok(),
+                }),
+            );
+            let response = response?;
             let (parts, body) = response.into_parts();
             let body: Body = Full::new(body).map_err(|never: std::convert::Infallible| match never {}).boxed_unsync();
             let done: IoFuture = Box::new(async { Ok(()) });

@@ -1,6 +1,7 @@
 //! `epmcp`: parse the configuration, start the runtime, serve. Errors are printed once
 //! (with their causes) on stderr and the process exits non-zero.
 
+mod audit;
 mod cache;
 mod catalog;
 mod config;
@@ -23,7 +24,7 @@ use std::sync::Arc;
 use anyhow::Result;
 use clap::Parser;
 
-use config::{Cli, Command, Config};
+use config::{AuditCommand, Cli, Command, Config};
 
 fn main() -> ExitCode {
     // Logs go to stderr only: in stdio mode stdout carries nothing but JSON-RPC.
@@ -60,24 +61,34 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Stdio => serve_stdio(&config).await,
         Command::Precompile => precompile(&config).await,
         Command::Components => list_components(&config).await,
+        Command::Audit(AuditCommand::Verify { file }) => {
+            let records = audit::verify(&file)?;
+            println!("{}: {records} records, chain intact", file.display());
+            Ok(())
+        }
     }
 }
 
 async fn start(config: &Config) -> Result<runtime::Runtime> {
-    start_with(config, Arc::new(metrics::Metrics::default())).await
+    start_with(config, Arc::new(metrics::Metrics::default()), audit::Audit::off()).await
 }
 
-async fn start_with(config: &Config, metrics: Arc<metrics::Metrics>) -> Result<runtime::Runtime> {
+async fn start_with(config: &Config, metrics: Arc<metrics::Metrics>, audit: audit::Audit) -> Result<runtime::Runtime> {
     let upstream = upstream::Upstream::new(config.upstream.clone())?;
-    runtime::Runtime::start(config, upstream, metrics).await
+    runtime::Runtime::start(config, upstream, metrics, audit).await
 }
 
 async fn serve_stdio(config: &Config) -> Result<()> {
     let metrics = Arc::new(metrics::Metrics::default());
-    let runtime = start_with(config, metrics.clone()).await?;
+    let audit = match &config.audit {
+        Some(c) => audit::Audit::start(c.clone())?,
+        None => audit::Audit::off(),
+    };
+    audit.record("start", serde_json::json!({"version": env!("CARGO_PKG_VERSION"), "transport": "stdio"}));
+    let runtime = start_with(config, metrics.clone(), audit.clone()).await?;
     let tools = runtime.registry().tools().len();
     tracing::info!(tools, components = runtime.registry().components.len(), "serving MCP on stdio");
-    let dispatcher = Arc::new(dispatch::Dispatcher::new(runtime, metrics.clone(), config.calls.clone()));
+    let dispatcher = Arc::new(dispatch::Dispatcher::new(runtime, metrics.clone(), config.calls.clone(), audit));
     let server = mcp::McpServer::new(dispatcher, config.text_max_bytes);
     // Ends when the client closes stdin.
     transport::stdio::serve(server).await?;

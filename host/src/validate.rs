@@ -18,6 +18,17 @@ pub enum Invalid {
     Schema { field: String, message: String },
 }
 
+impl Invalid {
+    /// A short stable label (metrics, audit).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Invalid::TooLarge(_) => "too_large",
+            Invalid::StringTooLong { .. } => "string_too_long",
+            Invalid::Schema { .. } => "schema",
+        }
+    }
+}
+
 /// A tool's compiled input and output schemas.
 pub struct Schemas {
     input: jsonschema::Validator,

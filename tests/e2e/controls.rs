@@ -117,10 +117,66 @@ fn bad_limit_settings_are_refused_at_start() {
         ("EPMCP_RATE_LIMIT_WINDOW_SECS", "0", "rate limit"),
         ("EPMCP_UPSTREAM_PER_5MIN", "0", "upstream rate"),
         ("EPMCP_CACHE_MIB", "0", "cache size"),
+        ("EPMCP_AUDIT_RETENTION_DAYS", "91", "audit retention"),
     ] {
         let out = std::process::Command::new(crate::support::epmcp_bin()).env(var, value).output().unwrap();
         assert!(!out.status.success(), "{var}={value} was accepted");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(needle), "{var}={value}: {stderr}");
+    }
+}
+
+fn audit_records(dir: &std::path::Path) -> (std::path::PathBuf, Vec<serde_json::Value>) {
+    let file = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).find(|p| p.extension().is_some_and(|e| e == "jsonl")).unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    (file, text.lines().map(|l| serde_json::from_str(l).unwrap()).collect())
+}
+
+fn verify(file: &std::path::Path) -> std::process::Output {
+    std::process::Command::new(crate::support::epmcp_bin()).args(["audit", "verify"]).arg(file).output().unwrap()
+}
+
+#[test]
+fn the_audit_log_records_calls_upstream_and_security_events_in_a_verifiable_chain() {
+    let fake = Fake::start();
+    let dir = crate::support::TempDir::new("audit");
+    let audit_dir = dir.0.join("audit");
+    let env = [("EPMCP_AUDIT_DIR", audit_dir.to_str().unwrap()), ("EPMCP_RATE_LIMIT", "4")];
+    let mut server = Server::start_with(&fake, with_env(&env));
+    server.ok("get_mep_details", json!({"id": "1294"}));
+    server.ok("search_documents", json!({"keyword": "my private words"}));
+    server.invalid("get_mep_details", json!({"id": "../etc/passwd"}));
+    server.ok("get_mep_details", json!({"id": "1294"}));
+    server.tool_error("get_mep_details", json!({"id": "1294"})); // the fifth call: over the limit
+    server.close();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+
+    let (file, records) = audit_records(&audit_dir);
+    let kinds: Vec<&str> = records.iter().map(|r| r["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "call").count(), 5, "{kinds:?}");
+    let first = records.iter().find(|r| r["kind"] == "call").unwrap();
+    assert_eq!((first["tool"].as_str(), first["outcome"].as_str(), first["client"].as_str()), (Some("get_mep_details"), Some("ok"), Some("stdio")));
+    assert_eq!(first["ids"], json!({"id": "1294"}));
+    let upstream: Vec<&serde_json::Value> = records.iter().filter(|r| r["kind"] == "upstream").collect();
+    assert_eq!(upstream[0]["endpoint"], "meps/1294");
+    assert_eq!(upstream[0]["status"], 200);
+    assert!(upstream.iter().any(|r| r["cacheHit"] == true), "the repeated call was a cache hit");
+    let security: Vec<&str> = records.iter().filter(|r| r["kind"] == "security").map(|r| r["event"].as_str().unwrap()).collect();
+    assert_eq!(security, ["validation_failure", "rate_limit"]);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(!text.contains("private words") && !text.contains("passwd"), "no free text or hostile input is kept");
+
+    let ok = verify(&file);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("chain intact"));
+    let lines: Vec<&str> = text.lines().collect();
+    for tampered in [
+        lines.iter().enumerate().map(|(i, l)| if i == 2 { l.replace("get_mep_details", "get_meps") } else { l.to_string() }).collect::<Vec<_>>(),
+        lines.iter().enumerate().filter(|(i, _)| *i != 3).map(|(_, l)| l.to_string()).collect(),
+    ] {
+        std::fs::write(&file, tampered.join("\n") + "\n").unwrap();
+        let broken = verify(&file);
+        assert!(!broken.status.success());
+        assert!(String::from_utf8_lossy(&broken.stderr).contains("chain is broken"), "{}", String::from_utf8_lossy(&broken.stderr));
     }
 }

@@ -20,6 +20,7 @@ use engine::EPOCH_TICK;
 use registry::{Loaded, Registry, ToolSpec};
 use store::State;
 
+use crate::audit::Audit;
 use crate::cache::ResponseCache;
 use crate::limits::UpstreamLimiter;
 use crate::config::{CallLimits, Config};
@@ -53,6 +54,7 @@ pub struct Runtime {
     cache: Option<Arc<ResponseCache>>,
     upstream_limiter: Arc<UpstreamLimiter>,
     metrics: Arc<Metrics>,
+    audit: Audit,
     registry: Registry,
     slots: Semaphore,
     ticker: Arc<AtomicBool>,
@@ -68,7 +70,7 @@ impl Runtime {
     /// Builds the engine and loads every component of the configured directory.
     /// A component that fails to compile, link or describe itself is refused
     /// (logged) and the others are served.
-    pub async fn start(config: &Config, upstream: Arc<Upstream>, metrics: Arc<Metrics>) -> Result<Runtime> {
+    pub async fn start(config: &Config, upstream: Arc<Upstream>, metrics: Arc<Metrics>, audit: Audit) -> Result<Runtime> {
         let engine = engine::engine(&config.limits)?;
         let linker = engine::linker(&engine)?;
         let ticker = engine::start_epoch_ticker(&engine);
@@ -84,6 +86,7 @@ impl Runtime {
                 UPSTREAM_MAX_WAIT,
             )),
             metrics,
+            audit,
             registry: Registry::default(),
             slots: Semaphore::new(config.limits.max_concurrent as usize),
             ticker,
@@ -128,6 +131,7 @@ impl Runtime {
             cache: self.cache.clone(),
             upstream_limiter: self.upstream_limiter.clone(),
             metrics: self.metrics.clone(),
+            audit: self.audit.clone(),
         };
         let mut store = Store::new(&self.engine, State::new(gateway, self.limits.memory_bytes));
         store.limiter(|s| &mut s.limits);

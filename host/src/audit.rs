@@ -1,0 +1,299 @@
+//! The audit log: JSON Lines, apart from diagnostics, tamper-evident. Every record
+//! carries `prev`, the SHA-256 of the previous line, so an edited, deleted, inserted or
+//! reordered line breaks the chain (`epmcp audit verify FILE` finds the first break).
+//! Writing never blocks a request: records go through a bounded queue to one writer
+//! thread; when the queue is full they are dropped, counted, and the count is written
+//! into the chain. Files rotate daily (`audit-YYYY-MM-DD.jsonl`) and are deleted after
+//! the retention period. Records hold argument keys and identifiers, never free text.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+#[cfg(test)]
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+/// Records waiting for the writer at most; beyond this they are dropped (and counted).
+const QUEUE: usize = 4096;
+/// `prev` of the very first record.
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+#[derive(Debug, Clone)]
+pub struct AuditConfig {
+    pub dir: PathBuf,
+    pub retention_days: u32,
+}
+
+/// A handle to the audit log; cheap to clone. `Audit::off()` records nothing.
+#[derive(Clone)]
+pub struct Audit {
+    inner: Option<Arc<Inner>>,
+}
+
+struct Inner {
+    queue: SyncSender<Map<String, Value>>,
+    dropped: AtomicU64,
+}
+
+impl Audit {
+    pub fn off() -> Audit {
+        Audit { inner: None }
+    }
+
+    /// Opens (or continues) today's file and starts the writer thread.
+    pub fn start(config: AuditConfig) -> Result<Audit> {
+        std::fs::create_dir_all(&config.dir).with_context(|| format!("creating audit directory {}", config.dir.display()))?;
+        let (queue, records) = sync_channel(QUEUE);
+        let inner = Arc::new(Inner { queue, dropped: AtomicU64::new(0) });
+        let mut writer = Writer::open(config)?;
+        let shared = inner.clone();
+        std::thread::Builder::new().name("audit".into()).spawn(move || writer.run(records, &shared))?;
+        Ok(Audit { inner: Some(inner) })
+    }
+
+    /// Queues a record of `kind` with `fields`; never blocks.
+    pub fn record(&self, kind: &str, fields: Value) {
+        let Some(inner) = &self.inner else { return };
+        let mut record = Map::new();
+        record.insert("kind".into(), kind.into());
+        if let Value::Object(fields) = fields {
+            record.extend(fields);
+        }
+        if let Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) = inner.queue.try_send(record) {
+            inner.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    pub fn security(&self, event: &str, fields: Value) {
+        let mut fields = fields;
+        fields["event"] = event.into();
+        self.record("security", fields);
+    }
+}
+
+struct Writer {
+    config: AuditConfig,
+    day: String,
+    file: std::fs::File,
+    prev: String,
+    seq: u64,
+}
+
+impl Writer {
+    fn open(config: AuditConfig) -> Result<Writer> {
+        let day = today();
+        let path = file_for(&config.dir, &day);
+        let prev = last_hash(&path)?.or(last_hash_in_dir(&config.dir, &day)?).unwrap_or_else(|| GENESIS.to_string());
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(&path).with_context(|| format!("opening {}", path.display()))?;
+        prune(&config.dir, config.retention_days);
+        Ok(Writer { config, day, file, prev, seq: 0 })
+    }
+
+    fn run(&mut self, records: Receiver<Map<String, Value>>, shared: &Inner) {
+        while let Ok(record) = records.recv() {
+            let dropped = shared.dropped.swap(0, Ordering::Relaxed);
+            if dropped > 0 {
+                let mut note = Map::new();
+                note.insert("kind".into(), "dropped".into());
+                note.insert("count".into(), dropped.into());
+                self.write(note);
+            }
+            self.write(record);
+        }
+    }
+
+    fn write(&mut self, mut record: Map<String, Value>) {
+        let day = today();
+        if day != self.day {
+            // Daily rotation: the new file's chain continues from the old file's last line.
+            match std::fs::OpenOptions::new().create(true).append(true).open(file_for(&self.config.dir, &day)) {
+                Ok(file) => {
+                    self.file = file;
+                    self.day = day;
+                    prune(&self.config.dir, self.config.retention_days);
+                }
+                Err(e) => tracing::error!("audit rotation failed: {e}"),
+            }
+        }
+        self.seq += 1;
+        let mut line = Map::new();
+        line.insert("ts".into(), now().into());
+        line.insert("seq".into(), self.seq.into());
+        line.append(&mut record);
+        line.insert("prev".into(), self.prev.clone().into());
+        let text = Value::Object(line).to_string();
+        if let Err(e) = writeln!(self.file, "{text}") {
+            tracing::error!("audit write failed: {e}");
+            return;
+        }
+        self.prev = hash(&text);
+    }
+}
+
+fn hash(line: &str) -> String {
+    Sha256::digest(line.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn today() -> String {
+    chrono::Utc::now().format("%Y-%m-%d").to_string()
+}
+
+fn file_for(dir: &Path, day: &str) -> PathBuf {
+    dir.join(format!("audit-{day}.jsonl"))
+}
+
+/// The hash of a file's last line, if it has one.
+fn last_hash(path: &Path) -> Result<Option<String>> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let file = std::fs::File::open(path)?;
+    let last = std::io::BufReader::new(file).lines().map_while(Result::ok).filter(|l| !l.is_empty()).last();
+    Ok(last.map(|l| hash(&l)))
+}
+
+/// The hash of the newest earlier file's last line (a chain continues across days).
+fn last_hash_in_dir(dir: &Path, before: &str) -> Result<Option<String>> {
+    let mut days: Vec<String> = audit_days(dir).into_iter().filter(|d| d.as_str() < before).collect();
+    days.sort();
+    match days.last() {
+        Some(day) => last_hash(&file_for(dir, day)),
+        None => Ok(None),
+    }
+}
+
+fn audit_days(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.strip_prefix("audit-")?.strip_suffix(".jsonl").map(str::to_string))
+        .collect()
+}
+
+/// Deletes files older than the retention period.
+fn prune(dir: &Path, retention_days: u32) {
+    let cutoff = (chrono::Utc::now() - chrono::Duration::days(retention_days as i64)).format("%Y-%m-%d").to_string();
+    for day in audit_days(dir).into_iter().filter(|d| *d < cutoff) {
+        if let Err(e) = std::fs::remove_file(file_for(dir, &day)) {
+            tracing::warn!("could not delete expired audit file of {day}: {e}");
+        }
+    }
+}
+
+/// Checks a file's chain. `Ok(n)`: n records, every link intact. The first line's
+/// `prev` is taken as given (it links to the previous day's file).
+pub fn verify(path: &Path) -> Result<usize> {
+    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut prev: Option<String> = None;
+    let mut count = 0;
+    for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line?;
+        let record: Value = serde_json::from_str(&line).with_context(|| format!("line {}: not a JSON record", n + 1))?;
+        let linked = record.get("prev").and_then(Value::as_str).with_context(|| format!("line {}: no prev", n + 1))?;
+        if let Some(expected) = &prev
+            && linked != expected
+        {
+            bail!("line {}: the chain is broken (a line before it was edited, deleted, inserted or moved)", n + 1);
+        }
+        prev = Some(hash(&line));
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// Fields of a call record: argument keys, and the values of identifier arguments only
+/// (keys named `id` or ending in `Id`), so no free text a user typed is kept.
+pub fn argument_summary(arguments: &Map<String, Value>) -> Value {
+    let keys: Vec<&String> = arguments.keys().collect();
+    let ids: Map<String, Value> = arguments
+        .iter()
+        .filter(|(k, v)| (k.as_str() == "id" || k.ends_with("Id")) && v.is_string())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    json!({"argumentKeys": keys, "ids": ids})
+}
+
+/// Gives the writer a moment (tests).
+#[cfg(test)]
+fn settle() {
+    std::thread::sleep(Duration::from_millis(10));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("epmcp-audit-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        d
+    }
+
+    fn write(dir: &Path, n: usize) -> PathBuf {
+        let audit = Audit::start(AuditConfig { dir: dir.to_path_buf(), retention_days: 90 }).unwrap();
+        for i in 0..n {
+            audit.record("call", json!({"tool": "t", "i": i}));
+        }
+        drop(audit);
+        let path = file_for(dir, &today());
+        let before = std::fs::read_to_string(&path).map(|t| t.lines().count()).unwrap_or(0);
+        for _ in 0..200 {
+            settle();
+            if std::fs::read_to_string(&path).map(|t| t.lines().count()).unwrap_or(0) >= before.max(n) {
+                break;
+            }
+        }
+        path
+    }
+
+    #[test]
+    fn any_edit_deletion_or_reordering_breaks_the_chain() {
+        let d = dir("chain");
+        let path = write(&d, 5);
+        assert_eq!(verify(&path).unwrap(), 5);
+        let lines: Vec<String> = std::fs::read_to_string(&path).unwrap().lines().map(str::to_string).collect();
+        let tamper = |lines: Vec<String>| {
+            std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+            verify(&path).unwrap_err().to_string()
+        };
+        let mut edited = lines.clone();
+        edited[2] = edited[2].replace("\"i\":2", "\"i\":7");
+        assert!(tamper(edited).starts_with("line 4"));
+        let mut deleted = lines.clone();
+        deleted.remove(1);
+        assert!(tamper(deleted).starts_with("line 2"));
+        let mut swapped = lines.clone();
+        swapped.swap(1, 3);
+        assert!(tamper(swapped).starts_with("line 2"));
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        // A restart continues the chain.
+        write(&d, 2);
+        assert_eq!(verify(&path).unwrap(), 7);
+    }
+
+    #[test]
+    fn only_keys_and_identifiers_are_kept() {
+        let args = json!({"id": "1294", "keyword": "my private words", "processId": "2024-0006", "limit": 5});
+        let summary = argument_summary(args.as_object().unwrap());
+        assert_eq!(summary["ids"], json!({"id": "1294", "processId": "2024-0006"}));
+        assert!(!summary.to_string().contains("private"));
+    }
+
+    #[test]
+    fn old_files_are_pruned() {
+        let d = dir("prune");
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("audit-2001-01-01.jsonl"), "").unwrap();
+        write(&d, 1);
+        assert!(!d.join("audit-2001-01-01.jsonl").exists());
+    }
+}
