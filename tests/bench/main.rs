@@ -36,8 +36,9 @@ impl Server {
         let mut child = Command::new(path("EPMCP_BIN", "target/release/epmcp"))
             .env("EP_API_URL", url)
             .env("EPMCP_LOG", filter)
-            // The limiter stays on (its cost is part of the overhead) but never refuses here.
+            // The limiters stay on (their cost is part of the overhead) but never refuse here.
             .env("EPMCP_RATE_LIMIT", "1000000")
+            .env("EPMCP_UPSTREAM_PER_5MIN", "100000")
             .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
