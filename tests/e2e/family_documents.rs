@@ -4,13 +4,9 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Fake, Options, Server};
+use crate::support::{Fake, Options, Server, ids};
 
 const FORMAT: &str = "format=application%2Fld%2Bjson";
-
-fn ids(list: &Value) -> Vec<&str> {
-    list["data"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect()
-}
 
 /// The request line the fake logs for `path` and `query` (after `format`).
 fn line(path: &str, query: &str) -> String {

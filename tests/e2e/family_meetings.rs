@@ -1,13 +1,9 @@
 //! End-to-end: sittings' activities, agenda, vote results, decisions with roll-call
 //! votes, the latest votes, events and speeches, against the fake.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::support::{Fake, Server};
-
-fn ids(list: &Value) -> Vec<&str> {
-    list["data"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect()
-}
+use crate::support::{Fake, Server, ids};
 
 #[test]
 fn activities_and_agenda_of_a_sitting() {

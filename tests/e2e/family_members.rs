@@ -1,13 +1,9 @@
 //! End-to-end: MEP rosters (incoming, outgoing, homonyms), declarations and the
 //! controlled vocabularies, against the fake.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::support::{Fake, Server};
-
-fn ids(list: &Value) -> Vec<&str> {
-    list["data"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect()
-}
+use crate::support::{Fake, Server, ids};
 
 #[test]
 fn rosters_of_incoming_outgoing_and_homonym_meps() {

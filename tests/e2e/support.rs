@@ -286,3 +286,8 @@ pub fn components_with(production: &[&str], test: &[&str]) -> TempDir {
     }
     dir
 }
+
+/// The `id` of every item of a list result.
+pub fn ids(list: &Value) -> Vec<&str> {
+    list["data"].as_array().unwrap().iter().map(|item| item["id"].as_str().unwrap()).collect()
+}

@@ -3,16 +3,12 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Fake, Server};
+use crate::support::{Fake, Server, ids};
 
 /// A fixture the fake serves, as JSON.
 fn fixture(name: &str) -> Value {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/ep-api").join(name);
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn ids(list: &Value) -> Vec<&str> {
-    list["data"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect()
 }
 
 #[test]
