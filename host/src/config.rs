@@ -89,6 +89,9 @@ pub struct RuntimeArgs {
     /// Tokens a call costs, per tool: `tool=n,tool=n` (others cost 1).
     #[arg(long, env = "EPMCP_TOOL_COSTS", default_value = DEFAULT_TOOL_COSTS, global = true)]
     pub tool_costs: String,
+    /// Serve /metrics, /healthz and /readyz on this loopback address (e.g. 127.0.0.1:9464).
+    #[arg(long, env = "EPMCP_METRICS_LISTEN", global = true)]
+    pub metrics_listen: Option<std::net::SocketAddr>,
     /// Directory of the audit log (JSON Lines, one file per day); unset: no audit log.
     #[arg(long, env = "EPMCP_AUDIT_DIR", global = true)]
     pub audit_dir: Option<PathBuf>,
@@ -120,6 +123,7 @@ pub struct Config {
     pub upstream_per_5min: u32,
     /// `None`: no audit log.
     pub audit: Option<AuditConfig>,
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 #[derive(Debug, Clone)]
@@ -192,6 +196,11 @@ impl RuntimeArgs {
         if !(1..=90).contains(&self.audit_retention_days) {
             bail!("audit retention {} days is outside 1..=90", self.audit_retention_days);
         }
+        if let Some(addr) = self.metrics_listen
+            && !addr.ip().is_loopback()
+        {
+            bail!("metrics listen address {addr} is not loopback (the metrics listener has no TLS or identity)");
+        }
         let audit = self.audit_dir.clone().map(|dir| AuditConfig { dir, retention_days: self.audit_retention_days });
         let upstream_timeout = Duration::from_millis(self.upstream_timeout_ms);
         Ok(Config {
@@ -208,6 +217,7 @@ impl RuntimeArgs {
             calls,
             upstream_per_5min: self.upstream_per_5min,
             audit,
+            metrics_listen: self.metrics_listen,
             limits: CallLimits {
                 deadline: Duration::from_millis(self.call_timeout_ms),
                 memory_bytes: (self.memory_mib as usize) << 20,

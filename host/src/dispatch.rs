@@ -154,12 +154,12 @@ impl Dispatcher {
         record["tool"] = tool.into();
         record["client"] = client.into();
         record["durationMs"] = (started.elapsed().as_secs_f64() * 1000.0).into();
-        record["outcome"] = match result {
+        let outcome = match result {
             Ok(_) => "ok",
             Err(CallError::UnknownTool(_) | CallError::Invalid(_) | CallError::RateLimited { .. }) => "refused",
             Err(_) => "error",
-        }
-        .into();
+        };
+        record["outcome"] = outcome.into();
         let security = match result {
             Err(CallError::Invalid(invalid)) => Some(("validation_failure", invalid.kind())),
             Err(CallError::RateLimited { .. }) => Some(("rate_limit", "calls")),
@@ -178,7 +178,14 @@ impl Dispatcher {
             fields.remove("ids"); // unvalidated values are not kept, even identifier-shaped ones
         }
         self.audit.record("call", record);
+        let label = if self.runtime.registry().get(tool).is_some() || tool == health::TOOL { tool } else { "unknown" };
+        self.metrics.request(label, outcome, started.elapsed().as_secs_f64() * 1000.0);
         if let Some((event, detail)) = security {
+            match event {
+                "validation_failure" => self.metrics.validation_failed(label, detail),
+                "sandbox_trap" => self.metrics.sandbox_trap(label, detail),
+                _ => {}
+            }
             self.audit.security(event, json!({"tool": tool, "client": client, "detail": detail}));
         }
     }

@@ -144,6 +144,7 @@ pub struct Gateway {
 async fn fetch(
     upstream: &Upstream,
     limiter: &UpstreamLimiter,
+    metrics: &Metrics,
     tool: &str,
     path: &str,
     accept: Option<http::HeaderValue>,
@@ -155,6 +156,8 @@ async fn fetch(
     let upstream_us = started.elapsed().as_micros() as u64;
     let status = response.as_ref().map(|r| r.status().as_u16()).unwrap_or(0);
     tracing::debug!(tool, path, status, upstream_us, "upstream");
+    let endpoint = path.split(['/', '?']).next().unwrap_or_default();
+    metrics.upstream(endpoint, status, upstream_us as f64 / 1000.0);
     response
 }
 
@@ -211,10 +214,14 @@ impl WasiHttpHooks for Gateway {
             };
             let started = std::time::Instant::now();
             let (response, cache_hit) = match &cache {
-                None => (fetch(&upstream, &limiter, &tool, &path, accept).await.map_err(|e| denied_by_upstream(&tool, &path, &e)), false),
+                None => (fetch(&upstream, &limiter, &metrics, &tool, &path, accept).await.map_err(|e| denied_by_upstream(&tool, &path, &e)), false),
                 Some(cache) => {
                     let key = cache::key(&path, accept.as_ref());
-                    match cache.get_or_fetch(key, fetch(&upstream, &limiter, &tool, &path, accept)).await {
+                    let fetched = cache.get_or_fetch(key, fetch(&upstream, &limiter, &metrics, &tool, &path, accept)).await;
+                    let hit = matches!(fetched, Ok((_, true)));
+                    if hit { metrics.cache_hits.inc() } else { metrics.cache_misses.inc() };
+                    metrics.cache_size.set(cache.size() as i64);
+                    match fetched {
                         Ok((cached, hit)) => (Ok(cached.to_response()), hit),
                         Err(not_cached) => match &*not_cached {
                             NotCached::Response(response) => (Ok(Cached::to_response(response)), false),

@@ -87,7 +87,13 @@ async fn serve_stdio(config: &Config) -> Result<()> {
     audit.record("start", serde_json::json!({"version": env!("CARGO_PKG_VERSION"), "transport": "stdio"}));
     let runtime = start_with(config, metrics.clone(), audit.clone()).await?;
     let tools = runtime.registry().tools().len();
-    tracing::info!(tools, components = runtime.registry().components.len(), "serving MCP on stdio");
+    let components = runtime.registry().components.len();
+    if let Some(addr) = config.metrics_listen {
+        let ready = transport::observe::Readiness { components, tools };
+        let bound = transport::observe::serve(addr, metrics.clone(), ready).await?;
+        tracing::info!(%bound, "serving /metrics, /healthz, /readyz");
+    }
+    tracing::info!(tools, components, "serving MCP on stdio");
     let dispatcher = Arc::new(dispatch::Dispatcher::new(runtime, metrics.clone(), config.calls.clone(), audit));
     let server = mcp::McpServer::new(dispatcher, config.text_max_bytes);
     // Ends when the client closes stdin.

@@ -1,32 +1,146 @@
-//! Counters the host keeps. (Exposition at `/metrics` comes with the HTTP transport.)
+//! The host's metrics (prometheus-client): counters and histograms the controls update,
+//! encoded as Prometheus text for `/metrics` on `--metrics-listen`. Label values are
+//! bounded: tool names come from the registry (anything else is `unknown`), endpoints
+//! are the first path segment, reasons and kinds are fixed words.
 
-use std::collections::BTreeMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-#[derive(Debug, Default)]
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+type Labels = Vec<(&'static str, String)>;
+
+fn duration_histogram() -> Histogram {
+    // 0.1 ms … ~26 s
+    Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(0.1, 2.0, 19))
+}
+
 pub struct Metrics {
-    /// (tool, reason) → refused egress attempts.
-    egress_denials: Mutex<BTreeMap<(String, &'static str), u64>>,
-    /// tool → calls refused by a client's rate limit.
-    rate_limit_violations: Mutex<BTreeMap<String, u64>>,
+    registry: Mutex<Registry>,
+    requests: Family<Labels, Counter>,
+    request_duration_ms: Family<Labels, Histogram, fn() -> Histogram>,
+    validation_failures: Family<Labels, Counter>,
+    rate_limit_violations: Family<Labels, Counter>,
+    egress_denials: Family<Labels, Counter>,
+    sandbox_traps: Family<Labels, Counter>,
+    upstream_requests: Family<Labels, Counter>,
+    upstream_duration_ms: Family<Labels, Histogram, fn() -> Histogram>,
+    pub cache_size: Gauge,
+    pub cache_hits: Counter,
+    pub cache_misses: Counter,
+    /// Totals kept for get_server_health.
+    egress_denials_total: AtomicU64,
+    rate_limit_violations_total: AtomicU64,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let m = Metrics {
+            registry: Mutex::new(Registry::default()),
+            requests: Family::default(),
+            request_duration_ms: Family::new_with_constructor(duration_histogram),
+            validation_failures: Family::default(),
+            rate_limit_violations: Family::default(),
+            egress_denials: Family::default(),
+            sandbox_traps: Family::default(),
+            upstream_requests: Family::default(),
+            upstream_duration_ms: Family::new_with_constructor(duration_histogram),
+            cache_size: Gauge::default(),
+            cache_hits: Counter::default(),
+            cache_misses: Counter::default(),
+            egress_denials_total: AtomicU64::new(0),
+            rate_limit_violations_total: AtomicU64::new(0),
+        };
+        {
+            let mut r = m.registry.lock().unwrap_or_else(|e| e.into_inner());
+            r.register("requests", "Tool calls by tool and status (ok, error, refused)", m.requests.clone());
+            r.register("request_duration_ms", "Tool call duration in milliseconds", m.request_duration_ms.clone());
+            r.register("validation_failures", "Calls refused by input validation", m.validation_failures.clone());
+            r.register("rate_limit_violations", "Calls refused by a client's rate limit", m.rate_limit_violations.clone());
+            r.register("egress_denials", "Guest requests refused by the egress gateway", m.egress_denials.clone());
+            r.register("sandbox_traps", "Calls stopped by the sandbox (deadline, memory, crash)", m.sandbox_traps.clone());
+            r.register("upstream_requests", "Requests sent to the EP API by endpoint and status", m.upstream_requests.clone());
+            r.register("upstream_duration_ms", "EP API request duration in milliseconds", m.upstream_duration_ms.clone());
+            r.register("cache_size", "Responses held by the cache", m.cache_size.clone());
+            r.register("cache_hits", "Upstream requests answered from the cache", m.cache_hits.clone());
+            r.register("cache_misses", "Upstream requests the cache could not answer", m.cache_misses.clone());
+        }
+        m
+    }
 }
 
 impl Metrics {
-    pub fn egress_denied(&self, tool: &str, reason: &'static str) {
-        let mut map = self.egress_denials.lock().unwrap_or_else(|e| e.into_inner());
-        *map.entry((tool.to_string(), reason)).or_default() += 1;
+    pub fn request(&self, tool: &str, status: &'static str, duration_ms: f64) {
+        let tool = vec![("tool", tool.to_string())];
+        let mut with_status = tool.clone();
+        with_status.push(("status", status.to_string()));
+        self.requests.get_or_create(&with_status).inc();
+        self.request_duration_ms.get_or_create(&tool).observe(duration_ms);
+    }
+
+    pub fn validation_failed(&self, tool: &str, error_type: &'static str) {
+        self.validation_failures.get_or_create(&vec![("tool", tool.to_string()), ("error_type", error_type.to_string())]).inc();
     }
 
     pub fn rate_limited(&self, tool: &str) {
-        let mut map = self.rate_limit_violations.lock().unwrap_or_else(|e| e.into_inner());
-        *map.entry(tool.to_string()).or_default() += 1;
+        self.rate_limit_violations.get_or_create(&vec![("tool", tool.to_string())]).inc();
+        self.rate_limit_violations_total.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn rate_limit_violations_total(&self) -> u64 {
-        self.rate_limit_violations.lock().unwrap_or_else(|e| e.into_inner()).values().sum()
+    pub fn egress_denied(&self, tool: &str, reason: &'static str) {
+        self.egress_denials.get_or_create(&vec![("tool", tool.to_string()), ("reason", reason.to_string())]).inc();
+        self.egress_denials_total.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn sandbox_trap(&self, tool: &str, kind: &'static str) {
+        self.sandbox_traps.get_or_create(&vec![("tool", tool.to_string()), ("kind", kind.to_string())]).inc();
+    }
+
+    pub fn upstream(&self, endpoint: &str, status: u16, duration_ms: f64) {
+        let endpoint = vec![("endpoint", endpoint.to_string())];
+        let mut with_status = endpoint.clone();
+        with_status.push(("status", status.to_string()));
+        self.upstream_requests.get_or_create(&with_status).inc();
+        self.upstream_duration_ms.get_or_create(&endpoint).observe(duration_ms);
     }
 
     pub fn egress_denials_total(&self) -> u64 {
-        self.egress_denials.lock().unwrap_or_else(|e| e.into_inner()).values().sum()
+        self.egress_denials_total.load(Ordering::Relaxed)
+    }
+
+    pub fn rate_limit_violations_total(&self) -> u64 {
+        self.rate_limit_violations_total.load(Ordering::Relaxed)
+    }
+
+    /// The Prometheus text exposition.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        let registry = self.registry.lock().unwrap_or_else(|e| e.into_inner());
+        encode(&mut out, &registry).expect("writing to a String cannot fail");
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exposes_prometheus_text() {
+        let m = Metrics::default();
+        m.request("get_meps", "ok", 1.5);
+        m.validation_failed("get_meps", "schema");
+        m.egress_denied("hostile_fetch", "host");
+        let text = m.encode();
+        assert!(text.contains(r#"requests_total{tool="get_meps",status="ok"} 1"#), "{text}");
+        assert!(text.contains(r#"validation_failures_total{tool="get_meps",error_type="schema"} 1"#), "{text}");
+        assert!(text.contains(r#"egress_denials_total{tool="hostile_fetch",reason="host"} 1"#), "{text}");
+        assert!(text.contains("request_duration_ms_bucket"), "{text}");
+        assert_eq!(m.egress_denials_total(), 1);
     }
 }

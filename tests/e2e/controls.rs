@@ -180,3 +180,60 @@ fn the_audit_log_records_calls_upstream_and_security_events_in_a_verifiable_chai
         assert!(String::from_utf8_lossy(&broken.stderr).contains("chain is broken"), "{}", String::from_utf8_lossy(&broken.stderr));
     }
 }
+
+/// `GET path` on a loopback listener: (status code, body).
+fn http_get(addr: &str, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.split(' ').nth(1).unwrap().parse().unwrap();
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn metrics_and_health_endpoints_on_a_loopback_listener() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let fake = Fake::start();
+    let mut server = Server::start_with(&fake, with_env(&[("EPMCP_METRICS_LISTEN", &addr)]));
+    server.ok("get_mep_details", json!({"id": "1294"}));
+    server.ok("get_mep_details", json!({"id": "1294"}));
+    server.invalid("get_mep_details", json!({"id": "x"}));
+    server.invalid("no_such_tool", json!({}));
+
+    let (status, text) = http_get(&addr, "/metrics");
+    assert_eq!(status, 200);
+    // Prometheus text: comments, or `name{labels} value`.
+    for line in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+        let (series, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("bad line {line}"));
+        let name = series.split('{').next().unwrap();
+        assert!(!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "bad name in {line}");
+        assert!(series == name || series.ends_with('}'), "bad labels in {line}");
+        assert!(value.parse::<f64>().is_ok(), "bad value in {line}");
+    }
+    assert!(text.trim_end().ends_with("# EOF"), "OpenMetrics text ends with # EOF");
+    for expected in [
+        r#"requests_total{tool="get_mep_details",status="ok"} 2"#,
+        r#"requests_total{tool="get_mep_details",status="refused"} 1"#,
+        r#"requests_total{tool="unknown",status="refused"} 1"#,
+        r#"validation_failures_total{tool="get_mep_details",error_type="schema"} 1"#,
+        r#"upstream_requests_total{endpoint="meps",status="200"} 1"#,
+        "cache_hits_total 1",
+        "cache_misses_total 1",
+    ] {
+        assert!(text.contains(expected), "missing {expected} in:\n{text}");
+    }
+    assert!(text.contains(r#"request_duration_ms_bucket{le="#), "{text}");
+    assert_eq!(http_get(&addr, "/healthz").0, 200);
+    let (status, ready) = http_get(&addr, "/readyz");
+    assert_eq!(status, 200);
+    assert!(ready.contains("\"ready\":true"), "{ready}");
+    assert_eq!(http_get(&addr, "/nothing").0, 404);
+
+    let out = std::process::Command::new(crate::support::epmcp_bin()).env("EPMCP_METRICS_LISTEN", "0.0.0.0:9464").output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not loopback"));
+}

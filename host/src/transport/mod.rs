@@ -1,4 +1,5 @@
 //! Transports: framing and identity, nothing else. Every call goes to the same
 //! `McpServer` → `Dispatcher`.
 
+pub mod observe;
 pub mod stdio;

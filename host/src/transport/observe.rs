@@ -1,0 +1,69 @@
+//! The observability listener (`--metrics-listen ADDR`, loopback only): `GET /metrics`
+//! (Prometheus text), `/healthz` (alive) and `/readyz` (components loaded). It carries
+//! no MCP and no secrets; the hosted MCP listener with TLS and identities is separate.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+use crate::metrics::Metrics;
+
+/// What `/readyz` reports.
+#[derive(Clone, Copy)]
+pub struct Readiness {
+    pub components: usize,
+    pub tools: usize,
+}
+
+fn reply(status: StatusCode, content_type: &str, body: String) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    response.headers_mut().insert("content-type", content_type.parse().expect("a valid content type"));
+    response
+}
+
+fn route(request: &Request<Incoming>, metrics: &Metrics, ready: Readiness) -> Response<Full<Bytes>> {
+    if request.method() != hyper::Method::GET {
+        return reply(StatusCode::METHOD_NOT_ALLOWED, "text/plain", "GET only\n".into());
+    }
+    match request.uri().path() {
+        "/metrics" => reply(StatusCode::OK, "application/openmetrics-text; version=1.0.0; charset=utf-8", metrics.encode()),
+        "/healthz" => reply(StatusCode::OK, "application/json", "{\"status\":\"alive\"}\n".into()),
+        "/readyz" => {
+            let status = if ready.tools > 0 { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+            let body = format!("{{\"ready\":{},\"components\":{},\"tools\":{}}}\n", ready.tools > 0, ready.components, ready.tools);
+            reply(status, "application/json", body)
+        }
+        _ => reply(StatusCode::NOT_FOUND, "text/plain", "not found\n".into()),
+    }
+}
+
+/// Binds `addr` (loopback only) and serves until the process ends; returns the bound address.
+pub async fn serve(addr: SocketAddr, metrics: Arc<Metrics>, ready: Readiness) -> anyhow::Result<SocketAddr> {
+    anyhow::ensure!(addr.ip().is_loopback(), "--metrics-listen {addr}: only loopback addresses (no TLS or identity here)");
+    let listener = TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else { continue };
+            let metrics = metrics.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |request| {
+                    let response = route(&request, &metrics, ready);
+                    async move { Ok::<_, Infallible>(response) }
+                });
+                let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+            });
+        }
+    });
+    Ok(bound)
+}
