@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::support::{Fake, Server, ids};
+use crate::support::{Fake, Options, Server, ids};
 
 #[test]
 fn activities_and_agenda_of_a_sitting() {
@@ -20,11 +20,17 @@ fn activities_and_agenda_of_a_sitting() {
     assert_eq!(planned["count"], 1);
     let requests = fake.requests();
     assert_eq!(requests[0], "GET /api/v2/meetings/MTG-PL-2014-01-16/activities?format=application%2Fld%2Bjson&offset=0&limit=20");
-    assert!(requests[1].starts_with("GET /api/v2/meetings/MTG-PL-2014-01-16/foreseen-activities?"));
-    for bad in ["../x", "MTG PL", "mtg-pl-2014-01-16?x"] {
-        server.invalid("get_meeting_activities", json!({"sittingId": bad}));
+    assert_eq!(requests[1], "GET /api/v2/meetings/MTG-PL-2014-01-16/foreseen-activities?format=application%2Fld%2Bjson&offset=0&limit=5");
+    assert_eq!(planned["data"][0]["id"], "MTG-PL-2014-01-16-VOT-ITM-344715-3");
+    for tool in ["get_meeting_activities", "get_meeting_foreseen_activities"] {
+        for bad in ["../x", "MTG PL", "mtg-pl-2014-01-16?x", ""] {
+            server.invalid(tool, json!({"sittingId": bad}));
+        }
+        server.invalid(tool, json!({}));
+        server.invalid(tool, json!({"sittingId": "MTG-PL-2014-01-16", "limit": 101}));
+        server.invalid(tool, json!({"sittingId": "MTG-PL-2014-01-16", "sessionId": "x"}));
     }
-    server.invalid("get_meeting_activities", json!({}));
+    assert_eq!(fake.requests().len(), 2, "refused calls reach nobody");
 }
 
 #[test]
@@ -42,8 +48,20 @@ fn decisions_carry_roll_call_positions_and_computed_counts() {
     let hands = &decisions["data"][1];
     assert_eq!(hands["method"], "SHOW_OF_HANDS");
     assert!(hands.get("tally").is_none() && hands.get("voters").is_none(), "no invented counts: {hands}");
+    assert_eq!(decisions["count"], 2);
+    assert_eq!(fake.requests(), ["GET /api/v2/meetings/MTG-PL-2024-03-12/decisions?format=application%2Fld%2Bjson&offset=0&limit=50"]);
     // The voters are MEPs the other tools know.
     assert_eq!(server.ok("get_mep_details", json!({"id": roll_call["voters"]["against"][0]}))["id"], "103");
+    for args in [
+        json!({}),
+        json!({"sittingId": "../../meps"}),
+        json!({"sittingId": "MTG-PL-2024-03-12/decisions"}),
+        json!({"sittingId": "MTG-PL-2024-03-12", "limit": 0}),
+        json!({"sittingId": "MTG-PL-2024-03-12", "offset": -1}),
+        json!({"sittingId": "MTG-PL-2024-03-12", "includeIndividualVotes": false}),
+    ] {
+        server.invalid("get_meeting_decisions", args);
+    }
 }
 
 #[test]
@@ -51,7 +69,10 @@ fn latest_votes_by_date_week_and_latest_sittings() {
     let fake = Fake::start();
     let mut server = Server::start(&fake);
     let day = server.ok("get_latest_votes", json!({"date": "2024-03-12"}));
+    assert_eq!(fake.requests(), ["GET /api/v2/meetings/MTG-PL-2024-03-12/decisions?format=application%2Fld%2Bjson&offset=0&limit=500"]);
     assert_eq!(day["sittings"], json!(["2024-03-12"]));
+    assert_eq!(day["sittingsWithoutData"], json!([]));
+    assert_eq!(day["data"][0]["tally"], json!({"favor": 4, "against": 1, "abstention": 1}));
     assert_eq!(ids(&day), ["MTG-PL-2024-03-12-DEC-000001"], "roll calls only");
     assert_eq!(day["data"][0]["voters"]["favor"].as_array().unwrap().len(), 4);
     let counts_only = server.ok("get_latest_votes", json!({"date": "2024-03-12", "includeIndividualVotes": false}));
@@ -69,6 +90,8 @@ fn latest_votes_by_date_week_and_latest_sittings() {
         (json!({"date": "2024-02-30"}), "calendar"),
         (json!({"date": "2024-03-12", "term": 10}), "term"),
         (json!({"term": 99}), "term"),
+        (json!({"date": "2024-03-12", "source": "doceo"}), "source"),
+        (json!({"date": "12/03/2024"}), "date"),
     ] {
         let message = server.invalid("get_latest_votes", args.clone());
         assert!(message.contains(needle), "{args}: {message}");
@@ -82,6 +105,9 @@ fn voting_records_of_a_sitting_and_by_topic() {
     let mut server = Server::start(&fake);
     let one = server.ok("get_voting_records", json!({"sessionId": "MTG-PL-2014-01-16"}));
     assert_eq!(ids(&one), ["MTG-PL-2014-01-16-VOT-ITM-344715-3"]);
+    assert_eq!(fake.requests(), ["GET /api/v2/meetings/MTG-PL-2014-01-16/vote-results?format=application%2Fld%2Bjson&offset=0&limit=50"]);
+    assert_eq!((&one["sittings"], &one["olderSittingsUnread"]), (&json!(["MTG-PL-2014-01-16"]), &json!(false)));
+    assert_eq!(one["data"][0]["documents"], json!(["A-7-2014-0012"]));
     assert!(one["data"][0].get("tally").is_none(), "vote-results carry no tallies and none are invented");
     let topic = server.ok("get_voting_records", json!({"sessionId": "MTG-PL-2014-01-16", "topic": "IMMUNITÉ"}));
     assert_eq!(topic["count"], 1);
@@ -90,11 +116,32 @@ fn voting_records_of_a_sitting_and_by_topic() {
     // Without a sitting: the sittings of the range, newest first.
     let range = server.ok("get_voting_records", json!({"dateFrom": "2014-01-01", "dateTo": "2014-01-31"}));
     assert_eq!(range["count"], 0, "the fake's only sitting in range (13 Jan) has no vote results");
-    assert!(fake.requests().iter().any(|r| r.starts_with("GET /api/v2/meetings/MTG-PL-2014-01-13/vote-results?")));
+    assert_eq!((&range["sittings"], &range["olderSittingsUnread"]), (&json!(["MTG-PL-2014-01-13"]), &json!(false)));
+    let requests = fake.requests();
+    let tail = &requests[requests.len() - 2..];
+    assert_eq!(tail[0], "GET /api/v2/meetings?format=application%2Fld%2Bjson&year=2014&offset=0&limit=500");
+    assert_eq!(tail[1], "GET /api/v2/meetings/MTG-PL-2014-01-13/vote-results?format=application%2Fld%2Bjson&offset=0&limit=500");
+    // No range: sittings up to today, newest year first, and a bounded number of years.
+    let before = fake.requests().len();
+    let latest = server.ok("get_voting_records", json!({}));
+    assert_eq!(latest["sittings"], json!(["MTG-PL-2014-01-13"]), "one sitting however often the fake repeats it");
+    assert_eq!(latest["olderSittingsUnread"], true, "older years were not read, and the answer says so");
+    assert_eq!(latest["hasMore"], false, "no endless paging over the same sittings");
+    let years = fake.requests()[before..].iter().filter(|r| r.starts_with("GET /api/v2/meetings?")).count();
+    assert_eq!(years, 6);
     let resource = server.request("resources/read", json!({"uri": "ep://votes/MTG-PL-2014-01-16"}));
     assert!(resource["result"]["contents"][0]["text"].as_str().unwrap().contains("MTG-PL-2014-01-16-VOT-ITM-344715-3"));
     server.invalid("get_voting_records", json!({"sessionId": "MTG-PL-2014-01-16", "dateFrom": "2014-01-01"}));
-    server.invalid("get_voting_records", json!({"sessionId": "../../meps"}));
+    for args in [
+        json!({"sessionId": "../../meps"}),
+        json!({"sessionId": "MTG-PL-2014-01-16", "term": 10}),
+        json!({"dateFrom": "2014-02-01", "dateTo": "2014-01-01"}),
+        json!({"dateFrom": "2014-02-30"}),
+        json!({"topic": ""}),
+        json!({"limit": 101}),
+    ] {
+        server.invalid("get_voting_records", args);
+    }
 }
 
 #[test]
@@ -104,11 +151,28 @@ fn events_and_speeches() {
     let events = server.ok("get_events", json!({"limit": 2}));
     assert_eq!(ids(&events), ["MTG-PL-2014-01-13", "MTG-PL-2014-01-16-VOT-ITM-344715-3"]);
     assert_eq!(events["nextOffset"], 2);
+    assert_eq!(events["data"][0]["activityType"], "PLENARY_SITTING");
     let one = server.ok("get_events", json!({"eventId": "MTG-PL-2014-01-13"}));
     assert_eq!(one["data"][0]["label"], "Monday, 13 January 2014");
+    assert_eq!(
+        fake.requests(),
+        [
+            "GET /api/v2/events?format=application%2Fld%2Bjson&offset=0&limit=2",
+            "GET /api/v2/events/MTG-PL-2014-01-13?format=application%2Fld%2Bjson",
+        ]
+    );
     server.ok("get_events", json!({"activityType": "PLENARY_DEBATE"}));
     assert!(fake.requests().iter().any(|r| r.contains("/events?") && r.contains("activity-type=PLENARY_DEBATE")));
     assert!(server.tool_error("get_events", json!({"eventId": "MTG-PL-1999-01-01"})).contains("not found"));
+    for args in [
+        json!({"eventId": "../meps"}),
+        json!({"eventId": "MTG-PL-2014-01-13", "activityType": "PLENARY_DEBATE"}),
+        json!({"activityType": "plenary debate"}),
+        json!({"limit": 0}),
+        json!({"dateFrom": "2014-01-01"}),
+    ] {
+        server.invalid("get_events", args);
+    }
 
     let speeches = server.ok("get_speeches", json!({"dateFrom": "2022-04-05", "dateTo": "2022-04-05", "mepId": "MEP-1294"}));
     let s = &speeches["data"][0];
@@ -116,9 +180,18 @@ fn events_and_speeches() {
     assert_eq!(s["recordedIn"], json!(["CRE-9-2022-04-05-OTH-20680000"]));
     assert!(s["label"].as_str().unwrap().starts_with("EU Protection of children"));
     assert!(fake.requests().iter().any(|r| r.contains("/speeches?") && r.contains("sitting-date=2022-04-05&sitting-date-end=2022-04-05&person-id=1294")));
+    let before = fake.requests().len();
     let one = server.ok("get_speeches", json!({"speechId": "MTG-PL-2022-04-05-OTH-20680000"}));
-    assert_eq!(one["count"], 1);
-    for args in [json!({"dateTo": "2022-04-05"}), json!({"speechId": "../x"}), json!({"speechId": "MTG-PL-2022-04-05-OTH-1", "mepId": "1"})] {
+    assert_eq!((one["count"].clone(), one["data"][0]["id"].clone()), (json!(1), json!("MTG-PL-2022-04-05-OTH-20680000")));
+    assert_eq!(fake.requests()[before..], ["GET /api/v2/speeches/MTG-PL-2022-04-05-OTH-20680000?format=application%2Fld%2Bjson"]);
+    for args in [
+        json!({"dateTo": "2022-04-05"}),
+        json!({"speechId": "../x"}),
+        json!({"speechId": "MTG-PL-2022-04-05-OTH-1", "mepId": "1"}),
+        json!({"dateFrom": "2022-04-06", "dateTo": "2022-04-05"}),
+        json!({"mepId": "Smith"}),
+        json!({"text": "children"}),
+    ] {
         server.invalid("get_speeches", args);
     }
 }
@@ -135,22 +208,52 @@ fn sitting_documents_through_the_spec_route() {
     for r in fake.requests() {
         assert!(r.starts_with("GET /api/v2/plenary-session-documents-items?") && r.contains("parent-id=MTG-PL-2023-11-21"), "{r}");
     }
+    assert!(!fake.requests().iter().any(|r| r.contains("/meetings/")), "not the reference's unspecified routes");
+    for tool in ["get_meeting_plenary_session_documents", "get_meeting_plenary_session_document_items"] {
+        server.invalid(tool, json!({}));
+        server.invalid(tool, json!({"sittingId": "MTG-PL-2023-11-21&limit=1000"}));
+        server.invalid(tool, json!({"sittingId": "MTG-PL-2023-11-21", "limit": 101}));
+    }
 }
 
 #[test]
 fn meeting_family_faults_are_clean_errors() {
-    for (fault, expected) in [("500", "HTTP 500"), ("truncated", "malformed JSON"), ("error-body", "reported an error")] {
+    let calls = [
+        ("get_meeting_decisions", json!({"sittingId": "MTG-PL-2024-03-12"})),
+        ("get_meeting_activities", json!({"sittingId": "MTG-PL-2014-01-16"})),
+        ("get_meeting_foreseen_activities", json!({"sittingId": "MTG-PL-2014-01-16"})),
+        ("get_latest_votes", json!({"date": "2024-03-12"})),
+        ("get_voting_records", json!({"sessionId": "MTG-PL-2014-01-16"})),
+        ("get_voting_records", json!({"dateFrom": "2014-01-01", "dateTo": "2014-01-31"})),
+        ("get_events", json!({})),
+        ("get_speeches", json!({})),
+        ("get_meeting_plenary_session_documents", json!({"sittingId": "MTG-PL-2023-11-21"})),
+    ];
+    for (fault, expected) in [
+        ("500", "HTTP 500"),
+        ("truncated", "malformed JSON"),
+        ("html", "malformed JSON"),
+        ("error-body", "reported an error"),
+        ("slow", "did not answer in time"),
+    ] {
         let fake = Fake::start_with(&["--fault", fault]);
-        let mut server = Server::start(&fake);
-        for (tool, args) in [
-            ("get_meeting_decisions", json!({"sittingId": "MTG-PL-2024-03-12"})),
-            ("get_latest_votes", json!({"date": "2024-03-12"})),
-            ("get_voting_records", json!({"sessionId": "MTG-PL-2014-01-16"})),
-            ("get_events", json!({})),
-            ("get_speeches", json!({})),
-        ] {
-            let message = server.tool_error(tool, args);
+        let options = Options { env: vec![("EPMCP_UPSTREAM_TIMEOUT_MS", "300".into())], ..Options::default() };
+        let mut server = Server::start_with(&fake, options);
+        for (tool, args) in &calls {
+            if fault == "slow" && *tool != "get_latest_votes" {
+                continue; // one timeout proves the path; each costs the timeout
+            }
+            let message = server.tool_error(tool, args.clone());
             assert!(message.contains(expected), "{tool} under {fault}: {message}");
+            assert!(!message.contains("<html>") && !message.contains("backend failure"), "{tool} leaked the body: {message}");
         }
     }
+    // A detail lookup the EP API does not know is "not found", not an upstream failure.
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    for (tool, args) in [("get_speeches", json!({"speechId": "9999404"})), ("get_events", json!({"eventId": "9999404"}))] {
+        let message = server.tool_error(tool, args.clone());
+        assert!(message.contains("not found") && !message.contains("HTTP"), "{tool}: {message}");
+    }
+    assert!(fake.requests().iter().all(|r| r.contains("/9999404?")), "{:?}", fake.requests());
 }

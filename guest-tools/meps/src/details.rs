@@ -131,7 +131,7 @@ pub fn details(item: &Value) -> MepDetails {
         active: mandate.is_some_and(|m| m.current),
         mandate_start: mandate.and_then(|m| m.start_date.clone()),
         mandate_end: mandate.and_then(|m| m.end_date.clone()),
-        political_group_id: current_of("EU_POLITICAL_GROUP").map(|m| m.organization.clone()).last(),
+        political_group_id: current_of("EU_POLITICAL_GROUP").map(|m| m.organization.clone()).next_back(),
         committee_ids: current_of("COMMITTEE_PARLIAMENTARY").map(|m| m.organization.clone()).collect(),
         memberships,
         source: SOURCE,

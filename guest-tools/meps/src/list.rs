@@ -1,7 +1,8 @@
-//! `get_meps` and `get_current_meps`.
+//! `get_meps` and the rosters: current, incoming, outgoing and homonym MEPs.
 
 use schemars::JsonSchema;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use guest_client::{Ep, Error, List, Query, Tool};
 
 use crate::group;
@@ -84,9 +85,10 @@ fn run_get_meps(ep: &Ep, p: GetMepsParams) -> Result<List<Mep>, Error> {
     }
 }
 
+/// `get_current_meps`' parameters: the reference gives it a `live` flag (its cache switch).
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RosterParams {
+pub struct CurrentParams {
     #[serde(default = "default_limit")]
     #[schemars(range(min = 1, max = 100))]
     limit: u32,
@@ -98,20 +100,53 @@ pub struct RosterParams {
     live: bool,
 }
 
+/// The other rosters' parameters: paging only, as the reference has them.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RosterParams {
+    #[serde(default = "default_limit")]
+    #[schemars(range(min = 1, max = 100))]
+    limit: u32,
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 100000))]
+    offset: u32,
+}
+
+/// Paging of a roster's parameters (offset, limit).
+trait Paging {
+    fn paging(&self) -> (u32, u32);
+}
+
+impl Paging for CurrentParams {
+    fn paging(&self) -> (u32, u32) {
+        let _ = self.live;
+        (self.offset, self.limit)
+    }
+}
+
+impl Paging for RosterParams {
+    fn paging(&self) -> (u32, u32) {
+        (self.offset, self.limit)
+    }
+}
+
 /// A paged list of one of the EP's MEP rosters (`/meps/show-<roster>`), each item with
 /// country of representation and political group where the EP lists them.
-fn roster(name: &'static str, title: &'static str, description: &'static str, egress: &'static [&'static str]) -> Tool {
-    Tool::new(name, title, description, egress, move |ep: &Ep, p: RosterParams| {
-        let _ = p.live;
+fn roster<P>(name: &'static str, title: &'static str, description: &'static str, egress: &'static [&'static str]) -> Tool
+where
+    P: Paging + DeserializeOwned + JsonSchema + 'static,
+{
+    Tool::new(name, title, description, egress, move |ep: &Ep, p: P| {
+        let (offset, limit) = p.paging();
         let query = Query::new(egress[0].split('/'));
-        let page = ep.page(&query, p.offset, p.limit)?;
+        let page = ep.page(&query, offset, limit)?;
         let data = page.items.iter().filter_map(Mep::from_item).collect();
         Ok(List::from_page(&page, data, query.endpoint()))
     })
 }
 
 pub fn get_current_meps() -> Tool {
-    roster(
+    roster::<CurrentParams>(
         "get_current_meps",
         "List current MEPs",
         "List the MEPs in office today, with their country of representation and political group; page with limit/offset.",
@@ -120,7 +155,7 @@ pub fn get_current_meps() -> Tool {
 }
 
 pub fn get_incoming_meps() -> Tool {
-    roster(
+    roster::<RosterParams>(
         "get_incoming_meps",
         "Incoming MEPs",
         "MEPs who took up their seat during the current parliamentary term (replacements and late arrivals), with \
@@ -130,7 +165,7 @@ pub fn get_incoming_meps() -> Tool {
 }
 
 pub fn get_outgoing_meps() -> Tool {
-    roster(
+    roster::<RosterParams>(
         "get_outgoing_meps",
         "Outgoing MEPs",
         "MEPs who left the Parliament during the current parliamentary term, with country and political group; page \
@@ -140,11 +175,32 @@ pub fn get_outgoing_meps() -> Tool {
 }
 
 pub fn get_homonym_meps() -> Tool {
-    roster(
+    roster::<RosterParams>(
         "get_homonym_meps",
         "Homonym MEPs",
         "MEPs who share a name with another MEP (the EP's disambiguation list); page with limit/offset. Use the ids \
          with get_mep_details to tell them apart.",
         &["meps/show-homonyms"],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn properties(tool: Tool) -> Vec<String> {
+        let schema = tool.input_schema();
+        let mut names: Vec<String> = schema["properties"].as_object().unwrap().keys().cloned().collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn rosters_take_exactly_the_reference_parameters() {
+        assert_eq!(properties(get_current_meps()), ["limit", "live", "offset"]);
+        for tool in [get_incoming_meps(), get_outgoing_meps(), get_homonym_meps()] {
+            assert_eq!(tool.input_schema()["additionalProperties"], false);
+            assert_eq!(properties(tool), ["limit", "offset"]);
+        }
+    }
 }

@@ -79,7 +79,7 @@ pub fn decision(item: &Value, with_voters: bool) -> Decision {
         method: jsonld::code(item, "decision_method"),
         outcome: jsonld::code(item, "had_decision_outcome"),
         voting_id: jsonld::string(item, "notation_votingId"),
-        tally: listed.then(|| Tally { favor: voters.favor.len(), against: voters.against.len(), abstention: voters.abstention.len() }),
+        tally: listed.then_some(Tally { favor: voters.favor.len(), against: voters.against.len(), abstention: voters.abstention.len() }),
         voters: (listed && with_voters).then_some(voters),
         documents: ids("decided_on_a_realization_of"),
         id,
@@ -232,7 +232,7 @@ fn latest_sittings(ep: &Ep, term: Option<u32>) -> Result<Vec<String>, Error> {
     Ok(days.into_iter().rev().take(MAX_SITTINGS).collect())
 }
 
-fn today() -> String {
+pub(crate) fn today() -> String {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     civil_from_days((secs / 86_400) as i64)
 }

@@ -7,12 +7,16 @@ use guest_client::activity::{Event, event};
 use guest_client::args::{self, DATE_PATTERN};
 use guest_client::{Ep, Error, List, Query, Tool};
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::sessions::session;
 
 /// Sittings read per call when no sessionId is given.
 const MAX_SITTINGS: usize = 10;
+/// Years of `/meetings` read per call when looking for the sittings of a range.
+const MAX_YEARS: u32 = 6;
+/// The first European Parliament elected by direct universal suffrage met in 1979.
+const FIRST_YEAR: u32 = 1979;
 
 fn fifty() -> u32 {
     50
@@ -30,7 +34,7 @@ pub struct Params {
     /// Sittings from this day, YYYY-MM-DD.
     #[schemars(pattern(DATE_PATTERN))]
     date_from: Option<String>,
-    /// Sittings up to this day, YYYY-MM-DD.
+    /// Sittings up to this day, YYYY-MM-DD (default: today).
     #[schemars(pattern(DATE_PATTERN))]
     date_to: Option<String>,
     #[serde(default = "fifty")]
@@ -41,20 +45,34 @@ pub struct Params {
     offset: u32,
 }
 
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VotingRecords {
+    /// Sittings whose vote results this call read, newest first.
+    pub sittings: Vec<String>,
+    /// True when this page is the last one these sittings give but the date range holds
+    /// older sittings that were not read: call again with dateTo before the oldest one listed.
+    pub older_sittings_unread: bool,
+    #[serde(flatten)]
+    pub votes: List<Event>,
+}
+
 pub fn get_voting_records() -> Tool {
     Tool::new(
         "get_voting_records",
         "Plenary vote results",
         "What the European Parliament voted on in plenary: the vote-result items of one sitting (sessionId) or of the \
-         latest sittings within dateFrom..dateTo (up to 10 sittings per call, newest first), optionally only those \
+         latest sittings within dateFrom..dateTo (dateTo defaults to today; up to 10 sittings per call, newest first, \
+         listed in `sittings`; when olderSittingsUnread, continue with an earlier dateTo), optionally only those \
          whose label mentions a topic; each with the documents voted on, the minutes recording it and its \
-         procedure. Tallies and each MEP's position are in get_meeting_decisions.",
+         procedure. The EP's vote results carry no tallies: counts and each MEP's position are in \
+         get_meeting_decisions.",
         &["meetings"],
         run,
     )
 }
 
-fn run(ep: &Ep, p: Params) -> Result<List<Event>, Error> {
+fn run(ep: &Ep, p: Params) -> Result<VotingRecords, Error> {
     args::date_range(p.date_from.as_deref(), p.date_to.as_deref())?;
     let topic = p.topic.as_deref().map(str::to_lowercase);
     let matches = |e: &Event| topic.as_deref().is_none_or(|t| e.label.as_deref().is_some_and(|l| l.to_lowercase().contains(t)));
@@ -64,46 +82,55 @@ fn run(ep: &Ep, p: Params) -> Result<List<Event>, Error> {
             return Err(Error::invalid("dateFrom/dateTo select sittings; they cannot be combined with sessionId"));
         }
         let query = vote_results(id);
-        if topic.is_none() {
+        let votes = if topic.is_none() {
             let page = ep.page(&query, p.offset, p.limit)?;
-            return Ok(List::from_page(&page, page.items.iter().map(event).collect(), query.endpoint()));
-        }
-        let all: Vec<Event> = ep.all(&query, 500)?.iter().map(event).filter(|e| matches(e)).collect();
-        return Ok(List::slice(all, p.offset, p.limit, query.endpoint()));
+            List::from_page(&page, page.items.iter().map(event).collect(), query.endpoint())
+        } else {
+            let all: Vec<Event> = ep.all(&query, 500)?.iter().map(event).filter(|e| matches(e)).collect();
+            List::slice(all, p.offset, p.limit, query.endpoint())
+        };
+        return Ok(VotingRecords { sittings: vec![id.clone()], older_sittings_unread: false, votes });
     }
-    let wanted = (p.offset + p.limit) as usize;
-    let mut found = Vec::new();
-    let mut sittings = sitting_days(ep, p.date_from.as_deref(), p.date_to.as_deref())?;
-    let more_sittings = sittings.len() > MAX_SITTINGS;
+    let to = p.date_to.clone().unwrap_or_else(crate::decisions::today);
+    let (mut sittings, mut older) = sitting_days(ep, p.date_from.as_deref(), &to)?;
+    older |= sittings.len() > MAX_SITTINGS;
     sittings.truncate(MAX_SITTINGS);
-    for id in &sittings {
-        found.extend(ep.all(&vote_results(id), 500)?.iter().map(event).filter(|e| matches(e)));
+    let wanted = p.offset as usize + p.limit as usize;
+    let mut found = Vec::new();
+    let mut read = Vec::new();
+    for id in sittings {
+        found.extend(ep.all(&vote_results(&id), 500)?.iter().map(event).filter(|e| matches(e)));
+        read.push(id);
         if found.len() > wanted {
             break;
         }
     }
-    let mut list = List::slice(found, p.offset, p.limit, "meetings/{sitting-id}/vote-results");
-    if more_sittings && !list.has_more {
-        // Older sittings in the range were not read: say so rather than end the list.
-        list = List::new(list.data, p.offset, p.limit, true, list.endpoint);
-    }
-    Ok(list)
+    let votes = List::slice(found, p.offset, p.limit, "meetings/{sitting-id}/vote-results");
+    // Only once the sittings read are exhausted does continuing need an earlier dateTo.
+    let older_sittings_unread = older && !votes.has_more;
+    Ok(VotingRecords { sittings: read, older_sittings_unread, votes })
 }
 
-/// Sitting ids within from..to (default: the current year up to today), newest first.
-fn sitting_days(ep: &Ep, from: Option<&str>, to: Option<&str>) -> Result<Vec<String>, Error> {
-    let year = |d: Option<&str>| d.and_then(|d| d.get(..4)).and_then(|y| y.parse::<u32>().ok());
+/// Sitting ids within from..=to, newest first, and whether older years of the range
+/// were left unread. Years are read newest first until more sittings than one call
+/// reads are in range.
+fn sitting_days(ep: &Ep, from: Option<&str>, to: &str) -> Result<(Vec<String>, bool), Error> {
+    let year = |d: &str| d.get(..4).and_then(|y| y.parse::<u32>().ok());
     let last = year(to).unwrap_or_else(args::current_year);
-    let first = year(from).unwrap_or(last).max(last.saturating_sub(5));
+    let first = from.and_then(year).unwrap_or(FIRST_YEAR).max(FIRST_YEAR);
+    let in_range = |date: &str| from.is_none_or(|f| date >= f) && date <= to;
     let mut sittings: Vec<(String, String)> = Vec::new();
-    for y in (first..=last).rev() {
-        let items = ep.all(&Query::new(["meetings"]).param("year", y), 500)?;
-        sittings.extend(items.iter().map(session).filter_map(|s| Some((s.date?, s.id))));
-        if from.is_none() && sittings.len() > MAX_SITTINGS {
-            break;
+    let mut next = last;
+    while next >= first && last - next < MAX_YEARS && sittings.len() <= MAX_SITTINGS {
+        for s in ep.all(&Query::new(["meetings"]).param("year", next), 500)?.iter().map(session) {
+            if let Some(date) = s.date.filter(|d| in_range(d))
+                && !sittings.iter().any(|(_, id)| *id == s.id)
+            {
+                sittings.push((date, s.id));
+            }
         }
+        next -= 1;
     }
-    sittings.retain(|(date, _)| from.is_none_or(|f| date.as_str() >= f) && to.is_none_or(|t| date.as_str() <= t));
     sittings.sort_by(|a, b| b.0.cmp(&a.0));
-    Ok(sittings.into_iter().map(|(_, id)| id).collect())
+    Ok((sittings.into_iter().map(|(_, id)| id).collect(), next >= first))
 }
