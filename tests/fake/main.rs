@@ -2,8 +2,11 @@
 //! `tests/fixtures/ep-api/`. Dumb on purpose: it routes paths to files, slices `data` by
 //! offset/limit, checks `format`/`Accept`, logs every request line, and injects the
 //! upstream faults listed in [`fault`]. It binds 127.0.0.1 only.
+//! With `--atom-feeds` it answers paths that have an `.atom.xml` fixture with that Atom
+//! body (as a server honouring only the spec's declared feed format would), or 406 when
+//! `Accept` does not allow `application/atom+xml`.
 //!
-//! usage: fake-ep-api --fixtures DIR [--port N] [--log FILE] [--delay-ms N] [--fault NAME]
+//! usage: fake-ep-api --fixtures DIR [--port N] [--log FILE] [--delay-ms N] [--fault NAME] [--atom-feeds]
 //! Prints `http://127.0.0.1:PORT/api/v2/` on its first stdout line once listening.
 
 use std::convert::Infallible;
@@ -26,6 +29,8 @@ use tokio::net::TcpListener;
 /// Fixtures by the path they answer (`meps-show-current`, `meps-1294` …).
 struct Fixtures {
     files: Vec<(String, u8, PathBuf)>,
+    /// `<path>[.<tag>].atom.xml` (paths without parameters, i.e. feeds), by path.
+    atom: Vec<(String, PathBuf)>,
 }
 
 impl Fixtures {
@@ -33,9 +38,14 @@ impl Fixtures {
     /// constructed/synthetic bodies (several items) win over one-item real excerpts.
     fn load(dir: &PathBuf) -> Fixtures {
         let mut files = Vec::new();
+        let mut atom = Vec::new();
         for entry in std::fs::read_dir(dir).expect("reading fixtures") {
             let path = entry.expect("fixture entry").path();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if let Some(stem) = name.strip_suffix(".atom.xml") {
+                atom.push((stem.split('.').next().unwrap().to_string(), path));
+                continue;
+            }
             let Some(stem) = name.strip_suffix(".json") else { continue };
             let mut parts: Vec<&str> = stem.splitn(2, '.').collect();
             let template = parts.remove(0).to_string();
@@ -62,7 +72,13 @@ impl Fixtures {
             files.push((key, rank, path));
         }
         files.sort();
-        Fixtures { files }
+        atom.sort();
+        Fixtures { files, atom }
+    }
+
+    fn find_atom(&self, path: &str) -> Option<&PathBuf> {
+        let key = path.trim_matches('/').replace('/', "-");
+        self.atom.iter().find(|(k, _)| *k == key).map(|(_, p)| p)
     }
 
     fn find(&self, path: &str) -> Option<&PathBuf> {
@@ -93,6 +109,8 @@ struct Fake {
     addr: SocketAddr,
     /// `--fault NAME`: every request gets this fault.
     fault: Option<String>,
+    /// `--atom-feeds`: serve `.atom.xml` fixtures as Atom (see the module docs).
+    atom_feeds: bool,
 }
 
 fn respond(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
@@ -117,6 +135,8 @@ const FAULTS: &[(&str, &str)] = &[
     ("9999003", "huge"),
     ("9999004", "html"),
     ("9999408", "slow"),
+    ("9999204", "204"),
+    ("9999200", "empty"),
 ];
 
 fn fault_by_id(rest: &str) -> Option<&'static str> {
@@ -140,6 +160,8 @@ async fn fault(fake: &Fake, name: &str) -> Response<Full<Bytes>> {
         "error-body" => respond(StatusCode::OK, "application/ld+json", "{\"error\": \"backend failure\"}"),
         "huge" => respond(StatusCode::OK, "application/ld+json", vec![b' '; 17 << 20]),
         "html" => respond(StatusCode::OK, "text/html", "<html>not json</html>"),
+        "204" => respond(StatusCode::NO_CONTENT, "", ""),
+        "empty" => respond(StatusCode::OK, "application/ld+json", ""),
         "slow" => {
             tokio::time::sleep(Duration::from_secs(30)).await;
             respond(StatusCode::GATEWAY_TIMEOUT, "", "")
@@ -172,6 +194,15 @@ async fn handle(fake: Arc<Fake>, request: Request<Incoming>) -> Result<Response<
         .collect();
     let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let accept = request.headers().get("accept").and_then(|v| v.to_str().ok()).unwrap_or("*/*");
+    if fake.atom_feeds
+        && let Some(path) = fake.fixtures.find_atom(rest)
+    {
+        if !accept.contains("application/atom+xml") {
+            return Ok(respond(StatusCode::NOT_ACCEPTABLE, "", ""));
+        }
+        let body = std::fs::read(path).expect("reading fixture");
+        return Ok(respond(StatusCode::OK, "application/atom+xml;charset=UTF-8", body));
+    }
     let format_ok = param("format").is_none_or(|f| f == "application/ld+json");
     if !format_ok || !(accept.contains("application/ld+json") || accept.contains("*/*")) {
         return Ok(respond(StatusCode::NOT_ACCEPTABLE, "", ""));
@@ -238,7 +269,8 @@ async fn main() -> anyhow::Result<()> {
     if let Some(name) = &fault {
         anyhow::ensure!(FAULTS.iter().any(|(_, n)| n == name), "unknown fault {name}");
     }
-    let fake = Arc::new(Fake { fixtures: Fixtures::load(&fixtures_dir), log, delay, addr, fault });
+    let atom_feeds = args.iter().any(|a| a == "--atom-feeds");
+    let fake = Arc::new(Fake { fixtures: Fixtures::load(&fixtures_dir), log, delay, addr, fault, atom_feeds });
     println!("http://{addr}/api/v2/");
     std::io::stdout().flush()?;
     loop {

@@ -1,36 +1,30 @@
-//! One feed tool: parameters by window kind, the request, and the normalised items.
+//! One feed tool from a row of the table: its parameters (by window kind), the
+//! checks the schema cannot express, the request, and the result.
 
 use guest_client::args::{self, DATE_PATTERN};
-use guest_client::{Ep, Error, List, Query, Tool, jsonld};
+use guest_client::{Error, List, Query, Tool};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use crate::Feed;
-
-/// How a feed's time window is chosen.
-pub enum Window {
-    /// `timeframe` (+ `startDate`), and optionally one filter.
-    Choice(Option<Filter>),
-    /// Set by the EP API (described for the user); takes no window parameters.
-    Fixed(&'static str),
-}
+use crate::fetch::{self, Representation};
+use crate::item::FeedItem;
+use crate::{Feed, Window};
 
 /// The one filter some windowed feeds take.
 #[derive(Clone, Copy)]
 pub enum Filter {
-    ActivityType,
-    ProcessType,
-    WorkType,
+    Activity,
+    Process,
+    Work,
 }
 
 impl Filter {
     /// The EP API's query parameter.
     fn api_name(self) -> &'static str {
         match self {
-            Filter::ActivityType => "activity-type",
-            Filter::ProcessType => "process-type",
-            Filter::WorkType => "work-type",
+            Filter::Activity => "activity-type",
+            Filter::Process => "process-type",
+            Filter::Work => "work-type",
         }
     }
 }
@@ -47,7 +41,7 @@ pub enum Timeframe {
 }
 
 impl Timeframe {
-    fn api_value(self) -> &'static str {
+    pub fn api_value(self) -> &'static str {
         match self {
             Timeframe::Today => "today",
             Timeframe::OneDay => "one-day",
@@ -62,20 +56,17 @@ fn one_week() -> Timeframe {
     Timeframe::OneWeek
 }
 
-fn default_limit() -> u32 {
-    50
-}
-
-/// A filter value: an EP code (`PLENARY_SITTING`, `COD`, `TEXT_ADOPTED`).
+/// A filter value: one EP code (`PLENARY_SITTING`, `COD`, `TEXT_ADOPTED`). The spec's
+/// lists are not exhaustive ("This is not an exhaustive list"), so a pattern, not an enum.
 const CODE_PATTERN: &str = r"^[A-Z][A-Z0-9_]{0,199}$";
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct WindowParams {
-    /// The window: today, one-day, one-week (default), one-month, or custom (from startDate).
+    /// The window: today, one-day, one-week (default), one-month, or custom (from startDate until now).
     #[serde(default = "one_week")]
     timeframe: Timeframe,
-    /// First day of a custom window, YYYY-MM-DD (required with timeframe custom).
+    /// First day of a custom window, YYYY-MM-DD: required with timeframe custom, refused otherwise.
     #[schemars(pattern(DATE_PATTERN))]
     start_date: Option<String>,
 }
@@ -83,11 +74,13 @@ pub struct WindowParams {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ActivityParams {
+    /// The window: today, one-day, one-week (default), one-month, or custom (from startDate until now).
     #[serde(default = "one_week")]
     timeframe: Timeframe,
+    /// First day of a custom window, YYYY-MM-DD: required with timeframe custom, refused otherwise.
     #[schemars(pattern(DATE_PATTERN))]
     start_date: Option<String>,
-    /// Only events of this activity type, e.g. `PLENARY_SITTING`.
+    /// Only events of this activity type (an ep-activities code, e.g. `PLENARY_SITTING`).
     #[schemars(length(max = 200), pattern(CODE_PATTERN))]
     activity_type: Option<String>,
 }
@@ -95,11 +88,13 @@ pub struct ActivityParams {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ProcessParams {
+    /// The window: today, one-day, one-week (default), one-month, or custom (from startDate until now).
     #[serde(default = "one_week")]
     timeframe: Timeframe,
+    /// First day of a custom window, YYYY-MM-DD: required with timeframe custom, refused otherwise.
     #[schemars(pattern(DATE_PATTERN))]
     start_date: Option<String>,
-    /// Only procedures of this type, e.g. `COD`, `INI`.
+    /// Only procedures of this type (an ep-procedure-types code, e.g. `COD`, `INI`).
     #[schemars(length(max = 200), pattern(CODE_PATTERN))]
     process_type: Option<String>,
 }
@@ -107,11 +102,13 @@ pub struct ProcessParams {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct WorkTypeParams {
+    /// The window: today, one-day, one-week (default), one-month, or custom (from startDate until now).
     #[serde(default = "one_week")]
     timeframe: Timeframe,
+    /// First day of a custom window, YYYY-MM-DD: required with timeframe custom, refused otherwise.
     #[schemars(pattern(DATE_PATTERN))]
     start_date: Option<String>,
-    /// Only documents of this work type, e.g. `TEXT_ADOPTED`.
+    /// Only documents of this work type (an ep-document-types code, e.g. `TEXT_ADOPTED`).
     #[schemars(length(max = 200), pattern(CODE_PATTERN))]
     work_type: Option<String>,
 }
@@ -119,163 +116,218 @@ pub struct WorkTypeParams {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct FixedParams {
-    /// Accepted for compatibility: this feed's window is fixed by the EP API, so only
-    /// the default (one-week) is accepted.
+    /// This feed's window is fixed by the EP API (see `window` in the result): only the
+    /// default (one-week) or the feed's own window is accepted, and nothing is sent.
     #[serde(default = "one_week")]
     timeframe: Timeframe,
-    /// Not accepted: this feed's window is fixed by the EP API.
+    /// Refused: this feed's window is fixed by the EP API.
     #[schemars(pattern(DATE_PATTERN))]
     start_date: Option<String>,
-    #[serde(default = "default_limit")]
+    /// Records per page (the EP API does not page feeds: paged here). Without it, all records.
     #[schemars(range(min = 1, max = 100))]
-    limit: u32,
-    #[serde(default)]
-    #[schemars(range(min = 0, max = 100000))]
-    offset: u32,
+    limit: Option<u32>,
+    /// Records to skip.
+    offset: Option<u32>,
 }
 
-/// One published or updated record.
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct FeedItem {
-    /// Short id, usable with the matching detail tool (e.g. `1294` for get_mep_details).
-    pub id: String,
-    /// The EP's id of the record, e.g. `person/1294`.
-    pub uri: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
-    /// When the record was published or updated, when the feed says.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub updated: Option<String>,
-}
-
-impl FeedItem {
-    fn from_item(item: &Value) -> Option<FeedItem> {
-        let uri = jsonld::string(item, "id")?;
-        Some(FeedItem {
-            id: jsonld::string(item, "identifier").unwrap_or_else(|| jsonld::tail(&uri).to_string()),
-            r#type: jsonld::string(item, "type"),
-            label: ["label", "title", "prefLabel", "activity_label"].iter().find_map(|f| jsonld::text(item, f)),
-            updated: ["modified", "updated", "issued"].iter().find_map(|f| jsonld::string(item, f)),
-            uri,
-        })
-    }
-}
-
-/// A feed's answer: the window asked for, and the records (paged locally).
+/// A feed's answer: the window, where the ids lead, and the records.
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FeedResult {
-    /// What the window was: a timeframe (with start date), or the EP API's fixed window.
+    /// The window the records were published or updated in, e.g. `one-week`,
+    /// `custom, from 2026-08-01`, `fixed by the EP API: the last month`.
     pub window: String,
+    /// The `timeframe` sent to the EP API (feeds whose window can be chosen).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeframe: Option<Timeframe>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<String>,
+    /// The tool that takes the items' `id`s for the full record, and its argument.
+    pub detail_tool: &'static str,
+    pub detail_argument: &'static str,
+    /// How the EP API answered (JSON-LD asked for, Atom accepted); absent when it sent
+    /// no body (nothing changed in the window).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub representation: Option<Representation>,
+    /// When the EP generated the feed, when it says (Atom).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feed_updated: Option<String>,
     #[serde(flatten)]
     pub list: List<FeedItem>,
 }
 
 pub fn tool(feed: &'static Feed) -> Tool {
+    let (name, title, description, egress) = (feed.tool, feed.title, describe(feed), feed.egress);
     match feed.window {
-        Window::Choice(None) => Tool::new(feed.tool, feed.title, describe(feed), feed.egress, move |ep, p: WindowParams| {
-            windowed(ep, feed, p.timeframe, p.start_date, None)
+        Window::Choice(None) => Tool::new(name, title, description, egress, move |_, p: WindowParams| {
+            windowed(feed, p.timeframe, p.start_date, None)
         }),
-        Window::Choice(Some(filter @ Filter::ActivityType)) => {
-            Tool::new(feed.tool, feed.title, describe(feed), feed.egress, move |ep, p: ActivityParams| {
-                windowed(ep, feed, p.timeframe, p.start_date, p.activity_type.map(|v| (filter, v)))
-            })
-        }
-        Window::Choice(Some(filter @ Filter::ProcessType)) => {
-            Tool::new(feed.tool, feed.title, describe(feed), feed.egress, move |ep, p: ProcessParams| {
-                windowed(ep, feed, p.timeframe, p.start_date, p.process_type.map(|v| (filter, v)))
-            })
-        }
-        Window::Choice(Some(filter @ Filter::WorkType)) => {
-            Tool::new(feed.tool, feed.title, describe(feed), feed.egress, move |ep, p: WorkTypeParams| {
-                windowed(ep, feed, p.timeframe, p.start_date, p.work_type.map(|v| (filter, v)))
-            })
-        }
-        Window::Fixed(window) => {
-            Tool::new(feed.tool, feed.title, describe(feed), feed.egress, move |ep, p: FixedParams| fixed(ep, feed, window, p))
+        Window::Choice(Some(filter @ Filter::Activity)) => Tool::new(name, title, description, egress, move |_, p: ActivityParams| {
+            windowed(feed, p.timeframe, p.start_date, p.activity_type.map(|v| (filter, v)))
+        }),
+        Window::Choice(Some(filter @ Filter::Process)) => Tool::new(name, title, description, egress, move |_, p: ProcessParams| {
+            windowed(feed, p.timeframe, p.start_date, p.process_type.map(|v| (filter, v)))
+        }),
+        Window::Choice(Some(filter @ Filter::Work)) => Tool::new(name, title, description, egress, move |_, p: WorkTypeParams| {
+            windowed(feed, p.timeframe, p.start_date, p.work_type.map(|v| (filter, v)))
+        }),
+        Window::Fixed { text, timeframe } => {
+            Tool::new(name, title, description, egress, move |_, p: FixedParams| fixed(feed, text, timeframe, p))
         }
     }
 }
 
-/// The tools/list description. Descriptions are `'static`; this one is built from the
-/// table and leaked, which lasts only as long as the call's fresh instance.
+/// The tools/list description, built from the row. Descriptions are `'static`; this
+/// one is leaked, which lasts only as long as the call's fresh instance.
 fn describe(feed: &Feed) -> &'static str {
     let window = match feed.window {
-        Window::Choice(_) => "Choose the window with timeframe (today, one-day, one-week, one-month, or custom from startDate)."
-            .to_string(),
-        Window::Fixed(window) => format!("The EP API fixes the window ({window}); page with limit/offset."),
+        Window::Choice(_) => "Choose the window with timeframe (today, one-day, one-week, one-month, or custom from startDate).".to_string(),
+        Window::Fixed { text, .. } => format!("The EP API fixes the window ({text}); page with limit/offset."),
     };
+    let (detail, argument) = feed.detail;
     let text = format!(
         "Which {} the European Parliament published or updated recently (its change feed). {window} \
-         Items carry the record's id, usable with the matching detail tool.",
+         Returns each record's id, type, label and dates; pass an id to {detail} as `{argument}` for the full record. \
+         An empty list means nothing changed in the window.",
         feed.what
     );
     Box::leak(text.into_boxed_str())
 }
 
-fn feed_query(feed: &Feed) -> Query {
+/// The feed's request: only its own path (which is also its only egress prefix).
+pub fn query(feed: &Feed) -> Query {
     Query::new(feed.egress[0].split('/'))
 }
 
-fn windowed(
-    ep: &Ep,
-    feed: &Feed,
-    timeframe: Timeframe,
-    start_date: Option<String>,
-    filter: Option<(Filter, String)>,
-) -> Result<FeedResult, Error> {
+fn windowed(feed: &Feed, timeframe: Timeframe, start_date: Option<String>, filter: Option<(Filter, String)>) -> Result<FeedResult, Error> {
     match (timeframe, &start_date) {
         (Timeframe::Custom, None) => return Err(Error::invalid("startDate is required when timeframe is custom")),
-        (Timeframe::Custom, Some(d)) => args::date("startDate", d)?,
-        (_, Some(_)) => return Err(Error::invalid("startDate applies only to timeframe custom")),
+        (Timeframe::Custom, Some(d)) => check_start_date(d, &today_utc(1))?,
+        (_, Some(_)) => {
+            return Err(Error::invalid(format!(
+                "startDate applies only to timeframe custom (timeframe is {})",
+                timeframe.api_value()
+            )));
+        }
         (_, None) => {}
     }
-    let mut query = feed_query(feed).param("timeframe", timeframe.api_value()).param_opt("start-date", start_date.as_deref());
+    // `timeframe` always goes out: the spec's default contradicts its own prose.
+    let mut query = query(feed).param("timeframe", timeframe.api_value()).param_opt("start-date", start_date.as_deref());
     if let Some((filter, value)) = &filter {
         query = query.param(filter.api_name(), value);
     }
-    let items = read(ep, &query)?;
-    let window = match start_date {
+    let answer = fetch::read(&query)?;
+    let window = match &start_date {
         Some(d) => format!("custom, from {d}"),
         None => timeframe.api_value().to_string(),
     };
-    let count = items.len() as u32;
-    Ok(FeedResult { window, list: List::new(items, 0, count.max(1), false, query.endpoint()) })
+    let count = answer.items.len() as u32;
+    Ok(FeedResult {
+        window,
+        timeframe: Some(timeframe),
+        start_date,
+        detail_tool: feed.detail.0,
+        detail_argument: feed.detail.1,
+        representation: answer.representation,
+        feed_updated: answer.generated,
+        list: List::new(answer.items, 0, count, false, query.endpoint()),
+    })
 }
 
-fn fixed(ep: &Ep, feed: &Feed, window: &str, p: FixedParams) -> Result<FeedResult, Error> {
-    if p.timeframe != Timeframe::OneWeek || p.start_date.is_some() {
+fn fixed(feed: &Feed, text: &str, own: Timeframe, p: FixedParams) -> Result<FeedResult, Error> {
+    if p.timeframe != Timeframe::OneWeek && p.timeframe != own {
         return Err(Error::invalid(format!(
-            "timeframe/startDate: {} has a window fixed by the EP API ({window}); omit them",
+            "timeframe '{}' cannot be honoured: {} covers a window fixed by the EP API ({text}); omit timeframe",
+            p.timeframe.api_value(),
             feed.tool
         )));
     }
-    let query = feed_query(feed);
-    let items = read(ep, &query)?;
-    Ok(FeedResult { window: format!("fixed by the EP API: {window}"), list: List::slice(items, p.offset, p.limit, query.endpoint()) })
+    if p.start_date.is_some() {
+        return Err(Error::invalid(format!(
+            "startDate cannot be honoured: {} covers a window fixed by the EP API ({text}); omit startDate",
+            feed.tool
+        )));
+    }
+    let query = query(feed);
+    let answer = fetch::read(&query)?;
+    let offset = p.offset.unwrap_or(0);
+    let limit = p.limit.unwrap_or_else(|| (answer.items.len() as u32).saturating_sub(offset));
+    Ok(FeedResult {
+        window: format!("fixed by the EP API: {text}"),
+        timeframe: None,
+        start_date: None,
+        detail_tool: feed.detail.0,
+        detail_argument: feed.detail.1,
+        representation: answer.representation,
+        feed_updated: answer.generated,
+        list: List::slice(answer.items, offset, limit, query.endpoint()),
+    })
 }
 
-/// The feed's items; 204 or an empty body mean nothing changed in the window.
-fn read(ep: &Ep, query: &Query) -> Result<Vec<FeedItem>, Error> {
-    let doc = ep.fetch(query)?;
-    Ok(doc.map(|d| jsonld::data(&d)).unwrap_or_default().iter().filter_map(FeedItem::from_item).collect())
+/// `startDate` must be a calendar date and not in the future anywhere on Earth:
+/// `latest` is tomorrow's UTC date (time zones run up to 14 hours ahead of UTC), so a
+/// caller's local "today" always passes, and a date no feed can have changes after fails.
+fn check_start_date(date: &str, latest: &str) -> Result<(), Error> {
+    args::date("startDate", date)?;
+    if date > latest {
+        return Err(Error::invalid(format!("startDate '{date}' is in the future: a feed lists changes up to now")));
+    }
+    Ok(())
+}
+
+/// The UTC date `days_ahead` days from now, YYYY-MM-DD, from the wall clock the host grants.
+fn today_utc(days_ahead: i64) -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    civil_date(secs as i64 / 86_400 + days_ahead)
+}
+
+/// Days since 1970-01-01 to `YYYY-MM-DD` (Howard Hinnant's `civil_from_days`).
+fn civil_date(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
-    fn items_keep_ids_usable_with_detail_tools() {
-        let item = FeedItem::from_item(&json!({"id": "person/1294", "type": "Person", "identifier": "1294", "label": "Elio DI RUPO"}))
-            .unwrap();
-        assert_eq!((item.id.as_str(), item.uri.as_str(), item.label.as_deref()), ("1294", "person/1294", Some("Elio DI RUPO")));
-        let doc = FeedItem::from_item(&json!({"id": "eli/dl/doc/TA-10-2025-0001", "type": "Work"})).unwrap();
-        assert_eq!(doc.id, "TA-10-2025-0001");
-        assert!(FeedItem::from_item(&json!({"label": "no id"})).is_none());
+    fn civil_dates() {
+        assert_eq!(civil_date(0), "1970-01-01");
+        assert_eq!(civil_date(19_723), "2024-01-01");
+        assert_eq!(civil_date(19_782), "2024-02-29");
+        assert_eq!(civil_date(-1), "1969-12-31");
+        assert!(today_utc(1) > today_utc(0));
+        assert_eq!(&today_utc(0)[..4], args::current_year().to_string());
+    }
+
+    #[test]
+    fn start_dates_are_real_and_not_in_the_future() {
+        assert!(check_start_date("2026-08-01", "2026-08-21").is_ok());
+        assert!(check_start_date("2026-08-21", "2026-08-21").is_ok(), "tomorrow UTC is someone's today");
+        let future = check_start_date("2026-08-22", "2026-08-21").unwrap_err();
+        assert!(matches!(&future, Error::InvalidArguments(m) if m.contains("future")), "{future:?}");
+        let unreal = check_start_date("2026-02-30", "2026-08-21").unwrap_err();
+        assert!(matches!(&unreal, Error::InvalidArguments(m) if m.contains("calendar")), "{unreal:?}");
+    }
+
+    #[test]
+    fn schemas_match_the_reference_parameters() {
+        let windowed = guest_client::tool::schema_of::<ProcessParams>();
+        assert_eq!(windowed["properties"]["timeframe"]["default"], "one-week");
+        assert_eq!(windowed["properties"]["processType"]["maxLength"], 200);
+        assert_eq!(windowed["additionalProperties"], false);
+        let fixed = guest_client::tool::schema_of::<FixedParams>();
+        assert_eq!(fixed["properties"]["timeframe"]["default"], "one-week");
+        assert!(fixed["properties"]["limit"].get("default").is_none(), "the reference gives limit no default");
+        assert_eq!(fixed["properties"]["limit"]["maximum"], 100);
     }
 }
