@@ -210,6 +210,19 @@ pub fn verify(path: &Path) -> Result<usize> {
     Ok(count)
 }
 
+/// A fresh call id: 16 hex digits, unpredictable and unique for practical purposes. It is
+/// in the call's audit records and in any error the client sees, so an operator can find
+/// the records of a failure a user reports.
+pub fn call_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    // RandomState is keyed from the OS's randomness; the sequence and clock make each id new.
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(SEQ.fetch_add(1, Ordering::Relaxed));
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    format!("{:016x}", h.finish())
+}
+
 /// Fields of a call record: argument keys, and the values of identifier arguments only
 /// (keys named `id` or ending in `Id`), so no free text a user typed is kept.
 pub fn argument_summary(arguments: &Map<String, Value>) -> Value {
@@ -286,6 +299,13 @@ mod tests {
         let summary = argument_summary(args.as_object().unwrap());
         assert_eq!(summary["ids"], json!({"id": "1294", "processId": "2024-0006"}));
         assert!(!summary.to_string().contains("private"));
+    }
+
+    #[test]
+    fn call_ids_are_distinct() {
+        let ids: std::collections::HashSet<String> = (0..1000).map(|_| call_id()).collect();
+        assert_eq!(ids.len(), 1000);
+        assert!(ids.iter().all(|id| id.len() == 16));
     }
 
     #[test]

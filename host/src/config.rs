@@ -9,17 +9,88 @@ use anyhow::{Context, Result, bail};
 pub use crate::audit::AuditConfig;
 pub use crate::cache::CacheConfig;
 pub use crate::limits::CallQuota;
+use crate::limits::Rate;
 
 use std::collections::HashMap;
-use clap::{Args, Parser, Subcommand};
+use std::ffi::OsString;
+
+use clap::parser::ValueSource;
+use clap::{ArgAction, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(name = "epmcp", version, about = "MCP server for the European Parliament's open data; every tool is a sandboxed WebAssembly component")]
 pub struct Cli {
+    /// Check readiness and exit 0 (ready) or 1: asks the running server's /readyz when
+    /// --metrics-listen is set, else loads the configuration and the components itself.
+    #[arg(long)]
+    pub health: bool,
     #[command(flatten)]
     pub runtime: RuntimeArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// Flags and environment, then the TOML file (`--config`) for every setting neither of
+    /// them gave. The file's settings become flags, so clap checks them like typed ones.
+    pub fn load() -> Result<Cli> {
+        let args: Vec<OsString> = std::env::args_os().collect();
+        let matches = Cli::command().get_matches_from(&args); // prints help / usage errors and exits
+        let cli = Cli::from_arg_matches(&matches)?;
+        let Some(path) = cli.runtime.config.clone() else { return Ok(cli) };
+        let from_file = file_flags(&path, &matches)?;
+        let mut all = args[..1].to_vec();
+        all.extend(from_file);
+        all.extend_from_slice(&args[1..]);
+        let matches = Cli::command()
+            .try_get_matches_from(all)
+            .map_err(|e| anyhow::anyhow!("config file {}: {}", path.display(), e.to_string().trim()))?;
+        Ok(Cli::from_arg_matches(&matches)?)
+    }
+}
+
+/// The settings of a TOML file as `--flag=value` arguments, skipping those the command
+/// line or environment already gave. Unknown keys are errors.
+fn file_flags(path: &std::path::Path, given: &clap::ArgMatches) -> Result<Vec<OsString>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading config file {}", path.display()))?;
+    let table: toml::Table = toml::from_str(&text).with_context(|| format!("config file {} is not valid TOML", path.display()))?;
+    let command = Cli::command();
+    let mut flags = Vec::new();
+    for (key, value) in table {
+        let long = key.replace('_', "-");
+        let arg = command
+            .get_arguments()
+            .find(|a| a.get_long() == Some(long.as_str()) && !matches!(long.as_str(), "config" | "health"))
+            .with_context(|| format!("config file {}: unknown setting '{key}' (settings are the long flags in snake_case)", path.display()))?;
+        if matches!(given.value_source(arg.get_id().as_str()), Some(ValueSource::CommandLine | ValueSource::EnvVariable)) {
+            continue;
+        }
+        let invalid = || format!("config file {}: setting '{key}' has a value of the wrong type", path.display());
+        let value = match value {
+            toml::Value::Boolean(on) if matches!(arg.get_action(), ArgAction::SetTrue) => {
+                if on {
+                    flags.push(format!("--{long}").into());
+                }
+                continue;
+            }
+            toml::Value::String(s) => s,
+            toml::Value::Integer(n) => n.to_string(),
+            // `tool_costs = { get_meps = 2 }` → `get_meps=2`
+            toml::Value::Table(pairs) => pairs
+                .into_iter()
+                .map(|(k, v)| match v {
+                    toml::Value::Integer(n) => Some(format!("{k}={n}")),
+                    toml::Value::String(s) => Some(format!("{k}={s}")),
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()
+                .with_context(invalid)?
+                .join(","),
+            _ => bail!(invalid()),
+        };
+        flags.push(format!("--{long}={value}").into());
+    }
+    Ok(flags)
 }
 
 #[derive(Debug, Subcommand)]
@@ -43,6 +114,10 @@ pub enum AuditCommand {
 
 #[derive(Debug, Args)]
 pub struct RuntimeArgs {
+    /// A TOML file of settings: keys are the long flags in snake_case (`cache_ttl_secs = 600`;
+    /// `tool_costs` and `role_rate_limits` may be tables). Flags and environment win over it.
+    #[arg(long, env = "EPMCP_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
     /// Directory of tool components (`*.wasm`). Default: `components/` beside the binary.
     #[arg(long, env = "EPMCP_COMPONENTS", global = true)]
     pub components: Option<PathBuf>,
@@ -89,6 +164,12 @@ pub struct RuntimeArgs {
     /// Tokens a call costs, per tool: `tool=n,tool=n` (others cost 1).
     #[arg(long, env = "EPMCP_TOOL_COSTS", default_value = DEFAULT_TOOL_COSTS, global = true)]
     pub tool_costs: String,
+    /// Rates of roles that differ from --rate-limit: `role=n` or `role=n/secs` (0: unlimited).
+    #[arg(long, env = "EPMCP_ROLE_RATE_LIMITS", default_value = "", global = true)]
+    pub role_rate_limits: String,
+    /// The role of the local client on stdio (it decides the client's rate limit).
+    #[arg(long, env = "EPMCP_STDIO_ROLE", default_value = "researcher", global = true)]
+    pub stdio_role: String,
     /// Serve /metrics, /healthz and /readyz on this loopback address (e.g. 127.0.0.1:9464).
     #[arg(long, env = "EPMCP_METRICS_LISTEN", global = true)]
     pub metrics_listen: Option<std::net::SocketAddr>,
@@ -117,8 +198,10 @@ pub struct Config {
     pub text_max_bytes: usize,
     /// `None`: no cache.
     pub cache: Option<CacheConfig>,
-    /// Calls per client; `None`: unlimited.
-    pub calls: Option<CallQuota>,
+    /// Calls per client identity, by role.
+    pub calls: CallQuota,
+    /// See [`RuntimeArgs::stdio_role`].
+    pub stdio_role: String,
     /// Requests per EP API endpoint per 5 minutes.
     pub upstream_per_5min: u32,
     /// `None`: no audit log.
@@ -185,14 +268,15 @@ impl RuntimeArgs {
         if !(1..=100_000).contains(&self.upstream_per_5min) {
             bail!("upstream rate {} per 5 min is outside 1..=100000", self.upstream_per_5min);
         }
-        let calls = (self.rate_limit > 0).then(|| -> Result<CallQuota> {
-            Ok(CallQuota {
-                burst: self.rate_limit,
-                window: Duration::from_secs(self.rate_limit_window_secs),
-                costs: parse_costs(&self.tool_costs)?,
-            })
-        });
-        let calls = calls.transpose()?;
+        let window = Duration::from_secs(self.rate_limit_window_secs);
+        let calls = CallQuota {
+            default: (self.rate_limit > 0).then_some(Rate { burst: self.rate_limit, window }),
+            roles: parse_role_rates(&self.role_rate_limits, window)?,
+            costs: parse_costs(&self.tool_costs)?,
+        };
+        if !crate::identity::valid_role(&self.stdio_role) {
+            bail!("stdio role '{}' is not a role name (lower-case letters, digits, - and _)", self.stdio_role);
+        }
         if !(1..=90).contains(&self.audit_retention_days) {
             bail!("audit retention {} days is outside 1..=90", self.audit_retention_days);
         }
@@ -215,6 +299,7 @@ impl RuntimeArgs {
             text_max_bytes: self.text_max_bytes,
             cache,
             calls,
+            stdio_role: self.stdio_role.clone(),
             upstream_per_5min: self.upstream_per_5min,
             audit,
             metrics_listen: self.metrics_listen,
@@ -236,6 +321,27 @@ fn parse_costs(raw: &str) -> Result<HashMap<String, u32>> {
         costs.insert(tool.trim().to_string(), cost);
     }
     Ok(costs)
+}
+
+/// `role=n` or `role=n/secs`, comma-separated → each role's rate (`0`: unlimited).
+fn parse_role_rates(raw: &str, default_window: Duration) -> Result<HashMap<String, Option<Rate>>> {
+    let mut roles = HashMap::new();
+    for pair in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let bad = || format!("role rate limit '{pair}' is not role=n or role=n/secs (n 0..=1000000, secs 1..=86400)");
+        let (role, rate) = pair.split_once('=').with_context(bad)?;
+        let role = role.trim();
+        if !crate::identity::valid_role(role) {
+            bail!("role rate limit '{pair}': '{role}' is not a role name (lower-case letters, digits, - and _)");
+        }
+        let (burst, window) = match rate.trim().split_once('/') {
+            Some((n, secs)) => (n, secs.trim().parse().ok().filter(|s| (1..=86_400).contains(s)).map(Duration::from_secs)),
+            None => (rate, Some(default_window)),
+        };
+        let burst: u32 = burst.trim().parse().ok().filter(|n| *n <= 1_000_000).with_context(bad)?;
+        let window = window.with_context(bad)?;
+        roles.insert(role.to_string(), (burst > 0).then_some(Rate { burst, window }));
+    }
+    Ok(roles)
 }
 
 /// `EP_API_URL`: https anywhere, or plain http only to a loopback address (a test fake).

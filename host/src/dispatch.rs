@@ -9,7 +9,8 @@ use serde_json::{Map, Value, json};
 
 use crate::catalog::{self, Candidate, CompletionSpec, PromptError, PromptSpec, ResourceSpec};
 use crate::audit::{self, Audit};
-use crate::error::{CallError, ReadError};
+use crate::error::{CallError, Failed, ReadError};
+use crate::identity::Caller;
 use crate::runtime::CallFailure;
 use crate::health::{self, Health};
 use crate::limits::{CallLimiter, CallQuota};
@@ -29,16 +30,16 @@ pub struct Dispatcher {
     runtime: Runtime,
     health: Health,
     metrics: Arc<Metrics>,
-    /// Calls per client; `None`: unlimited.
-    limiter: Option<CallLimiter>,
+    /// Calls per identity, at its role's rate.
+    limiter: CallLimiter,
     audit: Audit,
     /// Completion candidates by source, with the time they were read.
     completions: Mutex<HashMap<String, Cached>>,
 }
 
 impl Dispatcher {
-    pub fn new(runtime: Runtime, metrics: Arc<Metrics>, quota: Option<CallQuota>, audit: Audit) -> Dispatcher {
-        let limiter = quota.map(CallLimiter::new);
+    pub fn new(runtime: Runtime, metrics: Arc<Metrics>, quota: CallQuota, audit: Audit) -> Dispatcher {
+        let limiter = CallLimiter::new(quota);
         Dispatcher { runtime, health: Health::default(), metrics, limiter, audit, completions: Mutex::default() }
     }
 
@@ -56,14 +57,14 @@ impl Dispatcher {
 
     /// A resource is its tool's result: the URI's variables become the tool's
     /// arguments, validated by the tool's schema like any call.
-    pub async fn read_resource(&self, client: &str, uri: &str) -> Result<Value, ReadError> {
+    pub async fn read_resource(&self, caller: &Caller, uri: &str) -> Result<Value, ReadError> {
         let (resource, variables) = self
             .resources()
             .iter()
             .find_map(|r| r.matches(uri).map(|v| (r, v)))
             .ok_or_else(|| ReadError::NotFound(uri.chars().take(200).collect()))?;
         let arguments = resource.arguments_for(&variables);
-        self.call_tool(client, &resource.tool, Some(arguments)).await.map_err(ReadError::Call)
+        self.call_tool(caller, &resource.tool, Some(arguments)).await.map_err(ReadError::Call)
     }
 
     /// The prompt's description and its rendered user message.
@@ -101,7 +102,7 @@ impl Dispatcher {
         let mut arguments = source.arguments.clone();
         let mut candidates = Vec::new();
         for _ in 0..COMPLETION_MAX_PAGES {
-            let result = self.run(&source.tool, Some(arguments.clone())).await?;
+            let result = self.run(&Caller::host(), &source.tool, Some(arguments.clone())).await?;
             candidates.extend(source.candidates(&result));
             match result.get("nextOffset").and_then(Value::as_u64) {
                 Some(next) => {
@@ -129,30 +130,35 @@ impl Dispatcher {
     }
 
     /// A client's call: its rate limit first (a known tool's cost from its bucket), then
-    /// [`Self::run`]. Reads of resources are calls too.
-    pub async fn call_tool(&self, client: &str, name: &str, arguments: Option<Map<String, Value>>) -> Result<Value, CallError> {
+    /// [`Self::run`]. Reads of resources are calls too. Every call gets an id, written in
+    /// its audit records and in the error a failed call returns.
+    pub async fn call_tool(&self, caller: &Caller, name: &str, arguments: Option<Map<String, Value>>) -> Result<Value, Failed> {
         let started = Instant::now();
+        let id = audit::call_id();
         let summary = arguments.as_ref().map_or(json!({"argumentKeys": []}), audit::argument_summary);
         let known = name == health::TOOL || self.runtime.registry().get(name).is_some();
-        let result = match (&self.limiter, known) {
-            (Some(limiter), true) => match limiter.admit(client, name) {
-                Ok(()) => self.run(name, arguments).await,
-                Err(retry) => {
-                    self.metrics.rate_limited(name);
-                    tracing::warn!(client, tool = name, retry_after_secs = retry.secs(), "rate limit");
-                    Err(CallError::RateLimited { retry_after_secs: retry.secs() })
-                }
-            },
-            _ => self.run(name, arguments).await,
+        let admitted = if known { self.limiter.admit(&caller.id, &caller.role, name) } else { Ok(()) };
+        let result = match admitted {
+            Ok(()) => self.run(caller, name, arguments).await,
+            Err(retry) => {
+                self.metrics.rate_limited(name);
+                tracing::warn!(client = caller.id, tool = name, retry_after_secs = retry.secs(), "rate limit");
+                Err(CallError::RateLimited { retry_after_secs: retry.secs() })
+            }
         };
-        self.audit_call(client, name, summary, &result, started);
-        result
+        self.audit_call(&id, caller, name, summary, &result, started);
+        result.map_err(|error| Failed { id, error })
     }
 
     /// The call record, plus a security record for refusals and sandbox traps.
-    fn audit_call(&self, client: &str, tool: &str, mut record: Value, result: &Result<Value, CallError>, started: Instant) {
+    fn audit_call(&self, id: &str, caller: &Caller, tool: &str, mut record: Value, result: &Result<Value, CallError>, started: Instant) {
+        record["callId"] = id.into();
         record["tool"] = tool.into();
-        record["client"] = client.into();
+        record["client"] = caller.id.as_str().into();
+        record["role"] = caller.role.as_str().into();
+        if let Some(address) = &caller.address {
+            record["address"] = address.as_str().into();
+        }
         record["durationMs"] = (started.elapsed().as_secs_f64() * 1000.0).into();
         let outcome = match result {
             Ok(_) => "ok",
@@ -186,15 +192,15 @@ impl Dispatcher {
                 "sandbox_trap" => self.metrics.sandbox_trap(label, detail),
                 _ => {}
             }
-            self.audit.security(event, json!({"tool": tool, "client": client, "detail": detail}));
+            self.audit.security(event, json!({"callId": id, "tool": tool, "client": caller.id, "detail": detail}));
         }
     }
 
     /// Validate → run in a fresh sandbox → validate the result; the outcome feeds
     /// `get_server_health`, which the host answers itself.
-    async fn run(&self, name: &str, arguments: Option<Map<String, Value>>) -> Result<Value, CallError> {
+    async fn run(&self, caller: &Caller, name: &str, arguments: Option<Map<String, Value>>) -> Result<Value, CallError> {
         if name == health::TOOL {
-            return self.server_health(arguments);
+            return self.server_health(caller, arguments);
         }
         let result = self.run_tool(name, arguments).await;
         if let Some(spec) = self.runtime.registry().get(name) {
@@ -206,7 +212,7 @@ impl Dispatcher {
         result
     }
 
-    fn server_health(&self, arguments: Option<Map<String, Value>>) -> Result<Value, CallError> {
+    fn server_health(&self, caller: &Caller, arguments: Option<Map<String, Value>>) -> Result<Value, CallError> {
         if let Some(extra) = arguments.as_ref().and_then(|a| a.keys().next()) {
             let message = format!("get_server_health takes no arguments (got '{extra}')");
             return Err(CallError::Invalid(crate::validate::Invalid::Schema { field: extra.clone(), message }));
@@ -215,11 +221,13 @@ impl Dispatcher {
         let names: Vec<&str> = registry.tools().iter().map(|t| t.name.as_str()).collect();
         let mut report = self.health.report(&names, registry.components.len(), self.metrics.egress_denials_total());
         report["cache"] = self.runtime.cache().map_or(serde_json::json!({"enabled": false}), |c| c.stats());
-        report["rateLimit"] = match &self.limiter {
-            None => serde_json::json!({"enabled": false}),
-            Some(l) => serde_json::json!({
-                "burst": l.quota().burst,
-                "windowSeconds": l.quota().window.as_secs(),
+        // The caller's own limit: what it needs to pace itself.
+        report["rateLimit"] = match self.limiter.quota().rate_of(&caller.role) {
+            None => json!({"enabled": false, "role": caller.role}),
+            Some(rate) => json!({
+                "role": caller.role,
+                "burst": rate.burst,
+                "windowSeconds": rate.window.as_secs(),
                 "violations": self.metrics.rate_limit_violations_total(),
             }),
         };

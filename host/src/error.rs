@@ -1,7 +1,9 @@
 //! Call errors and their one mapping to what an MCP client sees. Internals (traps,
-//! upstream bodies, schema details of our own output) go to the log, not the client.
+//! upstream bodies, schema details of our own output) go to the log, not the client;
+//! the client gets a short reason and the call id that finds the audit records.
 
 use rmcp::model::{CallToolResult, ContentBlock, ErrorData};
+use serde_json::json;
 
 use crate::runtime::{CallFailure, ToolError};
 use crate::validate::Invalid;
@@ -20,17 +22,30 @@ pub enum CallError {
     RateLimited { retry_after_secs: u64 },
 }
 
+/// A call that did not succeed, and the id of its audit records.
+#[derive(Debug)]
+pub struct Failed {
+    pub id: String,
+    pub error: CallError,
+}
+
+impl Failed {
+    pub fn to_mcp(&self) -> Result<CallToolResult, ErrorData> {
+        self.error.to_mcp(&self.id)
+    }
+}
+
 impl CallError {
     /// Protocol errors (-32602) for calls that are wrong; `isError` results, which the
     /// model can read and act on, for calls that were right but could not be answered.
-    pub fn to_mcp(&self) -> Result<CallToolResult, ErrorData> {
-        let tool_error = |text: String| Ok(CallToolResult::error(vec![ContentBlock::text(text)]));
+    /// Both name the call id (in the text, and as `errorId` in a protocol error's data).
+    pub fn to_mcp(&self, id: &str) -> Result<CallToolResult, ErrorData> {
+        let tool_error = |text: String| Ok(CallToolResult::error(vec![ContentBlock::text(format!("{text} (error id {id})"))]));
+        let invalid = |text: String| Err(ErrorData::invalid_params(format!("{text} (error id {id})"), Some(json!({"errorId": id}))));
         match self {
-            CallError::UnknownTool(_) | CallError::Invalid(_) => Err(ErrorData::invalid_params(self.to_string(), None)),
+            CallError::UnknownTool(_) | CallError::Invalid(_) => invalid(self.to_string()),
             CallError::Failure { tool, failure } => match failure {
-                CallFailure::Tool(ToolError::InvalidArguments(m)) => {
-                    Err(ErrorData::invalid_params(format!("invalid arguments: {}", public(m)), None))
-                }
+                CallFailure::Tool(ToolError::InvalidArguments(m)) => invalid(format!("invalid arguments: {}", public(m))),
                 CallFailure::Tool(ToolError::NotFound(m)) => tool_error(format!("not found: {}", public(m))),
                 CallFailure::Tool(ToolError::UpstreamUnavailable(m)) => {
                     tool_error(format!("the EP API is unavailable: {}", public(m)))
@@ -78,8 +93,8 @@ impl CallError {
 pub enum ReadError {
     #[error("no resource matches {0}")]
     NotFound(String),
-    #[error(transparent)]
-    Call(CallError),
+    #[error("{}", .0.error)]
+    Call(Failed),
 }
 
 impl ReadError {
@@ -91,14 +106,14 @@ impl ReadError {
                 format!("resource not found: {uri} (see resources/list and resources/templates/list)"),
                 None,
             ),
-            ReadError::Call(CallError::Failure { failure: CallFailure::Tool(ToolError::NotFound(m)), .. }) => {
-                ErrorData::resource_not_found(format!("resource not found: {}", public(m)), None)
+            ReadError::Call(Failed { id, error: CallError::Failure { failure: CallFailure::Tool(ToolError::NotFound(m)), .. } }) => {
+                ErrorData::resource_not_found(format!("resource not found: {} (error id {id})", public(m)), Some(json!({"errorId": id})))
             }
             ReadError::Call(e) => match e.to_mcp() {
                 Err(data) => data,
                 Ok(result) => {
                     let text = result.content.first().and_then(|c| c.as_text()).map(|t| t.text.clone()).unwrap_or_default();
-                    ErrorData::internal_error(text, None)
+                    ErrorData::internal_error(text, Some(json!({"errorId": e.id})))
                 }
             },
         }
@@ -118,16 +133,19 @@ mod tests {
     #[test]
     fn traps_are_not_described_to_clients() {
         let e = CallError::Failure { tool: "t".into(), failure: CallFailure::Trap("wasm backtrace: secret internals".into()) };
-        let result = e.to_mcp().unwrap();
+        let result = e.to_mcp("0123").unwrap();
         let text = serde_json::to_string(&result).unwrap();
         assert!(!text.contains("secret"));
+        assert!(text.contains("(error id 0123)"));
         assert_eq!(result.is_error, Some(true));
     }
 
     #[test]
     fn invalid_arguments_are_protocol_errors() {
         let e = CallError::UnknownTool("nope".into());
-        assert_eq!(e.to_mcp().unwrap_err().code, rmcp::model::ErrorCode::INVALID_PARAMS);
+        let error = e.to_mcp("0123").unwrap_err();
+        assert_eq!(error.code, rmcp::model::ErrorCode::INVALID_PARAMS);
+        assert_eq!(error.data, Some(json!({"errorId": "0123"})));
     }
 
     #[test]

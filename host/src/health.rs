@@ -160,6 +160,7 @@ pub fn output_schema() -> Value {
             "feeds": {"type": "object", "required": ["operational", "error", "unknown", "total", "level"]},
             "egressDenials": {"type": "integer", "minimum": 0},
             "cache": {"type": "object", "description": "Response cache: entries, hits, misses, hitRate (or enabled: false)"},
+            "rateLimit": {"type": "object", "description": "The caller's own call limit: role, burst, windowSeconds, violations (or enabled: false)"},
             "method": {"type": "string"}
         }
     })

@@ -12,13 +12,28 @@ use governor::{Quota, RateLimiter};
 
 type Keyed = RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock>;
 
-/// Calls per client: `burst` tokens, refilled at `burst` per `window`.
-#[derive(Debug, Clone)]
-pub struct CallQuota {
+/// `burst` calls, refilled at `burst` per `window`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rate {
     pub burst: u32,
     pub window: Duration,
+}
+
+/// Calls per client identity: the rate of its role (or the default rate), and what each
+/// tool costs. `None` as a rate: unlimited.
+#[derive(Debug, Clone)]
+pub struct CallQuota {
+    pub default: Option<Rate>,
+    /// Roles with their own rate (`None`: unlimited for that role).
+    pub roles: HashMap<String, Option<Rate>>,
     /// Tokens a call of a tool costs (default 1).
     pub costs: HashMap<String, u32>,
+}
+
+impl CallQuota {
+    pub fn rate_of(&self, role: &str) -> Option<Rate> {
+        self.roles.get(role).copied().unwrap_or(self.default)
+    }
 }
 
 /// Refused: how long until the request would fit.
@@ -38,33 +53,42 @@ fn quota(burst: u32, window: Duration) -> Quota {
     Quota::with_period(period).expect("a non-zero period").allow_burst(burst)
 }
 
+/// One keyed bucket set per distinct rate; identities are keys within their role's set.
 pub struct CallLimiter {
-    limiter: Keyed,
+    by_role: HashMap<String, (Rate, Keyed)>,
+    default: Option<(Rate, Keyed)>,
     quota: CallQuota,
     clock: DefaultClock,
 }
 
 impl CallLimiter {
     pub fn new(quota_config: CallQuota) -> CallLimiter {
-        CallLimiter {
-            limiter: RateLimiter::keyed(quota(quota_config.burst, quota_config.window)),
-            quota: quota_config,
-            clock: DefaultClock::default(),
-        }
+        let buckets = |rate: Rate| (rate, RateLimiter::keyed(quota(rate.burst, rate.window)));
+        let by_role = quota_config.roles.iter().filter_map(|(role, rate)| Some((role.clone(), buckets((*rate)?)))).collect();
+        CallLimiter { by_role, default: quota_config.default.map(buckets), quota: quota_config, clock: DefaultClock::default() }
     }
 
     pub fn cost(&self, tool: &str) -> u32 {
         self.quota.costs.get(tool).copied().unwrap_or(1)
     }
 
-    /// Takes the tool's cost from the client's bucket, or says when to retry.
-    pub fn admit(&self, client: &str, tool: &str) -> Result<(), RetryAfter> {
+    fn buckets(&self, role: &str) -> Option<&(Rate, Keyed)> {
+        match self.quota.roles.get(role) {
+            Some(_) => self.by_role.get(role),
+            None => self.default.as_ref(),
+        }
+    }
+
+    /// Takes the tool's cost from the identity's bucket (under its role's rate), or says
+    /// when to retry.
+    pub fn admit(&self, identity: &str, role: &str, tool: &str) -> Result<(), RetryAfter> {
+        let Some((rate, limiter)) = self.buckets(role) else { return Ok(()) };
         let cost = NonZeroU32::new(self.cost(tool)).expect("costs are at least 1");
-        match self.limiter.check_key_n(&client.to_string(), cost) {
+        match limiter.check_key_n(&identity.to_string(), cost) {
             Ok(Ok(())) => Ok(()),
             Ok(Err(not_until)) => Err(RetryAfter(not_until.wait_time_from(self.clock.now()))),
             // More than the whole burst: it can never fit.
-            Err(_) => Err(RetryAfter(self.quota.window)),
+            Err(_) => Err(RetryAfter(rate.window)),
         }
     }
 
@@ -110,29 +134,46 @@ mod tests {
 
     fn limiter(burst: u32, window_ms: u64) -> CallLimiter {
         let costs = [("heavy".to_string(), 3)].into();
-        CallLimiter::new(CallQuota { burst, window: Duration::from_millis(window_ms), costs })
+        let default = Some(Rate { burst, window: Duration::from_millis(window_ms) });
+        CallLimiter::new(CallQuota { default, roles: HashMap::new(), costs })
     }
 
     #[test]
     fn the_call_after_the_burst_is_refused_then_the_bucket_refills() {
         let l = limiter(3, 300);
         for _ in 0..3 {
-            assert!(l.admit("a", "t").is_ok());
+            assert!(l.admit("a", "r", "t").is_ok());
         }
-        let retry = l.admit("a", "t").unwrap_err();
+        let retry = l.admit("a", "r", "t").unwrap_err();
         assert!(retry.0 <= Duration::from_millis(100) && retry.secs() == 1, "{retry:?}");
-        assert!(l.admit("b", "t").is_ok(), "buckets are per client");
+        assert!(l.admit("b", "r", "t").is_ok(), "buckets are per client");
         std::thread::sleep(Duration::from_millis(120));
-        assert!(l.admit("a", "t").is_ok(), "refilled");
+        assert!(l.admit("a", "r", "t").is_ok(), "refilled");
     }
 
     #[test]
     fn tools_can_cost_more() {
         let l = limiter(4, 60_000);
-        assert!(l.admit("a", "heavy").is_ok());
-        assert!(l.admit("a", "heavy").is_err(), "3 + 3 > 4");
-        assert!(l.admit("a", "t").is_ok());
-        assert!(limiter(2, 1000).admit("a", "heavy").is_err(), "more than the burst never fits");
+        assert!(l.admit("a", "r", "heavy").is_ok());
+        assert!(l.admit("a", "r", "heavy").is_err(), "3 + 3 > 4");
+        assert!(l.admit("a", "r", "t").is_ok());
+        assert!(limiter(2, 1000).admit("a", "r", "heavy").is_err(), "more than the burst never fits");
+    }
+
+    #[test]
+    fn roles_have_their_own_rates() {
+        let rate = |burst| Some(Rate { burst, window: Duration::from_secs(60) });
+        let roles = [("public".to_string(), rate(1)), ("admin".to_string(), None)].into();
+        let l = CallLimiter::new(CallQuota { default: rate(2), roles, costs: HashMap::new() });
+        assert!(l.admit("anon", "public", "t").is_ok());
+        assert!(l.admit("anon", "public", "t").is_err(), "public: 1 call");
+        for _ in 0..2 {
+            assert!(l.admit("key", "researcher", "t").is_ok(), "roles without their own rate get the default");
+        }
+        assert!(l.admit("key", "researcher", "t").is_err());
+        for _ in 0..10 {
+            assert!(l.admit("root", "admin", "t").is_ok(), "admin: unlimited");
+        }
     }
 
     #[tokio::test]

@@ -9,6 +9,7 @@ mod dispatch;
 mod egress;
 mod error;
 mod health;
+mod identity;
 mod limits;
 mod mcp;
 mod metrics;
@@ -22,7 +23,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Result;
-use clap::Parser;
 
 use config::{AuditCommand, Cli, Command, Config};
 
@@ -35,7 +35,13 @@ fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_env("EPMCP_LOG").unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let cli = Cli::parse();
+    let cli = match Cli::load() {
+        Ok(cli) => cli,
+        Err(e) => {
+            eprintln!("epmcp: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
     // One client on stdio: a single-threaded executor saves the cross-thread wake-ups of
     // every request (≈0.07 ms per call, measured). Guests yield at every epoch tick, so
     // concurrent calls still interleave.
@@ -46,6 +52,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if cli.health {
+        return runtime.block_on(check_health(cli));
+    }
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -95,11 +104,36 @@ async fn serve_stdio(config: &Config) -> Result<()> {
     }
     tracing::info!(tools, components, "serving MCP on stdio");
     let dispatcher = Arc::new(dispatch::Dispatcher::new(runtime, metrics.clone(), config.calls.clone(), audit));
-    let server = mcp::McpServer::new(dispatcher, config.text_max_bytes);
+    let server = mcp::McpServer::new(dispatcher, config.text_max_bytes, identity::Caller::stdio(&config.stdio_role));
     // Ends when the client closes stdin.
     transport::stdio::serve(server).await?;
     tracing::info!(egress_denials = metrics.egress_denials_total(), "stopped");
     Ok(())
+}
+
+/// `epmcp --health`: prints one JSON line and exits 0 when ready, 1 when not, 2 when
+/// the configuration is invalid. With a listener configured it asks the running server;
+/// otherwise it checks that this configuration starts (components load and link).
+async fn check_health(cli: Cli) -> ExitCode {
+    let config = match cli.runtime.validate() {
+        Ok(config) => config,
+        Err(e) => {
+            println!("{}", serde_json::json!({"ready": false, "reason": format!("invalid configuration: {e:#}")}));
+            return ExitCode::from(2);
+        }
+    };
+    let (ready, report) = match config.metrics_listen {
+        Some(addr) => transport::observe::probe(addr).await,
+        None => match start(&config).await {
+            Ok(rt) => {
+                let (components, tools) = (rt.registry().components.len(), rt.registry().tools().len());
+                (tools > 0, serde_json::json!({"ready": tools > 0, "components": components, "tools": tools}))
+            }
+            Err(e) => (false, serde_json::json!({"ready": false, "reason": format!("{e:#}")})),
+        },
+    };
+    println!("{report}");
+    if ready { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
 /// Loading the components compiles any that lack a matching `.cwasm` and caches it.

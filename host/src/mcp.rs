@@ -22,6 +22,7 @@ use serde_json::Value;
 use crate::catalog::{PromptSpec, ResourceSpec};
 use crate::dispatch::Dispatcher;
 use crate::health;
+use crate::identity::Caller;
 use crate::summary;
 use crate::runtime::registry::ToolSpec;
 
@@ -33,10 +34,6 @@ const VERSIONS: &[ProtocolVersion] = &[
     ProtocolVersion::V_2025_11_25,
 ];
 
-/// The identity rate limits are kept under. Stdio serves one client; identities from
-/// API keys and tokens arrive with the HTTP transport.
-const CLIENT: &str = "stdio";
-
 #[derive(Clone)]
 pub struct McpServer {
     dispatcher: Arc<Dispatcher>,
@@ -44,12 +41,14 @@ pub struct McpServer {
     tools: Arc<[Tool]>,
     /// Results larger than this are summarised in the text block.
     text_max_bytes: usize,
+    /// Who this session's requests come from.
+    caller: Caller,
 }
 
 impl McpServer {
-    pub fn new(dispatcher: Arc<Dispatcher>, text_max_bytes: usize) -> McpServer {
+    pub fn new(dispatcher: Arc<Dispatcher>, text_max_bytes: usize, caller: Caller) -> McpServer {
         let tools = dispatcher.tools().iter().map(|spec| tool(spec)).chain([health_tool()]).collect();
-        McpServer { dispatcher, tools, text_max_bytes }
+        McpServer { dispatcher, tools, text_max_bytes, caller }
     }
 }
 
@@ -141,7 +140,7 @@ impl ServerHandler for McpServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        match self.dispatcher.call_tool(CLIENT, &request.name, request.arguments).await {
+        match self.dispatcher.call_tool(&self.caller, &request.name, request.arguments).await {
             Ok(value) => {
                 // Clients of revisions with structuredContent get large results summarised in the
                 // text block; older clients read only the text, so they get the JSON whole.
@@ -179,7 +178,7 @@ impl ServerHandler for McpServer {
         request: ReadResourceRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
-        let value = self.dispatcher.read_resource(CLIENT, &request.uri).await.map_err(|e| e.to_mcp())?;
+        let value = self.dispatcher.read_resource(&self.caller, &request.uri).await.map_err(|e| e.to_mcp())?;
         let contents = ResourceContents::text(value.to_string(), request.uri).with_mime_type("application/json");
         Ok(ReadResourceResult::new(vec![contents]).into())
     }

@@ -83,7 +83,7 @@ fn a_client_over_its_rate_limit_is_refused_with_retry_after_then_refilled() {
     std::thread::sleep(std::time::Duration::from_millis(2100)); // two tokens back
     server.ok("get_mep_details", json!({"id": "1294"}));
     let health = server.ok("get_server_health", json!({}));
-    assert_eq!(health["rateLimit"], json!({"burst": 3, "windowSeconds": 3, "violations": 1}));
+    assert_eq!(health["rateLimit"], json!({"role": "researcher", "burst": 3, "windowSeconds": 3, "violations": 1}));
 }
 
 #[test]
@@ -94,6 +94,22 @@ fn expensive_tools_cost_more_tokens() {
     server.ok("get_current_meps", json!({}));
     assert!(server.tool_error("get_current_meps", json!({})).contains("rate limit exceeded"));
     server.ok("get_mep_details", json!({"id": "1294"}));
+}
+
+#[test]
+fn each_role_has_its_own_rate() {
+    let fake = Fake::start();
+    let public = [("EPMCP_STDIO_ROLE", "public"), ("EPMCP_ROLE_RATE_LIMITS", "public=2/60, admin=0")];
+    let mut server = Server::start_with(&fake, with_env(&public));
+    server.ok("get_mep_details", json!({"id": "1294"}));
+    server.ok("get_mep_details", json!({"id": "1294"}));
+    assert!(server.tool_error("get_mep_details", json!({"id": "1294"})).contains("rate limit exceeded"));
+    let unlimited = [("EPMCP_STDIO_ROLE", "admin"), ("EPMCP_ROLE_RATE_LIMITS", "public=2/60, admin=0"), ("EPMCP_RATE_LIMIT", "1")];
+    let mut server = Server::start_with(&fake, with_env(&unlimited));
+    for _ in 0..5 {
+        server.ok("get_mep_details", json!({"id": "1294"}));
+    }
+    assert_eq!(server.ok("get_server_health", json!({}))["rateLimit"], json!({"enabled": false, "role": "admin"}));
 }
 
 #[test]
@@ -118,6 +134,10 @@ fn bad_limit_settings_are_refused_at_start() {
         ("EPMCP_UPSTREAM_PER_5MIN", "0", "upstream rate"),
         ("EPMCP_CACHE_MIB", "0", "cache size"),
         ("EPMCP_AUDIT_RETENTION_DAYS", "91", "audit retention"),
+        ("EPMCP_ROLE_RATE_LIMITS", "public", "role=n"),
+        ("EPMCP_ROLE_RATE_LIMITS", "public=5/0", "role=n"),
+        ("EPMCP_ROLE_RATE_LIMITS", "Public=5", "not a role name"),
+        ("EPMCP_STDIO_ROLE", "root user", "not a role name"),
     ] {
         let out = std::process::Command::new(crate::support::epmcp_bin()).env(var, value).output().unwrap();
         assert!(!out.status.success(), "{var}={value} was accepted");
@@ -145,9 +165,9 @@ fn the_audit_log_records_calls_upstream_and_security_events_in_a_verifiable_chai
     let mut server = Server::start_with(&fake, with_env(&env));
     server.ok("get_mep_details", json!({"id": "1294"}));
     server.ok("search_documents", json!({"keyword": "my private words"}));
-    server.invalid("get_mep_details", json!({"id": "../etc/passwd"}));
+    let invalid = server.call("get_mep_details", json!({"id": "../etc/passwd"}));
     server.ok("get_mep_details", json!({"id": "1294"}));
-    server.tool_error("get_mep_details", json!({"id": "1294"})); // the fifth call: over the limit
+    let limited = server.tool_error("get_mep_details", json!({"id": "1294"})); // the fifth call: over the limit
     server.close();
     std::thread::sleep(std::time::Duration::from_millis(200));
 
@@ -165,6 +185,17 @@ fn the_audit_log_records_calls_upstream_and_security_events_in_a_verifiable_chai
     assert_eq!(security, ["validation_failure", "rate_limit"]);
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(!text.contains("private words") && !text.contains("passwd"), "no free text or hostile input is kept");
+
+    // The error id a client sees finds the call's records.
+    let error_id = invalid["error"]["data"]["errorId"].as_str().unwrap_or_else(|| panic!("no errorId: {invalid}"));
+    assert!(invalid["error"]["message"].as_str().unwrap().ends_with(&format!("(error id {error_id})")), "{invalid}");
+    let found: Vec<&str> = records.iter().filter(|r| r["callId"] == error_id).map(|r| r["kind"].as_str().unwrap()).collect();
+    assert_eq!(found, ["call", "security"], "records of {error_id}");
+    let limited_id = limited.rsplit_once("(error id ").map(|(_, id)| id.trim_end_matches(')')).unwrap_or_else(|| panic!("{limited}"));
+    let record = records.iter().find(|r| r["kind"] == "call" && r["callId"] == limited_id).unwrap();
+    assert_eq!((record["outcome"].as_str(), record["role"].as_str()), (Some("refused"), Some("researcher")));
+    let ids: std::collections::HashSet<&str> = records.iter().filter(|r| r["kind"] == "call").map(|r| r["callId"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 5, "every call has its own id");
 
     let ok = verify(&file);
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
@@ -236,4 +267,71 @@ fn metrics_and_health_endpoints_on_a_loopback_listener() {
     let out = std::process::Command::new(crate::support::epmcp_bin()).env("EPMCP_METRICS_LISTEN", "0.0.0.0:9464").output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not loopback"));
+}
+
+fn epmcp(env: &[(&str, &str)], args: &[&str]) -> (Option<i32>, String, String) {
+    let mut command = std::process::Command::new(crate::support::epmcp_bin());
+    command.env("EPMCP_COMPONENTS", crate::support::components_dir()).args(args);
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let out = command.output().unwrap();
+    (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn settings_come_from_a_toml_file_under_flags_and_environment() {
+    let fake = Fake::start();
+    let dir = crate::support::TempDir::new("config");
+    let file = dir.0.join("epmcp.toml");
+    std::fs::write(&file, "rate_limit = 3\nrate_limit_window_secs = 600\nstdio_role = \"public\"\ntool_costs = { get_current_meps = 2 }\n").unwrap();
+    let config = file.to_str().unwrap();
+    let mut server = Server::start_with(&fake, with_env(&[("EPMCP_CONFIG", config)]));
+    server.ok("get_current_meps", json!({}));
+    assert!(server.tool_error("get_current_meps", json!({})).contains("rate limit exceeded"), "2 + 2 > 3: the file's costs apply");
+    let health = server.ok("get_server_health", json!({}));
+    assert_eq!(health["rateLimit"], json!({"role": "public", "burst": 3, "windowSeconds": 600, "violations": 1}));
+    // The environment wins over the file.
+    let mut server = Server::start_with(&fake, with_env(&[("EPMCP_CONFIG", config), ("EPMCP_RATE_LIMIT", "7")]));
+    assert_eq!(server.ok("get_server_health", json!({}))["rateLimit"]["burst"], 7);
+
+    for (content, needle) in [
+        ("no_such_setting = 1\n", "unknown setting 'no_such_setting'"),
+        ("cache_ttl_secs = 901\n", "cache TTL 901 s"),
+        ("cache_ttl_secs = \"soon\"\n", "--cache-ttl-secs"),
+        ("rate_limit = [1, 2]\n", "'rate_limit' has a value of the wrong type"),
+        ("rate_limit = \n", "not valid TOML"),
+    ] {
+        std::fs::write(&file, content).unwrap();
+        let (code, _, stderr) = epmcp(&[("EPMCP_CONFIG", config)], &["components"]);
+        assert_eq!(code, Some(2), "{content} was accepted: {stderr}");
+        assert!(stderr.contains(needle), "{content}: {stderr}");
+    }
+}
+
+#[test]
+fn health_check_for_scripts() {
+    // Without a listener: this configuration starts (components load and link).
+    let (code, stdout, stderr) = epmcp(&[], &["--health"]);
+    assert_eq!(code, Some(0), "{stdout} {stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["ready"], true);
+    assert!(report["tools"].as_u64().unwrap() > 40, "{report}");
+    let (code, stdout, _) = epmcp(&[("EPMCP_COMPONENTS", "/nonexistent/components")], &["--health"]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stdout.contains("\"ready\":false"), "{stdout}");
+    let (code, stdout, _) = epmcp(&[("EPMCP_CACHE_TTL_SECS", "901")], &["--health"]);
+    assert_eq!(code, Some(2), "{stdout}");
+    assert!(stdout.contains("invalid configuration"), "{stdout}");
+
+    // With a listener: the running server's /readyz.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let (code, stdout, _) = epmcp(&[("EPMCP_METRICS_LISTEN", &addr)], &["--health"]);
+    assert_eq!(code, Some(1), "nothing listens yet: {stdout}");
+    let fake = Fake::start();
+    let _server = Server::start_with(&fake, with_env(&[("EPMCP_METRICS_LISTEN", &addr)]));
+    let (code, stdout, _) = epmcp(&[("EPMCP_METRICS_LISTEN", &addr)], &["--health"]);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.contains("\"ready\":true"), "{stdout}");
 }

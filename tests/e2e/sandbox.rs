@@ -39,7 +39,7 @@ fn a_component_importing_the_filesystem_is_refused_at_load() {
     let stderr = server.stderr();
     assert!(stderr.contains("component refused") && stderr.contains("hostile_fs.wasm"), "{stderr}");
     assert!(stderr.contains("wasi:filesystem"), "{stderr}");
-    assert_eq!(server.invalid("hostile_read_file", json!({})), "unknown tool 'hostile_read_file'");
+    assert!(server.invalid("hostile_read_file", json!({})).starts_with("unknown tool 'hostile_read_file' (error id "));
     still_serving(&mut server);
 }
 

@@ -67,3 +67,26 @@ pub async fn serve(addr: SocketAddr, metrics: Arc<Metrics>, ready: Readiness) ->
     });
     Ok(bound)
 }
+
+/// `epmcp --health` against a running server: its `/readyz` answer, within 3 s.
+pub async fn probe(addr: SocketAddr) -> (bool, serde_json::Value) {
+    use http_body_util::{BodyExt, Empty};
+    let ask = async {
+        let stream = tokio::net::TcpStream::connect(addr).await?;
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+        tokio::spawn(connection);
+        let request = Request::get("/readyz").header("host", addr.to_string()).body(Empty::<Bytes>::new())?;
+        let response = sender.send_request(request).await?;
+        let status = response.status();
+        let body = response.into_body().collect().await?.to_bytes();
+        anyhow::Ok((status, body))
+    };
+    match tokio::time::timeout(std::time::Duration::from_secs(3), ask).await {
+        Ok(Ok((status, body))) => {
+            let report = serde_json::from_slice(&body).unwrap_or_else(|_| serde_json::json!({"ready": false}));
+            (status == StatusCode::OK, report)
+        }
+        Ok(Err(e)) => (false, serde_json::json!({"ready": false, "reason": format!("{addr}: {e}")})),
+        Err(_) => (false, serde_json::json!({"ready": false, "reason": format!("{addr}: no answer within 3 s")})),
+    }
+}
