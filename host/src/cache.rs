@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::HeaderValue;
@@ -13,18 +13,19 @@ use http::header::CONTENT_TYPE;
 
 use crate::upstream::UpstreamError;
 
-/// What is kept of a successful response: all a guest gets to see.
+/// What is kept of a successful response: all a guest gets to see, and when it was fetched.
 #[derive(Clone, Debug)]
 pub struct Cached {
     pub status: http::StatusCode,
     pub content_type: Option<HeaderValue>,
     pub body: Bytes,
+    pub fetched_at: Instant,
 }
 
 impl Cached {
     pub fn from_response(response: http::Response<Bytes>) -> Cached {
         let content_type = response.headers().get(CONTENT_TYPE).cloned();
-        Cached { status: response.status(), content_type, body: response.into_body() }
+        Cached { status: response.status(), content_type, body: response.into_body(), fetched_at: Instant::now() }
     }
 
     pub fn to_response(&self) -> http::Response<Bytes> {
@@ -182,5 +183,37 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(80)).await;
         let (_, hit) = cache.get_or_fetch("k".into(), async { ok("y") }).await.unwrap();
         assert!(!hit, "no stale entries");
+    }
+}
+
+/// What the responses one call read allow of its result: reuse until the oldest of them
+/// expires, if every one of them came from (or went into) the cache.
+#[derive(Debug, Default)]
+pub struct Provenance {
+    state: std::sync::Mutex<ProvenanceState>,
+}
+
+#[derive(Debug, Default)]
+struct ProvenanceState {
+    oldest: Option<Instant>,
+    uncacheable: bool,
+}
+
+impl Provenance {
+    pub fn read(&self, response: &Cached) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.oldest = Some(state.oldest.map_or(response.fetched_at, |o| o.min(response.fetched_at)));
+    }
+
+    /// A response that was not cached (an error, a non-200, no cache): the result is not reusable.
+    pub fn uncacheable(&self) {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).uncacheable = true;
+    }
+
+    /// When the oldest response was fetched, if the result may be reused; a call that
+    /// read nothing upstream is not reused (its result may not come from EP data at all).
+    pub fn fresh_since(&self) -> Option<Instant> {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.uncacheable { None } else { state.oldest }
     }
 }

@@ -15,6 +15,8 @@ use crate::runtime::CallFailure;
 use crate::health::{self, Health};
 use crate::limits::{CallLimiter, CallQuota};
 use crate::metrics::Metrics;
+use crate::cache::{CacheConfig, Provenance};
+use crate::results::ResultCache;
 use crate::runtime::Runtime;
 use crate::runtime::registry::ToolSpec;
 
@@ -26,6 +28,12 @@ const COMPLETION_MAX_PAGES: usize = 12;
 /// Completion candidates and when they were read.
 type Cached = (Instant, Arc<Vec<Candidate>>);
 
+/// A tool's result, and whether it was reused rather than computed by this call.
+struct Answer {
+    value: Value,
+    reused: bool,
+}
+
 pub struct Dispatcher {
     runtime: Runtime,
     health: Health,
@@ -35,12 +43,15 @@ pub struct Dispatcher {
     audit: Audit,
     /// Completion candidates by source, with the time they were read.
     completions: Mutex<HashMap<String, Cached>>,
+    /// Results reusable while their EP responses are cached; `None` with the cache off.
+    results: Option<ResultCache>,
 }
 
 impl Dispatcher {
-    pub fn new(runtime: Runtime, metrics: Arc<Metrics>, quota: CallQuota, audit: Audit) -> Dispatcher {
+    pub fn new(runtime: Runtime, metrics: Arc<Metrics>, quota: CallQuota, cache: Option<CacheConfig>, audit: Audit) -> Dispatcher {
         let limiter = CallLimiter::new(quota);
-        Dispatcher { runtime, health: Health::default(), metrics, limiter, audit, completions: Mutex::default() }
+        let results = cache.map(ResultCache::new);
+        Dispatcher { runtime, health: Health::default(), metrics, limiter, audit, completions: Mutex::default(), results }
     }
 
     pub fn tools(&self) -> &[Arc<ToolSpec>] {
@@ -102,7 +113,7 @@ impl Dispatcher {
         let mut arguments = source.arguments.clone();
         let mut candidates = Vec::new();
         for _ in 0..COMPLETION_MAX_PAGES {
-            let result = self.run(&Caller::host(), &source.tool, Some(arguments.clone())).await?;
+            let result = self.run(&Caller::host(), &source.tool, Some(arguments.clone())).await?.value;
             candidates.extend(source.candidates(&result));
             match result.get("nextOffset").and_then(Value::as_u64) {
                 Some(next) => {
@@ -147,11 +158,11 @@ impl Dispatcher {
             }
         };
         self.audit_call(&id, caller, name, summary, &result, started);
-        result.map_err(|error| Failed { id, error })
+        result.map(|answer| answer.value).map_err(|error| Failed { id, error })
     }
 
     /// The call record, plus a security record for refusals and sandbox traps.
-    fn audit_call(&self, id: &str, caller: &Caller, tool: &str, mut record: Value, result: &Result<Value, CallError>, started: Instant) {
+    fn audit_call(&self, id: &str, caller: &Caller, tool: &str, mut record: Value, result: &Result<Answer, CallError>, started: Instant) {
         record["callId"] = id.into();
         record["tool"] = tool.into();
         record["client"] = caller.id.as_str().into();
@@ -166,6 +177,9 @@ impl Dispatcher {
             Err(_) => "error",
         };
         record["outcome"] = outcome.into();
+        if let Ok(Answer { reused: true, .. }) = result {
+            record["reused"] = true.into();
+        }
         let security = match result {
             Err(CallError::Invalid(invalid)) => Some(("validation_failure", invalid.kind())),
             Err(CallError::RateLimited { .. }) => Some(("rate_limit", "calls")),
@@ -198,9 +212,9 @@ impl Dispatcher {
 
     /// Validate → run in a fresh sandbox → validate the result; the outcome feeds
     /// `get_server_health`, which the host answers itself.
-    async fn run(&self, caller: &Caller, name: &str, arguments: Option<Map<String, Value>>) -> Result<Value, CallError> {
+    async fn run(&self, caller: &Caller, name: &str, arguments: Option<Map<String, Value>>) -> Result<Answer, CallError> {
         if name == health::TOOL {
-            return self.server_health(caller, arguments);
+            return self.server_health(caller, arguments).map(|value| Answer { value, reused: false });
         }
         let result = self.run_tool(name, arguments).await;
         if let Some(spec) = self.runtime.registry().get(name) {
@@ -220,7 +234,10 @@ impl Dispatcher {
         let registry = self.runtime.registry();
         let names: Vec<&str> = registry.tools().iter().map(|t| t.name.as_str()).collect();
         let mut report = self.health.report(&names, registry.components.len(), self.metrics.egress_denials_total());
-        report["cache"] = self.runtime.cache().map_or(serde_json::json!({"enabled": false}), |c| c.stats());
+        report["cache"] = self.runtime.cache().map_or(json!({"enabled": false}), |c| c.stats());
+        if let (Some(results), Some(cache)) = (&self.results, report["cache"].as_object_mut()) {
+            cache.insert("reusedResults".into(), results.hits().into());
+        }
         // The caller's own limit: what it needs to pace itself.
         report["rateLimit"] = match self.limiter.quota().rate_of(&caller.role) {
             None => json!({"enabled": false, "role": caller.role}),
@@ -234,11 +251,20 @@ impl Dispatcher {
         Ok(report)
     }
 
-    async fn run_tool(&self, name: &str, arguments: Option<Map<String, Value>>) -> Result<Value, CallError> {
+    async fn run_tool(&self, name: &str, arguments: Option<Map<String, Value>>) -> Result<Answer, CallError> {
         let spec = self.runtime.registry().get(name).ok_or_else(|| CallError::UnknownTool(name.to_string()))?;
         let arguments = spec.schemas.arguments(arguments).map_err(CallError::Invalid)?;
+        let key = self.results.as_ref().map(|_| ResultCache::key(&spec.component.digest, name, &arguments));
+        if let (Some(results), Some(key)) = (&self.results, &key)
+            && let Some(value) = results.get(key)
+        {
+            self.metrics.result_reused(name);
+            tracing::info!(tool = name, outcome = "ok", "tool call answered with a reused result");
+            return Ok(Answer { value, reused: true });
+        }
         let started = Instant::now();
-        let outcome = self.runtime.call(spec, &arguments.to_string()).await;
+        let provenance = Arc::new(Provenance::default());
+        let outcome = self.runtime.call(spec, &arguments.to_string(), provenance.clone()).await;
         let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
         match &outcome {
             Ok(_) => tracing::info!(tool = name, elapsed_ms, outcome = "ok", "tool call"),
@@ -251,6 +277,9 @@ impl Dispatcher {
             tracing::error!(tool = name, "result violates the output schema: {e}");
             return Err(CallError::BadOutput { tool: name.to_string(), reason: e.to_string() });
         }
-        Ok(value)
+        if let (Some(results), Some(key), Some(since)) = (&self.results, key, provenance.fresh_since()) {
+            results.insert(key, &value, output.len(), since);
+        }
+        Ok(Answer { value, reused: false })
     }
 }

@@ -9,7 +9,7 @@ use http_body_util::{BodyExt, Full};
 use wasmtime_wasi_http::WasiHttpHooks;
 
 use crate::audit::Audit;
-use crate::cache::{self, Cached, NotCached, ResponseCache};
+use crate::cache::{self, Cached, NotCached, Provenance, ResponseCache};
 use crate::limits::UpstreamLimiter;
 use crate::metrics::Metrics;
 use crate::upstream::{Upstream, UpstreamError};
@@ -138,6 +138,8 @@ pub struct Gateway {
     pub upstream_limiter: Arc<UpstreamLimiter>,
     pub metrics: Arc<Metrics>,
     pub audit: Audit,
+    /// Freshness of what this call read, for reuse of its result.
+    pub provenance: Arc<Provenance>,
 }
 
 /// One upstream request, logged with its duration (`make bench` subtracts it per call).
@@ -200,12 +202,14 @@ impl WasiHttpHooks for Gateway {
         let limiter = self.upstream_limiter.clone();
         let audit = self.audit.clone();
         let metrics = self.metrics.clone();
+        let provenance = self.provenance.clone();
         let accept = request.headers().get(http::header::ACCEPT).cloned();
         let uri = request.uri().clone();
         Box::new(async move {
             let path = match decision {
                 Ok(path) => path,
                 Err(denied) => {
+                    provenance.uncacheable();
                     metrics.egress_denied(&tool, denied.reason());
                     audit.security("egress_denial", serde_json::json!({"tool": &*tool, "reason": denied.reason()}));
                     tracing::warn!(tool = %tool, uri = %uri, reason = denied.reason(), "egress denied: {denied}");
@@ -214,7 +218,10 @@ impl WasiHttpHooks for Gateway {
             };
             let started = std::time::Instant::now();
             let (response, cache_hit) = match &cache {
-                None => (fetch(&upstream, &limiter, &metrics, &tool, &path, accept).await.map_err(|e| denied_by_upstream(&tool, &path, &e)), false),
+                None => {
+                    provenance.uncacheable();
+                    (fetch(&upstream, &limiter, &metrics, &tool, &path, accept).await.map_err(|e| denied_by_upstream(&tool, &path, &e)), false)
+                }
                 Some(cache) => {
                     let key = cache::key(&path, accept.as_ref());
                     let fetched = cache.get_or_fetch(key, fetch(&upstream, &limiter, &metrics, &tool, &path, accept)).await;
@@ -222,11 +229,17 @@ impl WasiHttpHooks for Gateway {
                     if hit { metrics.cache_hits.inc() } else { metrics.cache_misses.inc() };
                     metrics.cache_size.set(cache.size() as i64);
                     match fetched {
-                        Ok((cached, hit)) => (Ok(cached.to_response()), hit),
-                        Err(not_cached) => match &*not_cached {
-                            NotCached::Response(response) => (Ok(Cached::to_response(response)), false),
-                            NotCached::Failed(e) => (Err(denied_by_upstream(&tool, &path, e)), false),
-                        },
+                        Ok((cached, hit)) => {
+                            provenance.read(&cached);
+                            (Ok(cached.to_response()), hit)
+                        }
+                        Err(not_cached) => {
+                            provenance.uncacheable();
+                            match &*not_cached {
+                                NotCached::Response(response) => (Ok(Cached::to_response(response)), false),
+                                NotCached::Failed(e) => (Err(denied_by_upstream(&tool, &path, e)), false),
+                            }
+                        }
                     }
                 }
             };

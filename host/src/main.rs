@@ -13,6 +13,7 @@ mod identity;
 mod limits;
 mod mcp;
 mod metrics;
+mod results;
 mod runtime;
 mod summary;
 mod transport;
@@ -103,7 +104,7 @@ async fn serve_stdio(config: &Config) -> Result<()> {
         tracing::info!(%bound, "serving /metrics, /healthz, /readyz");
     }
     tracing::info!(tools, components, "serving MCP on stdio");
-    let dispatcher = Arc::new(dispatch::Dispatcher::new(runtime, metrics.clone(), config.calls.clone(), audit));
+    let dispatcher = Arc::new(dispatch::Dispatcher::new(runtime, metrics.clone(), config.calls.clone(), config.cache, audit));
     let server = mcp::McpServer::new(dispatcher, config.text_max_bytes, identity::Caller::stdio(&config.stdio_role));
     // Ends when the client closes stdin.
     transport::stdio::serve(server).await?;

@@ -33,6 +33,7 @@ pub struct Metrics {
     pub cache_size: Gauge,
     pub cache_hits: Counter,
     pub cache_misses: Counter,
+    results_reused: Family<Labels, Counter>,
     /// Totals kept for get_server_health.
     egress_denials_total: AtomicU64,
     rate_limit_violations_total: AtomicU64,
@@ -53,6 +54,7 @@ impl Default for Metrics {
             cache_size: Gauge::default(),
             cache_hits: Counter::default(),
             cache_misses: Counter::default(),
+            results_reused: Family::default(),
             egress_denials_total: AtomicU64::new(0),
             rate_limit_violations_total: AtomicU64::new(0),
         };
@@ -69,6 +71,7 @@ impl Default for Metrics {
             r.register("cache_size", "Responses held by the cache", m.cache_size.clone());
             r.register("cache_hits", "Upstream requests answered from the cache", m.cache_hits.clone());
             r.register("cache_misses", "Upstream requests the cache could not answer", m.cache_misses.clone());
+            r.register("results_reused", "Tool calls answered with a result computed from still-cached responses", m.results_reused.clone());
         }
         m
     }
@@ -90,6 +93,10 @@ impl Metrics {
     pub fn rate_limited(&self, tool: &str) {
         self.rate_limit_violations.get_or_create(&vec![("tool", tool.to_string())]).inc();
         self.rate_limit_violations_total.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn result_reused(&self, tool: &str) {
+        self.results_reused.get_or_create(&vec![("tool", tool.to_string())]).inc();
     }
 
     pub fn egress_denied(&self, tool: &str, reason: &'static str) {

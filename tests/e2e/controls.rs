@@ -17,11 +17,28 @@ fn a_repeated_call_is_answered_from_the_cache() {
     let fake = Fake::start();
     let mut server = Server::start(&fake);
     let first = server.ok("get_mep_details", json!({"id": "1294"}));
+    // Other arguments, the same upstream request: the component runs, the response is cached.
     let second = server.ok("get_mep_details", json!({"id": "MEP-1294"}));
-    assert_eq!(first, second);
-    assert_eq!(upstream_requests(&fake, "/meps/1294?"), 1, "the second call did not reach the EP API");
+    // The same arguments: the result computed from that still-cached response is reused.
+    let third = server.ok("get_mep_details", json!({"id": "1294"}));
+    assert_eq!((&first, &first), (&second, &third));
+    assert_eq!(upstream_requests(&fake, "/meps/1294?"), 1, "the later calls did not reach the EP API");
     let health = server.ok("get_server_health", json!({}));
-    assert_eq!((health["cache"]["hits"].as_u64(), health["cache"]["misses"].as_u64()), (Some(1), Some(1)), "{health}");
+    let cache = &health["cache"];
+    assert_eq!((cache["hits"].as_u64(), cache["misses"].as_u64(), cache["reusedResults"].as_u64()), (Some(1), Some(1), Some(1)), "{health}");
+}
+
+#[test]
+fn results_are_reused_only_while_every_response_they_came_from_is_cached() {
+    // A feed's 404 means "nothing changed": a successful empty result, from a response
+    // that is never cached, so it is computed again every time.
+    let fake = Fake::start_with(&["--fault", "404"]);
+    let mut server = Server::start(&fake);
+    for _ in 0..2 {
+        assert_eq!(server.ok("get_meps_feed", json!({}))["count"], 0);
+    }
+    assert_eq!(fake.requests().len(), 2, "{:?}", fake.requests());
+    assert_eq!(server.ok("get_server_health", json!({}))["cache"]["reusedResults"], 0);
 }
 
 #[test]
@@ -161,19 +178,20 @@ fn the_audit_log_records_calls_upstream_and_security_events_in_a_verifiable_chai
     let fake = Fake::start();
     let dir = crate::support::TempDir::new("audit");
     let audit_dir = dir.0.join("audit");
-    let env = [("EPMCP_AUDIT_DIR", audit_dir.to_str().unwrap()), ("EPMCP_RATE_LIMIT", "4")];
+    let env = [("EPMCP_AUDIT_DIR", audit_dir.to_str().unwrap()), ("EPMCP_RATE_LIMIT", "5")];
     let mut server = Server::start_with(&fake, with_env(&env));
     server.ok("get_mep_details", json!({"id": "1294"}));
     server.ok("search_documents", json!({"keyword": "my private words"}));
     let invalid = server.call("get_mep_details", json!({"id": "../etc/passwd"}));
-    server.ok("get_mep_details", json!({"id": "1294"}));
-    let limited = server.tool_error("get_mep_details", json!({"id": "1294"})); // the fifth call: over the limit
+    server.ok("get_mep_details", json!({"id": "MEP-1294"})); // the same upstream request: a cache hit
+    server.ok("get_mep_details", json!({"id": "1294"})); // the same call: its result reused
+    let limited = server.tool_error("get_mep_details", json!({"id": "1294"})); // the sixth call: over the limit
     server.close();
     std::thread::sleep(std::time::Duration::from_millis(200));
 
     let (file, records) = audit_records(&audit_dir);
     let kinds: Vec<&str> = records.iter().map(|r| r["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds.iter().filter(|k| **k == "call").count(), 5, "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| **k == "call").count(), 6, "{kinds:?}");
     let first = records.iter().find(|r| r["kind"] == "call").unwrap();
     assert_eq!((first["tool"].as_str(), first["outcome"].as_str(), first["client"].as_str()), (Some("get_mep_details"), Some("ok"), Some("stdio")));
     assert_eq!(first["ids"], json!({"id": "1294"}));
@@ -181,6 +199,9 @@ fn the_audit_log_records_calls_upstream_and_security_events_in_a_verifiable_chai
     assert_eq!(upstream[0]["endpoint"], "meps/1294");
     assert_eq!(upstream[0]["status"], 200);
     assert!(upstream.iter().any(|r| r["cacheHit"] == true), "the repeated call was a cache hit");
+    assert_eq!(upstream.len(), 3, "get_mep_details twice, search_documents once: the reused result read nothing");
+    let calls: Vec<&serde_json::Value> = records.iter().filter(|r| r["kind"] == "call").collect();
+    assert_eq!(calls[4]["reused"], true, "{}", calls[4]);
     let security: Vec<&str> = records.iter().filter(|r| r["kind"] == "security").map(|r| r["event"].as_str().unwrap()).collect();
     assert_eq!(security, ["validation_failure", "rate_limit"]);
     let text = std::fs::read_to_string(&file).unwrap();
@@ -195,7 +216,7 @@ fn the_audit_log_records_calls_upstream_and_security_events_in_a_verifiable_chai
     let record = records.iter().find(|r| r["kind"] == "call" && r["callId"] == limited_id).unwrap();
     assert_eq!((record["outcome"].as_str(), record["role"].as_str()), (Some("refused"), Some("researcher")));
     let ids: std::collections::HashSet<&str> = records.iter().filter(|r| r["kind"] == "call").map(|r| r["callId"].as_str().unwrap()).collect();
-    assert_eq!(ids.len(), 5, "every call has its own id");
+    assert_eq!(ids.len(), 6, "every call has its own id");
 
     let ok = verify(&file);
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
@@ -231,6 +252,7 @@ fn metrics_and_health_endpoints_on_a_loopback_listener() {
     let fake = Fake::start();
     let mut server = Server::start_with(&fake, with_env(&[("EPMCP_METRICS_LISTEN", &addr)]));
     server.ok("get_mep_details", json!({"id": "1294"}));
+    server.ok("get_mep_details", json!({"id": "MEP-1294"}));
     server.ok("get_mep_details", json!({"id": "1294"}));
     server.invalid("get_mep_details", json!({"id": "x"}));
     server.invalid("no_such_tool", json!({}));
@@ -247,7 +269,8 @@ fn metrics_and_health_endpoints_on_a_loopback_listener() {
     }
     assert!(text.trim_end().ends_with("# EOF"), "OpenMetrics text ends with # EOF");
     for expected in [
-        r#"requests_total{tool="get_mep_details",status="ok"} 2"#,
+        r#"requests_total{tool="get_mep_details",status="ok"} 3"#,
+        r#"results_reused_total{tool="get_mep_details"} 1"#,
         r#"requests_total{tool="get_mep_details",status="refused"} 1"#,
         r#"requests_total{tool="unknown",status="refused"} 1"#,
         r#"validation_failures_total{tool="get_mep_details",error_type="schema"} 1"#,

@@ -73,7 +73,8 @@ fn compare(tool: &str, schema: &Value, param: &Value) -> Vec<String> {
     };
     let (got, item) = if array { (types(ours), types(resolve(schema, &ours["items"]))) } else { (types(ours), types(ours)) };
     let base_ok = |t: &BTreeSet<String>| t.contains(base) || (base == "number" && t.contains("integer"));
-    if array && !(got.contains("array") && base_ok(&item)) || !array && !base_ok(&got) {
+    let matches = if array { got.contains("array") && base_ok(&item) } else { base_ok(&got) };
+    if !matches {
         problems.push(format!("{tool}.{name}: type {want}, ours {got:?}"));
     }
     let required = schema["required"].as_array().is_some_and(|r| r.contains(&json!(name)));

@@ -21,7 +21,7 @@ use registry::{Loaded, Registry, ToolSpec};
 use store::State;
 
 use crate::audit::Audit;
-use crate::cache::ResponseCache;
+use crate::cache::{Provenance, ResponseCache};
 use crate::limits::UpstreamLimiter;
 use crate::config::{CallLimits, Config};
 use crate::egress::Gateway;
@@ -109,7 +109,7 @@ impl Runtime {
 
     async fn add_component(&mut self, cache_dir: &Path, file: &Path) -> Result<()> {
         let (_component, pre, digest) = registry::load(&self.engine, &self.linker, cache_dir, file)?;
-        let mut store = self.store("describe", Arc::from(Vec::new()));
+        let mut store = self.store("describe", Arc::from(Vec::new()), Arc::default());
         let instance = pre.instantiate_async(&mut store).await.map_err(|e| anyhow::anyhow!("{e:#}"))?;
         let info = instance
             .epmcp_tool_tools()
@@ -123,8 +123,9 @@ impl Runtime {
         Ok(())
     }
 
-    fn store(&self, tool: &str, prefixes: Arc<[String]>) -> Store<State> {
+    fn store(&self, tool: &str, prefixes: Arc<[String]>, provenance: Arc<Provenance>) -> Store<State> {
         let gateway = Gateway {
+            provenance,
             tool: Arc::from(tool),
             prefixes,
             upstream: self.upstream.clone(),
@@ -147,9 +148,10 @@ impl Runtime {
     }
 
     /// Runs one tool call in a fresh instance. `arguments` has passed validation.
-    pub async fn call(&self, spec: &ToolSpec, arguments: &str) -> Result<String, CallFailure> {
+    /// `provenance` learns how fresh the EP responses it read were.
+    pub async fn call(&self, spec: &ToolSpec, arguments: &str, provenance: Arc<Provenance>) -> Result<String, CallFailure> {
         let _slot = self.slots.acquire().await.map_err(|_| CallFailure::Trap("runtime is shutting down".into()))?;
-        let mut store = self.store(&spec.name, spec.prefixes.clone());
+        let mut store = self.store(&spec.name, spec.prefixes.clone(), provenance);
         let deadline = self.limits.deadline;
         let run = async {
             let instance = spec.component.pre.instantiate_async(&mut store).await?;
