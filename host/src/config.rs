@@ -9,7 +9,10 @@ use anyhow::{Context, Result, bail};
 pub use crate::audit::AuditConfig;
 pub use crate::cache::CacheConfig;
 pub use crate::limits::CallQuota;
+use crate::auth::Authenticator;
 use crate::limits::Rate;
+use crate::rbac::Policy;
+use crate::transport::http::HttpSettings;
 
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -75,12 +78,24 @@ fn file_flags(path: &std::path::Path, given: &clap::ArgMatches) -> Result<Vec<Os
             }
             toml::Value::String(s) => s,
             toml::Value::Integer(n) => n.to_string(),
+            // `api_keys = ["researcher:…", "admin:…"]` → a comma-separated list
+            toml::Value::Array(items) => items
+                .into_iter()
+                .map(|v| if let toml::Value::String(s) = v { Some(s) } else { None })
+                .collect::<Option<Vec<_>>>()
+                .with_context(invalid)?
+                .join(","),
             // `tool_costs = { get_meps = 2 }` → `get_meps=2`
             toml::Value::Table(pairs) => pairs
                 .into_iter()
                 .map(|(k, v)| match v {
                     toml::Value::Integer(n) => Some(format!("{k}={n}")),
                     toml::Value::String(s) => Some(format!("{k}={s}")),
+                    // `role_tools = { public = ["get_meps", "get_plenary_sessions"] }`
+                    toml::Value::Array(items) => {
+                        let words: Option<Vec<String>> = items.into_iter().map(|v| v.as_str().map(str::to_string)).collect();
+                        Some(format!("{k}={}", words?.join(" ")))
+                    }
                     _ => None,
                 })
                 .collect::<Option<Vec<_>>>()
@@ -101,9 +116,23 @@ pub enum Command {
     Precompile,
     /// List the components and the tools they export.
     Components,
+    /// Serve MCP over Streamable HTTP on --listen (hosted mode).
+    Serve,
     /// Audit log tools.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// API keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Print a new API key (shown once) and the `role:hash` entry that admits it.
+    Add {
+        #[arg(long)]
+        role: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -170,6 +199,31 @@ pub struct RuntimeArgs {
     /// The role of the local client on stdio (it decides the client's rate limit).
     #[arg(long, env = "EPMCP_STDIO_ROLE", default_value = "researcher", global = true)]
     pub stdio_role: String,
+    /// `epmcp serve`: the address of the MCP listener (Streamable HTTP at /mcp).
+    #[arg(long, env = "EPMCP_LISTEN", global = true)]
+    pub listen: Option<std::net::SocketAddr>,
+    /// Serve plain HTTP on a non-loopback address (only behind a TLS-terminating proxy).
+    #[arg(long, env = "EPMCP_INSECURE_HTTP", global = true)]
+    pub insecure_http: bool,
+    /// `Host` header values the listener accepts (DNS-rebinding defence), comma-separated.
+    #[arg(long, env = "EPMCP_ALLOWED_HOSTS", default_value = "localhost,127.0.0.1,::1", global = true)]
+    pub allowed_hosts: String,
+    /// Browser `Origin`s the listener accepts, comma-separated (e.g. `https://app.example.org:443`);
+    /// requests with any other Origin are refused, requests without one pass.
+    #[arg(long, env = "EPMCP_ALLOWED_ORIGINS", default_value = "", global = true)]
+    pub allowed_origins: String,
+    /// Open connections the listener accepts at once.
+    #[arg(long, env = "EPMCP_MAX_CONNECTIONS", default_value_t = 1024, global = true)]
+    pub max_connections: usize,
+    /// API keys as `role:sha256`, comma-separated (from `epmcp keys add --role R`).
+    #[arg(long, env = "EPMCP_API_KEYS", default_value = "", global = true, hide_env_values = true)]
+    pub api_keys: String,
+    /// The role of requests without credentials on the listener (`none`: refuse them).
+    #[arg(long, env = "EPMCP_ANONYMOUS_ROLE", default_value = "public", global = true)]
+    pub anonymous_role: String,
+    /// Which tools and prompts each role may use: `role=pattern pattern,…` (`*` globs, `!` excludes).
+    #[arg(long, env = "EPMCP_ROLE_TOOLS", default_value = crate::rbac::DEFAULT_GRANTS, global = true)]
+    pub role_tools: String,
     /// Serve /metrics, /healthz and /readyz on this loopback address (e.g. 127.0.0.1:9464).
     #[arg(long, env = "EPMCP_METRICS_LISTEN", global = true)]
     pub metrics_listen: Option<std::net::SocketAddr>,
@@ -207,6 +261,10 @@ pub struct Config {
     /// `None`: no audit log.
     pub audit: Option<AuditConfig>,
     pub metrics_listen: Option<std::net::SocketAddr>,
+    /// The hosted listener; `None` without --listen.
+    pub http: Option<HttpSettings>,
+    pub auth: Authenticator,
+    pub policy: Policy,
 }
 
 #[derive(Debug, Clone)]
@@ -286,6 +344,26 @@ impl RuntimeArgs {
             bail!("metrics listen address {addr} is not loopback (the metrics listener has no TLS or identity)");
         }
         let audit = self.audit_dir.clone().map(|dir| AuditConfig { dir, retention_days: self.audit_retention_days });
+        let http = match self.listen {
+            None => None,
+            Some(addr) => {
+                if !addr.ip().is_loopback() && !self.insecure_http {
+                    bail!("listen address {addr} is not loopback: serve it with TLS, or behind a TLS proxy with --insecure-http");
+                }
+                if !(1..=100_000).contains(&self.max_connections) {
+                    bail!("max connections {} is outside 1..=100000", self.max_connections);
+                }
+                Some(HttpSettings {
+                    listen: addr,
+                    allowed_hosts: list(&self.allowed_hosts),
+                    allowed_origins: list(&self.allowed_origins),
+                    max_body_bytes: crate::validate::MAX_ARGUMENT_BYTES * 2,
+                    max_connections: self.max_connections,
+                })
+            }
+        };
+        let auth = Authenticator::new(&self.api_keys, &self.anonymous_role)?;
+        let policy = Policy::parse(&self.role_tools)?;
         let upstream_timeout = Duration::from_millis(self.upstream_timeout_ms);
         Ok(Config {
             components_dir,
@@ -303,6 +381,9 @@ impl RuntimeArgs {
             upstream_per_5min: self.upstream_per_5min,
             audit,
             metrics_listen: self.metrics_listen,
+            http,
+            auth,
+            policy,
             limits: CallLimits {
                 deadline: Duration::from_millis(self.call_timeout_ms),
                 memory_bytes: (self.memory_mib as usize) << 20,
@@ -310,6 +391,11 @@ impl RuntimeArgs {
             },
         })
     }
+}
+
+/// A comma-separated list, trimmed, without empty items.
+fn list(raw: &str) -> Vec<String> {
+    raw.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
 /// `tool=n,tool=n` → costs; each n in 1..=1000.

@@ -17,6 +17,7 @@ use crate::limits::{CallLimiter, CallQuota};
 use crate::metrics::Metrics;
 use crate::cache::{CacheConfig, Provenance};
 use crate::results::ResultCache;
+use crate::rbac::Policy;
 use crate::runtime::Runtime;
 use crate::runtime::registry::ToolSpec;
 
@@ -27,6 +28,13 @@ const COMPLETION_MAX_PAGES: usize = 12;
 
 /// Completion candidates and when they were read.
 type Cached = (Instant, Arc<Vec<Candidate>>);
+
+/// The per-call controls' settings.
+pub struct Controls {
+    pub quota: CallQuota,
+    pub cache: Option<CacheConfig>,
+    pub policy: Policy,
+}
 
 /// A tool's result, and whether it was reused rather than computed by this call.
 struct Answer {
@@ -45,13 +53,26 @@ pub struct Dispatcher {
     completions: Mutex<HashMap<String, Cached>>,
     /// Results reusable while their EP responses are cached; `None` with the cache off.
     results: Option<ResultCache>,
+    /// Which role may use which tools and prompts.
+    policy: Policy,
 }
 
 impl Dispatcher {
-    pub fn new(runtime: Runtime, metrics: Arc<Metrics>, quota: CallQuota, cache: Option<CacheConfig>, audit: Audit) -> Dispatcher {
-        let limiter = CallLimiter::new(quota);
-        let results = cache.map(ResultCache::new);
-        Dispatcher { runtime, health: Health::default(), metrics, limiter, audit, completions: Mutex::default(), results }
+    pub fn new(runtime: Runtime, metrics: Arc<Metrics>, controls: Controls, audit: Audit) -> Dispatcher {
+        let limiter = CallLimiter::new(controls.quota);
+        let results = controls.cache.map(ResultCache::new);
+        let policy = controls.policy;
+        Dispatcher { runtime, health: Health::default(), metrics, limiter, audit, completions: Mutex::default(), results, policy }
+    }
+
+    /// Whether `caller` may use the tool or prompt `name`.
+    pub fn permits(&self, caller: &Caller, name: &str) -> bool {
+        self.policy.allows(&caller.role, name)
+    }
+
+    /// Whether `caller` may use the tool behind a resource template.
+    pub fn resource_permitted(&self, caller: &Caller, uri_template: &str) -> bool {
+        self.runtime.registry().resource_template(uri_template).is_some_and(|r| self.permits(caller, &r.tool))
     }
 
     pub fn tools(&self) -> &[Arc<ToolSpec>] {
@@ -148,13 +169,17 @@ impl Dispatcher {
         let id = audit::call_id();
         let summary = arguments.as_ref().map_or(json!({"argumentKeys": []}), audit::argument_summary);
         let known = name == health::TOOL || self.runtime.registry().get(name).is_some();
-        let admitted = if known { self.limiter.admit(&caller.id, &caller.role, name) } else { Ok(()) };
-        let result = match admitted {
-            Ok(()) => self.run(caller, name, arguments).await,
-            Err(retry) => {
-                self.metrics.rate_limited(name);
-                tracing::warn!(client = caller.id, tool = name, retry_after_secs = retry.secs(), "rate limit");
-                Err(CallError::RateLimited { retry_after_secs: retry.secs() })
+        let result = if known && !self.permits(caller, name) {
+            Err(CallError::Forbidden { tool: name.to_string(), role: caller.role.clone() })
+        } else {
+            let admitted = if known { self.limiter.admit(&caller.id, &caller.role, name) } else { Ok(()) };
+            match admitted {
+                Ok(()) => self.run(caller, name, arguments).await,
+                Err(retry) => {
+                    self.metrics.rate_limited(name);
+                    tracing::warn!(client = caller.id, tool = name, retry_after_secs = retry.secs(), "rate limit");
+                    Err(CallError::RateLimited { retry_after_secs: retry.secs() })
+                }
             }
         };
         self.audit_call(&id, caller, name, summary, &result, started);
@@ -173,7 +198,7 @@ impl Dispatcher {
         record["durationMs"] = (started.elapsed().as_secs_f64() * 1000.0).into();
         let outcome = match result {
             Ok(_) => "ok",
-            Err(CallError::UnknownTool(_) | CallError::Invalid(_) | CallError::RateLimited { .. }) => "refused",
+            Err(CallError::UnknownTool(_) | CallError::Invalid(_) | CallError::RateLimited { .. } | CallError::Forbidden { .. }) => "refused",
             Err(_) => "error",
         };
         record["outcome"] = outcome.into();
@@ -183,6 +208,7 @@ impl Dispatcher {
         let security = match result {
             Err(CallError::Invalid(invalid)) => Some(("validation_failure", invalid.kind())),
             Err(CallError::RateLimited { .. }) => Some(("rate_limit", "calls")),
+            Err(CallError::Forbidden { .. }) => Some(("forbidden", "role")),
             Err(CallError::BadOutput { .. }) => Some(("output_violation", "output schema")),
             Err(CallError::Failure { failure: CallFailure::Deadline(_), .. }) => Some(("sandbox_trap", "deadline")),
             Err(CallError::Failure { failure: CallFailure::Memory(_), .. }) => Some(("sandbox_trap", "memory")),

@@ -20,6 +20,8 @@ pub enum CallError {
     BadOutput { tool: String, reason: String },
     #[error("rate limit exceeded: retry after {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    #[error("tool '{tool}' is not available to the role '{role}'")]
+    Forbidden { tool: String, role: String },
 }
 
 /// A call that did not succeed, and the id of its audit records.
@@ -43,7 +45,7 @@ impl CallError {
         let tool_error = |text: String| Ok(CallToolResult::error(vec![ContentBlock::text(format!("{text} (error id {id})"))]));
         let invalid = |text: String| Err(ErrorData::invalid_params(format!("{text} (error id {id})"), Some(json!({"errorId": id}))));
         match self {
-            CallError::UnknownTool(_) | CallError::Invalid(_) => invalid(self.to_string()),
+            CallError::UnknownTool(_) | CallError::Invalid(_) | CallError::Forbidden { .. } => invalid(self.to_string()),
             CallError::Failure { tool, failure } => match failure {
                 CallFailure::Tool(ToolError::InvalidArguments(m)) => invalid(format!("invalid arguments: {}", public(m))),
                 CallFailure::Tool(ToolError::NotFound(m)) => tool_error(format!("not found: {}", public(m))),
@@ -73,7 +75,7 @@ impl CallError {
     /// sandbox failure) rather than about the request; a short reason if so.
     pub fn health_reason(&self) -> Option<&'static str> {
         match self {
-            CallError::UnknownTool(_) | CallError::Invalid(_) | CallError::RateLimited { .. } => None,
+            CallError::UnknownTool(_) | CallError::Invalid(_) | CallError::RateLimited { .. } | CallError::Forbidden { .. } => None,
             CallError::BadOutput { .. } => Some("returned a result that violates its output schema"),
             CallError::Failure { failure, .. } => match failure {
                 CallFailure::Tool(ToolError::InvalidArguments(_) | ToolError::NotFound(_)) => None,

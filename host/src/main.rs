@@ -2,6 +2,7 @@
 //! (with their causes) on stderr and the process exits non-zero.
 
 mod audit;
+mod auth;
 mod cache;
 mod catalog;
 mod config;
@@ -13,6 +14,7 @@ mod identity;
 mod limits;
 mod mcp;
 mod metrics;
+mod rbac;
 mod results;
 mod runtime;
 mod summary;
@@ -25,7 +27,7 @@ use std::sync::Arc;
 
 use anyhow::Result;
 
-use config::{AuditCommand, Cli, Command, Config};
+use config::{AuditCommand, Cli, Command, Config, KeysCommand};
 
 fn main() -> ExitCode {
     // Logs go to stderr only: in stdio mode stdout carries nothing but JSON-RPC.
@@ -45,8 +47,12 @@ fn main() -> ExitCode {
     };
     // One client on stdio: a single-threaded executor saves the cross-thread wake-ups of
     // every request (≈0.07 ms per call, measured). Guests yield at every epoch tick, so
-    // concurrent calls still interleave.
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    // concurrent calls still interleave. The hosted listener serves many: all cores.
+    let builder = match cli.command {
+        Some(Command::Serve) => tokio::runtime::Builder::new_multi_thread(),
+        _ => tokio::runtime::Builder::new_current_thread(),
+    };
+    let runtime = match { builder }.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("epmcp: starting the async runtime: {e}");
@@ -66,9 +72,18 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<()> {
+    if let Some(Command::Keys(KeysCommand::Add { role })) = &cli.command {
+        let (key, entry) = auth::new_key(role)?;
+        println!("key:   {key}");
+        println!("entry: {entry}");
+        eprintln!("The key is shown only now: give it to its user. Add the entry to api_keys (EPMCP_API_KEYS).");
+        return Ok(());
+    }
     let config = cli.runtime.validate()?;
     match cli.command.unwrap_or(Command::Stdio) {
         Command::Stdio => serve_stdio(&config).await,
+        Command::Serve => serve_http(&config).await,
+        Command::Keys(_) => unreachable!("handled before the configuration is needed"),
         Command::Precompile => precompile(&config).await,
         Command::Components => list_components(&config).await,
         Command::Audit(AuditCommand::Verify { file }) => {
@@ -88,27 +103,82 @@ async fn start_with(config: &Config, metrics: Arc<metrics::Metrics>, audit: audi
     runtime::Runtime::start(config, upstream, metrics, audit).await
 }
 
-async fn serve_stdio(config: &Config) -> Result<()> {
+/// What every transport serves: the dispatcher behind an MCP server, and the host's
+/// metrics, audit log and readiness.
+struct Host {
+    server: mcp::McpServer,
+    metrics: Arc<metrics::Metrics>,
+    audit: audit::Audit,
+    ready: transport::observe::Readiness,
+}
+
+async fn start_host(config: &Config, transport: &str, default_caller: identity::Caller) -> Result<Host> {
     let metrics = Arc::new(metrics::Metrics::default());
     let audit = match &config.audit {
         Some(c) => audit::Audit::start(c.clone())?,
         None => audit::Audit::off(),
     };
-    audit.record("start", serde_json::json!({"version": env!("CARGO_PKG_VERSION"), "transport": "stdio"}));
+    audit.record("start", serde_json::json!({"version": env!("CARGO_PKG_VERSION"), "transport": transport}));
     let runtime = start_with(config, metrics.clone(), audit.clone()).await?;
-    let tools = runtime.registry().tools().len();
-    let components = runtime.registry().components.len();
+    let ready = transport::observe::Readiness { components: runtime.registry().components.len(), tools: runtime.registry().tools().len() };
     if let Some(addr) = config.metrics_listen {
-        let ready = transport::observe::Readiness { components, tools };
         let bound = transport::observe::serve(addr, metrics.clone(), ready).await?;
         tracing::info!(%bound, "serving /metrics, /healthz, /readyz");
     }
-    tracing::info!(tools, components, "serving MCP on stdio");
-    let dispatcher = Arc::new(dispatch::Dispatcher::new(runtime, metrics.clone(), config.calls.clone(), config.cache, audit));
-    let server = mcp::McpServer::new(dispatcher, config.text_max_bytes, identity::Caller::stdio(&config.stdio_role));
+    let controls = dispatch::Controls { quota: config.calls.clone(), cache: config.cache, policy: config.policy.clone() };
+    let dispatcher = Arc::new(dispatch::Dispatcher::new(runtime, metrics.clone(), controls, audit.clone()));
+    let server = mcp::McpServer::new(dispatcher, config.text_max_bytes, default_caller);
+    Ok(Host { server, metrics, audit, ready })
+}
+
+async fn serve_stdio(config: &Config) -> Result<()> {
+    let host = start_host(config, "stdio", identity::Caller::stdio(&config.stdio_role)).await?;
+    tracing::info!(tools = host.ready.tools, components = host.ready.components, "serving MCP on stdio");
     // Ends when the client closes stdin.
-    transport::stdio::serve(server).await?;
-    tracing::info!(egress_denials = metrics.egress_denials_total(), "stopped");
+    transport::stdio::serve(host.server).await?;
+    tracing::info!(egress_denials = host.metrics.egress_denials_total(), "stopped");
+    Ok(())
+}
+
+/// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
+async fn serve_http(config: &Config) -> Result<()> {
+    let settings = config.http.clone().ok_or_else(|| anyhow::anyhow!("epmcp serve needs --listen ADDR (or EPMCP_LISTEN)"))?;
+    // Every request of the listener carries its authenticated caller; this one is never used.
+    let host = start_host(config, "http", identity::Caller { id: "unauthenticated".into(), role: "none".into(), address: None }).await?;
+    let shared = transport::http::Shared {
+        server: host.server,
+        auth: config.auth.clone(),
+        metrics: host.metrics,
+        audit: host.audit,
+        ready: host.ready,
+    };
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let (bound_tx, bound_rx) = tokio::sync::oneshot::channel();
+    let serving = tokio::spawn(transport::http::serve(settings, shared, shutdown.clone(), bound_tx));
+    if let Ok(bound) = bound_rx.await {
+        // The one line on stdout: where to connect (tests and scripts read it).
+        println!("http://{bound}/mcp");
+        tracing::info!(%bound, "serving MCP over Streamable HTTP at /mcp");
+    }
+    let stop = async {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {},
+            _ = term.recv() => {},
+        }
+        anyhow::Ok(())
+    };
+    let mut serving = serving;
+    tokio::select! {
+        stopped = stop => {
+            stopped?;
+            shutdown.cancel();
+            serving.await??;
+        }
+        // The listener ended by itself: it could not bind, or failed.
+        ended = &mut serving => ended??,
+    }
+    tracing::info!("stopped");
     Ok(())
 }
 
@@ -123,7 +193,7 @@ async fn check_health(cli: Cli) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (ready, report) = match config.metrics_listen {
+    let (ready, report) = match config.http.as_ref().map(|h| h.listen).or(config.metrics_listen) {
         Some(addr) => transport::observe::probe(addr).await,
         None => match start(&config).await {
             Ok(rt) => {

@@ -41,7 +41,7 @@ pub struct McpServer {
     tools: Arc<[Tool]>,
     /// Results larger than this are summarised in the text block.
     text_max_bytes: usize,
-    /// Who this session's requests come from.
+    /// Who requests come from when the transport does not say (stdio: the local client).
     caller: Caller,
 }
 
@@ -49,6 +49,17 @@ impl McpServer {
     pub fn new(dispatcher: Arc<Dispatcher>, text_max_bytes: usize, caller: Caller) -> McpServer {
         let tools = dispatcher.tools().iter().map(|spec| tool(spec)).chain([health_tool()]).collect();
         McpServer { dispatcher, tools, text_max_bytes, caller }
+    }
+
+    /// The caller of one request: the identity the HTTP listener authenticated (carried in
+    /// the request's HTTP parts), else this server's own caller.
+    fn caller(&self, context: &RequestContext<RoleServer>) -> Caller {
+        context
+            .extensions
+            .get::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<Caller>())
+            .unwrap_or(&self.caller)
+            .clone()
     }
 }
 
@@ -130,9 +141,11 @@ impl ServerHandler for McpServer {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(self.tools.to_vec()))
+        let caller = self.caller(&context);
+        let permitted = self.tools.iter().filter(|t| self.dispatcher.permits(&caller, &t.name));
+        Ok(ListToolsResult::with_all_items(permitted.cloned().collect()))
     }
 
     async fn call_tool(
@@ -140,7 +153,7 @@ impl ServerHandler for McpServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        match self.dispatcher.call_tool(&self.caller, &request.name, request.arguments).await {
+        match self.dispatcher.call_tool(&self.caller(&context), &request.name, request.arguments).await {
             Ok(value) => {
                 // Clients of revisions with structuredContent get large results summarised in the
                 // text block; older clients read only the text, so they get the JSON whole.
@@ -158,27 +171,29 @@ impl ServerHandler for McpServer {
     async fn list_resources(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
-        let concrete = self.dispatcher.resources().iter().filter(|r| r.is_concrete());
+        let caller = self.caller(&context);
+        let concrete = self.dispatcher.resources().iter().filter(|r| r.is_concrete() && self.dispatcher.permits(&caller, &r.tool));
         Ok(ListResourcesResult::with_all_items(concrete.map(resource).collect()))
     }
 
     async fn list_resource_templates(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, ErrorData> {
-        let templates = self.dispatcher.resources().iter().filter(|r| !r.is_concrete());
+        let caller = self.caller(&context);
+        let templates = self.dispatcher.resources().iter().filter(|r| !r.is_concrete() && self.dispatcher.permits(&caller, &r.tool));
         Ok(ListResourceTemplatesResult::with_all_items(templates.map(resource_template).collect()))
     }
 
     async fn read_resource(
         &self,
         request: ReadResourceRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
-        let value = self.dispatcher.read_resource(&self.caller, &request.uri).await.map_err(|e| e.to_mcp())?;
+        let value = self.dispatcher.read_resource(&self.caller(&context), &request.uri).await.map_err(|e| e.to_mcp())?;
         let contents = ResourceContents::text(value.to_string(), request.uri).with_mime_type("application/json");
         Ok(ReadResourceResult::new(vec![contents]).into())
     }
@@ -186,16 +201,23 @@ impl ServerHandler for McpServer {
     async fn list_prompts(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, ErrorData> {
-        Ok(ListPromptsResult::with_all_items(self.dispatcher.prompts().iter().map(prompt).collect()))
+        let caller = self.caller(&context);
+        let permitted = self.dispatcher.prompts().iter().filter(|p| self.dispatcher.permits(&caller, &p.name));
+        Ok(ListPromptsResult::with_all_items(permitted.map(prompt).collect()))
     }
 
     async fn get_prompt(
         &self,
         request: GetPromptRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, ErrorData> {
+        let caller = self.caller(&context);
+        if !self.dispatcher.permits(&caller, &request.name) {
+            let message = format!("prompts/get {}: not available to the role '{}'", request.name, caller.role);
+            return Err(ErrorData::invalid_params(message, None));
+        }
         let arguments = request.arguments.unwrap_or_default();
         let (spec, text) = self
             .dispatcher
@@ -209,12 +231,17 @@ impl ServerHandler for McpServer {
     async fn complete(
         &self,
         request: CompleteRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CompleteResult, ErrorData> {
+        let caller = self.caller(&context);
         let (name, prefix) = (&request.argument.name, &request.argument.value);
         let (values, total) = match &request.r#ref {
-            Reference::Prompt(p) => self.dispatcher.complete_prompt_argument(&p.name, name, prefix).await,
-            Reference::Resource(r) => self.dispatcher.complete_resource_variable(&r.uri, name, prefix),
+            Reference::Prompt(p) if self.dispatcher.permits(&caller, &p.name) => {
+                self.dispatcher.complete_prompt_argument(&p.name, name, prefix).await
+            }
+            Reference::Resource(r) if self.dispatcher.resource_permitted(&caller, &r.uri) => {
+                self.dispatcher.complete_resource_variable(&r.uri, name, prefix)
+            }
             _ => (Vec::new(), 0),
         };
         let has_more = values.len() < total;

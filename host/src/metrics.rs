@@ -34,6 +34,7 @@ pub struct Metrics {
     pub cache_hits: Counter,
     pub cache_misses: Counter,
     results_reused: Family<Labels, Counter>,
+    auth_failures: Family<Labels, Counter>,
     /// Totals kept for get_server_health.
     egress_denials_total: AtomicU64,
     rate_limit_violations_total: AtomicU64,
@@ -55,6 +56,7 @@ impl Default for Metrics {
             cache_hits: Counter::default(),
             cache_misses: Counter::default(),
             results_reused: Family::default(),
+            auth_failures: Family::default(),
             egress_denials_total: AtomicU64::new(0),
             rate_limit_violations_total: AtomicU64::new(0),
         };
@@ -71,6 +73,7 @@ impl Default for Metrics {
             r.register("cache_size", "Responses held by the cache", m.cache_size.clone());
             r.register("cache_hits", "Upstream requests answered from the cache", m.cache_hits.clone());
             r.register("cache_misses", "Upstream requests the cache could not answer", m.cache_misses.clone());
+            r.register("auth_failures", "Requests refused by authentication, by reason", m.auth_failures.clone());
             r.register("results_reused", "Tool calls answered with a result computed from still-cached responses", m.results_reused.clone());
         }
         m
@@ -93,6 +96,10 @@ impl Metrics {
     pub fn rate_limited(&self, tool: &str) {
         self.rate_limit_violations.get_or_create(&vec![("tool", tool.to_string())]).inc();
         self.rate_limit_violations_total.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn auth_failed(&self, reason: &'static str) {
+        self.auth_failures.get_or_create(&vec![("reason", reason.to_string())]).inc();
     }
 
     pub fn result_reused(&self, tool: &str) {

@@ -118,9 +118,9 @@ fn each_role_has_its_own_rate() {
     let fake = Fake::start();
     let public = [("EPMCP_STDIO_ROLE", "public"), ("EPMCP_ROLE_RATE_LIMITS", "public=2/60, admin=0")];
     let mut server = Server::start_with(&fake, with_env(&public));
-    server.ok("get_mep_details", json!({"id": "1294"}));
-    server.ok("get_mep_details", json!({"id": "1294"}));
-    assert!(server.tool_error("get_mep_details", json!({"id": "1294"})).contains("rate limit exceeded"));
+    server.ok("get_meps", json!({}));
+    server.ok("get_meps", json!({}));
+    assert!(server.tool_error("get_meps", json!({})).contains("rate limit exceeded"));
     let unlimited = [("EPMCP_STDIO_ROLE", "admin"), ("EPMCP_ROLE_RATE_LIMITS", "public=2/60, admin=0"), ("EPMCP_RATE_LIMIT", "1")];
     let mut server = Server::start_with(&fake, with_env(&unlimited));
     for _ in 0..5 {
@@ -307,13 +307,13 @@ fn settings_come_from_a_toml_file_under_flags_and_environment() {
     let fake = Fake::start();
     let dir = crate::support::TempDir::new("config");
     let file = dir.0.join("epmcp.toml");
-    std::fs::write(&file, "rate_limit = 3\nrate_limit_window_secs = 600\nstdio_role = \"public\"\ntool_costs = { get_current_meps = 2 }\n").unwrap();
+    std::fs::write(&file, "rate_limit = 3\nrate_limit_window_secs = 600\nstdio_role = \"admin\"\ntool_costs = { get_current_meps = 2 }\n").unwrap();
     let config = file.to_str().unwrap();
     let mut server = Server::start_with(&fake, with_env(&[("EPMCP_CONFIG", config)]));
     server.ok("get_current_meps", json!({}));
     assert!(server.tool_error("get_current_meps", json!({})).contains("rate limit exceeded"), "2 + 2 > 3: the file's costs apply");
     let health = server.ok("get_server_health", json!({}));
-    assert_eq!(health["rateLimit"], json!({"role": "public", "burst": 3, "windowSeconds": 600, "violations": 1}));
+    assert_eq!(health["rateLimit"], json!({"role": "admin", "burst": 3, "windowSeconds": 600, "violations": 1}));
     // The environment wins over the file.
     let mut server = Server::start_with(&fake, with_env(&[("EPMCP_CONFIG", config), ("EPMCP_RATE_LIMIT", "7")]));
     assert_eq!(server.ok("get_server_health", json!({}))["rateLimit"]["burst"], 7);

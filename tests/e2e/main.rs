@@ -5,6 +5,7 @@ mod args;
 mod catalog;
 mod controls;
 mod faults;
+mod hosted;
 mod parity;
 
 mod family_documents;

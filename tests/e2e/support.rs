@@ -291,3 +291,87 @@ pub fn components_with(production: &[&str], test: &[&str]) -> TempDir {
 pub fn ids(list: &Value) -> Vec<&str> {
     list["data"].as_array().unwrap().iter().map(|item| item["id"].as_str().unwrap()).collect()
 }
+
+/// `epmcp serve --listen 127.0.0.1:0`: the hosted listener, stopped (SIGTERM) on drop.
+pub struct Hosted {
+    child: Child,
+    /// `http://127.0.0.1:PORT/mcp`
+    pub url: String,
+    /// `127.0.0.1:PORT`
+    pub addr: String,
+    pub stderr: PathBuf,
+    _dir: TempDir,
+}
+
+impl Hosted {
+    pub fn start(fake: &Fake, env: &[(&str, &str)]) -> Hosted {
+        let dir = TempDir::new("hosted");
+        let stderr = dir.0.join("stderr.log");
+        let mut command = Command::new(epmcp_bin());
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("EP_API_URL", &fake.url)
+            .env("EPMCP_COMPONENTS", components_dir())
+            .env("EPMCP_CACHE_DIR", repo().join("target/test-cwasm"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&stderr).unwrap());
+        let mut child = command.spawn().expect("starting epmcp serve");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let url = line.trim().to_string();
+        assert!(url.starts_with("http://127.0.0.1:"), "no URL from epmcp serve: {line:?} {}", std::fs::read_to_string(&stderr).unwrap_or_default());
+        let addr = url.trim_start_matches("http://").trim_end_matches("/mcp").to_string();
+        Hosted { child, url, addr, stderr, _dir: dir }
+    }
+
+    /// SIGTERM, then the exit status within [`WAIT`].
+    pub fn stop(&mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(started.elapsed() < WAIT, "epmcp serve did not stop after SIGTERM");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+}
+
+impl Drop for Hosted {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One HTTP/1.1 request on a fresh connection: (status, lower-cased headers, body).
+pub fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, Vec<(String, String)>, String) {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    let mut request = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        request.push_str(&format!("Host: {addr}\r\n"));
+    }
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let mut lines = head.lines();
+    let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let headers = lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string())).collect();
+    (status, headers, body.to_string())
+}

@@ -1,5 +1,6 @@
 //! Transports: framing and identity, nothing else. Every call goes to the same
 //! `McpServer` → `Dispatcher`.
 
+pub mod http;
 pub mod observe;
 pub mod stdio;

@@ -24,14 +24,16 @@ pub struct Readiness {
     pub tools: usize,
 }
 
-fn reply(status: StatusCode, content_type: &str, body: String) -> Response<Full<Bytes>> {
+pub fn reply(status: StatusCode, content_type: &str, body: String) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;
     response.headers_mut().insert("content-type", content_type.parse().expect("a valid content type"));
     response
 }
 
-fn route(request: &Request<Incoming>, metrics: &Metrics, ready: Readiness) -> Response<Full<Bytes>> {
+/// `/metrics`, `/healthz`, `/readyz`; anything else 404 (the hosted listener serves
+/// these too, beside `/mcp`).
+pub fn route(request: &Request<Incoming>, metrics: &Metrics, ready: Readiness) -> Response<Full<Bytes>> {
     if request.method() != hyper::Method::GET {
         return reply(StatusCode::METHOD_NOT_ALLOWED, "text/plain", "GET only\n".into());
     }

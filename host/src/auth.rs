@@ -1,0 +1,158 @@
+//! Authentication on the hosted listener. API keys: the configuration holds only their
+//! SHA-256 (`role:hash`), so a leaked config file gives no key away. A request with no
+//! credentials gets the anonymous role, if one is configured; a request with wrong
+//! credentials is refused, never downgraded to anonymous.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use anyhow::{Context, Result, bail};
+use http::HeaderMap;
+use sha2::{Digest, Sha256};
+
+use crate::identity::{Caller, valid_role};
+
+/// Prefix of keys made by `epmcp keys add` (tells a key from a token at a glance).
+const KEY_PREFIX: &str = "epk_";
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum AuthError {
+    #[error("authentication required")]
+    Missing,
+    #[error("invalid credentials: {0}")]
+    Invalid(&'static str),
+}
+
+impl AuthError {
+    /// A fixed word for audit records and metrics.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            AuthError::Missing => "missing",
+            AuthError::Invalid(reason) => reason,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Authenticator {
+    /// SHA-256 (hex) of each key → its role.
+    keys: HashMap<String, String>,
+    /// The role of requests without credentials; `None`: they are refused.
+    anonymous_role: Option<String>,
+}
+
+impl Authenticator {
+    /// `role:sha256hex,role:sha256hex` and the anonymous role (`none`: no anonymous access).
+    pub fn new(keys: &str, anonymous_role: &str) -> Result<Authenticator> {
+        let mut parsed = HashMap::new();
+        for entry in keys.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let (role, hash) = entry.split_once(':').with_context(|| format!("API key entry '{entry}' is not role:sha256"))?;
+            if !valid_role(role) {
+                bail!("API key entry for role '{role}': not a role name (lower-case letters, digits, - and _)");
+            }
+            if hash.len() != 64 || !hash.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()) {
+                bail!("API key entry for role '{role}': the hash must be 64 lower-case hex digits (from `epmcp keys add`)");
+            }
+            parsed.insert(hash.to_string(), role.to_string());
+        }
+        let anonymous_role = match anonymous_role {
+            "none" => None,
+            role if valid_role(role) => Some(role.to_string()),
+            role => bail!("anonymous role '{role}' is not a role name (or `none`)"),
+        };
+        Ok(Authenticator { keys: parsed, anonymous_role })
+    }
+
+    /// The caller a request's headers identify.
+    pub fn authenticate(&self, headers: &HeaderMap, peer: IpAddr) -> Result<Caller, AuthError> {
+        let address = Some(peer.to_string());
+        let Some(credential) = credential(headers)? else {
+            let role = self.anonymous_role.clone().ok_or(AuthError::Missing)?;
+            return Ok(Caller { id: format!("addr:{peer}"), role, address });
+        };
+        if !credential.starts_with(KEY_PREFIX) {
+            return Err(AuthError::Invalid("unknown credential type"));
+        }
+        let hash = sha256_hex(credential);
+        let role = self.keys.get(&hash).ok_or(AuthError::Invalid("unknown API key"))?;
+        // The identity is a prefix of the hash: stable, and useless for guessing the key.
+        Ok(Caller { id: format!("key:{}", &hash[..12]), role: role.clone(), address })
+    }
+}
+
+/// `Authorization: Bearer …` or `X-API-Key: …`; two different ones are an error.
+fn credential(headers: &HeaderMap) -> Result<Option<&str>, AuthError> {
+    let bearer = match headers.get(http::header::AUTHORIZATION) {
+        None => None,
+        Some(value) => {
+            let value = value.to_str().map_err(|_| AuthError::Invalid("malformed Authorization header"))?;
+            let (scheme, token) = value.split_once(' ').ok_or(AuthError::Invalid("malformed Authorization header"))?;
+            if !scheme.eq_ignore_ascii_case("bearer") {
+                return Err(AuthError::Invalid("unsupported Authorization scheme"));
+            }
+            Some(token.trim())
+        }
+    };
+    let api_key = match headers.get("x-api-key") {
+        None => None,
+        Some(value) => Some(value.to_str().map_err(|_| AuthError::Invalid("malformed X-API-Key header"))?.trim()),
+    };
+    match (bearer, api_key) {
+        (Some(a), Some(b)) if a != b => Err(AuthError::Invalid("conflicting credentials")),
+        (Some(c), _) | (None, Some(c)) if c.is_empty() => Err(AuthError::Invalid("empty credential")),
+        (Some(c), _) | (None, Some(c)) => Ok(Some(c)),
+        (None, None) => Ok(None),
+    }
+}
+
+fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A new API key and the `role:hash` entry that admits it.
+pub fn new_key(role: &str) -> Result<(String, String)> {
+    if !valid_role(role) {
+        bail!("'{role}' is not a role name (lower-case letters, digits, - and _)");
+    }
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret).map_err(|e| anyhow::anyhow!("no randomness from the OS: {e}"))?;
+    let key = format!("{KEY_PREFIX}{}", secret.iter().map(|b| format!("{b:02x}")).collect::<String>());
+    let entry = format!("{role}:{}", sha256_hex(&key));
+    Ok((key, entry))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        pairs.iter().map(|(k, v)| (k.parse().unwrap(), v.parse().unwrap())).collect()
+    }
+
+    #[test]
+    fn keys_admit_their_role_and_nothing_else() {
+        let (key, entry) = new_key("researcher").unwrap();
+        let (other, _) = new_key("admin").unwrap();
+        let auth = Authenticator::new(&entry, "public").unwrap();
+        let peer: IpAddr = "127.0.0.1".parse().unwrap();
+        let caller = auth.authenticate(&headers(&[("authorization", &format!("Bearer {key}"))]), peer).unwrap();
+        assert_eq!(caller.role, "researcher");
+        assert!(caller.id.starts_with("key:") && !caller.id.contains(&key[4..20]));
+        assert_eq!(auth.authenticate(&headers(&[("x-api-key", &key)]), peer).unwrap(), caller);
+        assert_eq!(auth.authenticate(&headers(&[("x-api-key", &other)]), peer), Err(AuthError::Invalid("unknown API key")));
+        assert_eq!(auth.authenticate(&headers(&[]), peer).unwrap().role, "public");
+        let closed = Authenticator::new(&entry, "none").unwrap();
+        assert_eq!(closed.authenticate(&headers(&[]), peer), Err(AuthError::Missing));
+        for bad in [vec![("authorization", "Basic abc")], vec![("authorization", "Bearer ")], vec![("authorization", "Bearer epk_1"), ("x-api-key", "epk_2")]] {
+            assert!(matches!(auth.authenticate(&headers(&bad), peer), Err(AuthError::Invalid(_))), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn bad_entries_are_refused() {
+        for bad in ["researcher", "Researcher:00", &format!("x:{}", "A".repeat(64)), "x:abc"] {
+            assert!(Authenticator::new(bad, "public").is_err(), "{bad}");
+        }
+        assert!(Authenticator::new("", "Root").is_err());
+    }
+}

@@ -1,0 +1,101 @@
+//! Role-based access: which tools and prompts each role may use. A role's grant is a
+//! list of name patterns (`*` matches any run of characters; a leading `!` excludes);
+//! the last pattern that matches a name decides. Names of the host's admin tools start
+//! with `admin_`, and `researcher`'s default excludes them.
+
+use std::collections::HashMap;
+
+use anyhow::{Result, bail};
+
+/// The seed's defaults: `public` gets two tools, `researcher` everything but the admin
+/// tools, `admin` everything.
+pub const DEFAULT_GRANTS: &str = "public=get_meps get_plenary_sessions,researcher=* !admin_*,admin=*";
+
+#[derive(Debug, Clone)]
+pub struct Policy {
+    grants: HashMap<String, Vec<Pattern>>,
+}
+
+#[derive(Debug, Clone)]
+struct Pattern {
+    glob: String,
+    deny: bool,
+}
+
+impl Policy {
+    /// `role=pattern pattern,role=pattern` (see [`DEFAULT_GRANTS`]).
+    pub fn parse(raw: &str) -> Result<Policy> {
+        let mut grants = HashMap::new();
+        for entry in raw.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let Some((role, patterns)) = entry.split_once('=') else {
+                bail!("role grant '{entry}' is not role=pattern pattern …");
+            };
+            let role = role.trim();
+            if !crate::identity::valid_role(role) {
+                bail!("role grant '{entry}': '{role}' is not a role name (lower-case letters, digits, - and _)");
+            }
+            let patterns: Vec<Pattern> = patterns
+                .split_whitespace()
+                .map(|p| match p.strip_prefix('!') {
+                    Some(glob) => Pattern { glob: glob.to_string(), deny: true },
+                    None => Pattern { glob: p.to_string(), deny: false },
+                })
+                .collect();
+            if let Some(bad) = patterns.iter().find(|p| p.glob.is_empty() || !p.glob.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '*')) {
+                bail!("role grant '{entry}': pattern '{}' may hold only letters, digits, _ and *", bad.glob);
+            }
+            grants.insert(role.to_string(), patterns);
+        }
+        Ok(Policy { grants })
+    }
+
+    /// Whether `role` may use the tool or prompt `name`. Unknown roles may use nothing.
+    pub fn allows(&self, role: &str, name: &str) -> bool {
+        let Some(patterns) = self.grants.get(role) else { return false };
+        patterns.iter().rev().find(|p| glob_match(&p.glob, name)).is_some_and(|p| !p.deny)
+    }
+}
+
+/// `*` matches any run of characters; everything else matches itself.
+fn glob_match(glob: &str, name: &str) -> bool {
+    match glob.split_once('*') {
+        None => glob == name,
+        Some((head, rest)) => {
+            let Some(tail) = name.strip_prefix(head) else { return false };
+            (0..=tail.len()).filter(|i| tail.is_char_boundary(*i)).any(|i| glob_match(rest, &tail[i..]))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_grants() {
+        let p = Policy::parse(DEFAULT_GRANTS).unwrap();
+        assert!(p.allows("public", "get_meps") && p.allows("public", "get_plenary_sessions"));
+        assert!(!p.allows("public", "get_mep_details"));
+        assert!(p.allows("researcher", "get_mep_details") && p.allows("researcher", "mep_briefing"));
+        assert!(!p.allows("researcher", "admin_config"));
+        assert!(p.allows("admin", "admin_config") && p.allows("admin", "get_meps"));
+        assert!(!p.allows("stranger", "get_meps"), "unknown roles get nothing");
+    }
+
+    #[test]
+    fn globs_and_exclusions() {
+        assert!(glob_match("get_*_feed", "get_meps_feed"));
+        assert!(!glob_match("get_*_feed", "get_meps"));
+        assert!(glob_match("*", ""));
+        assert!(glob_match("a*b*c", "aXbYc") && !glob_match("a*b*c", "aXbY"));
+        let p = Policy::parse("team=get_* !get_*_feed get_meps_feed").unwrap();
+        assert!(p.allows("team", "get_meps") && !p.allows("team", "get_events_feed") && p.allows("team", "get_meps_feed"));
+    }
+
+    #[test]
+    fn bad_grants_are_refused() {
+        for bad in ["public", "Public=get_meps", "public=get-meps", "public=!"] {
+            assert!(Policy::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! The hosted listener (`epmcp serve`): Streamable HTTP through the official Python SDK,
+//! API keys, roles deciding what a caller sees and may call, and the listener's refusals.
+
+use std::process::Command;
+
+use serde_json::{Value, json};
+
+use crate::support::{Fake, Hosted, TempDir, epmcp_bin, http, path};
+
+/// A new API key of `role`: (key, config entry).
+fn new_key(role: &str) -> (String, String) {
+    let out = Command::new(epmcp_bin()).args(["keys", "add", "--role", role]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let field = |name: &str| text.lines().find_map(|l| l.strip_prefix(name)).map(|v| v.trim().to_string()).unwrap();
+    (field("key:"), field("entry:"))
+}
+
+/// The Python SDK session of `tests/python/http_client.py`, as its JSON report.
+fn python_session(url: &str, key: Option<&str>) -> Value {
+    let python = path("EPMCP_PYTHON", ".venv/bin/python");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("python/http_client.py");
+    let mut command = Command::new(&python);
+    command.arg(&script).arg(url);
+    if let Some(key) = key {
+        command.arg(key);
+    }
+    let out = command.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "python client failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_str(&stdout).unwrap()
+}
+
+fn names(list: &Value) -> Vec<&str> {
+    list.as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect()
+}
+
+#[test]
+fn python_sdk_over_streamable_http_sees_what_its_role_allows() {
+    let fake = Fake::start();
+    let (key, entry) = new_key("researcher");
+    let server = Hosted::start(&fake, &[("EPMCP_API_KEYS", &entry)]);
+
+    let researcher = python_session(&server.url, Some(&key));
+    assert_eq!(researcher["protocolVersion"], "2025-11-25");
+    assert!(researcher["sessionId"].is_string(), "{researcher}");
+    let tools = names(&researcher["tools"]);
+    assert!(tools.len() > 40 && tools.contains(&"get_mep_details"), "{tools:?}");
+    assert_eq!(researcher["details"]["result"]["name"], "Elio DI RUPO", "{researcher}");
+    assert_eq!(researcher["meps"]["result"]["count"], 2);
+    assert_eq!(researcher["health"]["result"]["rateLimit"]["role"], "researcher");
+    assert_eq!(researcher["prompts"].as_array().unwrap().len(), 7);
+
+    // No credentials: the anonymous role, `public`, sees and may call two tools.
+    let public = python_session(&server.url, None);
+    assert_eq!(names(&public["tools"]), ["get_meps", "get_plenary_sessions"]);
+    assert_eq!(public["meps"]["result"]["count"], 2);
+    let refused = public["details"]["error"].as_str().unwrap();
+    assert!(refused.contains("not available to the role 'public'"), "{refused}");
+    assert!(public["prompts"].as_array().unwrap().is_empty(), "{public}");
+    assert_eq!(names(&public["templates"]), ["ep://plenary/{plenaryId}"], "only resources of permitted tools");
+}
+
+#[test]
+fn wrong_credentials_foreign_origins_and_hosts_are_refused_and_audited() {
+    let fake = Fake::start();
+    let (key, entry) = new_key("researcher");
+    let (unknown_key, _) = new_key("researcher");
+    let dir = TempDir::new("hosted-audit");
+    let audit_dir = dir.0.join("audit");
+    let server = Hosted::start(&fake, &[("EPMCP_API_KEYS", &entry), ("EPMCP_ANONYMOUS_ROLE", "none"), ("EPMCP_AUDIT_DIR", audit_dir.to_str().unwrap())]);
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}}})
+    .to_string();
+    let post = |headers: &[(&str, &str)]| {
+        let mut all = vec![("Content-Type", "application/json"), ("Accept", "application/json, text/event-stream")];
+        all.extend_from_slice(headers);
+        http(&server.addr, "POST", "/mcp", &all, &init)
+    };
+    let bearer = |k: &str| format!("Bearer {k}");
+
+    let (status, _, body) = post(&[("Authorization", &bearer(&key))]);
+    assert_eq!(status, 200, "{body}");
+    for (headers, detail) in [
+        (vec![], "missing"),
+        (vec![("Authorization", bearer(&unknown_key))], "unknown API key"),
+        (vec![("X-API-Key", "not-a-key".to_string())], "unknown credential type"),
+        (vec![("Authorization", format!("Basic {key}"))], "unsupported Authorization scheme"),
+    ] {
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, response_headers, body) = post(&headers);
+        assert_eq!(status, 401, "{detail}: {body}");
+        let challenge = response_headers.iter().find(|(k, _)| k == "www-authenticate").map(|(_, v)| v.as_str()).unwrap_or_default();
+        assert!(challenge.starts_with("Bearer realm=\"epmcp\""), "{challenge}");
+        assert!(!body.contains(&key[4..]), "no secret echoed");
+    }
+    // DNS rebinding: a foreign Host or Origin never reaches MCP, even with a valid key.
+    let (status, _, _) = post(&[("Authorization", &bearer(&key)), ("Origin", "https://evil.example")]);
+    assert_eq!(status, 403);
+    let (status, _, _) = post(&[("Authorization", &bearer(&key)), ("Host", "evil.example")]);
+    assert_eq!(status, 403);
+    assert_eq!(http(&server.addr, "GET", "/healthz", &[], "").0, 200);
+
+    drop(server);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let file = std::fs::read_dir(&audit_dir).unwrap().map(|e| e.unwrap().path()).next().unwrap();
+    let text = std::fs::read_to_string(file).unwrap();
+    let failures: Vec<Value> = text.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()).filter(|r| r["event"] == "authentication_failure").collect();
+    let details: Vec<&str> = failures.iter().map(|r| r["detail"].as_str().unwrap()).collect();
+    assert_eq!(details, ["missing", "unknown API key", "unknown credential type", "unsupported Authorization scheme"]);
+    assert!(failures.iter().all(|r| r["address"] == "127.0.0.1"));
+    assert!(!text.contains(&key[4..]) && !text.contains(&unknown_key[4..]), "keys never reach the audit log");
+}
+
+#[test]
+fn the_listener_stops_cleanly_and_refuses_unsafe_settings() {
+    let fake = Fake::start();
+    let mut server = Hosted::start(&fake, &[]);
+    assert_eq!(http(&server.addr, "GET", "/readyz", &[], "").0, 200);
+    let out = Command::new(epmcp_bin()).env("EPMCP_LISTEN", &server.addr).arg("--health").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(server.stop().success(), "{}", server.stderr());
+
+    for (args, needle) in [
+        (vec!["serve", "--listen", "0.0.0.0:0"], "not loopback"),
+        (vec!["serve"], "needs --listen"),
+        (vec!["serve", "--listen", "127.0.0.1:0", "--api-keys", "researcher:abc"], "64 lower-case hex"),
+        (vec!["serve", "--listen", "127.0.0.1:0", "--role-tools", "public=get-meps"], "pattern 'get-meps'"),
+    ] {
+        let out = Command::new(epmcp_bin()).args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
+}
