@@ -12,6 +12,7 @@ pub use crate::limits::CallQuota;
 use crate::auth::Authenticator;
 use crate::limits::Rate;
 use crate::rbac::Policy;
+use crate::tls::TlsFiles;
 use crate::transport::http::HttpSettings;
 
 use std::collections::HashMap;
@@ -202,6 +203,12 @@ pub struct RuntimeArgs {
     /// `epmcp serve`: the address of the MCP listener (Streamable HTTP at /mcp).
     #[arg(long, env = "EPMCP_LISTEN", global = true)]
     pub listen: Option<std::net::SocketAddr>,
+    /// The listener's TLS certificate chain (PEM); with --tls-key, the listener speaks TLS 1.3 only.
+    #[arg(long, env = "EPMCP_TLS_CERT", global = true)]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert. Both files are reloaded when they change.
+    #[arg(long, env = "EPMCP_TLS_KEY", global = true)]
+    pub tls_key: Option<PathBuf>,
     /// Serve plain HTTP on a non-loopback address (only behind a TLS-terminating proxy).
     #[arg(long, env = "EPMCP_INSECURE_HTTP", global = true)]
     pub insecure_http: bool,
@@ -347,8 +354,13 @@ impl RuntimeArgs {
         let http = match self.listen {
             None => None,
             Some(addr) => {
-                if !addr.ip().is_loopback() && !self.insecure_http {
-                    bail!("listen address {addr} is not loopback: serve it with TLS, or behind a TLS proxy with --insecure-http");
+                let tls = match (&self.tls_cert, &self.tls_key) {
+                    (Some(cert), Some(key)) => Some(TlsFiles { cert: cert.clone(), key: key.clone() }),
+                    (None, None) => None,
+                    _ => bail!("--tls-cert and --tls-key go together"),
+                };
+                if !addr.ip().is_loopback() && tls.is_none() && !self.insecure_http {
+                    bail!("listen address {addr} is not loopback: serve it with TLS (--tls-cert, --tls-key), or behind a TLS proxy with --insecure-http");
                 }
                 if !(1..=100_000).contains(&self.max_connections) {
                     bail!("max connections {} is outside 1..=100000", self.max_connections);
@@ -359,6 +371,7 @@ impl RuntimeArgs {
                     allowed_origins: list(&self.allowed_origins),
                     max_body_bytes: crate::validate::MAX_ARGUMENT_BYTES * 2,
                     max_connections: self.max_connections,
+                    tls,
                 })
             }
         };

@@ -18,6 +18,7 @@ mod rbac;
 mod results;
 mod runtime;
 mod summary;
+mod tls;
 mod transport;
 mod upstream;
 mod validate;
@@ -157,7 +158,8 @@ async fn serve_http(config: &Config) -> Result<()> {
     let serving = tokio::spawn(transport::http::serve(settings, shared, shutdown.clone(), bound_tx));
     if let Ok(bound) = bound_rx.await {
         // The one line on stdout: where to connect (tests and scripts read it).
-        println!("http://{bound}/mcp");
+        let scheme = if config.http.as_ref().is_some_and(|h| h.tls.is_some()) { "https" } else { "http" };
+        println!("{scheme}://{bound}/mcp");
         tracing::info!(%bound, "serving MCP over Streamable HTTP at /mcp");
     }
     let stop = async {
@@ -193,8 +195,9 @@ async fn check_health(cli: Cli) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (ready, report) = match config.http.as_ref().map(|h| h.listen).or(config.metrics_listen) {
-        Some(addr) => transport::observe::probe(addr).await,
+    let listener = config.http.as_ref().map(|h| (h.listen, h.tls.as_ref()));
+    let (ready, report) = match listener.or(config.metrics_listen.map(|addr| (addr, None))) {
+        Some((addr, tls)) => transport::observe::probe(addr, tls).await,
         None => match start(&config).await {
             Ok(rt) => {
                 let (components, tools) = (rt.registry().components.len(), rt.registry().tools().len());

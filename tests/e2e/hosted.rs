@@ -16,19 +16,73 @@ fn new_key(role: &str) -> (String, String) {
     (field("key:"), field("entry:"))
 }
 
+/// Runs `tests/python/SCRIPT ARGS…` (with env) and parses the JSON it prints.
+fn python(script: &str, args: &[&str], env: &[(&str, &str)]) -> Value {
+    let python = path("EPMCP_PYTHON", ".venv/bin/python");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("python").join(script);
+    let out = Command::new(&python).arg(&script).args(args).envs(env.iter().copied()).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{} failed:\n{stdout}\n{}", script.display(), String::from_utf8_lossy(&out.stderr));
+    serde_json::from_str(&stdout).unwrap()
+}
+
 /// The Python SDK session of `tests/python/http_client.py`, as its JSON report.
 fn python_session(url: &str, key: Option<&str>) -> Value {
-    let python = path("EPMCP_PYTHON", ".venv/bin/python");
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("python/http_client.py");
-    let mut command = Command::new(&python);
-    command.arg(&script).arg(url);
-    if let Some(key) = key {
-        command.arg(key);
-    }
-    let out = command.output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "python client failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_str(&stdout).unwrap()
+    python("http_client.py", &[url, key.unwrap_or_default()].into_iter().filter(|a| !a.is_empty()).collect::<Vec<_>>(), &[])
+}
+
+/// A self-signed certificate for 127.0.0.1 and localhost, written as PEM files.
+fn issue_certificate(cert: &std::path::Path, key: &std::path::Path) {
+    let issued = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()]).unwrap();
+    std::fs::write(cert, issued.cert.pem()).unwrap();
+    std::fs::write(key, issued.signing_key.serialize_pem()).unwrap();
+}
+
+#[test]
+fn tls_listener_speaks_only_tls13_serves_the_sdk_and_reloads_its_certificate() {
+    let fake = Fake::start();
+    let dir = TempDir::new("tls");
+    let (cert, key_file) = (dir.0.join("cert.pem"), dir.0.join("key.pem"));
+    issue_certificate(&cert, &key_file);
+    let (key, entry) = new_key("researcher");
+    let env = [("EPMCP_TLS_CERT", cert.to_str().unwrap()), ("EPMCP_TLS_KEY", key_file.to_str().unwrap()), ("EPMCP_API_KEYS", &entry)];
+    let server = Hosted::start(&fake, &env);
+    assert!(server.url.starts_with("https://"), "{}", server.url);
+    let port = server.addr.rsplit_once(':').unwrap().1;
+    let probe = || python("tls_probe.py", &["127.0.0.1", port, cert.to_str().unwrap()], &[]);
+    let first = probe();
+    assert_eq!(first["tls13"]["version"], "TLSv1.3", "{first}");
+    assert!(first["tls12"]["refused"].is_string(), "a TLS 1.2 client gets in: {first}");
+
+    let ca = [("EPMCP_CA_FILE", cert.to_str().unwrap())];
+    let session = python("http_client.py", &[&server.url, &key], &ca);
+    assert_eq!(session["details"]["result"]["name"], "Elio DI RUPO", "{session}");
+
+    // A renewed certificate is served without a restart.
+    issue_certificate(&cert, &key_file);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let renewed = loop {
+        let now = python("tls_probe.py", &["127.0.0.1", port, cert.to_str().unwrap()], &[]);
+        if now["tls13"]["certSha256"].is_string() && now["tls13"]["certSha256"] != first["tls13"]["certSha256"] {
+            break now;
+        }
+        assert!(std::time::Instant::now() < deadline, "the renewed certificate was not served: {now} {}", server.stderr());
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    };
+    assert_eq!(renewed["tls13"]["version"], "TLSv1.3");
+    // `epmcp --health` asks the TLS listener, trusting only the configured certificate.
+    let health = |cert: &std::path::Path| {
+        let files = [("EPMCP_TLS_CERT", cert.to_str().unwrap()), ("EPMCP_TLS_KEY", key_file.to_str().unwrap())];
+        Command::new(epmcp_bin()).env("EPMCP_LISTEN", &server.addr).envs(files).arg("--health").output().unwrap()
+    };
+    let out = health(&cert);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let other = dir.0.join("other.pem");
+    issue_certificate(&other, &dir.0.join("other-key.pem"));
+    assert_eq!(health(&other).status.code(), Some(1), "another certificate is not trusted");
+    // Plain HTTP to the TLS port gets nothing.
+    let (status, _, _) = http(&server.addr, "GET", "/healthz", &[], "");
+    assert_ne!(status, 200);
 }
 
 fn names(list: &Value) -> Vec<&str> {
@@ -123,6 +177,8 @@ fn the_listener_stops_cleanly_and_refuses_unsafe_settings() {
 
     for (args, needle) in [
         (vec!["serve", "--listen", "0.0.0.0:0"], "not loopback"),
+        (vec!["serve", "--listen", "127.0.0.1:0", "--tls-cert", "c.pem"], "go together"),
+        (vec!["serve", "--listen", "127.0.0.1:0", "--tls-cert", "/nonexistent/c.pem", "--tls-key", "/nonexistent/k.pem"], "reading TLS certificate"),
         (vec!["serve"], "needs --listen"),
         (vec!["serve", "--listen", "127.0.0.1:0", "--api-keys", "researcher:abc"], "64 lower-case hex"),
         (vec!["serve", "--listen", "127.0.0.1:0", "--role-tools", "public=get-meps"], "pattern 'get-meps'"),

@@ -2,14 +2,27 @@
 """Drives `epmcp serve` over Streamable HTTP with the official Python MCP SDK and prints
 a JSON report of what the caller could see and do.
 
-usage: http_client.py URL [API_KEY]
+usage: http_client.py URL [API_KEY]   (EPMCP_CA_FILE: the CA to trust for https URLs)
 """
 import asyncio
 import json
+import os
+import ssl
 import sys
 
+import httpx
 from mcp import ClientSession
 from mcp.client.streamable_http import streamablehttp_client
+from mcp.shared._httpx_utils import create_mcp_http_client
+
+
+def client_factory(headers=None, timeout=None, auth=None):
+    """The SDK's client, trusting the test's own CA when one is given."""
+    ca = os.environ.get("EPMCP_CA_FILE")
+    if not ca:
+        return create_mcp_http_client(headers=headers, timeout=timeout, auth=auth)
+    context = ssl.create_default_context(cafile=ca)
+    return httpx.AsyncClient(headers=headers, timeout=timeout or 30, auth=auth, verify=context)
 
 
 async def call(session, tool, arguments):
@@ -24,7 +37,7 @@ async def call(session, tool, arguments):
 
 async def main(url: str, key: str | None) -> int:
     headers = {"Authorization": f"Bearer {key}"} if key else None
-    async with streamablehttp_client(url, headers=headers) as (read, write, session_id):
+    async with streamablehttp_client(url, headers=headers, httpx_client_factory=client_factory) as (read, write, session_id):
         async with ClientSession(read, write) as session:
             init = await session.initialize()
             tools = await session.list_tools()

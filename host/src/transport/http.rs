@@ -25,6 +25,7 @@ use tokio_util::sync::CancellationToken;
 use crate::audit::Audit;
 use crate::auth::{AuthError, Authenticator};
 use crate::mcp::McpServer;
+use crate::tls::TlsFiles;
 use crate::metrics::Metrics;
 use crate::transport::observe::{self, Readiness};
 
@@ -40,6 +41,8 @@ pub struct HttpSettings {
     pub allowed_origins: Vec<String>,
     pub max_body_bytes: usize,
     pub max_connections: usize,
+    /// `None`: plain HTTP (loopback, or behind a TLS proxy with --insecure-http).
+    pub tls: Option<TlsFiles>,
 }
 
 /// What the listener needs from the rest of the host.
@@ -53,10 +56,13 @@ pub struct Shared {
 
 /// Time allowed for a client to send a request's headers.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Time allowed for a TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Binds and serves until `shutdown` is cancelled; then stops accepting and lets open
 /// connections finish their requests. Returns the bound address through `bound`.
 pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: CancellationToken, bound: tokio::sync::oneshot::Sender<SocketAddr>) -> Result<()> {
+    let tls = settings.tls.clone().map(|files| crate::tls::acceptor(files, shutdown.clone())).transpose()?;
     let listener = TcpListener::bind(settings.listen).await?;
     let _ = bound.send(listener.local_addr()?);
     let mut config = StreamableHttpServerConfig::default()
@@ -87,17 +93,24 @@ pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: Cancellatio
             tracing::warn!(%peer, "connection refused: too many open connections");
             continue;
         };
-        let (shared, mcp) = (shared.clone(), mcp.clone());
-        let service = service_fn(move |request| route(request, peer, shared.clone(), mcp.clone()));
-        let connection = hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(HEADER_READ_TIMEOUT)
-            .max_buf_size(64 << 10)
-            .serve_connection(TokioIo::new(stream), service);
-        let connection = graceful.watch(connection);
+        let (shared, mcp, tls, watcher) = (shared.clone(), mcp.clone(), tls.clone(), graceful.watcher());
         tokio::spawn(async move {
             let _permit = permit;
-            if let Err(e) = connection.await {
+            let service = service_fn(move |request| route(request, peer, shared.clone(), mcp.clone()));
+            let builder = {
+                let mut b = hyper::server::conn::http1::Builder::new();
+                b.timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT).max_buf_size(64 << 10);
+                b
+            };
+            let ended = match tls {
+                None => watcher.watch(builder.serve_connection(TokioIo::new(stream), service)).await,
+                Some(acceptor) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                    Ok(Ok(stream)) => watcher.watch(builder.serve_connection(TokioIo::new(stream), service)).await,
+                    Ok(Err(e)) => return tracing::debug!(%peer, "TLS handshake failed: {e}"),
+                    Err(_) => return tracing::debug!(%peer, "TLS handshake timed out"),
+                },
+            };
+            if let Err(e) = ended {
                 tracing::debug!(%peer, "connection ended: {e}");
             }
         });

@@ -70,18 +70,22 @@ pub async fn serve(addr: SocketAddr, metrics: Arc<Metrics>, ready: Readiness) ->
     Ok(bound)
 }
 
-/// `epmcp --health` against a running server: its `/readyz` answer, within 3 s.
-pub async fn probe(addr: SocketAddr) -> (bool, serde_json::Value) {
-    use http_body_util::{BodyExt, Empty};
+/// `epmcp --health` against a running server: its `/readyz` answer, within 3 s. A TLS
+/// listener is asked over TLS, trusting only its configured certificate.
+pub async fn probe(addr: SocketAddr, tls: Option<&crate::tls::TlsFiles>) -> (bool, serde_json::Value) {
+    let connector = match tls.map(crate::tls::pinned_connector).transpose() {
+        Ok(connector) => connector,
+        Err(e) => return (false, serde_json::json!({"ready": false, "reason": format!("{e:#}")})),
+    };
     let ask = async {
         let stream = tokio::net::TcpStream::connect(addr).await?;
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
-        tokio::spawn(connection);
-        let request = Request::get("/readyz").header("host", addr.to_string()).body(Empty::<Bytes>::new())?;
-        let response = sender.send_request(request).await?;
-        let status = response.status();
-        let body = response.into_body().collect().await?.to_bytes();
-        anyhow::Ok((status, body))
+        match connector {
+            None => readyz(TokioIo::new(stream), addr).await,
+            Some(connector) => {
+                let name = rustls::pki_types::ServerName::IpAddress(addr.ip().into());
+                readyz(TokioIo::new(connector.connect(name, stream).await?), addr).await
+            }
+        }
     };
     match tokio::time::timeout(std::time::Duration::from_secs(3), ask).await {
         Ok(Ok((status, body))) => {
@@ -91,4 +95,17 @@ pub async fn probe(addr: SocketAddr) -> (bool, serde_json::Value) {
         Ok(Err(e)) => (false, serde_json::json!({"ready": false, "reason": format!("{addr}: {e}")})),
         Err(_) => (false, serde_json::json!({"ready": false, "reason": format!("{addr}: no answer within 3 s")})),
     }
+}
+
+async fn readyz<IO>(io: IO, addr: SocketAddr) -> anyhow::Result<(StatusCode, Bytes)>
+where
+    IO: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    use http_body_util::{BodyExt, Empty};
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(io).await?;
+    tokio::spawn(connection);
+    let request = Request::get("/readyz").header("host", addr.to_string()).body(Empty::<Bytes>::new())?;
+    let response = sender.send_request(request).await?;
+    let status = response.status();
+    Ok((status, response.into_body().collect().await?.to_bytes()))
 }
