@@ -119,6 +119,31 @@ fn time<F: FnMut()>(n: usize, mut f: F) -> Vec<Duration> {
         .collect()
 }
 
+/// A server with `env` answering 1000 cache-miss calls: (tools listed, tools/list times,
+/// call times, the upstream time of each call as the host logged it, peak RSS in MB).
+fn misses(url: &str, env: &[(&str, &str)]) -> (usize, Vec<Duration>, Vec<Duration>, Vec<Duration>, f64) {
+    let log = std::env::temp_dir().join(format!("epmcp-bench-{}.log", std::process::id()));
+    let mut server = Server::spawn_with(url, Some(&log), env);
+    server.initialize();
+    let tool_count = server.request("tools/list", json!({}))["result"]["tools"].as_array().map_or(0, Vec::len);
+    let list = time(300, || {
+        assert!(server.request("tools/list", json!({}))["result"]["tools"].is_array());
+    });
+    let args = json!({"name": "get_mep_details", "arguments": {"id": "1294"}});
+    for _ in 0..50 {
+        server.request("tools/call", args.clone()); // warm the connection pool
+    }
+    let call = time(1000, || {
+        assert_eq!(server.request("tools/call", args.clone())["result"]["isError"], false);
+    });
+    let rss_mb = server.peak_rss_kib() as f64 / 1024.0;
+    drop(server); // flushes the log
+    let upstream = upstream_times(&log).split_off(50); // the same 1000 calls, after warm-up
+    let _ = std::fs::remove_file(&log);
+    assert_eq!(upstream.len(), call.len(), "one upstream request per call");
+    (tool_count, list, call, upstream, rss_mb)
+}
+
 fn main() {
     let mut fake = Command::new(path("EPMCP_FAKE", "target/release/fake-ep-api"))
         .arg("--fixtures")
@@ -136,34 +161,25 @@ fn main() {
         assert!(s.initialize()["result"].is_object());
     });
 
-    let log = std::env::temp_dir().join(format!("epmcp-bench-{}.log", std::process::id()));
     // Every call a miss (cache off), so each call has its own upstream request to subtract.
-    let mut server = Server::spawn_with(&url, Some(&log), &[("EPMCP_CACHE_ENTRIES", "0")]);
-    server.initialize();
-    let tool_count = server.request("tools/list", json!({}))["result"]["tools"].as_array().map_or(0, Vec::len);
-    let mut list = time(300, || {
-        assert!(server.request("tools/list", json!({}))["result"]["tools"].is_array());
-    });
-    let args = json!({"name": "get_mep_details", "arguments": {"id": "1294"}});
-    for _ in 0..50 {
-        server.request("tools/call", args.clone()); // warm the connection pool
-    }
-    let mut call = time(1000, || {
-        assert_eq!(server.request("tools/call", args.clone())["result"]["isError"], false);
-    });
-    let rss_mb = server.peak_rss_kib() as f64 / 1024.0;
+    // Controls on: limiters (never refusing), audit log, metrics listener.
+    let audit_dir = std::env::temp_dir().join(format!("epmcp-bench-audit-{}", std::process::id()));
+    let audit = audit_dir.to_str().unwrap().to_string();
+    let on = [("EPMCP_CACHE_ENTRIES", "0"), ("EPMCP_AUDIT_DIR", audit.as_str()), ("EPMCP_METRICS_LISTEN", "127.0.0.1:0")];
+    let (tool_count, mut list, mut call, mut upstream, rss_mb) = misses(&url, &on);
+    let _ = std::fs::remove_dir_all(&audit_dir);
+    let mut overheads: Vec<Duration> = call.iter().zip(&upstream).map(|(c, u)| c.saturating_sub(*u)).collect();
+    // Controls off: no call limiter, no audit, no metrics listener (the upstream budget stays: it is the API's rule).
+    let (_, _, bare_call, bare_upstream, _) = misses(&url, &[("EPMCP_CACHE_ENTRIES", "0"), ("EPMCP_RATE_LIMIT", "0")]);
+    let mut bare: Vec<Duration> = bare_call.iter().zip(&bare_upstream).map(|(c, u)| c.saturating_sub(*u)).collect();
     // Cache hits: the same call again with the cache on (default).
+    let args = json!({"name": "get_mep_details", "arguments": {"id": "1294"}});
     let mut cached = Server::spawn(&url, None);
     cached.initialize();
     cached.request("tools/call", args.clone());
     let mut hits = time(1000, || {
         assert_eq!(cached.request("tools/call", args.clone())["result"]["isError"], false);
     });
-    drop(server); // flushes the log
-    let mut upstream = upstream_times(&log).split_off(50); // the same 1000 calls, after warm-up
-    let _ = std::fs::remove_file(&log);
-    assert_eq!(upstream.len(), call.len(), "one upstream request per call");
-    let mut overheads: Vec<Duration> = call.iter().zip(&upstream).map(|(c, u)| c.saturating_sub(*u)).collect();
 
     let cold_p50 = percentile(&mut cold, 0.5);
     let (call_p50, call_p95) = (percentile(&mut call, 0.5), percentile(&mut call, 0.95));
@@ -177,6 +193,9 @@ fn main() {
     println!("{:<44} {:>10.3} {:>10.3} {:>12}", "tools/call get_mep_details (1000)", call_p50, call_p95, "");
     println!("{:<44} {:>10.3} {:>10.3} {:>12}", "  of which upstream (logged by the host)", up_p50, up_p95, "");
     println!("{:<44} {:>10.3} {:>10.3} {:>12}", "host overhead per call (call − its upstream)", overhead, overhead_p95, "≤ 0.3 ms");
+    let bare_p50 = percentile(&mut bare, 0.5);
+    println!("{:<44} {:>10.3} {:>10.3} {:>12}", "  the same with the controls off", bare_p50, percentile(&mut bare, 0.95), "");
+    println!("{:<44} {:>10.3} {:>10} {:>12}", "  cost of the controls (difference of p50s)", overhead - bare_p50, "", "");
     println!("{:<44} {:>10.3} {:>10.3} {:>12}", "tools/call, cache hit (1000)", percentile(&mut hits, 0.5), percentile(&mut hits, 0.95), "≤ 0.2 ms");
     println!("{:<44} {:>10.1} {:>10} {:>12}", "peak RSS of the server (MB)", rss_mb, "", "≤ 40 MB");
     let _ = fake.kill();
