@@ -63,6 +63,15 @@ impl Authenticator {
         Ok(Authenticator { keys: parsed, anonymous_role })
     }
 
+    /// API keys counted per role, and the anonymous role (no hashes: see `admin_config`).
+    pub fn summary(&self) -> serde_json::Value {
+        let mut per_role = std::collections::BTreeMap::<&str, usize>::new();
+        for role in self.keys.values() {
+            *per_role.entry(role).or_default() += 1;
+        }
+        serde_json::json!({"apiKeys": per_role, "anonymousRole": self.anonymous_role})
+    }
+
     /// The caller a request's headers identify.
     pub fn authenticate(&self, headers: &HeaderMap, peer: IpAddr) -> Result<Caller, AuthError> {
         let address = Some(peer.to_string());

@@ -290,6 +290,41 @@ pub struct CallLimits {
     pub max_concurrent: u32,
 }
 
+impl Config {
+    /// What `admin_config` shows: every effective setting, secrets left out (API keys are
+    /// counted per role; their hashes are not shown).
+    pub fn public_view(&self) -> serde_json::Value {
+        use serde_json::json;
+        let rate = |r: Option<Rate>| r.map_or(json!("unlimited"), |r| json!({"burst": r.burst, "windowSeconds": r.window.as_secs()}));
+        let roles: serde_json::Map<String, serde_json::Value> = self.calls.roles.iter().map(|(k, v)| (k.clone(), rate(*v))).collect();
+        json!({
+            "componentsDir": self.components_dir,
+            "epApiUrl": self.upstream.base_url.to_string(),
+            "callTimeoutMs": self.limits.deadline.as_millis() as u64,
+            "memoryMiB": self.limits.memory_bytes >> 20,
+            "maxConcurrentCalls": self.limits.max_concurrent,
+            "upstreamTimeoutMs": self.upstream.total_timeout.as_millis() as u64,
+            "maxResponseMiB": self.upstream.max_body_bytes >> 20,
+            "textMaxBytes": self.text_max_bytes,
+            "cache": self.cache.map_or(json!({"enabled": false}), |c| json!({"ttlSeconds": c.ttl.as_secs(), "entries": c.max_entries, "mib": c.max_bytes >> 20})),
+            "rateLimit": {"default": rate(self.calls.default), "roles": roles, "toolCosts": self.calls.costs},
+            "upstreamPer5Min": self.upstream_per_5min,
+            "stdioRole": self.stdio_role,
+            "audit": self.audit.as_ref().map_or(json!({"enabled": false}), |a| json!({"dir": a.dir, "retentionDays": a.retention_days})),
+            "metricsListen": self.metrics_listen.map(|a| a.to_string()),
+            "listener": self.http.as_ref().map(|h| json!({
+                "listen": h.listen.to_string(),
+                "tls": h.tls.as_ref().map(|t| json!({"cert": t.cert, "key": t.key, "versions": ["TLSv1.3"]})),
+                "allowedHosts": h.allowed_hosts,
+                "allowedOrigins": h.allowed_origins,
+                "maxConnections": h.max_connections,
+            })),
+            "authentication": self.auth.summary(),
+            "roles": self.policy.summary(),
+        })
+    }
+}
+
 impl RuntimeArgs {
     pub fn validate(&self) -> Result<Config> {
         let components_dir = match &self.components {

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value, json};
 
 use crate::catalog::{self, Candidate, CompletionSpec, PromptError, PromptSpec, ResourceSpec};
+use crate::admin;
 use crate::audit::{self, Audit};
 use crate::error::{CallError, Failed, ReadError};
 use crate::identity::Caller;
@@ -29,11 +30,17 @@ const COMPLETION_MAX_PAGES: usize = 12;
 /// Completion candidates and when they were read.
 type Cached = (Instant, Arc<Vec<Candidate>>);
 
+fn is_host_tool(name: &str) -> bool {
+    matches!(name, health::TOOL | admin::CONFIG | admin::METRICS | admin::COMPONENTS)
+}
+
 /// The per-call controls' settings.
 pub struct Controls {
     pub quota: CallQuota,
     pub cache: Option<CacheConfig>,
     pub policy: Policy,
+    /// The effective configuration without secrets, for `admin_config`.
+    pub public_config: Value,
 }
 
 /// A tool's result, and whether it was reused rather than computed by this call.
@@ -55,14 +62,15 @@ pub struct Dispatcher {
     results: Option<ResultCache>,
     /// Which role may use which tools and prompts.
     policy: Policy,
+    public_config: Value,
 }
 
 impl Dispatcher {
     pub fn new(runtime: Runtime, metrics: Arc<Metrics>, controls: Controls, audit: Audit) -> Dispatcher {
         let limiter = CallLimiter::new(controls.quota);
         let results = controls.cache.map(ResultCache::new);
-        let policy = controls.policy;
-        Dispatcher { runtime, health: Health::default(), metrics, limiter, audit, completions: Mutex::default(), results, policy }
+        let (policy, public_config) = (controls.policy, controls.public_config);
+        Dispatcher { runtime, health: Health::default(), metrics, limiter, audit, completions: Mutex::default(), results, policy, public_config }
     }
 
     /// Whether `caller` may use the tool or prompt `name`.
@@ -168,7 +176,7 @@ impl Dispatcher {
         let started = Instant::now();
         let id = audit::call_id();
         let summary = arguments.as_ref().map_or(json!({"argumentKeys": []}), audit::argument_summary);
-        let known = name == health::TOOL || self.runtime.registry().get(name).is_some();
+        let known = is_host_tool(name) || self.runtime.registry().get(name).is_some();
         let result = if known && !self.permits(caller, name) {
             Err(CallError::Forbidden { tool: name.to_string(), role: caller.role.clone() })
         } else {
@@ -224,7 +232,7 @@ impl Dispatcher {
             fields.remove("ids"); // unvalidated values are not kept, even identifier-shaped ones
         }
         self.audit.record("call", record);
-        let label = if self.runtime.registry().get(tool).is_some() || tool == health::TOOL { tool } else { "unknown" };
+        let label = if self.runtime.registry().get(tool).is_some() || is_host_tool(tool) { tool } else { "unknown" };
         self.metrics.request(label, outcome, started.elapsed().as_secs_f64() * 1000.0);
         if let Some((event, detail)) = security {
             match event {
@@ -239,8 +247,8 @@ impl Dispatcher {
     /// Validate → run in a fresh sandbox → validate the result; the outcome feeds
     /// `get_server_health`, which the host answers itself.
     async fn run(&self, caller: &Caller, name: &str, arguments: Option<Map<String, Value>>) -> Result<Answer, CallError> {
-        if name == health::TOOL {
-            return self.server_health(caller, arguments).map(|value| Answer { value, reused: false });
+        if is_host_tool(name) {
+            return self.host_tool(caller, name, arguments).map(|value| Answer { value, reused: false });
         }
         let result = self.run_tool(name, arguments).await;
         if let Some(spec) = self.runtime.registry().get(name) {
@@ -252,11 +260,40 @@ impl Dispatcher {
         result
     }
 
-    fn server_health(&self, caller: &Caller, arguments: Option<Map<String, Value>>) -> Result<Value, CallError> {
+    /// The tools the host answers from its own state; none takes arguments.
+    fn host_tool(&self, caller: &Caller, name: &str, arguments: Option<Map<String, Value>>) -> Result<Value, CallError> {
         if let Some(extra) = arguments.as_ref().and_then(|a| a.keys().next()) {
-            let message = format!("get_server_health takes no arguments (got '{extra}')");
+            let message = format!("{name} takes no arguments (got '{extra}')");
             return Err(CallError::Invalid(crate::validate::Invalid::Schema { field: extra.clone(), message }));
         }
+        Ok(match name {
+            admin::CONFIG => json!({"settings": self.public_config}),
+            admin::METRICS => admin::metrics(self.metrics.encode()),
+            admin::COMPONENTS => self.components_report(),
+            _ => self.server_health(caller),
+        })
+    }
+
+    fn components_report(&self) -> Value {
+        let registry = self.runtime.registry();
+        let components: Vec<Value> = registry
+            .components
+            .iter()
+            .map(|c| {
+                let tools: Vec<Value> = registry
+                    .tools()
+                    .iter()
+                    .filter(|t| Arc::ptr_eq(&t.component, c))
+                    .map(|t| json!({"name": t.name, "egress": &*t.prefixes}))
+                    .collect();
+                let file = c.file.file_name().map(|f| f.to_string_lossy().into_owned());
+                json!({"name": c.name, "version": c.version, "digest": format!("sha256:{}", c.digest), "file": file, "tools": tools})
+            })
+            .collect();
+        json!({"components": components})
+    }
+
+    fn server_health(&self, caller: &Caller) -> Value {
         let registry = self.runtime.registry();
         let names: Vec<&str> = registry.tools().iter().map(|t| t.name.as_str()).collect();
         let mut report = self.health.report(&names, registry.components.len(), self.metrics.egress_denials_total());
@@ -274,7 +311,7 @@ impl Dispatcher {
                 "violations": self.metrics.rate_limit_violations_total(),
             }),
         };
-        Ok(report)
+        report
     }
 
     async fn run_tool(&self, name: &str, arguments: Option<Map<String, Value>>) -> Result<Answer, CallError> {

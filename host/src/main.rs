@@ -1,6 +1,7 @@
 //! `epmcp`: parse the configuration, start the runtime, serve. Errors are printed once
 //! (with their causes) on stderr and the process exits non-zero.
 
+mod admin;
 mod audit;
 mod auth;
 mod cache;
@@ -126,7 +127,12 @@ async fn start_host(config: &Config, transport: &str, default_caller: identity::
         let bound = transport::observe::serve(addr, metrics.clone(), ready).await?;
         tracing::info!(%bound, "serving /metrics, /healthz, /readyz");
     }
-    let controls = dispatch::Controls { quota: config.calls.clone(), cache: config.cache, policy: config.policy.clone() };
+    let controls = dispatch::Controls {
+        quota: config.calls.clone(),
+        cache: config.cache,
+        policy: config.policy.clone(),
+        public_config: config.public_view(),
+    };
     let dispatcher = Arc::new(dispatch::Dispatcher::new(runtime, metrics.clone(), controls, audit.clone()));
     let server = mcp::McpServer::new(dispatcher, config.text_max_bytes, default_caller);
     Ok(Host { server, metrics, audit, ready })

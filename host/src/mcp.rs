@@ -19,6 +19,7 @@ use rmcp::model::{
 use rmcp::service::{RequestContext, RoleServer};
 use serde_json::Value;
 
+use crate::admin;
 use crate::catalog::{PromptSpec, ResourceSpec};
 use crate::dispatch::Dispatcher;
 use crate::health;
@@ -47,7 +48,8 @@ pub struct McpServer {
 
 impl McpServer {
     pub fn new(dispatcher: Arc<Dispatcher>, text_max_bytes: usize, caller: Caller) -> McpServer {
-        let tools = dispatcher.tools().iter().map(|spec| tool(spec)).chain([health_tool()]).collect();
+        let host_tools = admin::tools().into_iter().map(|t| host_tool(t.name, t.title, t.description, &admin::input_schema(), &t.output_schema));
+        let tools = dispatcher.tools().iter().map(|spec| tool(spec)).chain([health_tool()]).chain(host_tools).collect();
         McpServer { dispatcher, tools, text_max_bytes, caller }
     }
 
@@ -81,12 +83,17 @@ pub fn tool(spec: &ToolSpec) -> Tool {
         ))
 }
 
-/// The host's own tool (see `health`).
+/// The host's health tool (see `health`).
 fn health_tool() -> Tool {
-    Tool::new_with_raw(health::TOOL, Some(Cow::Borrowed(health::DESCRIPTION)), object(&health::input_schema()))
-        .with_title(health::TITLE)
-        .with_raw_output_schema(object(&health::output_schema()))
-        .with_annotations(ToolAnnotations::from_raw(Some(health::TITLE.into()), Some(true), Some(false), Some(false), Some(false)))
+    host_tool(health::TOOL, health::TITLE, health::DESCRIPTION, &health::input_schema(), &health::output_schema())
+}
+
+/// A tool the host answers itself: read-only, closed-world.
+fn host_tool(name: &'static str, title: &'static str, description: &'static str, input: &Value, output: &Value) -> Tool {
+    Tool::new_with_raw(name, Some(Cow::Borrowed(description)), object(input))
+        .with_title(title)
+        .with_raw_output_schema(object(output))
+        .with_annotations(ToolAnnotations::from_raw(Some(title.into()), Some(true), Some(false), Some(false), Some(false)))
 }
 
 fn prompt(spec: &PromptSpec) -> Prompt {

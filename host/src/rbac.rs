@@ -49,6 +49,16 @@ impl Policy {
         Ok(Policy { grants })
     }
 
+    /// Each role's patterns, as configured.
+    pub fn summary(&self) -> serde_json::Value {
+        let grants: std::collections::BTreeMap<&str, Vec<String>> = self
+            .grants
+            .iter()
+            .map(|(role, patterns)| (role.as_str(), patterns.iter().map(|p| format!("{}{}", if p.deny { "!" } else { "" }, p.glob)).collect()))
+            .collect();
+        serde_json::json!(grants)
+    }
+
     /// Whether `role` may use the tool or prompt `name`. Unknown roles may use nothing.
     pub fn allows(&self, role: &str, name: &str) -> bool {
         let Some(patterns) = self.grants.get(role) else { return false };

@@ -189,3 +189,38 @@ fn the_listener_stops_cleanly_and_refuses_unsafe_settings() {
         assert!(stderr.contains(needle), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn admins_see_the_effective_configuration_without_secrets_metrics_and_components() {
+    let fake = Fake::start();
+    let (_, entry) = new_key("researcher");
+    let hash = entry.split_once(':').unwrap().1.to_string();
+    let env = vec![("EPMCP_STDIO_ROLE", "admin".to_string()), ("EPMCP_API_KEYS", entry.clone()), ("EPMCP_CACHE_TTL_SECS", "600".to_string())];
+    let mut admin = crate::support::Server::start_with(&fake, crate::support::Options { env, ..Default::default() });
+    let tools = admin.request("tools/list", json!({}))["result"]["tools"].clone();
+    let names: Vec<&str> = tools.as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    for tool in ["admin_config", "admin_metrics", "admin_components", "get_mep_details"] {
+        assert!(names.contains(&tool), "{tool} missing for admin: {names:?}");
+    }
+    admin.ok("get_mep_details", json!({"id": "1294"}));
+    let config = admin.ok("admin_config", json!({}));
+    assert_eq!(config["settings"]["cache"]["ttlSeconds"], 600);
+    assert_eq!(config["settings"]["authentication"]["apiKeys"], json!({"researcher": 1}));
+    assert_eq!(config["settings"]["roles"]["public"], json!(["get_meps", "get_plenary_sessions"]));
+    assert!(!config.to_string().contains(&hash), "no key hash in the configuration view");
+    let components = admin.ok("admin_components", json!({}));
+    let list = components["components"].as_array().unwrap();
+    assert_eq!(list.len(), 12, "{components}");
+    let meps = list.iter().find(|c| c["name"] == "meps").unwrap();
+    assert!(meps["digest"].as_str().unwrap().starts_with("sha256:"));
+    assert!(meps["tools"].as_array().unwrap().iter().any(|t| t["name"] == "get_mep_details" && t["egress"].as_array().is_some_and(|e| !e.is_empty())));
+    let metrics = admin.ok("admin_metrics", json!({}));
+    assert!(metrics["exposition"].as_str().unwrap().contains(r#"requests_total{tool="get_mep_details",status="ok"} 1"#), "{metrics}");
+    assert!(admin.invalid("admin_config", json!({"x": 1})).contains("takes no arguments"));
+
+    // A researcher neither sees nor may call them.
+    let mut researcher = crate::support::Server::start(&fake);
+    let tools = researcher.request("tools/list", json!({}))["result"]["tools"].clone();
+    assert!(!tools.to_string().contains("admin_"), "admin tools listed for a researcher");
+    assert!(researcher.invalid("admin_config", json!({})).contains("not available to the role 'researcher'"));
+}

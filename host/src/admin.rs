@@ -1,0 +1,57 @@
+//! The admin tools (granted to the `admin` role by default): the effective configuration
+//! without secrets, a metrics snapshot, and the loaded components with their policies.
+//! Like `get_server_health`, the host answers them from its own state: no network, no
+//! sandbox. Their names start with `admin_`, which the default `researcher` grant excludes.
+
+use serde_json::{Value, json};
+
+pub const CONFIG: &str = "admin_config";
+pub const METRICS: &str = "admin_metrics";
+pub const COMPONENTS: &str = "admin_components";
+
+/// A tool the host answers itself: what tools/list shows of it.
+pub struct HostTool {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+    pub output_schema: Value,
+}
+
+pub fn tools() -> Vec<HostTool> {
+    vec![
+        HostTool {
+            name: CONFIG,
+            title: "Effective configuration",
+            description: "The settings this server runs with, after flags, environment and the configuration file, \
+                with secrets left out (API keys are counted per role, never shown).",
+            output_schema: json!({"type": "object", "required": ["settings"], "properties": {"settings": {"type": "object"}}}),
+        },
+        HostTool {
+            name: METRICS,
+            title: "Metrics snapshot",
+            description: "The server's metrics now, as the Prometheus/OpenMetrics text /metrics serves.",
+            output_schema: json!({
+                "type": "object", "required": ["format", "exposition"],
+                "properties": {"format": {"type": "string"}, "exposition": {"type": "string"}}
+            }),
+        },
+        HostTool {
+            name: COMPONENTS,
+            title: "Loaded components",
+            description: "Every loaded tool component: name, version, SHA-256 digest, and each of its tools with the \
+                EP API path prefixes it may reach.",
+            output_schema: json!({
+                "type": "object", "required": ["components"],
+                "properties": {"components": {"type": "array", "items": {"type": "object", "required": ["name", "version", "digest", "tools"]}}}
+            }),
+        },
+    ]
+}
+
+pub fn input_schema() -> Value {
+    json!({"type": "object", "properties": {}, "additionalProperties": false})
+}
+
+pub fn metrics(exposition: String) -> Value {
+    json!({"format": "application/openmetrics-text; version=1.0.0", "exposition": exposition})
+}
