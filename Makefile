@@ -10,7 +10,7 @@ BIN      := target/release/epmcp
 COMPONENTS := target/release/components
 TEST_COMPONENTS := target/test-components
 VENV     := .venv
-MCP_PY   := mcp==1.30.0
+MCP_PY   := mcp[ws]==1.30.0
 
 export EPMCP_BIN := $(CURDIR)/$(BIN)
 export EPMCP_FAKE := $(CURDIR)/target/release/fake-ep-api
@@ -27,7 +27,7 @@ all: build
 setup:
 	@rustup target list --installed | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	@$(VENV)/bin/python -c 'import mcp' 2>/dev/null || $(VENV)/bin/pip install -q '$(MCP_PY)'
+	@$(VENV)/bin/python -c 'import mcp, websockets' 2>/dev/null || $(VENV)/bin/pip install -q '$(MCP_PY)'
 
 ## Guest components (wasm32-wasip2), the host, and the precompiled component cache.
 build: setup guests host

@@ -1,7 +1,7 @@
 //! Authentication on the hosted listener. API keys: the configuration holds only their
-//! SHA-256 (`role:hash`), so a leaked config file gives no key away. A request with no
-//! credentials gets the anonymous role, if one is configured; a request with wrong
-//! credentials is refused, never downgraded to anonymous.
+//! SHA-256 (`role:hash`), so a leaked config file gives no key away. Bearer JWTs: see
+//! `jwt`. A request with no credentials gets the anonymous role, if one is configured; a
+//! request with wrong credentials is refused, never downgraded to anonymous.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -11,6 +11,7 @@ use http::HeaderMap;
 use sha2::{Digest, Sha256};
 
 use crate::identity::{Caller, valid_role};
+use crate::jwt::TokenValidator;
 
 /// Prefix of keys made by `epmcp keys add` (tells a key from a token at a glance).
 const KEY_PREFIX: &str = "epk_";
@@ -21,6 +22,8 @@ pub enum AuthError {
     Missing,
     #[error("invalid credentials: {0}")]
     Invalid(&'static str),
+    #[error("the token carries no scope this server grants a role for")]
+    InsufficientScope,
 }
 
 impl AuthError {
@@ -29,6 +32,7 @@ impl AuthError {
         match self {
             AuthError::Missing => "missing",
             AuthError::Invalid(reason) => reason,
+            AuthError::InsufficientScope => "insufficient scope",
         }
     }
 }
@@ -39,11 +43,13 @@ pub struct Authenticator {
     keys: HashMap<String, String>,
     /// The role of requests without credentials; `None`: they are refused.
     anonymous_role: Option<String>,
+    /// Bearer JWTs, when an issuer is configured.
+    tokens: Option<TokenValidator>,
 }
 
 impl Authenticator {
     /// `role:sha256hex,role:sha256hex` and the anonymous role (`none`: no anonymous access).
-    pub fn new(keys: &str, anonymous_role: &str) -> Result<Authenticator> {
+    pub fn new(keys: &str, anonymous_role: &str, tokens: Option<TokenValidator>) -> Result<Authenticator> {
         let mut parsed = HashMap::new();
         for entry in keys.split(',').map(str::trim).filter(|e| !e.is_empty()) {
             let (role, hash) = entry.split_once(':').with_context(|| format!("API key entry '{entry}' is not role:sha256"))?;
@@ -60,7 +66,7 @@ impl Authenticator {
             role if valid_role(role) => Some(role.to_string()),
             role => bail!("anonymous role '{role}' is not a role name (or `none`)"),
         };
-        Ok(Authenticator { keys: parsed, anonymous_role })
+        Ok(Authenticator { keys: parsed, anonymous_role, tokens })
     }
 
     /// API keys counted per role, and the anonymous role (no hashes: see `admin_config`).
@@ -69,7 +75,13 @@ impl Authenticator {
         for role in self.keys.values() {
             *per_role.entry(role).or_default() += 1;
         }
-        serde_json::json!({"apiKeys": per_role, "anonymousRole": self.anonymous_role})
+        let tokens = self.tokens.as_ref().map(TokenValidator::metadata);
+        serde_json::json!({"apiKeys": per_role, "anonymousRole": self.anonymous_role, "bearerTokens": tokens})
+    }
+
+    /// RFC 9728 metadata, when bearer tokens are accepted.
+    pub fn resource_metadata(&self) -> Option<serde_json::Value> {
+        self.tokens.as_ref().map(TokenValidator::metadata)
     }
 
     /// The caller a request's headers identify.
@@ -80,7 +92,13 @@ impl Authenticator {
             return Ok(Caller { id: format!("addr:{peer}"), role, address });
         };
         if !credential.starts_with(KEY_PREFIX) {
-            return Err(AuthError::Invalid("unknown credential type"));
+            return match &self.tokens {
+                Some(tokens) if credential.matches('.').count() == 2 => {
+                    let (subject, role) = tokens.validate(credential)?;
+                    Ok(Caller { id: format!("sub:{subject}"), role, address })
+                }
+                _ => Err(AuthError::Invalid("unknown credential type")),
+            };
         }
         let hash = sha256_hex(credential);
         let role = self.keys.get(&hash).ok_or(AuthError::Invalid("unknown API key"))?;
@@ -142,7 +160,7 @@ mod tests {
     fn keys_admit_their_role_and_nothing_else() {
         let (key, entry) = new_key("researcher").unwrap();
         let (other, _) = new_key("admin").unwrap();
-        let auth = Authenticator::new(&entry, "public").unwrap();
+        let auth = Authenticator::new(&entry, "public", None).unwrap();
         let peer: IpAddr = "127.0.0.1".parse().unwrap();
         let caller = auth.authenticate(&headers(&[("authorization", &format!("Bearer {key}"))]), peer).unwrap();
         assert_eq!(caller.role, "researcher");
@@ -150,7 +168,7 @@ mod tests {
         assert_eq!(auth.authenticate(&headers(&[("x-api-key", &key)]), peer).unwrap(), caller);
         assert_eq!(auth.authenticate(&headers(&[("x-api-key", &other)]), peer), Err(AuthError::Invalid("unknown API key")));
         assert_eq!(auth.authenticate(&headers(&[]), peer).unwrap().role, "public");
-        let closed = Authenticator::new(&entry, "none").unwrap();
+        let closed = Authenticator::new(&entry, "none", None).unwrap();
         assert_eq!(closed.authenticate(&headers(&[]), peer), Err(AuthError::Missing));
         for bad in [vec![("authorization", "Basic abc")], vec![("authorization", "Bearer ")], vec![("authorization", "Bearer epk_1"), ("x-api-key", "epk_2")]] {
             assert!(matches!(auth.authenticate(&headers(&bad), peer), Err(AuthError::Invalid(_))), "{bad:?}");
@@ -160,8 +178,8 @@ mod tests {
     #[test]
     fn bad_entries_are_refused() {
         for bad in ["researcher", "Researcher:00", &format!("x:{}", "A".repeat(64)), "x:abc"] {
-            assert!(Authenticator::new(bad, "public").is_err(), "{bad}");
+            assert!(Authenticator::new(bad, "public", None).is_err(), "{bad}");
         }
-        assert!(Authenticator::new("", "Root").is_err());
+        assert!(Authenticator::new("", "Root", None).is_err());
     }
 }

@@ -228,6 +228,21 @@ pub struct RuntimeArgs {
     /// The role of requests without credentials on the listener (`none`: refuse them).
     #[arg(long, env = "EPMCP_ANONYMOUS_ROLE", default_value = "public", global = true)]
     pub anonymous_role: String,
+    /// A JWKS file of the keys that sign bearer tokens (RS256/ES256); enables OAuth bearer tokens.
+    #[arg(long, env = "EPMCP_JWKS_FILE", global = true)]
+    pub jwks_file: Option<PathBuf>,
+    /// The `iss` bearer tokens must carry (the authorization server).
+    #[arg(long, env = "EPMCP_TOKEN_ISSUER", default_value = "", global = true)]
+    pub token_issuer: String,
+    /// The `aud` bearer tokens must carry (this server's resource URL, e.g. https://mcp.example.org/mcp).
+    #[arg(long, env = "EPMCP_TOKEN_AUDIENCE", default_value = "", global = true)]
+    pub token_audience: String,
+    /// Clock skew tolerated on `exp` and `nbf`, in seconds.
+    #[arg(long, env = "EPMCP_TOKEN_LEEWAY_SECS", default_value_t = 60, global = true)]
+    pub token_leeway_secs: u64,
+    /// Token scopes → roles, first match wins: `scope=role,…`.
+    #[arg(long, env = "EPMCP_SCOPE_ROLES", default_value = "epmcp:admin=admin,epmcp:research=researcher,epmcp:read=public", global = true)]
+    pub scope_roles: String,
     /// Which tools and prompts each role may use: `role=pattern pattern,…` (`*` globs, `!` excludes).
     #[arg(long, env = "EPMCP_ROLE_TOOLS", default_value = crate::rbac::DEFAULT_GRANTS, global = true)]
     pub role_tools: String,
@@ -410,7 +425,21 @@ impl RuntimeArgs {
                 })
             }
         };
-        let auth = Authenticator::new(&self.api_keys, &self.anonymous_role)?;
+        if self.token_leeway_secs > 600 {
+            bail!("token leeway {} s is outside 0..=600", self.token_leeway_secs);
+        }
+        let scope_roles = crate::jwt::parse_scope_roles(&self.scope_roles)?;
+        let tokens = match &self.jwks_file {
+            None => None,
+            Some(file) => Some(crate::jwt::TokenValidator::load(crate::jwt::TokenConfig {
+                jwks_file: file.clone(),
+                issuer: self.token_issuer.clone(),
+                audience: self.token_audience.clone(),
+                leeway_secs: self.token_leeway_secs,
+                scope_roles,
+            })?),
+        };
+        let auth = Authenticator::new(&self.api_keys, &self.anonymous_role, tokens)?;
         let policy = Policy::parse(&self.role_tools)?;
         let upstream_timeout = Duration::from_millis(self.upstream_timeout_ms);
         Ok(Config {

@@ -12,6 +12,7 @@ mod egress;
 mod error;
 mod health;
 mod identity;
+mod jwt;
 mod limits;
 mod mcp;
 mod metrics;
@@ -158,6 +159,9 @@ async fn serve_http(config: &Config) -> Result<()> {
         metrics: host.metrics,
         audit: host.audit,
         ready: host.ready,
+        tls: settings.tls.is_some(),
+        allowed_hosts: settings.allowed_hosts.clone(),
+        allowed_origins: settings.allowed_origins.clone(),
     };
     let shutdown = tokio_util::sync::CancellationToken::new();
     let (bound_tx, bound_rx) = tokio::sync::oneshot::channel();

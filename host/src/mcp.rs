@@ -53,6 +53,11 @@ impl McpServer {
         McpServer { dispatcher, tools, text_max_bytes, caller }
     }
 
+    /// The same server for a session whose every request comes from `caller` (WebSocket).
+    pub fn with_caller(&self, caller: Caller) -> McpServer {
+        McpServer { caller, ..self.clone() }
+    }
+
     /// The caller of one request: the identity the HTTP listener authenticated (carried in
     /// the request's HTTP parts), else this server's own caller.
     fn caller(&self, context: &RequestContext<RoleServer>) -> Caller {

@@ -58,7 +58,7 @@ pub fn acceptor(files: TlsFiles, stop: CancellationToken) -> Result<tokio_rustls
         .with_protocol_versions(&[&rustls::version::TLS13])?
         .with_no_client_auth()
         .with_cert_resolver(current.clone());
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     tokio::spawn(async move {
         let mut seen = modified(&files);
         loop {

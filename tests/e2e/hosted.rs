@@ -224,3 +224,113 @@ fn admins_see_the_effective_configuration_without_secrets_metrics_and_components
     assert!(!tools.to_string().contains("admin_"), "admin tools listed for a researcher");
     assert!(researcher.invalid("admin_config", json!({})).contains("not available to the role 'researcher'"));
 }
+
+#[test]
+fn bearer_tokens_are_checked_and_their_scopes_give_roles() {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+    const ISSUER: &str = "https://auth.example.org";
+    const AUDIENCE: &str = "https://mcp.example.org/mcp";
+
+    let fake = Fake::start();
+    let dir = TempDir::new("jwt");
+    // The authorization server's signing key (P-256), and its JWKS as epmcp reads it.
+    let signer = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let point = signer.public_key_raw();
+    let jwks = json!({"keys": [{"kty": "EC", "crv": "P-256", "kid": "k1", "use": "sig", "alg": "ES256",
+        "x": URL_SAFE_NO_PAD.encode(&point[1..33]), "y": URL_SAFE_NO_PAD.encode(&point[33..65])}]});
+    let jwks_file = dir.0.join("jwks.json");
+    std::fs::write(&jwks_file, jwks.to_string()).unwrap();
+    let sign_with = |key: &rcgen::KeyPair, claims: Value| {
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some("k1".into());
+        encode(&header, &claims, &EncodingKey::from_ec_pem(key.serialize_pem().as_bytes()).unwrap()).unwrap()
+    };
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let claims = |changes: Value| {
+        let mut c = json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "exp": now + 300, "scope": "openid epmcp:research"});
+        c.as_object_mut().unwrap().extend(changes.as_object().unwrap().clone());
+        c
+    };
+    let env = [
+        ("EPMCP_JWKS_FILE", jwks_file.to_str().unwrap()),
+        ("EPMCP_TOKEN_ISSUER", ISSUER),
+        ("EPMCP_TOKEN_AUDIENCE", AUDIENCE),
+        ("EPMCP_ANONYMOUS_ROLE", "none"),
+    ];
+    let server = Hosted::start(&fake, &env);
+
+    // The Python SDK with a valid token: the researcher's view.
+    let token = sign_with(&signer, claims(json!({})));
+    let session = python_session(&server.url, Some(&token));
+    assert!(names(&session["tools"]).len() > 40, "{session}");
+    assert_eq!(session["details"]["result"]["name"], "Elio DI RUPO");
+    assert_eq!(session["health"]["result"]["rateLimit"]["role"], "researcher");
+    let reader = python_session(&server.url, Some(&sign_with(&signer, claims(json!({"scope": "epmcp:read"})))));
+    assert_eq!(names(&reader["tools"]), ["get_meps", "get_plenary_sessions"], "epmcp:read maps to public");
+
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}}})
+    .to_string();
+    let post = |token: &str| {
+        let auth = format!("Bearer {token}");
+        let headers = [("Content-Type", "application/json"), ("Accept", "application/json, text/event-stream"), ("Authorization", auth.as_str())];
+        http(&server.addr, "POST", "/mcp", &headers, &init)
+    };
+    assert_eq!(post(&token).0, 200);
+    let intruder = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let hs256 = encode(&Header::new(Algorithm::HS256), &claims(json!({})), &EncodingKey::from_secret(b"guess")).unwrap();
+    for (token, status, needle) in [
+        (sign_with(&signer, claims(json!({"exp": now - 3600}))), 401, "token expired"),
+        (sign_with(&signer, claims(json!({"nbf": now + 3600}))), 401, "token not yet valid"),
+        (sign_with(&signer, claims(json!({"aud": "https://other.example/mcp"}))), 401, "another audience"),
+        (sign_with(&signer, claims(json!({"iss": "https://evil.example"}))), 401, "another issuer"),
+        (sign_with(&intruder, claims(json!({}))), 401, "signature invalid"),
+        (hs256, 401, "algorithm not accepted"),
+        (sign_with(&signer, claims(json!({"scope": "openid profile"}))), 403, "no scope"),
+        ("a.b.c".to_string(), 401, "malformed token"),
+    ] {
+        let (got, headers, body) = post(&token);
+        assert_eq!(got, status, "{needle}: {body}");
+        assert!(body.contains(needle), "{needle}: {body}");
+        let challenge = headers.iter().find(|(k, _)| k == "www-authenticate").map(|(_, v)| v.clone()).unwrap_or_default();
+        let metadata_url = format!("resource_metadata=\"http://{}/.well-known/oauth-protected-resource\"", server.addr);
+        assert!(challenge.contains(&metadata_url), "{challenge}");
+    }
+    let (status, _, metadata) = http(&server.addr, "GET", "/.well-known/oauth-protected-resource", &[], "");
+    assert_eq!(status, 200);
+    let metadata: Value = serde_json::from_str(&metadata).unwrap();
+    assert_eq!((metadata["resource"].as_str(), metadata["authorization_servers"][0].as_str()), (Some(AUDIENCE), Some(ISSUER)));
+}
+
+#[test]
+fn websocket_sessions_through_the_sdk_and_by_hand() {
+    let fake = Fake::start();
+    let (key, entry) = new_key("researcher");
+    let server = Hosted::start(&fake, &[("EPMCP_API_KEYS", &entry)]);
+    let ws_url = format!("ws://{}/ws", server.addr);
+
+    // The official SDK's WebSocket client, anonymous: the public role.
+    let anonymous = python("ws_client.py", &[&ws_url], &[]);
+    assert_eq!(names(&anonymous["tools"]), ["get_meps", "get_plenary_sessions"], "{anonymous}");
+    assert_eq!(anonymous["meps"]["count"], 2);
+
+    // A plain client with a key: the researcher's session; a non-JSON frame gets -32700.
+    let keyed = python("ws_client.py", &[&ws_url, &key], &[]);
+    assert_eq!(keyed["subprotocol"], "mcp");
+    assert!(names(&keyed["tools"]).len() > 40, "{keyed}");
+    assert_eq!(keyed["details"]["name"], "Elio DI RUPO", "{keyed}");
+    assert_eq!(keyed["garbage"]["error"]["code"], -32700, "{keyed}");
+
+    // The upgrade is checked like /mcp: credentials, Host and Origin.
+    let upgrade = |extra: &[(&str, &str)]| {
+        let mut headers = vec![("Connection", "Upgrade"), ("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13"), ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")];
+        headers.extend_from_slice(extra);
+        http(&server.addr, "GET", "/ws", &headers, "").0
+    };
+    assert_eq!(upgrade(&[("Authorization", "Bearer epk_wrong")]), 401);
+    assert_eq!(upgrade(&[("Origin", "https://evil.example")]), 403);
+    assert_eq!(upgrade(&[("Host", "evil.example")]), 403);
+    assert_eq!(http(&server.addr, "GET", "/ws", &[], "").0, 400, "not an upgrade");
+}

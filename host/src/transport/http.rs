@@ -15,7 +15,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio::net::TcpListener;
@@ -29,7 +29,7 @@ use crate::tls::TlsFiles;
 use crate::metrics::Metrics;
 use crate::transport::observe::{self, Readiness};
 
-type Body = BoxBody<Bytes, Infallible>;
+pub type Body = BoxBody<Bytes, Infallible>;
 
 /// How the listener is exposed.
 #[derive(Debug, Clone)]
@@ -52,6 +52,11 @@ pub struct Shared {
     pub metrics: Arc<Metrics>,
     pub audit: Audit,
     pub ready: Readiness,
+    /// Whether the listener speaks TLS (for the URLs it names).
+    pub tls: bool,
+    /// See [`HttpSettings`]: checked here for `/ws` (rmcp checks `/mcp`).
+    pub allowed_hosts: Vec<String>,
+    pub allowed_origins: Vec<String>,
 }
 
 /// Time allowed for a client to send a request's headers.
@@ -97,15 +102,14 @@ pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: Cancellatio
         tokio::spawn(async move {
             let _permit = permit;
             let service = service_fn(move |request| route(request, peer, shared.clone(), mcp.clone()));
-            let builder = {
-                let mut b = hyper::server::conn::http1::Builder::new();
-                b.timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT).max_buf_size(64 << 10);
-                b
-            };
+            // HTTP/1.1 (with upgrades, for /ws) and HTTP/2.
+            let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+            builder.http1().timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT).max_buf_size(64 << 10);
+            builder.http2().timer(TokioTimer::new()).max_concurrent_streams(64);
             let ended = match tls {
-                None => watcher.watch(builder.serve_connection(TokioIo::new(stream), service)).await,
+                None => watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service)).await,
                 Some(acceptor) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                    Ok(Ok(stream)) => watcher.watch(builder.serve_connection(TokioIo::new(stream), service)).await,
+                    Ok(Ok(stream)) => watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service)).await,
                     Ok(Err(e)) => return tracing::debug!(%peer, "TLS handshake failed: {e}"),
                     Err(_) => return tracing::debug!(%peer, "TLS handshake timed out"),
                 },
@@ -128,32 +132,93 @@ async fn route(
     shared: Arc<Shared>,
     mut mcp: StreamableHttpService<McpServer, LocalSessionManager>,
 ) -> Result<Response<Body>, Infallible> {
-    if request.uri().path() != "/mcp" {
-        return Ok(observe::route(&request, &shared.metrics, shared.ready).map(|b| b.boxed()));
+    match request.uri().path() {
+        "/mcp" => {}
+        "/ws" => {
+            if let Some(why) = foreign_site(request.headers(), &shared) {
+                return Ok(json_response(StatusCode::FORBIDDEN, serde_json::json!({"error": why}).to_string()));
+            }
+            return Ok(match shared.auth.authenticate(request.headers(), peer.ip()) {
+                Ok(caller) => super::ws::upgrade(request, caller, shared.server.clone()),
+                Err(e) => unauthorized(&e, peer, &shared, request.headers(), settings_scheme(&shared)),
+            });
+        }
+        METADATA_PATH | METADATA_PATH_MCP => return Ok(resource_metadata(&shared)),
+        _ => return Ok(observe::route(&request, &shared.metrics, shared.ready).map(|b| b.boxed())),
     }
     match shared.auth.authenticate(request.headers(), peer.ip()) {
         Ok(caller) => {
             request.extensions_mut().insert(caller);
             tower_service::Service::call(&mut mcp, request).await
         }
-        Err(e) => Ok(unauthorized(&e, peer, &shared)),
+        Err(e) => Ok(unauthorized(&e, peer, &shared, request.headers(), settings_scheme(&shared))),
     }
 }
 
-/// 401 with `WWW-Authenticate`, counted and audited.
-fn unauthorized(error: &AuthError, peer: SocketAddr, shared: &Shared) -> Response<Body> {
+/// The DNS-rebinding checks rmcp makes for `/mcp`, for `/ws`: the `Host` must be an
+/// allowed host (port aside), and an `Origin`, when present, an allowed origin. `Some`:
+/// why the request is refused.
+fn foreign_site(headers: &http::HeaderMap, shared: &Shared) -> Option<&'static str> {
+    let host = headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    let authority: Option<http::uri::Authority> = host.parse().ok();
+    let name = authority.as_ref().map(|a| a.host().trim_start_matches('[').trim_end_matches(']')).unwrap_or_default();
+    if !shared.allowed_hosts.is_empty() && !shared.allowed_hosts.iter().any(|h| h == name || h == host) {
+        return Some("Host not allowed");
+    }
+    if let Some(origin) = headers.get(http::header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or_default();
+        if !shared.allowed_origins.iter().any(|o| o == origin) {
+            return Some("Origin not allowed");
+        }
+    }
+    None
+}
+
+/// RFC 9728: where clients learn which authorization server issues tokens for `/mcp`.
+const METADATA_PATH: &str = "/.well-known/oauth-protected-resource";
+const METADATA_PATH_MCP: &str = "/.well-known/oauth-protected-resource/mcp";
+
+fn resource_metadata(shared: &Shared) -> Response<Body> {
+    match shared.auth.resource_metadata() {
+        Some(metadata) => json_response(StatusCode::OK, metadata.to_string()),
+        None => json_response(StatusCode::NOT_FOUND, "{\"error\":\"this server accepts no bearer tokens\"}".into()),
+    }
+}
+
+fn settings_scheme(shared: &Shared) -> &'static str {
+    if shared.tls { "https" } else { "http" }
+}
+
+fn json_response(status: StatusCode, body: String) -> Response<Body> {
+    let mut response = Response::new(Full::new(Bytes::from(body)).boxed());
+    *response.status_mut() = status;
+    response.headers_mut().insert(http::header::CONTENT_TYPE, "application/json".parse().expect("a valid header value"));
+    response
+}
+
+/// 401 (403 for a token without a granted scope) with `WWW-Authenticate`, counted and
+/// audited. With bearer tokens configured, the challenge names the resource metadata.
+fn unauthorized(error: &AuthError, peer: SocketAddr, shared: &Shared, headers: &http::HeaderMap, scheme: &str) -> Response<Body> {
     shared.metrics.auth_failed(error.reason());
     shared.audit.security("authentication_failure", serde_json::json!({"address": peer.ip().to_string(), "detail": error.reason()}));
     tracing::warn!(%peer, reason = error.reason(), "authentication failed");
-    let body = serde_json::json!({"error": error.to_string()}).to_string();
-    let mut response = Response::new(Full::new(Bytes::from(body)).boxed());
-    *response.status_mut() = StatusCode::UNAUTHORIZED;
-    let challenge = match error {
-        AuthError::Missing => "Bearer realm=\"epmcp\"".to_string(),
-        AuthError::Invalid(_) => "Bearer realm=\"epmcp\", error=\"invalid_token\"".to_string(),
-    };
-    let headers = response.headers_mut();
-    headers.insert(http::header::WWW_AUTHENTICATE, challenge.parse().expect("a valid header value"));
-    headers.insert(http::header::CONTENT_TYPE, "application/json".parse().expect("a valid header value"));
+    let mut response = json_response(StatusCode::UNAUTHORIZED, serde_json::json!({"error": error.to_string()}).to_string());
+    let mut challenge = "Bearer realm=\"epmcp\"".to_string();
+    if shared.auth.resource_metadata().is_some()
+        && let Some(host) = headers.get(http::header::HOST).and_then(|h| h.to_str().ok())
+    {
+        challenge.push_str(&format!(", resource_metadata=\"{scheme}://{host}{METADATA_PATH}\""));
+    }
+    match error {
+        AuthError::Missing => {}
+        AuthError::Invalid(_) => challenge.push_str(", error=\"invalid_token\""),
+        AuthError::InsufficientScope => {
+            *response.status_mut() = StatusCode::FORBIDDEN;
+            challenge.push_str(", error=\"insufficient_scope\"");
+        }
+    }
+    if let Ok(value) = challenge.parse() {
+        response.headers_mut().insert(http::header::WWW_AUTHENTICATE, value);
+    }
     response
 }

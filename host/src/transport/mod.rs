@@ -4,3 +4,4 @@
 pub mod http;
 pub mod observe;
 pub mod stdio;
+pub mod ws;

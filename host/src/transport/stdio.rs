@@ -77,6 +77,31 @@ pub fn gate(line: &str) -> Gate {
     Gate::Forward(message)
 }
 
+/// One incoming message (a stdin line or a WebSocket text frame), decided: the message
+/// for rmcp, the error response to send back, or nothing to do.
+pub enum Decided {
+    Message(Box<ClientJsonRpcMessage>),
+    Reply(Value),
+    Nothing,
+}
+
+pub fn decide(line: &str) -> Decided {
+    match gate(line) {
+        Gate::Forward(value) => {
+            let id = value.get("id").cloned();
+            match serde_json::from_value::<ClientJsonRpcMessage>(value) {
+                Ok(message) => Decided::Message(Box::new(message)),
+                Err(e) => match id.map(|id| error(id, -32600, format!("invalid request: {e}"))) {
+                    Some(Gate::Reply(reply)) => Decided::Reply(reply),
+                    _ => Decided::Nothing,
+                },
+            }
+        }
+        Gate::Reply(reply) => Decided::Reply(reply),
+        Gate::Ignore => Decided::Nothing,
+    }
+}
+
 /// rmcp transport: a plain thread blocks on stdin; lines are written to stdout from the
 /// executor, whole line and flush per message, so gate replies and rmcp output never
 /// interleave (stdio runs a single-threaded executor; a writer thread would cost a
@@ -108,24 +133,12 @@ impl Transport<RoleServer> for Stdio {
     async fn receive(&mut self) -> Option<ClientJsonRpcMessage> {
         loop {
             let line = self.incoming.recv().await?;
-            match gate(&line) {
-                Gate::Forward(value) => {
-                    let id = value.get("id").cloned();
-                    match serde_json::from_value::<ClientJsonRpcMessage>(value) {
-                        Ok(message) => return Some(message),
-                        Err(e) => {
-                            if let Some(id) = id
-                                && let Gate::Reply(reply) = error(id, -32600, format!("invalid request: {e}"))
-                            {
-                                let _ = self.write_line(&reply.to_string());
-                            }
-                        }
-                    }
-                }
-                Gate::Reply(reply) => {
+            match decide(&line) {
+                Decided::Message(message) => return Some(*message),
+                Decided::Reply(reply) => {
                     let _ = self.write_line(&reply.to_string());
                 }
-                Gate::Ignore => {}
+                Decided::Nothing => {}
             }
         }
     }
