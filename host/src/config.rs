@@ -169,6 +169,9 @@ pub struct RuntimeArgs {
     /// Cap on one upstream response body, in MiB.
     #[arg(long, env = "EPMCP_MAX_RESPONSE_MIB", default_value_t = 16, global = true)]
     pub max_response_mib: u64,
+    /// Calls one client identity may have running at once.
+    #[arg(long, env = "EPMCP_MAX_CALLS_PER_CLIENT", default_value_t = 16, global = true)]
+    pub max_calls_per_client: u32,
     /// Calls that may run at once (sizes the instance pool).
     #[arg(long, env = "EPMCP_MAX_CONCURRENT_CALLS", default_value_t = 64, global = true)]
     pub max_concurrent_calls: u32,
@@ -276,6 +279,8 @@ pub struct Config {
     pub cache: Option<CacheConfig>,
     /// Calls per client identity, by role.
     pub calls: CallQuota,
+    /// Calls one identity may have running at once.
+    pub max_calls_per_client: u32,
     /// See [`RuntimeArgs::stdio_role`].
     pub stdio_role: String,
     /// Requests per EP API endpoint per 5 minutes.
@@ -318,6 +323,7 @@ impl Config {
             "callTimeoutMs": self.limits.deadline.as_millis() as u64,
             "memoryMiB": self.limits.memory_bytes >> 20,
             "maxConcurrentCalls": self.limits.max_concurrent,
+            "maxCallsPerClient": self.max_calls_per_client,
             "upstreamTimeoutMs": self.upstream.total_timeout.as_millis() as u64,
             "maxResponseMiB": self.upstream.max_body_bytes >> 20,
             "textMaxBytes": self.text_max_bytes,
@@ -365,6 +371,9 @@ impl RuntimeArgs {
         }
         if !(1..=10_000).contains(&self.max_concurrent_calls) {
             bail!("max concurrent calls {} is outside 1..=10000", self.max_concurrent_calls);
+        }
+        if !(1..=10_000).contains(&self.max_calls_per_client) {
+            bail!("max calls per client {} is outside 1..=10000", self.max_calls_per_client);
         }
         if !(1..=900).contains(&self.cache_ttl_secs) {
             bail!("cache TTL {} s is outside 1..=900 (the EP data's freshness promise)", self.cache_ttl_secs);
@@ -454,6 +463,7 @@ impl RuntimeArgs {
             text_max_bytes: self.text_max_bytes,
             cache,
             calls,
+            max_calls_per_client: self.max_calls_per_client,
             stdio_role: self.stdio_role.clone(),
             upstream_per_5min: self.upstream_per_5min,
             audit,

@@ -14,7 +14,7 @@ use crate::error::{CallError, Failed, ReadError};
 use crate::identity::Caller;
 use crate::runtime::CallFailure;
 use crate::health::{self, Health};
-use crate::limits::{CallLimiter, CallQuota};
+use crate::limits::{CallLimiter, CallQuota, ConcurrencyLimiter};
 use crate::metrics::Metrics;
 use crate::cache::{CacheConfig, Provenance};
 use crate::results::ResultCache;
@@ -41,6 +41,8 @@ pub struct Controls {
     pub policy: Policy,
     /// The effective configuration without secrets, for `admin_config`.
     pub public_config: Value,
+    /// Calls one identity may have running at once.
+    pub calls_per_client: u32,
 }
 
 /// A tool's result, and whether it was reused rather than computed by this call.
@@ -55,6 +57,8 @@ pub struct Dispatcher {
     metrics: Arc<Metrics>,
     /// Calls per identity, at its role's rate.
     limiter: CallLimiter,
+    /// Calls running at once per identity.
+    concurrency: ConcurrencyLimiter,
     audit: Audit,
     /// Completion candidates by source, with the time they were read.
     completions: Mutex<HashMap<String, Cached>>,
@@ -70,7 +74,19 @@ impl Dispatcher {
         let limiter = CallLimiter::new(controls.quota);
         let results = controls.cache.map(ResultCache::new);
         let (policy, public_config) = (controls.policy, controls.public_config);
-        Dispatcher { runtime, health: Health::default(), metrics, limiter, audit, completions: Mutex::default(), results, policy, public_config }
+        let concurrency = ConcurrencyLimiter::new(controls.calls_per_client);
+        Dispatcher {
+            runtime,
+            health: Health::default(),
+            metrics,
+            limiter,
+            concurrency,
+            audit,
+            completions: Mutex::default(),
+            results,
+            policy,
+            public_config,
+        }
     }
 
     /// Whether `caller` may use the tool or prompt `name`.
@@ -177,8 +193,11 @@ impl Dispatcher {
         let id = audit::call_id();
         let summary = arguments.as_ref().map_or(json!({"argumentKeys": []}), audit::argument_summary);
         let known = is_host_tool(name) || self.runtime.registry().get(name).is_some();
+        let slot = self.concurrency.try_enter(&caller.id);
         let result = if known && !self.permits(caller, name) {
             Err(CallError::Forbidden { tool: name.to_string(), role: caller.role.clone() })
+        } else if slot.is_none() {
+            Err(CallError::Busy { limit: self.concurrency.per_identity() })
         } else {
             let admitted = if known { self.limiter.admit(&caller.id, &caller.role, name) } else { Ok(()) };
             match admitted {
@@ -206,7 +225,13 @@ impl Dispatcher {
         record["durationMs"] = (started.elapsed().as_secs_f64() * 1000.0).into();
         let outcome = match result {
             Ok(_) => "ok",
-            Err(CallError::UnknownTool(_) | CallError::Invalid(_) | CallError::RateLimited { .. } | CallError::Forbidden { .. }) => "refused",
+            Err(
+                CallError::UnknownTool(_)
+                | CallError::Invalid(_)
+                | CallError::RateLimited { .. }
+                | CallError::Forbidden { .. }
+                | CallError::Busy { .. },
+            ) => "refused",
             Err(_) => "error",
         };
         record["outcome"] = outcome.into();
@@ -217,6 +242,7 @@ impl Dispatcher {
             Err(CallError::Invalid(invalid)) => Some(("validation_failure", invalid.kind())),
             Err(CallError::RateLimited { .. }) => Some(("rate_limit", "calls")),
             Err(CallError::Forbidden { .. }) => Some(("forbidden", "role")),
+            Err(CallError::Busy { .. }) => Some(("rate_limit", "concurrency")),
             Err(CallError::BadOutput { .. }) => Some(("output_violation", "output schema")),
             Err(CallError::Failure { failure: CallFailure::Deadline(_), .. }) => Some(("sandbox_trap", "deadline")),
             Err(CallError::Failure { failure: CallFailure::Memory(_), .. }) => Some(("sandbox_trap", "memory")),

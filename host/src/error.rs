@@ -22,6 +22,8 @@ pub enum CallError {
     RateLimited { retry_after_secs: u64 },
     #[error("tool '{tool}' is not available to the role '{role}'")]
     Forbidden { tool: String, role: String },
+    #[error("too many calls at once from this client (at most {limit})")]
+    Busy { limit: u32 },
 }
 
 /// A call that did not succeed, and the id of its audit records.
@@ -63,6 +65,9 @@ impl CallError {
             CallError::BadOutput { tool, .. } => {
                 tool_error(format!("tool '{tool}' returned a result that does not match its output schema"))
             }
+            CallError::Busy { limit } => {
+                tool_error(format!("this client already has {limit} calls running: wait for one to finish, then retry"))
+            }
             CallError::RateLimited { retry_after_secs } => tool_error(format!(
                 "rate limit exceeded for this client: retry after {retry_after_secs} s (see get_server_health)"
             )),
@@ -75,7 +80,11 @@ impl CallError {
     /// sandbox failure) rather than about the request; a short reason if so.
     pub fn health_reason(&self) -> Option<&'static str> {
         match self {
-            CallError::UnknownTool(_) | CallError::Invalid(_) | CallError::RateLimited { .. } | CallError::Forbidden { .. } => None,
+            CallError::UnknownTool(_)
+            | CallError::Invalid(_)
+            | CallError::RateLimited { .. }
+            | CallError::Forbidden { .. }
+            | CallError::Busy { .. } => None,
             CallError::BadOutput { .. } => Some("returned a result that violates its output schema"),
             CallError::Failure { failure, .. } => match failure {
                 CallFailure::Tool(ToolError::InvalidArguments(_) | ToolError::NotFound(_)) => None,

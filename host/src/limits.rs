@@ -97,6 +97,30 @@ impl CallLimiter {
     }
 }
 
+/// Calls one identity may have running at once, so that one client cannot take every
+/// sandbox slot. Identities idle for 10 minutes are forgotten (bounded memory).
+pub struct ConcurrencyLimiter {
+    per_identity: u32,
+    slots: moka::sync::Cache<String, std::sync::Arc<tokio::sync::Semaphore>>,
+}
+
+impl ConcurrencyLimiter {
+    pub fn new(per_identity: u32) -> ConcurrencyLimiter {
+        let slots = moka::sync::Cache::builder().max_capacity(100_000).time_to_idle(Duration::from_secs(600)).build();
+        ConcurrencyLimiter { per_identity, slots }
+    }
+
+    pub fn per_identity(&self) -> u32 {
+        self.per_identity
+    }
+
+    /// A slot for one call of `identity`, held until the permit drops; `None` when all are taken.
+    pub fn try_enter(&self, identity: &str) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        let semaphore = self.slots.get_with_by_ref(identity, || std::sync::Arc::new(tokio::sync::Semaphore::new(self.per_identity as usize)));
+        semaphore.try_acquire_owned().ok()
+    }
+}
+
 /// Requests to the EP API per endpoint (first path segment): the API promises 500 per
 /// 5 minutes per endpoint. A request waits for its token up to `max_wait`.
 pub struct UpstreamLimiter {
@@ -174,6 +198,17 @@ mod tests {
         for _ in 0..10 {
             assert!(l.admit("root", "admin", "t").is_ok(), "admin: unlimited");
         }
+    }
+
+    #[test]
+    fn concurrent_calls_are_capped_per_identity() {
+        let l = ConcurrencyLimiter::new(2);
+        let (a, b) = (l.try_enter("a").unwrap(), l.try_enter("a").unwrap());
+        assert!(l.try_enter("a").is_none(), "a third call of the same identity");
+        assert!(l.try_enter("b").is_some(), "other identities are unaffected");
+        drop(a);
+        assert!(l.try_enter("a").is_some(), "a finished call frees its slot");
+        drop(b);
     }
 
     #[tokio::test]

@@ -133,6 +133,7 @@ async fn start_host(config: &Config, transport: &str, default_caller: identity::
         cache: config.cache,
         policy: config.policy.clone(),
         public_config: config.public_view(),
+        calls_per_client: config.max_calls_per_client,
     };
     let dispatcher = Arc::new(dispatch::Dispatcher::new(runtime, metrics.clone(), controls, audit.clone()));
     let server = mcp::McpServer::new(dispatcher, config.text_max_bytes, default_caller);

@@ -58,6 +58,22 @@ fn concurrent_identical_calls_make_one_upstream_request() {
 }
 
 #[test]
+fn a_client_may_run_only_so_many_calls_at_once() {
+    let fake = Fake::start_with(&["--delay-ms", "300"]);
+    let mut server = Server::start_with(&fake, with_env(&[("EPMCP_MAX_CALLS_PER_CLIENT", "1")]));
+    let call = |id: u32, mep: &str| json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+                                           "params": {"name": "get_mep_details", "arguments": {"id": mep}}});
+    server.send_raw(&call(201, "1294").to_string());
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    server.send_raw(&call(202, "101").to_string());
+    let busy = server.response(&json!(202));
+    assert_eq!(busy["result"]["isError"], true, "{busy}");
+    assert!(busy["result"]["content"][0]["text"].as_str().unwrap().contains("already has 1 calls running"), "{busy}");
+    assert_eq!(server.response(&json!(201))["result"]["isError"], false);
+    server.ok("get_mep_details", json!({"id": "101"})); // the slot is free again
+}
+
+#[test]
 fn failures_are_not_cached_and_entries_expire() {
     let fake = Fake::start();
     let mut server = Server::start_with(&fake, with_env(&[("EPMCP_CACHE_TTL_SECS", "1")]));
