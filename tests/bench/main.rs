@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+mod load;
+
 fn path(var: &str, default: &str) -> PathBuf {
     std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| PathBuf::from(default))
 }
@@ -198,6 +200,28 @@ fn main() {
     println!("{:<44} {:>10.3} {:>10} {:>12}", "  cost of the controls (difference of p50s)", overhead - bare_p50, "", "");
     println!("{:<44} {:>10.3} {:>10.3} {:>12}", "tools/call, cache hit (1000)", percentile(&mut hits, 0.5), percentile(&mut hits, 0.95), "≤ 0.2 ms");
     println!("{:<44} {:>10.1} {:>10} {:>12}", "peak RSS of the server (MB)", rss_mb, "", "≤ 40 MB");
+
+    // The hosted listener under load (EPMCP_BENCH_LOAD_SECS, default 20; 0 skips).
+    let seconds: u64 = std::env::var("EPMCP_BENCH_LOAD_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
+    if seconds > 0 {
+        let bin = path("EPMCP_BIN", "target/release/epmcp");
+        println!();
+        println!("epmcp serve under load: 200 Streamable HTTP sessions for {seconds} s each (client and server share the 2 cores)");
+        println!("{:<30} {:>9} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8}", "", "calls/s", "p50 ms", "p95 ms", "p99 ms", "failed", "RSS MB", "target");
+        for (label, env, target) in [
+            ("cache warm (results reused)", vec![], "≥ 5000/s"),
+            ("cache off (every call upstream)", vec![("EPMCP_CACHE_ENTRIES", "0")], ""),
+        ] {
+            let mut r = load::run(&bin, &url, &env, 200, seconds);
+            let rate = r.calls as f64 / r.seconds;
+            let (p50, p95, p99) = if r.latencies.is_empty() {
+                (f64::NAN, f64::NAN, f64::NAN)
+            } else {
+                (percentile(&mut r.latencies, 0.5), percentile(&mut r.latencies, 0.95), percentile(&mut r.latencies, 0.99))
+            };
+            println!("{label:<30} {rate:>9.0} {p50:>8.2} {p95:>8.2} {p99:>8.2} {:>8} {:>9.1} {target:>8}", r.failures, r.rss_mb);
+        }
+    }
     let _ = fake.kill();
     let _ = fake.wait();
 }

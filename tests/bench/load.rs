@@ -1,0 +1,123 @@
+//! The hosted listener under load: N concurrent Streamable HTTP clients (one MCP session
+//! and one keep-alive connection each) calling a tool for a fixed time. Reports
+//! throughput, latency percentiles, failures and the server's peak RSS.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::Request;
+use hyper_util::rt::TokioIo;
+use serde_json::json;
+
+pub struct Report {
+    pub calls: usize,
+    pub failures: u64,
+    pub seconds: f64,
+    pub latencies: Vec<Duration>,
+    pub rss_mb: f64,
+}
+
+/// `epmcp serve` on a loopback port with `env`; returns the child and its address.
+fn serve(bin: &std::path::Path, url: &str, env: &[(&str, &str)]) -> (Child, String) {
+    let mut child = Command::new(bin)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("EP_API_URL", url)
+        .env("EPMCP_LOG", "error")
+        // Every client is anonymous from 127.0.0.1: one identity, so its limits are lifted here.
+        .env("EPMCP_ANONYMOUS_ROLE", "researcher")
+        .env("EPMCP_RATE_LIMIT", "0")
+        .env("EPMCP_MAX_CALLS_PER_CLIENT", "10000")
+        .env("EPMCP_UPSTREAM_PER_5MIN", "100000")
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starting epmcp serve");
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
+    let addr = line.trim().trim_start_matches("http://").trim_end_matches("/mcp").to_string();
+    (child, addr)
+}
+
+fn peak_rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kib: f64 = status.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()).unwrap_or(0.0);
+    kib / 1024.0
+}
+
+type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+
+/// POST a JSON-RPC message; the response body (JSON or an SSE stream that ends after the
+/// answer), and the session id the server gave.
+async fn post(sender: &mut Sender, addr: &str, session: Option<&str>, body: String) -> anyhow::Result<(u16, Option<String>, String)> {
+    let mut request = Request::post("/mcp")
+        .header("host", addr)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream");
+    if let Some(id) = session {
+        request = request.header("mcp-session-id", id).header("mcp-protocol-version", "2025-11-25");
+    }
+    sender.ready().await?;
+    let response = sender.send_request(request.body(Full::new(Bytes::from(body)))?).await?;
+    let status = response.status().as_u16();
+    let session = response.headers().get("mcp-session-id").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let body = response.into_body().collect().await?.to_bytes();
+    Ok((status, session, String::from_utf8_lossy(&body).into_owned()))
+}
+
+async fn client(addr: String, until: Instant, latencies: Arc<std::sync::Mutex<Vec<Duration>>>, failures: Arc<AtomicU64>) -> anyhow::Result<()> {
+    let stream = tokio::net::TcpStream::connect(&addr).await?;
+    stream.set_nodelay(true)?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(connection);
+    let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize",
+        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "load", "version": "0"}}});
+    let (_, session, _) = post(&mut sender, &addr, None, init.to_string()).await?;
+    let session = session.ok_or_else(|| anyhow::anyhow!("no session id"))?;
+    post(&mut sender, &addr, Some(&session), json!({"jsonrpc": "2.0", "method": "notifications/initialized"}).to_string()).await?;
+    let mut mine = Vec::new();
+    let mut id = 1;
+    while Instant::now() < until {
+        let call = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": "get_mep_details", "arguments": {"id": "1294"}}});
+        id += 1;
+        let started = Instant::now();
+        match post(&mut sender, &addr, Some(&session), call.to_string()).await {
+            Ok((200, _, body)) if body.contains("\"isError\":false") => mine.push(started.elapsed()),
+            _ => {
+                failures.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+    latencies.lock().unwrap().extend(mine);
+    Ok(())
+}
+
+/// `clients` sessions calling for `seconds` against a fresh server with `env`.
+pub fn run(bin: &std::path::Path, url: &str, env: &[(&str, &str)], clients: usize, seconds: u64) -> Report {
+    let (mut child, addr) = serve(bin, url, env);
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let latencies = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let failures = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let until = started + Duration::from_secs(seconds);
+    runtime.block_on(async {
+        let tasks: Vec<_> = (0..clients)
+            .map(|_| tokio::spawn(client(addr.clone(), until, latencies.clone(), failures.clone())))
+            .collect();
+        for task in tasks {
+            if !matches!(task.await, Ok(Ok(()))) {
+                failures.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    });
+    let seconds = started.elapsed().as_secs_f64();
+    let rss_mb = peak_rss_mb(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+    let latencies = std::mem::take(&mut *latencies.lock().unwrap());
+    Report { calls: latencies.len(), failures: failures.load(Ordering::Relaxed), seconds, latencies, rss_mb }
+}
