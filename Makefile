@@ -11,6 +11,9 @@ COMPONENTS := target/release/components
 TEST_COMPONENTS := target/test-components
 VENV     := .venv
 MCP_PY   := mcp[ws]==1.30.0
+# The official MCP conformance suite (pinned) and the Node 22 it needs, from the npm registry.
+CONFORMANCE := .conformance
+CONFORMANCE_PKGS := node@22 @modelcontextprotocol/conformance@0.1.16
 
 export EPMCP_BIN := $(CURDIR)/$(BIN)
 export EPMCP_FAKE := $(CURDIR)/target/release/fake-ep-api
@@ -18,8 +21,9 @@ export EPMCP_COMPONENTS_DIR := $(CURDIR)/$(COMPONENTS)
 export EPMCP_TEST_COMPONENTS := $(CURDIR)/$(TEST_COMPONENTS)
 export EPMCP_PYTHON := $(CURDIR)/$(VENV)/bin/python
 export EPMCP_FIXTURES := $(CURDIR)/tests/fixtures/ep-api
+export EPMCP_CONFORMANCE_BIN := $(CURDIR)/$(CONFORMANCE)/node_modules/.bin
 
-.PHONY: all setup build guests host run test test-unit test-e2e demo bench clean
+.PHONY: all setup setup-test build guests host run test test-unit test-e2e demo bench clean
 
 all: build
 
@@ -28,6 +32,11 @@ setup:
 	@rustup target list --installed | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	@$(VENV)/bin/python -c 'import mcp, websockets' 2>/dev/null || $(VENV)/bin/pip install -q '$(MCP_PY)'
+
+## What only the tests need: the MCP conformance suite and Node 22 (npm).
+setup-test:
+	@test -x $(CONFORMANCE)/node_modules/.bin/conformance || ( mkdir -p $(CONFORMANCE) && cd $(CONFORMANCE) \
+		&& echo '{"name": "epmcp-conformance", "private": true}' > package.json && npm install --no-audit --no-fund --loglevel=error $(CONFORMANCE_PKGS) >/dev/null )
 
 ## Guest components (wasm32-wasip2), the host, and the precompiled component cache.
 build: setup guests host
@@ -48,7 +57,7 @@ run: build
 	$(BIN)
 
 ## Unit tests (host, guest client, tool families natively) and the end-to-end suite.
-test: build test-unit test-e2e
+test: build setup-test test-unit test-e2e
 
 test-unit:
 	$(CARGO) test --release -p epmcp -p guest-client $(addprefix -p ,$(GUESTS))

@@ -38,6 +38,8 @@ pub struct Audit {
 struct Inner {
     queue: SyncSender<Map<String, Value>>,
     dropped: AtomicU64,
+    /// Records queued and not yet written (for [`Audit::flush`]).
+    pending: AtomicU64,
 }
 
 impl Audit {
@@ -49,7 +51,7 @@ impl Audit {
     pub fn start(config: AuditConfig) -> Result<Audit> {
         std::fs::create_dir_all(&config.dir).with_context(|| format!("creating audit directory {}", config.dir.display()))?;
         let (queue, records) = sync_channel(QUEUE);
-        let inner = Arc::new(Inner { queue, dropped: AtomicU64::new(0) });
+        let inner = Arc::new(Inner { queue, dropped: AtomicU64::new(0), pending: AtomicU64::new(0) });
         let mut writer = Writer::open(config)?;
         let shared = inner.clone();
         std::thread::Builder::new().name("audit".into()).spawn(move || writer.run(records, &shared))?;
@@ -64,8 +66,20 @@ impl Audit {
         if let Value::Object(fields) = fields {
             record.extend(fields);
         }
+        inner.pending.fetch_add(1, Ordering::AcqRel);
         if let Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) = inner.queue.try_send(record) {
+            inner.pending.fetch_sub(1, Ordering::AcqRel);
             inner.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Waits (at most `limit`) until every queued record is written: at shutdown, so that
+    /// the last calls' records are not lost with the process.
+    pub fn flush(&self, limit: std::time::Duration) {
+        let Some(inner) = &self.inner else { return };
+        let deadline = std::time::Instant::now() + limit;
+        while inner.pending.load(Ordering::Acquire) > 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(2));
         }
     }
 
@@ -104,6 +118,7 @@ impl Writer {
                 self.write(note);
             }
             self.write(record);
+            shared.pending.fetch_sub(1, Ordering::AcqRel);
         }
     }
 

@@ -167,6 +167,8 @@ pub struct PromptSpec {
 
 #[derive(Debug, PartialEq, thiserror::Error)]
 pub enum PromptError {
+    #[error("unknown prompt (see prompts/list)")]
+    UnknownPrompt,
     #[error("unknown argument '{0}'")]
     Unknown(String),
     #[error("argument '{0}' is required")]

@@ -125,7 +125,7 @@ impl Dispatcher {
 
     /// The prompt's description and its rendered user message.
     pub fn get_prompt(&self, name: &str, arguments: &Map<String, Value>) -> Result<(&PromptSpec, String), PromptError> {
-        let prompt = self.runtime.registry().prompt(name).ok_or_else(|| PromptError::Unknown(format!("prompt {name}")))?;
+        let prompt = self.runtime.registry().prompt(name).ok_or(PromptError::UnknownPrompt)?;
         Ok((prompt, prompt.render(arguments)?))
     }
 

@@ -106,6 +106,9 @@ async fn start_with(config: &Config, metrics: Arc<metrics::Metrics>, audit: audi
     runtime::Runtime::start(config, upstream, metrics, audit).await
 }
 
+/// How long a stopping server waits for its last audit records to be written.
+const AUDIT_FLUSH_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// What every transport serves: the dispatcher behind an MCP server, and the host's
 /// metrics, audit log and readiness.
 struct Host {
@@ -144,7 +147,9 @@ async fn serve_stdio(config: &Config) -> Result<()> {
     let host = start_host(config, "stdio", identity::Caller::stdio(&config.stdio_role)).await?;
     tracing::info!(tools = host.ready.tools, components = host.ready.components, "serving MCP on stdio");
     // Ends when the client closes stdin.
-    transport::stdio::serve(host.server).await?;
+    let served = transport::stdio::serve(host.server).await;
+    host.audit.flush(AUDIT_FLUSH_LIMIT);
+    served?;
     tracing::info!(egress_denials = host.metrics.egress_denials_total(), "stopped");
     Ok(())
 }
@@ -154,6 +159,7 @@ async fn serve_http(config: &Config) -> Result<()> {
     let settings = config.http.clone().ok_or_else(|| anyhow::anyhow!("epmcp serve needs --listen ADDR (or EPMCP_LISTEN)"))?;
     // Every request of the listener carries its authenticated caller; this one is never used.
     let host = start_host(config, "http", identity::Caller { id: "unauthenticated".into(), role: "none".into(), address: None }).await?;
+    let audit = host.audit.clone();
     let shared = transport::http::Shared {
         server: host.server,
         auth: config.auth.clone(),
@@ -191,6 +197,7 @@ async fn serve_http(config: &Config) -> Result<()> {
         // The listener ended by itself: it could not bind, or failed.
         ended = &mut serving => ended??,
     }
+    audit.flush(AUDIT_FLUSH_LIMIT);
     tracing::info!("stopped");
     Ok(())
 }

@@ -155,8 +155,8 @@ fn wrong_credentials_foreign_origins_and_hosts_are_refused_and_audited() {
     assert_eq!(status, 403);
     assert_eq!(http(&server.addr, "GET", "/healthz", &[], "").0, 200);
 
-    drop(server);
-    std::thread::sleep(std::time::Duration::from_millis(200));
+    let mut server = server;
+    assert!(server.stop().success(), "{}", server.stderr()); // SIGTERM: the audit log is flushed
     let file = std::fs::read_dir(&audit_dir).unwrap().map(|e| e.unwrap().path()).next().unwrap();
     let text = std::fs::read_to_string(file).unwrap();
     let failures: Vec<Value> = text.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()).filter(|r| r["event"] == "authentication_failure").collect();

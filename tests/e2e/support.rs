@@ -105,6 +105,8 @@ pub struct Server {
     next_id: i64,
     pub stderr: PathBuf,
     pub initialize: Value,
+    /// Responses read while waiting for another one, by id.
+    early: std::collections::HashMap<String, Value>,
     _dir: TempDir,
 }
 
@@ -167,7 +169,7 @@ impl Server {
             }
         });
         let stdin = child.stdin.take();
-        Server { child, stdin, lines, next_id: 0, stderr, initialize: Value::Null, _dir: dir }
+        Server { child, stdin, lines, next_id: 0, stderr, initialize: Value::Null, early: Default::default(), _dir: dir }
     }
 
     pub fn send_raw(&mut self, line: &str) {
@@ -184,14 +186,22 @@ impl Server {
         value
     }
 
-    /// Waits for the response with this id, skipping notifications.
+    /// Waits for the response with this id, skipping notifications; responses to other
+    /// requests that arrive first are kept for their own `response` call.
     pub fn response(&mut self, id: &Value) -> Value {
+        if let Some(message) = self.early.remove(&id.to_string()) {
+            return message;
+        }
         let deadline = Instant::now() + WAIT;
         while Instant::now() < deadline {
             let message = self.read();
-            if &message["id"] == id && (message.get("result").is_some() || message.get("error").is_some()) {
+            if message.get("result").is_none() && message.get("error").is_none() {
+                continue; // a notification or a server request
+            }
+            if &message["id"] == id {
                 return message;
             }
+            self.early.insert(message["id"].to_string(), message);
         }
         panic!("no response to id {id}");
     }

@@ -69,10 +69,19 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: CancellationToken, bound: tokio::sync::oneshot::Sender<SocketAddr>) -> Result<()> {
     let tls = settings.tls.clone().map(|files| crate::tls::acceptor(files, shutdown.clone())).transpose()?;
     let listener = TcpListener::bind(settings.listen).await?;
-    let _ = bound.send(listener.local_addr()?);
+    let local = listener.local_addr()?;
+    let _ = bound.send(local);
+    // Without configured origins, pages served from this very listener (same origin) may call it.
+    let origins = if settings.allowed_origins.is_empty() {
+        same_origins(&settings.allowed_hosts, if tls.is_some() { "https" } else { "http" }, local.port())
+    } else {
+        settings.allowed_origins.clone()
+    };
+    let mut shared = shared;
+    shared.allowed_origins = origins.clone();
     let mut config = StreamableHttpServerConfig::default()
         .with_allowed_hosts(settings.allowed_hosts.clone())
-        .with_allowed_origins(settings.allowed_origins.clone())
+        .with_allowed_origins(origins)
         .enforce_origin_validation()
         .with_max_request_body_bytes(settings.max_body_bytes)
         .with_cancellation_token(shutdown.child_token());
@@ -155,6 +164,22 @@ async fn route(
     }
 }
 
+/// `scheme://host:port` for each allowed host: the listener's own origins.
+fn same_origins(hosts: &[String], scheme: &str, port: u16) -> Vec<String> {
+    hosts
+        .iter()
+        .map(|h| {
+            if h.parse::<std::net::Ipv6Addr>().is_ok() {
+                format!("{scheme}://[{h}]:{port}")
+            } else if h.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) {
+                format!("{scheme}://{h}") // a host:port entry names its own port
+            } else {
+                format!("{scheme}://{h}:{port}")
+            }
+        })
+        .collect()
+}
+
 /// The DNS-rebinding checks rmcp makes for `/mcp`, for `/ws`: the `Host` must be an
 /// allowed host (port aside), and an `Origin`, when present, an allowed origin. `Some`:
 /// why the request is refused.
@@ -221,4 +246,16 @@ fn unauthorized(error: &AuthError, peer: SocketAddr, shared: &Shared, headers: &
         response.headers_mut().insert(http::header::WWW_AUTHENTICATE, value);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn same_origins_of_the_allowed_hosts() {
+        let hosts = ["localhost", "127.0.0.1", "::1", "mcp.example.org:8443"].map(String::from);
+        assert_eq!(
+            super::same_origins(&hosts, "https", 9000),
+            ["https://localhost:9000", "https://127.0.0.1:9000", "https://[::1]:9000", "https://mcp.example.org:8443"]
+        );
+    }
 }
