@@ -79,6 +79,11 @@ impl Authenticator {
         serde_json::json!({"apiKeys": per_role, "anonymousRole": self.anonymous_role, "bearerTokens": tokens})
     }
 
+    /// The bearer-token validator, when tokens are accepted.
+    pub fn tokens(&self) -> Option<&TokenValidator> {
+        self.tokens.as_ref()
+    }
+
     /// RFC 9728 metadata, when bearer tokens are accepted.
     pub fn resource_metadata(&self) -> Option<serde_json::Value> {
         self.tokens.as_ref().map(TokenValidator::metadata)

@@ -234,6 +234,9 @@ pub struct RuntimeArgs {
     /// A JWKS file of the keys that sign bearer tokens (RS256/ES256); enables OAuth bearer tokens.
     #[arg(long, env = "EPMCP_JWKS_FILE", global = true)]
     pub jwks_file: Option<PathBuf>,
+    /// Or the authorization server's JWKS URL (https); read at start and every 10 minutes.
+    #[arg(long, env = "EPMCP_JWKS_URL", global = true)]
+    pub jwks_url: Option<String>,
     /// The `iss` bearer tokens must carry (the authorization server).
     #[arg(long, env = "EPMCP_TOKEN_ISSUER", default_value = "", global = true)]
     pub token_issuer: String,
@@ -438,10 +441,21 @@ impl RuntimeArgs {
             bail!("token leeway {} s is outside 0..=600", self.token_leeway_secs);
         }
         let scope_roles = crate::jwt::parse_scope_roles(&self.scope_roles)?;
-        let tokens = match &self.jwks_file {
+        let jwks = match (&self.jwks_file, &self.jwks_url) {
+            (Some(_), Some(_)) => bail!("--jwks-file and --jwks-url exclude each other"),
+            (Some(file), None) => Some(crate::jwt::JwksSource::File(file.clone())),
+            (None, Some(url)) => {
+                // The EP_API_URL rules: https anywhere, plain http only to loopback.
+                let checked = parse_base_url(url).with_context(|| format!("--jwks-url {url}"))?;
+                let uri: http::Uri = checked.to_string().trim_end_matches('/').parse()?;
+                Some(crate::jwt::JwksSource::Url(uri))
+            }
+            (None, None) => None,
+        };
+        let tokens = match jwks {
             None => None,
-            Some(file) => Some(crate::jwt::TokenValidator::load(crate::jwt::TokenConfig {
-                jwks_file: file.clone(),
+            Some(jwks) => Some(crate::jwt::TokenValidator::load(crate::jwt::TokenConfig {
+                jwks,
                 issuer: self.token_issuer.clone(),
                 audience: self.token_audience.clone(),
                 leeway_secs: self.token_leeway_secs,
@@ -455,7 +469,7 @@ impl RuntimeArgs {
             components_dir,
             cache_dir,
             upstream: UpstreamConfig {
-                base_url: parse_base_url(&self.ep_api_url)?,
+                base_url: parse_base_url(&self.ep_api_url).context("EP_API_URL")?,
                 total_timeout: upstream_timeout,
                 connect_timeout: upstream_timeout.min(Duration::from_secs(10)),
                 max_body_bytes: (self.max_response_mib as usize) << 20,
@@ -517,22 +531,22 @@ fn parse_role_rates(raw: &str, default_window: Duration) -> Result<HashMap<Strin
     Ok(roles)
 }
 
-/// `EP_API_URL`: https anywhere, or plain http only to a loopback address (a test fake).
+/// `EP_API_URL` (and `--jwks-url`): https anywhere, or plain http only to a loopback address (a test fake).
 pub fn parse_base_url(raw: &str) -> Result<http::Uri> {
     let with_slash = if raw.ends_with('/') { raw.to_string() } else { format!("{raw}/") };
-    let uri: http::Uri = with_slash.parse().with_context(|| format!("EP_API_URL '{raw}' is not a URL"))?;
-    let authority = uri.authority().with_context(|| format!("EP_API_URL '{raw}' has no host"))?;
+    let uri: http::Uri = with_slash.parse().with_context(|| format!("URL '{raw}' is not a URL"))?;
+    let authority = uri.authority().with_context(|| format!("URL '{raw}' has no host"))?;
     if authority.as_str().contains('@') {
-        bail!("EP_API_URL '{raw}' must not contain user information");
+        bail!("URL '{raw}' must not contain user information");
     }
     if uri.query().is_some() {
-        bail!("EP_API_URL '{raw}' must not have a query");
+        bail!("URL '{raw}' must not have a query");
     }
     match uri.scheme_str() {
         Some("https") => {}
         Some("http") if matches!(authority.host(), "127.0.0.1" | "localhost" | "[::1]") => {}
-        Some("http") => bail!("EP_API_URL '{raw}': plain http is allowed only to a loopback address"),
-        _ => bail!("EP_API_URL '{raw}' must be an https URL"),
+        Some("http") => bail!("URL '{raw}': plain http is allowed only to a loopback address"),
+        _ => bail!("URL '{raw}' must be an https URL"),
     }
     Ok(uri)
 }

@@ -1,9 +1,13 @@
 //! OAuth 2.1 resource server: bearer JWTs (RS256 or ES256) checked against the keys of a
-//! JWKS file — signature, `iss`, `aud`, `exp`, `nbf` (with a clock-skew leeway) and `sub` —
-//! and their scopes mapped to a role. The metadata clients use to find the authorization
-//! server is served at `/.well-known/oauth-protected-resource` (RFC 9728).
+//! JWKS — signature, `iss`, `aud`, `exp`, `nbf` (with a clock-skew leeway) and `sub` — and
+//! their scopes mapped to a role. The JWKS comes from a file or from the authorization
+//! server's URL, and is read again every [`REFRESH`] (rotated keys need no restart; a
+//! failed refresh keeps the keys it has). The metadata clients use to find the
+//! authorization server is served at `/.well-known/oauth-protected-resource` (RFC 9728).
 
 use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet};
@@ -12,9 +16,30 @@ use serde::Deserialize;
 
 use crate::auth::AuthError;
 
+/// How often the JWKS is read again.
+pub const REFRESH: Duration = Duration::from_secs(600);
+/// Largest JWKS accepted from a URL.
+const MAX_JWKS_BYTES: usize = 1 << 20;
+
+#[derive(Debug, Clone)]
+pub enum JwksSource {
+    File(PathBuf),
+    /// https, or http to a loopback address (tests).
+    Url(http::Uri),
+}
+
+impl std::fmt::Display for JwksSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JwksSource::File(path) => write!(f, "{}", path.display()),
+            JwksSource::Url(uri) => write!(f, "{uri}"),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct TokenConfig {
-    pub jwks_file: PathBuf,
+    pub jwks: JwksSource,
     pub issuer: String,
     pub audience: String,
     pub leeway_secs: u64,
@@ -23,10 +48,11 @@ pub struct TokenConfig {
     pub scope_roles: Vec<(String, String)>,
 }
 
+/// Cheap to clone: clones share the keys, so a refresh reaches them all.
 #[derive(Clone)]
 pub struct TokenValidator {
     config: TokenConfig,
-    keys: Vec<Key>,
+    keys: Arc<RwLock<Arc<Vec<Key>>>>,
 }
 
 #[derive(Clone)]
@@ -38,7 +64,7 @@ struct Key {
 
 impl std::fmt::Debug for TokenValidator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenValidator").field("config", &self.config).field("keys", &self.keys.len()).finish()
+        f.debug_struct("TokenValidator").field("config", &self.config).field("keys", &self.current().len()).finish()
     }
 }
 
@@ -54,10 +80,29 @@ struct Claims {
 }
 
 impl TokenValidator {
-    /// Reads the JWKS; keys other than RSA (RS256) and P-256 (ES256) are skipped.
+    /// Checks the settings and, for a file, reads its keys now; a URL is first read by
+    /// [`Self::refresh`] when the listener starts.
     pub fn load(config: TokenConfig) -> Result<TokenValidator> {
-        let text = std::fs::read_to_string(&config.jwks_file).with_context(|| format!("reading JWKS {}", config.jwks_file.display()))?;
-        let set: JwkSet = serde_json::from_str(&text).with_context(|| format!("JWKS {} is not a JWK set", config.jwks_file.display()))?;
+        if config.issuer.is_empty() || config.audience.is_empty() {
+            bail!("bearer tokens need --token-issuer and --token-audience");
+        }
+        let validator = TokenValidator { config, keys: Arc::default() };
+        if let JwksSource::File(path) = &validator.config.jwks {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading JWKS {}", path.display()))?;
+            validator.install(&text)?;
+        }
+        Ok(validator)
+    }
+
+    fn current(&self) -> Arc<Vec<Key>> {
+        self.keys.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Parses a JWKS and makes its keys the current ones. Keys other than RSA (RS256) and
+    /// P-256 (ES256) are skipped; a set without any is refused (the old keys stay).
+    fn install(&self, text: &str) -> Result<usize> {
+        let source = &self.config.jwks;
+        let set: JwkSet = serde_json::from_str(text).with_context(|| format!("JWKS {source} is not a JWK set"))?;
         let mut keys = Vec::new();
         for jwk in &set.keys {
             let (algorithm, key) = match &jwk.algorithm {
@@ -70,12 +115,37 @@ impl TokenValidator {
             keys.push(Key { kid: jwk.common.key_id.clone(), algorithm, key });
         }
         if keys.is_empty() {
-            bail!("JWKS {} holds no RS256 or ES256 key", config.jwks_file.display());
+            bail!("JWKS {source} holds no RS256 or ES256 key");
         }
-        if config.issuer.is_empty() || config.audience.is_empty() {
-            bail!("bearer tokens need --token-issuer and --token-audience");
-        }
-        Ok(TokenValidator { config, keys })
+        let count = keys.len();
+        *self.keys.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(keys);
+        Ok(count)
+    }
+
+    /// Reads the JWKS again (from its file or URL); the keys in use stay if that fails.
+    pub async fn refresh(&self) -> Result<usize> {
+        let text = match &self.config.jwks {
+            JwksSource::File(path) => std::fs::read_to_string(path).with_context(|| format!("reading JWKS {}", path.display()))?,
+            JwksSource::Url(uri) => fetch(uri).await?,
+        };
+        self.install(&text)
+    }
+
+    /// Refreshes every [`REFRESH`] until `stop`.
+    pub fn keep_fresh(&self, stop: tokio_util::sync::CancellationToken) {
+        let validator = self.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    () = tokio::time::sleep(REFRESH) => {}
+                    () = stop.cancelled() => return,
+                }
+                match validator.refresh().await {
+                    Ok(keys) => tracing::debug!(keys, "JWKS refreshed"),
+                    Err(e) => tracing::warn!("JWKS refresh failed, the keys in use stay: {e:#}"),
+                }
+            }
+        });
     }
 
     /// The token's subject and role, or why it is refused.
@@ -84,8 +154,8 @@ impl TokenValidator {
         if !matches!(header.alg, Algorithm::RS256 | Algorithm::ES256) {
             return Err(AuthError::Invalid("token algorithm not accepted"));
         }
-        let key = self
-            .keys
+        let keys = self.current();
+        let key = keys
             .iter()
             .filter(|k| k.algorithm == header.alg)
             .find(|k| header.kid.is_none() || k.kid == header.kid)
@@ -151,4 +221,22 @@ pub fn parse_scope_roles(raw: &str) -> Result<Vec<(String, String)>> {
         pairs.push((scope.to_string(), role.to_string()));
     }
     Ok(pairs)
+}
+
+/// GET the JWKS with the same client rules as the EP API (no redirects, capped, timed out).
+async fn fetch(uri: &http::Uri) -> Result<String> {
+    let origin = format!("{}://{}", uri.scheme_str().unwrap_or("https"), uri.authority().map(|a| a.as_str()).unwrap_or_default());
+    let path = uri.path_and_query().map(|p| p.as_str().trim_start_matches('/')).unwrap_or_default().to_string();
+    let client = crate::upstream::Upstream::new(crate::config::UpstreamConfig {
+        base_url: crate::config::parse_base_url(&origin)?,
+        total_timeout: Duration::from_secs(10),
+        connect_timeout: Duration::from_secs(5),
+        max_body_bytes: MAX_JWKS_BYTES,
+    })?;
+    let accept = http::HeaderValue::from_static("application/jwk-set+json, application/json");
+    let response = client.get(&path, Some(accept)).await.with_context(|| format!("fetching JWKS {uri}"))?;
+    if !response.status().is_success() {
+        bail!("fetching JWKS {uri}: HTTP {}", response.status());
+    }
+    Ok(String::from_utf8_lossy(response.body()).into_owned())
 }

@@ -28,7 +28,7 @@ mod validate;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use config::{AuditCommand, Cli, Command, Config, KeysCommand};
 
@@ -171,6 +171,12 @@ async fn serve_http(config: &Config) -> Result<()> {
         allowed_origins: settings.allowed_origins.clone(),
     };
     let shutdown = tokio_util::sync::CancellationToken::new();
+    if let Some(tokens) = config.auth.tokens() {
+        // Before the first request: a listener that cannot check tokens does not start.
+        let keys = tokens.refresh().await.context("reading the JWKS")?;
+        tracing::info!(keys, "JWKS loaded");
+        tokens.keep_fresh(shutdown.clone());
+    }
     let (bound_tx, bound_rx) = tokio::sync::oneshot::channel();
     let serving = tokio::spawn(transport::http::serve(settings, shared, shutdown.clone(), bound_tx));
     if let Ok(bound) = bound_rx.await {

@@ -225,6 +225,53 @@ fn admins_see_the_effective_configuration_without_secrets_metrics_and_components
     assert!(researcher.invalid("admin_config", json!({})).contains("not available to the role 'researcher'"));
 }
 
+/// A loopback HTTP server answering up to `n` requests with `body` (an authorization
+/// server's JWKS endpoint); its URL.
+fn serve_jwks(body: String, n: usize) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/.well-known/jwks.json", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(n) {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let _ = write!(stream, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+        }
+    });
+    url
+}
+
+#[test]
+fn the_jwks_is_read_from_the_authorization_servers_url() {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+    let signer = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let point = signer.public_key_raw();
+    let jwks = json!({"keys": [{"kty": "EC", "crv": "P-256", "x": URL_SAFE_NO_PAD.encode(&point[1..33]), "y": URL_SAFE_NO_PAD.encode(&point[33..65])}]});
+    let url = serve_jwks(jwks.to_string(), 4);
+    let fake = Fake::start();
+    let settings = [("EPMCP_JWKS_URL", url.as_str()), ("EPMCP_TOKEN_ISSUER", "https://auth.example.org"), ("EPMCP_TOKEN_AUDIENCE", "epmcp")];
+    let server = Hosted::start(&fake, &settings);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let claims = json!({"iss": "https://auth.example.org", "aud": "epmcp", "sub": "bob", "exp": now + 300, "scope": "epmcp:admin"});
+    let token = encode(&Header::new(Algorithm::ES256), &claims, &EncodingKey::from_ec_pem(signer.serialize_pem().as_bytes()).unwrap()).unwrap();
+    let session = python_session(&server.url, Some(&token));
+    assert!(names(&session["tools"]).contains(&"admin_config"), "epmcp:admin maps to admin: {session}");
+
+    // No JWKS to read: the listener does not start.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let out = Command::new(epmcp_bin())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("EPMCP_JWKS_URL", format!("http://{dead}/jwks.json"))
+        .envs(settings[1..].iter().copied())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("reading the JWKS"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 #[test]
 fn bearer_tokens_are_checked_and_their_scopes_give_roles() {
     use base64::Engine;
