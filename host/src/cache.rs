@@ -58,15 +58,20 @@ pub struct ResponseCache {
     misses: AtomicU64,
 }
 
+impl CacheConfig {
+    /// An entry's weight against `max_bytes`: its size, but at least max_bytes /
+    /// max_entries, so that both bounds hold with one weigher.
+    pub fn weight(&self, bytes: usize) -> u32 {
+        let floor = (self.max_bytes / self.max_entries.max(1)).max(1);
+        (bytes as u64).max(floor).min(u32::MAX as u64) as u32
+    }
+}
+
 impl ResponseCache {
     pub fn new(config: CacheConfig) -> ResponseCache {
-        // Each entry weighs at least max_bytes / max_entries, so both bounds hold.
-        let floor = (config.max_bytes / config.max_entries.max(1)).max(1);
         let entries = moka::future::Cache::builder()
             .max_capacity(config.max_bytes)
-            .weigher(move |key: &String, value: &Cached| {
-                (key.len() as u64 + value.body.len() as u64).max(floor).min(u32::MAX as u64) as u32
-            })
+            .weigher(move |key: &String, value: &Cached| config.weight(key.len() + value.body.len()))
             .time_to_live(config.ttl)
             .build();
         ResponseCache { entries, hits: AtomicU64::new(0), misses: AtomicU64::new(0) }

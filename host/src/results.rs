@@ -35,10 +35,9 @@ pub struct ResultCache {
 
 impl ResultCache {
     pub fn new(config: CacheConfig) -> ResultCache {
-        let floor = (config.max_bytes / config.max_entries.max(1)).max(1);
         let entries = moka::sync::Cache::builder()
             .max_capacity(config.max_bytes)
-            .weigher(move |key: &String, entry: &Entry| (key.len() as u64 + entry.bytes as u64).max(floor).min(u32::MAX as u64) as u32)
+            .weigher(move |key: &String, entry: &Entry| config.weight(key.len() + entry.bytes as usize))
             .expire_after(UntilSourcesExpire)
             .build();
         ResultCache { entries, ttl: config.ttl, hits: AtomicU64::new(0) }

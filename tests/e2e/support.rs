@@ -97,6 +97,18 @@ impl Drop for Fake {
     }
 }
 
+/// `epmcp` with a clean environment: PATH, the EP API URL, the components, the test cwasm cache.
+fn epmcp_command(ep_api_url: &str, components: &Path) -> Command {
+    let mut command = Command::new(epmcp_bin());
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("EP_API_URL", ep_api_url)
+        .env("EPMCP_COMPONENTS", components)
+        .env("EPMCP_CACHE_DIR", repo().join("target/test-cwasm"));
+    command
+}
+
 /// A running `epmcp` on stdio, initialised.
 pub struct Server {
     child: Child,
@@ -143,13 +155,8 @@ impl Server {
     pub fn spawn(ep_api_url: &str, options: Options) -> Server {
         let dir = TempDir::new("server");
         let stderr = dir.0.join("stderr.log");
-        let mut command = Command::new(epmcp_bin());
+        let mut command = epmcp_command(ep_api_url, &options.components);
         command
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("EP_API_URL", ep_api_url)
-            .env("EPMCP_COMPONENTS", &options.components)
-            .env("EPMCP_CACHE_DIR", repo().join("target/test-cwasm"))
             .args(&options.args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -317,13 +324,8 @@ impl Hosted {
     pub fn start(fake: &Fake, env: &[(&str, &str)]) -> Hosted {
         let dir = TempDir::new("hosted");
         let stderr = dir.0.join("stderr.log");
-        let mut command = Command::new(epmcp_bin());
+        let mut command = epmcp_command(&fake.url, &components_dir());
         command
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("EP_API_URL", &fake.url)
-            .env("EPMCP_COMPONENTS", components_dir())
-            .env("EPMCP_CACHE_DIR", repo().join("target/test-cwasm"))
             .args(["serve", "--listen", "127.0.0.1:0"])
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
