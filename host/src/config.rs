@@ -222,6 +222,9 @@ pub struct RuntimeArgs {
     /// requests with any other Origin are refused, requests without one pass.
     #[arg(long, env = "EPMCP_ALLOWED_ORIGINS", default_value = "", global = true)]
     pub allowed_origins: String,
+    /// A listener connection with no traffic for this many seconds is closed.
+    #[arg(long, env = "EPMCP_IDLE_TIMEOUT_SECS", default_value_t = 60, global = true)]
+    pub idle_timeout_secs: u64,
     /// Open connections the listener accepts at once.
     #[arg(long, env = "EPMCP_MAX_CONNECTIONS", default_value_t = 1024, global = true)]
     pub max_connections: usize,
@@ -342,6 +345,7 @@ impl Config {
                 "allowedHosts": h.allowed_hosts,
                 "allowedOrigins": h.allowed_origins,
                 "maxConnections": h.max_connections,
+                "idleTimeoutSeconds": h.idle_timeout.as_secs(),
             })),
             "authentication": self.auth.summary(),
             "roles": self.policy.summary(),
@@ -427,12 +431,16 @@ impl RuntimeArgs {
                 if !(1..=100_000).contains(&self.max_connections) {
                     bail!("max connections {} is outside 1..=100000", self.max_connections);
                 }
+                if !(1..=3600).contains(&self.idle_timeout_secs) {
+                    bail!("idle timeout {} s is outside 1..=3600", self.idle_timeout_secs);
+                }
                 Some(HttpSettings {
                     listen: addr,
                     allowed_hosts: list(&self.allowed_hosts),
                     allowed_origins: list(&self.allowed_origins),
                     max_body_bytes: crate::validate::MAX_ARGUMENT_BYTES * 2,
                     max_connections: self.max_connections,
+                    idle_timeout: Duration::from_secs(self.idle_timeout_secs),
                     tls,
                 })
             }

@@ -169,8 +169,15 @@ fn wrong_credentials_foreign_origins_and_hosts_are_refused_and_audited() {
 #[test]
 fn the_listener_stops_cleanly_and_refuses_unsafe_settings() {
     let fake = Fake::start();
-    let mut server = Hosted::start(&fake, &[]);
+    let mut server = Hosted::start(&fake, &[("EPMCP_IDLE_TIMEOUT_SECS", "1")]);
     assert_eq!(http(&server.addr, "GET", "/readyz", &[], "").0, 200);
+    // A client that connects and says nothing does not keep its connection.
+    let mut silent = std::net::TcpStream::connect(&server.addr).unwrap();
+    silent.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    let started = std::time::Instant::now();
+    let read = std::io::Read::read(&mut silent, &mut [0u8; 16]);
+    assert!(matches!(read, Ok(0)) || read.is_err(), "{read:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "closed after {:?}", started.elapsed());
     let out = Command::new(epmcp_bin()).env("EPMCP_LISTEN", &server.addr).arg("--health").output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
     assert!(server.stop().success(), "{}", server.stderr());

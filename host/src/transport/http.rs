@@ -26,6 +26,7 @@ use crate::audit::Audit;
 use crate::auth::{AuthError, Authenticator};
 use crate::mcp::McpServer;
 use crate::tls::TlsFiles;
+use crate::transport::idle::Idle;
 use crate::metrics::Metrics;
 use crate::transport::observe::{self, Readiness};
 
@@ -43,6 +44,8 @@ pub struct HttpSettings {
     pub max_connections: usize,
     /// `None`: plain HTTP (loopback, or behind a TLS proxy with --insecure-http).
     pub tls: Option<TlsFiles>,
+    /// A connection with no traffic for this long is closed.
+    pub idle_timeout: Duration,
 }
 
 /// What the listener needs from the rest of the host.
@@ -108,6 +111,7 @@ pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: Cancellatio
             continue;
         };
         let (shared, mcp, tls, watcher) = (shared.clone(), mcp.clone(), tls.clone(), graceful.watcher());
+        let idle_timeout = settings.idle_timeout;
         tokio::spawn(async move {
             let _permit = permit;
             let service = service_fn(move |request| route(request, peer, shared.clone(), mcp.clone()));
@@ -115,6 +119,7 @@ pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: Cancellatio
             let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
             builder.http1().timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT).max_buf_size(64 << 10);
             builder.http2().timer(TokioTimer::new()).max_concurrent_streams(64);
+            let stream = Idle::new(stream, idle_timeout);
             let ended = match tls {
                 None => watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service)).await,
                 Some(acceptor) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {

@@ -2,6 +2,7 @@
 //! `McpServer` → `Dispatcher`.
 
 pub mod http;
+mod idle;
 pub mod observe;
 pub mod stdio;
 pub mod ws;
