@@ -119,10 +119,12 @@ fn python_sdk_over_streamable_http_sees_what_its_role_allows() {
 fn wrong_credentials_foreign_origins_and_hosts_are_refused_and_audited() {
     let fake = Fake::start();
     let (key, entry) = new_key("researcher");
+    let (other_key, other_entry) = new_key("researcher");
     let (unknown_key, _) = new_key("researcher");
     let dir = TempDir::new("hosted-audit");
     let audit_dir = dir.0.join("audit");
-    let server = Hosted::start(&fake, &[("EPMCP_API_KEYS", &entry), ("EPMCP_ANONYMOUS_ROLE", "none"), ("EPMCP_AUDIT_DIR", audit_dir.to_str().unwrap())]);
+    let keys = format!("{entry},{other_entry}");
+    let server = Hosted::start(&fake, &[("EPMCP_API_KEYS", &keys), ("EPMCP_ANONYMOUS_ROLE", "none"), ("EPMCP_AUDIT_DIR", audit_dir.to_str().unwrap())]);
     let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
         "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}}})
     .to_string();
@@ -133,8 +135,18 @@ fn wrong_credentials_foreign_origins_and_hosts_are_refused_and_audited() {
     };
     let bearer = |k: &str| format!("Bearer {k}");
 
-    let (status, _, body) = post(&[("Authorization", &bearer(&key))]);
+    let (status, headers, body) = post(&[("Authorization", &bearer(&key))]);
     assert_eq!(status, 200, "{body}");
+    // The session answers its owner only; another valid identity gets 404, as for no session.
+    let session = headers.iter().find(|(k, _)| k == "mcp-session-id").map(|(_, v)| v.clone()).expect("a session id");
+    let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}).to_string();
+    let in_session = |authorization: &str| {
+        let headers = [("Content-Type", "application/json"), ("Accept", "application/json, text/event-stream"),
+            ("Mcp-Session-Id", session.as_str()), ("Mcp-Protocol-Version", "2025-11-25"), ("Authorization", authorization)];
+        http(&server.addr, "POST", "/mcp", &headers, &list).0
+    };
+    assert_eq!(in_session(&bearer(&other_key)), 404, "another identity may not use the session");
+    assert_eq!(in_session(&bearer(&key)), 200, "its owner may");
     for (headers, detail) in [
         (vec![], "missing"),
         (vec![("Authorization", bearer(&unknown_key))], "unknown API key"),

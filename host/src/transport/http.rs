@@ -60,7 +60,12 @@ pub struct Shared {
     /// See [`HttpSettings`]: checked here for `/ws` (rmcp checks `/mcp`).
     pub allowed_hosts: Vec<String>,
     pub allowed_origins: Vec<String>,
+    /// Which identity opened each MCP session: a session is used by its owner only.
+    pub sessions: moka::sync::Cache<String, String>,
 }
+
+/// Sessions remembered for their owner after their last use (rmcp keeps them no longer).
+pub const SESSION_OWNER_TTI: Duration = Duration::from_secs(3600);
 
 /// Time allowed for a client to send a request's headers.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -162,8 +167,24 @@ async fn route(
     }
     match shared.auth.authenticate(request.headers(), peer.ip()) {
         Ok(caller) => {
+            let session = request.headers().get(SESSION_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
+            if let Some(id) = &session
+                && shared.sessions.get(id).is_none_or(|owner| owner != caller.id)
+            {
+                // Someone else's session (or one this listener did not open, or long idle):
+                // as if it did not exist, so the client starts a new one.
+                shared.audit.security("session_hijack", serde_json::json!({"client": caller.id, "address": peer.ip().to_string()}));
+                return Ok(json_response(StatusCode::NOT_FOUND, "{\"error\":\"session not found\"}".into()));
+            }
+            let owner = caller.id.clone();
             request.extensions_mut().insert(caller);
-            tower_service::Service::call(&mut mcp, request).await
+            let response = tower_service::Service::call(&mut mcp, request).await?;
+            if session.is_none()
+                && let Some(created) = response.headers().get(SESSION_HEADER).and_then(|v| v.to_str().ok())
+            {
+                shared.sessions.insert(created.to_string(), owner);
+            }
+            Ok(response)
         }
         Err(e) => Ok(unauthorized(&e, peer, &shared, request.headers(), settings_scheme(&shared))),
     }
@@ -203,6 +224,8 @@ fn foreign_site(headers: &http::HeaderMap, shared: &Shared) -> Option<&'static s
     }
     None
 }
+
+const SESSION_HEADER: &str = "mcp-session-id";
 
 /// RFC 9728: where clients learn which authorization server issues tokens for `/mcp`.
 const METADATA_PATH: &str = "/.well-known/oauth-protected-resource";
