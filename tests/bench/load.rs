@@ -14,6 +14,8 @@ use hyper_util::rt::TokioIo;
 use serde_json::json;
 
 pub struct Report {
+    /// Server CPU time (user + system) per answered call, in µs.
+    pub server_cpu_us_per_call: f64,
     pub calls: usize,
     pub failures: u64,
     pub seconds: f64,
@@ -41,6 +43,16 @@ fn serve(bin: &std::path::Path, url: &str, env: &[(&str, &str)]) -> (Child, Stri
     std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
     let addr = line.trim().trim_start_matches("http://").trim_end_matches("/mcp").to_string();
     (child, addr)
+}
+
+/// CPU time (user + system) the process has used, in seconds.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start at field 3; utime and stime are 14 and 15.
+    let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or_default();
+    let fields: Vec<f64> = after.split_whitespace().map(|f| f.parse().unwrap_or(0.0)).collect();
+    let ticks = fields.get(11).copied().unwrap_or(0.0) + fields.get(12).copied().unwrap_or(0.0);
+    ticks / 100.0 // USER_HZ
 }
 
 fn peak_rss_mb(pid: u32) -> f64 {
@@ -102,6 +114,7 @@ pub fn run(bin: &std::path::Path, url: &str, env: &[(&str, &str)], clients: usiz
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let latencies = Arc::new(std::sync::Mutex::new(Vec::new()));
     let failures = Arc::new(AtomicU64::new(0));
+    let cpu_before = cpu_seconds(child.id());
     let started = Instant::now();
     let until = started + Duration::from_secs(seconds);
     runtime.block_on(async {
@@ -115,9 +128,11 @@ pub fn run(bin: &std::path::Path, url: &str, env: &[(&str, &str)], clients: usiz
         }
     });
     let seconds = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds(child.id()) - cpu_before;
     let rss_mb = peak_rss_mb(child.id());
     let _ = child.kill();
     let _ = child.wait();
     let latencies = std::mem::take(&mut *latencies.lock().unwrap());
-    Report { calls: latencies.len(), failures: failures.load(Ordering::Relaxed), seconds, latencies, rss_mb }
+    let server_cpu_us_per_call = cpu * 1e6 / latencies.len().max(1) as f64;
+    Report { server_cpu_us_per_call, calls: latencies.len(), failures: failures.load(Ordering::Relaxed), seconds, latencies, rss_mb }
 }
