@@ -185,7 +185,8 @@ impl Dispatcher {
         }
     }
 
-    /// A client's call: its rate limit first (a known tool's cost from its bucket), then
+    /// A client's call, in this order: the caller's role must grant the tool, the caller
+    /// must have a free concurrency slot, and its bucket must hold the tool's cost; then
     /// [`Self::run`]. Reads of resources are calls too. Every call gets an id, written in
     /// its audit records and in the error a failed call returns.
     pub async fn call_tool(&self, caller: &Caller, name: &str, arguments: Option<Map<String, Value>>) -> Result<Value, Failed> {
