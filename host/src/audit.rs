@@ -16,7 +16,6 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value, json};
-use sha2::{Digest, Sha256};
 
 /// Records waiting for the writer at most; beyond this they are dropped (and counted).
 const QUEUE: usize = 4096;
@@ -151,7 +150,7 @@ impl Writer {
 }
 
 fn hash(line: &str) -> String {
-    Sha256::digest(line.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    crate::digest::sha256_hex(line.as_bytes())
 }
 
 fn now() -> String {

@@ -8,8 +8,8 @@ use std::net::IpAddr;
 
 use anyhow::{Context, Result, bail};
 use http::HeaderMap;
-use sha2::{Digest, Sha256};
 
+use crate::digest::sha256_hex;
 use crate::identity::{Caller, valid_role};
 use crate::jwt::TokenValidator;
 
@@ -105,7 +105,7 @@ impl Authenticator {
                 _ => Err(AuthError::Invalid("unknown credential type")),
             };
         }
-        let hash = sha256_hex(credential);
+        let hash = sha256_hex(credential.as_bytes());
         let role = self.keys.get(&hash).ok_or(AuthError::Invalid("unknown API key"))?;
         // The identity is a prefix of the hash: stable, and useless for guessing the key.
         Ok(Caller { id: format!("key:{}", &hash[..12]), role: role.clone(), address })
@@ -137,9 +137,6 @@ fn credential(headers: &HeaderMap) -> Result<Option<&str>, AuthError> {
     }
 }
 
-fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
-}
 
 /// A new API key and the `role:hash` entry that admits it.
 pub fn new_key(role: &str) -> Result<(String, String)> {
@@ -149,7 +146,7 @@ pub fn new_key(role: &str) -> Result<(String, String)> {
     let mut secret = [0u8; 32];
     getrandom::fill(&mut secret).map_err(|e| anyhow::anyhow!("no randomness from the OS: {e}"))?;
     let key = format!("{KEY_PREFIX}{}", secret.iter().map(|b| format!("{b:02x}")).collect::<String>());
-    let entry = format!("{role}:{}", sha256_hex(&key));
+    let entry = format!("{role}:{}", sha256_hex(key.as_bytes()));
     Ok((key, entry))
 }
 

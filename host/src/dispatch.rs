@@ -308,9 +308,7 @@ impl Dispatcher {
             .iter()
             .map(|c| {
                 let tools: Vec<Value> = registry
-                    .tools()
-                    .iter()
-                    .filter(|t| Arc::ptr_eq(&t.component, c))
+                    .tools_of(c)
                     .map(|t| json!({"name": t.name, "egress": &*t.prefixes}))
                     .collect();
                 let file = c.file.file_name().map(|f| f.to_string_lossy().into_owned());

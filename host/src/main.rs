@@ -7,6 +7,7 @@ mod auth;
 mod cache;
 mod catalog;
 mod config;
+mod digest;
 mod dispatch;
 mod egress;
 mod error;
@@ -249,7 +250,7 @@ async fn list_components(config: &Config) -> Result<()> {
     let runtime = start(config).await?;
     for c in &runtime.registry().components {
         println!("{} {}  sha256:{}  {}", c.name, c.version, c.digest, c.file.display());
-        for t in runtime.registry().tools().iter().filter(|t| Arc::ptr_eq(&t.component, c)) {
+        for t in runtime.registry().tools_of(c) {
             println!("  {:<28} egress: {}", t.name, t.prefixes.join(", "));
         }
     }

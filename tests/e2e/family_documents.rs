@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Fake, Options, Server, ids};
+use crate::support::{Fake, Options, Server, current_year, ids};
 
 const FORMAT: &str = "format=application%2Fld%2Bjson";
 
@@ -15,18 +15,6 @@ fn line(path: &str, query: &str) -> String {
 
 fn requested(fake: &Fake, path: &str, query: &str) -> bool {
     fake.requests().contains(&line(path, query))
-}
-
-/// This year, as the tools compute it (civil year from the wall clock, UTC).
-fn current_year() -> u32 {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-    let days = (secs / 86_400) as i64 + 719_468;
-    let era = days.div_euclid(146_097);
-    let doe = days - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    (yoe + era * 400 + if mp >= 10 { 1 } else { 0 }) as u32
 }
 
 /// Every argument is refused with -32602 naming `field`, and none reaches upstream.

@@ -388,3 +388,15 @@ pub fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body
     let headers = lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string())).collect();
     (status, headers, body.to_string())
 }
+
+/// This year, as the tools compute it (civil year from the wall clock, UTC).
+pub fn current_year() -> u32 {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let days = (secs / 86_400) as i64 + 719_468;
+    let era = days.div_euclid(146_097);
+    let doe = days - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    (yoe + era * 400 + if mp >= 10 { 1 } else { 0 }) as u32
+}

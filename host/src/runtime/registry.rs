@@ -10,6 +10,8 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+
+use crate::digest::{hex, sha256_hex};
 use wasmtime::Engine;
 use wasmtime::component::{Component, Linker};
 
@@ -54,6 +56,11 @@ pub struct Registry {
 impl Registry {
     pub fn tools(&self) -> &[Arc<ToolSpec>] {
         &self.tools
+    }
+
+    /// The tools `component` provides.
+    pub fn tools_of<'a>(&'a self, component: &'a Arc<Loaded>) -> impl Iterator<Item = &'a Arc<ToolSpec>> + 'a {
+        self.tools.iter().filter(move |t| Arc::ptr_eq(&t.component, component))
     }
 
     pub fn get(&self, name: &str) -> Option<&Arc<ToolSpec>> {
@@ -169,7 +176,7 @@ pub fn component_files(dir: &Path) -> Result<Vec<PathBuf>> {
 /// Compiles or loads one component, and links it.
 pub fn load(engine: &Engine, linker: &Linker<State>, cache_dir: &Path, file: &Path) -> Result<(Component, ToolProviderPre<State>, String)> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let digest = hex(&Sha256::digest(&bytes));
+    let digest = sha256_hex(&bytes);
     let component = compiled(engine, cache_dir, file, &bytes, &digest)?;
     let pre = linker
         .instantiate_pre(&component)
@@ -229,6 +236,3 @@ fn store_cache(component: &Component, path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
