@@ -51,19 +51,7 @@ pub fn date_range(from: Option<&str>, to: Option<&str>) -> Result<(), Error> {
 
 /// Today's year, from the wall clock the host grants.
 pub fn current_year() -> u32 {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    // Days to civil year (Howard Hinnant's algorithm, year part only).
-    let days = (secs / 86_400) as i64 + 719_468;
-    let era = days.div_euclid(146_097);
-    let doe = days - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let year = yoe + era * 400 + if mp >= 10 { 1 } else { 0 };
-    year as u32
+    crate::date::civil_from_days(crate::date::today()).0 as u32
 }
 
 /// Regex for procedure ids as users type them: `2024-0006`, `2024/0006(COD)`, `2024-0006(COD)`

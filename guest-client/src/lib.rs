@@ -8,6 +8,7 @@
 pub mod activity;
 pub mod args;
 pub mod catalog;
+pub mod date;
 pub mod ep;
 pub mod error;
 pub mod http;

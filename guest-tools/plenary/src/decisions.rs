@@ -5,7 +5,7 @@
 
 use guest_client::activity::EVENT_ID_PATTERN;
 use guest_client::args::{self, DATE_PATTERN};
-use guest_client::{Ep, Error, List, Query, Tool, jsonld};
+use guest_client::{Ep, Error, List, Query, Tool, date, jsonld};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -201,12 +201,12 @@ fn run_latest(ep: &Ep, p: LatestParams) -> Result<LatestVotes, Error> {
 fn week(monday: &str) -> Result<Vec<String>, Error> {
     args::date("weekStart", monday)?;
     let (y, m, d) = (monday[..4].parse::<i64>().unwrap_or(0), monday[5..7].parse::<i64>().unwrap_or(0), monday[8..].parse::<i64>().unwrap_or(0));
-    let start = days_from_civil(y, m, d);
+    let start = date::days_from_civil(y, m, d);
     // 1970-01-01 was a Thursday: day 0 → weekday 3 (Monday = 0).
     if (start + 3).rem_euclid(7) != 0 {
         return Err(Error::invalid(format!("weekStart {monday} is not a Monday")));
     }
-    Ok((0..4).rev().map(|i| civil_from_days(start + i)).collect())
+    Ok((0..4).rev().map(|i| date::iso(start + i)).collect())
 }
 
 /// The latest sitting days up to today (of `term`, if given), newest first.
@@ -233,32 +233,7 @@ fn latest_sittings(ep: &Ep, term: Option<u32>) -> Result<Vec<String>, Error> {
 }
 
 pub(crate) fn today() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    civil_from_days((secs / 86_400) as i64)
-}
-
-/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// `YYYY-MM-DD` of a day count since 1970-01-01.
-fn civil_from_days(z: i64) -> String {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
-    format!("{y:04}-{m:02}-{d:02}")
+    date::iso(date::today())
 }
 
 #[cfg(test)]
@@ -287,7 +262,5 @@ mod tests {
     fn weeks_start_on_monday() {
         assert_eq!(week("2024-03-11").unwrap(), ["2024-03-14", "2024-03-13", "2024-03-12", "2024-03-11"]);
         assert!(week("2024-03-12").is_err());
-        assert_eq!(civil_from_days(days_from_civil(2000, 2, 29)), "2000-02-29");
-        assert_eq!(civil_from_days(0), "1970-01-01");
     }
 }
