@@ -24,8 +24,9 @@ use clap::{ArgAction, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "epmcp", version, about = "MCP server for the European Parliament's open data; every tool is a sandboxed WebAssembly component")]
 pub struct Cli {
-    /// Check readiness and exit 0 (ready) or 1: asks the running server's /readyz when
-    /// --metrics-listen is set, else loads the configuration and the components itself.
+    /// Check readiness and exit 0 (ready), 1 (not) or 2 (invalid configuration): asks the
+    /// running server's /readyz at --listen (over TLS when it has a certificate) or
+    /// --metrics-listen, else loads the configuration and the components itself.
     #[arg(long)]
     pub health: bool,
     #[command(flatten)]
@@ -145,7 +146,8 @@ pub enum AuditCommand {
 #[derive(Debug, Args)]
 pub struct RuntimeArgs {
     /// A TOML file of settings: keys are the long flags in snake_case (`cache_ttl_secs = 600`;
-    /// `tool_costs` and `role_rate_limits` may be tables). Flags and environment win over it.
+    /// lists such as `tool_costs`, `role_rate_limits`, `role_tools` and `api_keys` may be tables
+    /// or arrays). Flags and environment win over it.
     #[arg(long, env = "EPMCP_CONFIG", global = true)]
     pub config: Option<PathBuf>,
     /// Directory of tool components (`*.wasm`). Default: `components/` beside the binary.
