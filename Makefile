@@ -4,7 +4,8 @@
 CARGO    ?= cargo
 PYTHON   ?= python3
 GUESTS   := meps plenary committees procedures documents events speeches questions vocabularies feeds prompts stats
-HOSTILE  := hostile hostile-fs
+# Test-only components: hostile ones, and the conformance suite's fixtures.
+TEST_GUESTS := hostile hostile-fs conformance-fixtures
 WASM_DIR := target/wasm32-wasip2/guest
 BIN      := target/release/epmcp
 COMPONENTS := target/release/components
@@ -45,9 +46,9 @@ build: setup guests host
 	@EPMCP_LOG=warn $(BIN) --components $(COMPONENTS) precompile >/dev/null
 
 guests:
-	$(CARGO) build --profile guest --target wasm32-wasip2 $(addprefix -p ,$(GUESTS) $(HOSTILE))
+	$(CARGO) build --profile guest --target wasm32-wasip2 $(addprefix -p ,$(GUESTS) $(TEST_GUESTS))
 	@mkdir -p $(TEST_COMPONENTS)
-	@cp $(WASM_DIR)/hostile.wasm $(WASM_DIR)/hostile_fs.wasm $(TEST_COMPONENTS)/
+	@cp $(WASM_DIR)/hostile.wasm $(WASM_DIR)/hostile_fs.wasm $(WASM_DIR)/conformance_fixtures.wasm $(TEST_COMPONENTS)/
 
 host:
 	$(CARGO) build --release -p epmcp -p epmcp-tests --bins

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::epmcp::tool::types::{CompletionSource, PromptArgument, PromptDescriptor, ResourceTemplate};
+use crate::epmcp::tool::types::{CompletionSource, PromptArgument, PromptBody, PromptDescriptor, ResourceTemplate};
 use crate::tool::Tool;
 
 /// An `ep://` resource template served by a tool of the same component.
@@ -115,7 +115,7 @@ pub fn describe_prompt(p: &Prompt) -> PromptDescriptor {
                 }),
             })
             .collect(),
-        template: p.template.to_string(),
+        body: PromptBody::Template(p.template.to_string()),
     }
 }
 

@@ -81,7 +81,7 @@ macro_rules! component {
             fn call(
                 tool: String,
                 arguments: String,
-            ) -> Result<String, $crate::epmcp::tool::types::ToolError> {
+            ) -> Result<$crate::epmcp::tool::types::ToolOutput, $crate::epmcp::tool::types::ToolError> {
                 $crate::tool::call(&TOOL_TABLE(), &tool, &arguments)
             }
         }

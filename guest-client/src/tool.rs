@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::ep::Ep;
 use crate::error::Error;
-use crate::epmcp::tool::types::{Annotations, ComponentInfo, ToolDescriptor, ToolError};
+use crate::epmcp::tool::types::{Annotations, ComponentInfo, ToolDescriptor, ToolError, ToolOutput};
 
 type Run = Box<dyn Fn(&Ep, Value) -> Result<Value, Error>>;
 
@@ -83,7 +83,7 @@ pub fn describe(family: &str, version: &str, tools: &[Tool]) -> ComponentInfo {
                 title: t.title.to_string(),
                 description: t.description.to_string(),
                 input_schema: t.input_schema().to_string(),
-                output_schema: t.output_schema().to_string(),
+                output_schema: Some(t.output_schema().to_string()),
                 annotations: Annotations { read_only: true, destructive: false, idempotent: true, open_world: true },
                 egress_prefixes: t.egress.iter().map(|p| p.to_string()).collect(),
             })
@@ -93,8 +93,8 @@ pub fn describe(family: &str, version: &str, tools: &[Tool]) -> ComponentInfo {
     }
 }
 
-/// The component's `call` export.
-pub fn call(tools: &[Tool], name: &str, arguments: &str) -> Result<String, ToolError> {
+/// The component's `call` export: the structured result (the host writes its text block).
+pub fn call(tools: &[Tool], name: &str, arguments: &str) -> Result<ToolOutput, ToolError> {
     let tool = tools
         .iter()
         .find(|t| t.name == name)
@@ -102,7 +102,7 @@ pub fn call(tools: &[Tool], name: &str, arguments: &str) -> Result<String, ToolE
     let arguments: Value = serde_json::from_str(arguments)
         .map_err(|e| ToolError::InvalidArguments(format!("arguments are not JSON: {e}")))?;
     let output = tool.run(&Ep, arguments)?;
-    Ok(output.to_string())
+    Ok(ToolOutput { structured: Some(output.to_string()), content: Vec::new() })
 }
 
 /// What the host will insist on at load time, checked at `cargo test` time: unique

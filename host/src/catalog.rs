@@ -1,5 +1,5 @@
 //! Resources and prompts, as components declare them (see `wit/tool.wit`): matching
-//! `ep://` URIs to resource templates, turning URI variables into tool arguments,
+//! URIs (`ep://…`) to resource templates, turning URI variables into tool arguments,
 //! validating prompt arguments and rendering prompt text, and completion values.
 //! Pure logic; the registry holds the specs and the dispatcher runs the tools.
 
@@ -14,7 +14,19 @@ pub const MAX_PROMPT_ARGUMENT_CHARS: usize = 200;
 /// At most this many completion values per answer (the MCP limit).
 pub const MAX_COMPLETIONS: usize = 100;
 
-/// An `ep://` resource template served by a tool.
+/// Resource URI schemes a component may not claim: they name things we do not serve.
+const RESERVED_SCHEMES: &[&str] = &["http", "https", "file"];
+
+/// Whether a component may declare resources under `uri_template`'s scheme.
+pub fn valid_resource_template(uri_template: &str) -> bool {
+    let Some((scheme, _)) = uri_template.split_once("://") else { return false };
+    let mut chars = scheme.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '+' | '.' | '-'))
+        && !RESERVED_SCHEMES.contains(&scheme)
+}
+
+/// A resource template (`ep://meps/{mepId}`) served by a tool.
 pub struct ResourceSpec {
     pub uri_template: String,
     pub name: String,
@@ -39,8 +51,9 @@ impl ResourceSpec {
         if uri.len() > MAX_URI_BYTES || uri.contains(['?', '#']) {
             return None;
         }
-        let template: Vec<&str> = self.uri_template.strip_prefix("ep://")?.split('/').collect();
-        let actual: Vec<&str> = uri.strip_prefix("ep://")?.split('/').collect();
+        let (scheme, template) = self.uri_template.split_once("://")?;
+        let template: Vec<&str> = template.split('/').collect();
+        let actual: Vec<&str> = uri.strip_prefix(scheme)?.strip_prefix("://")?.split('/').collect();
         if template.len() != actual.len() {
             return None;
         }
@@ -162,7 +175,15 @@ pub struct PromptSpec {
     pub title: String,
     pub description: String,
     pub arguments: Vec<PromptArgumentSpec>,
-    pub template: String,
+    pub body: PromptSource,
+}
+
+/// Where a prompt's messages come from.
+pub enum PromptSource {
+    /// One user message from this text, with `{argument}` placeholders.
+    Template(String),
+    /// The content blocks of this tool's result, one user message each.
+    Tool(String),
 }
 
 #[derive(Debug, PartialEq, thiserror::Error)]
@@ -179,9 +200,9 @@ pub enum PromptError {
 
 impl PromptSpec {
     /// Checks the arguments (strings only, known names, required present, bounded, no
-    /// control characters) and renders the message text.
-    pub fn render(&self, arguments: &Map<String, Value>) -> Result<String, PromptError> {
-        let mut given = BTreeMap::new();
+    /// control characters); returns the non-empty ones, trimmed.
+    pub fn check(&self, arguments: &Map<String, Value>) -> Result<Map<String, Value>, PromptError> {
+        let mut given = Map::new();
         for (name, value) in arguments {
             if !self.arguments.iter().any(|a| &a.name == name) {
                 return Err(PromptError::Unknown(name.clone()));
@@ -195,19 +216,28 @@ impl PromptSpec {
                 return Err(bad("contains control characters".into()));
             }
             if !value.is_empty() {
-                given.insert(name.as_str(), value);
+                given.insert(name.clone(), Value::String(value.to_string()));
             }
         }
-        if let Some(missing) = self.arguments.iter().find(|a| a.required && !given.contains_key(a.name.as_str())) {
+        if let Some(missing) = self.arguments.iter().find(|a| a.required && !given.contains_key(&a.name)) {
             return Err(PromptError::Missing(missing.name.clone()));
         }
+        Ok(given)
+    }
+
+    /// Checks the arguments and renders the text of a template prompt.
+    pub fn render(&self, arguments: &Map<String, Value>) -> Result<String, PromptError> {
+        let given = self.check(arguments)?;
+        let PromptSource::Template(template) = &self.body else {
+            return Err(PromptError::Bad { name: self.name.clone(), reason: "not a template prompt".into() });
+        };
         let mut text = Vec::new();
-        'lines: for line in self.template.lines() {
+        'lines: for line in template.lines() {
             let mut line = line.to_string();
             for a in &self.arguments {
                 let placeholder = format!("{{{}}}", a.name);
                 if line.contains(&placeholder) {
-                    match given.get(a.name.as_str()) {
+                    match given.get(&a.name).and_then(Value::as_str) {
                         Some(value) => line = line.replace(&placeholder, value),
                         None => continue 'lines, // an optional argument that was not given
                     }
@@ -263,7 +293,7 @@ mod tests {
             title: "P".into(),
             description: "d".into(),
             arguments: vec![arg("mepId", true, &[]), arg("period", false, &[])],
-            template: "Brief on MEP {mepId}.\nPeriod: {period}.\nEnd.".into(),
+            body: PromptSource::Template("Brief on MEP {mepId}.\nPeriod: {period}.\nEnd.".into()),
         }
     }
 
@@ -345,6 +375,11 @@ mod tests {
         }
         assert_eq!(r.argument_of("mepId"), Some("id"));
         assert!(resource("ep://meps", json!({})).matches("ep://meps").is_some());
+        assert_eq!(resource("test://template/{id}/data", json!({"id": "{id}"})).matches("test://template/123/data").unwrap()["id"], "123");
+        assert!(resource("test://x/{id}", json!({"id": "{id}"})).matches("ep://x/1").is_none());
+        for (template, valid) in [("ep://meps/{id}", true), ("test://a", true), ("https://a", false), ("file:///etc", false), ("Ep://a", false), ("ep:/a", false), ("://a", false)] {
+            assert_eq!(valid_resource_template(template), valid, "{template}");
+        }
         assert!(resource("ep://meps", json!({})).is_concrete());
     }
 

@@ -7,12 +7,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
-use crate::catalog::{self, Candidate, CompletionSpec, PromptError, PromptSpec, ResourceSpec};
+use crate::catalog::{self, Candidate, CompletionSpec, PromptSource, PromptSpec, ResourceSpec};
 use crate::admin;
 use crate::audit::{self, Audit};
 use crate::error::{CallError, Failed, ReadError};
 use crate::identity::Caller;
-use crate::runtime::CallFailure;
+use crate::runtime::{CallFailure, ClientLink, ContentBlock, ResourceBody, ToolOutput};
 use crate::health::{self, Health};
 use crate::limits::{CallLimiter, CallQuota, ConcurrencyLimiter};
 use crate::metrics::Metrics;
@@ -45,9 +45,28 @@ pub struct Controls {
     pub calls_per_client: u32,
 }
 
+/// Content blocks of one result may hold at most this many bytes (media, text, resources).
+const MAX_CONTENT_BYTES: usize = 8 << 20;
+
+/// What a tool answered (see `tool-output` in `wit/tool.wit`): its structured result,
+/// checked against its output schema, and its content blocks.
+pub struct Output {
+    pub structured: Option<Value>,
+    pub content: Vec<ContentBlock>,
+}
+
+impl Output {
+    fn structured(value: Value) -> Output {
+        Output { structured: Some(value), content: Vec::new() }
+    }
+}
+
+/// The MCP client a call may talk to (log, progress, sampling, elicitation).
+pub type Link = Option<Arc<dyn ClientLink>>;
+
 /// A tool's result, and whether it was reused rather than computed by this call.
 struct Answer {
-    value: Value,
+    output: Output,
     reused: bool,
 }
 
@@ -107,26 +126,50 @@ impl Dispatcher {
         &self.runtime.registry().resources
     }
 
+    /// The media type of the resource template `uri` matches.
+    pub fn resource_mime_type(&self, uri: &str) -> Option<&str> {
+        self.resources().iter().find(|r| r.matches(uri).is_some()).map(|r| r.mime_type.as_str())
+    }
+
     pub fn prompts(&self) -> &[PromptSpec] {
         &self.runtime.registry().prompts
     }
 
     /// A resource is its tool's result: the URI's variables become the tool's
     /// arguments, validated by the tool's schema like any call.
-    pub async fn read_resource(&self, caller: &Caller, uri: &str) -> Result<Value, ReadError> {
+    pub async fn read_resource(&self, caller: &Caller, uri: &str, link: Link) -> Result<Output, ReadError> {
         let (resource, variables) = self
             .resources()
             .iter()
             .find_map(|r| r.matches(uri).map(|v| (r, v)))
             .ok_or_else(|| ReadError::NotFound(uri.chars().take(200).collect()))?;
         let arguments = resource.arguments_for(&variables);
-        self.call_tool(caller, &resource.tool, Some(arguments)).await.map_err(ReadError::Call)
+        self.call_tool(caller, &resource.tool, Some(arguments), link).await.map_err(ReadError::Call)
     }
 
-    /// The prompt's description and its rendered user message.
-    pub fn get_prompt(&self, name: &str, arguments: &Map<String, Value>) -> Result<(&PromptSpec, String), PromptError> {
-        let prompt = self.runtime.registry().prompt(name).ok_or(PromptError::UnknownPrompt)?;
-        Ok((prompt, prompt.render(arguments)?))
+    /// A prompt and the content of its user messages: its rendered template, or the
+    /// content blocks of the tool that serves it (called as `caller`, like any call).
+    pub async fn get_prompt(
+        &self,
+        caller: &Caller,
+        name: &str,
+        arguments: &Map<String, Value>,
+        link: Link,
+    ) -> Result<(&PromptSpec, Vec<ContentBlock>), ReadError> {
+        let bad = |error| ReadError::Prompt { name: name.chars().take(100).collect(), error };
+        let prompt = self.runtime.registry().prompt(name).ok_or_else(|| bad(catalog::PromptError::UnknownPrompt))?;
+        let content = match &prompt.body {
+            PromptSource::Template(_) => vec![ContentBlock::Text(prompt.render(arguments).map_err(bad)?)],
+            PromptSource::Tool(tool) => {
+                let arguments = prompt.check(arguments).map_err(bad)?;
+                let output = self.call_tool(caller, tool, Some(arguments), link).await.map_err(ReadError::Call)?;
+                match (output.content.is_empty(), output.structured) {
+                    (true, Some(value)) => vec![ContentBlock::Text(value.to_string())],
+                    _ => output.content,
+                }
+            }
+        };
+        Ok((prompt, content))
     }
 
     /// Completion of a prompt argument: its suggestions, or values from EP data read
@@ -158,7 +201,7 @@ impl Dispatcher {
         let mut arguments = source.arguments.clone();
         let mut candidates = Vec::new();
         for _ in 0..COMPLETION_MAX_PAGES {
-            let result = self.run(&Caller::host(), &source.tool, Some(arguments.clone())).await?.value;
+            let result = self.run(&Caller::host(), &source.tool, Some(arguments.clone()), None).await?.output.structured.unwrap_or_default();
             candidates.extend(source.candidates(&result));
             match result.get("nextOffset").and_then(Value::as_u64) {
                 Some(next) => {
@@ -189,7 +232,7 @@ impl Dispatcher {
     /// must have a free concurrency slot, and its bucket must hold the tool's cost; then
     /// [`Self::run`]. Reads of resources are calls too. Every call gets an id, written in
     /// its audit records and in the error a failed call returns.
-    pub async fn call_tool(&self, caller: &Caller, name: &str, arguments: Option<Map<String, Value>>) -> Result<Value, Failed> {
+    pub async fn call_tool(&self, caller: &Caller, name: &str, arguments: Option<Map<String, Value>>, link: Link) -> Result<Output, Failed> {
         let started = Instant::now();
         let id = audit::call_id();
         let summary = arguments.as_ref().map_or(json!({"argumentKeys": []}), audit::argument_summary);
@@ -202,7 +245,7 @@ impl Dispatcher {
         } else {
             let admitted = if known { self.limiter.admit(&caller.id, &caller.role, name) } else { Ok(()) };
             match admitted {
-                Ok(()) => self.run(caller, name, arguments).await,
+                Ok(()) => self.run(caller, name, arguments, link).await,
                 Err(retry) => {
                     self.metrics.rate_limited(name);
                     tracing::warn!(client = caller.id, tool = name, retry_after_secs = retry.secs(), "rate limit");
@@ -211,7 +254,7 @@ impl Dispatcher {
             }
         };
         self.audit_call(&id, caller, name, summary, &result, started);
-        result.map(|answer| answer.value).map_err(|error| Failed { id, error })
+        result.map(|answer| answer.output).map_err(|error| Failed { id, error })
     }
 
     /// The call record, plus a security record for refusals and sandbox traps.
@@ -273,11 +316,11 @@ impl Dispatcher {
 
     /// Validate → run in a fresh sandbox → validate the result; the outcome feeds
     /// `get_server_health`, which the host answers itself.
-    async fn run(&self, caller: &Caller, name: &str, arguments: Option<Map<String, Value>>) -> Result<Answer, CallError> {
+    async fn run(&self, caller: &Caller, name: &str, arguments: Option<Map<String, Value>>, link: Link) -> Result<Answer, CallError> {
         if is_host_tool(name) {
-            return self.host_tool(caller, name, arguments).map(|value| Answer { value, reused: false });
+            return self.host_tool(caller, name, arguments).map(|value| Answer { output: Output::structured(value), reused: false });
         }
-        let result = self.run_tool(name, arguments).await;
+        let result = self.run_tool(name, arguments, link).await;
         if let Some(spec) = self.runtime.registry().get(name) {
             match &result {
                 Ok(_) => self.health.record(&spec.name, None),
@@ -339,7 +382,7 @@ impl Dispatcher {
         report
     }
 
-    async fn run_tool(&self, name: &str, arguments: Option<Map<String, Value>>) -> Result<Answer, CallError> {
+    async fn run_tool(&self, name: &str, arguments: Option<Map<String, Value>>, link: Link) -> Result<Answer, CallError> {
         let spec = self.runtime.registry().get(name).ok_or_else(|| CallError::UnknownTool(name.to_string()))?;
         let arguments = spec.schemas.arguments(arguments).map_err(CallError::Invalid)?;
         let key = self.results.as_ref().map(|_| ResultCache::key(&spec.component.digest, name, &arguments));
@@ -348,26 +391,63 @@ impl Dispatcher {
         {
             self.metrics.result_reused(name);
             tracing::info!(tool = name, outcome = "ok", "tool call answered with a reused result");
-            return Ok(Answer { value, reused: true });
+            return Ok(Answer { output: Output::structured(value), reused: true });
         }
         let started = Instant::now();
         let provenance = Arc::new(Provenance::default());
-        let outcome = self.runtime.call(spec, &arguments.to_string(), provenance.clone()).await;
+        let outcome = self.runtime.call(spec, &arguments.to_string(), provenance.clone(), link).await;
         let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
         match &outcome {
             Ok(_) => tracing::info!(tool = name, elapsed_ms, outcome = "ok", "tool call"),
             Err(failure) => tracing::warn!(tool = name, elapsed_ms, outcome = "error", "tool call failed: {failure}"),
         }
-        let output = outcome.map_err(|failure| CallError::Failure { tool: name.to_string(), failure })?;
-        let value: Value = serde_json::from_str(&output)
-            .map_err(|e| CallError::BadOutput { tool: name.to_string(), reason: format!("not JSON: {e}") })?;
-        if let Err(e) = spec.schemas.output(&value) {
-            tracing::error!(tool = name, "result violates the output schema: {e}");
-            return Err(CallError::BadOutput { tool: name.to_string(), reason: e.to_string() });
+        let ToolOutput { structured, content } = outcome.map_err(|failure| CallError::Failure { tool: name.to_string(), failure })?;
+        let bad = |reason: String| {
+            tracing::error!(tool = name, "invalid result: {reason}");
+            CallError::BadOutput { tool: name.to_string(), reason }
+        };
+        let value: Option<Value> = structured.as_deref().map(serde_json::from_str).transpose().map_err(|e| bad(format!("not JSON: {e}")))?;
+        spec.schemas.output(value.as_ref()).map_err(|e| bad(e.to_string()))?;
+        check_content(&content).map_err(bad)?;
+        // Only structured results computed from cached EP data alone are reused.
+        if let (Some(results), Some(key), Some(since), Some(value), true) =
+            (&self.results, key, provenance.fresh_since(), &value, content.is_empty())
+        {
+            results.insert(key, value, structured.map_or(0, |s| s.len()), since);
         }
-        if let (Some(results), Some(key), Some(since)) = (&self.results, key, provenance.fresh_since()) {
-            results.insert(key, &value, output.len(), since);
-        }
-        Ok(Answer { value, reused: false })
+        Ok(Answer { output: Output { structured: value, content }, reused: false })
     }
+}
+
+/// Content blocks a client can use: bounded in total, media types of the form `type/subtype`.
+fn check_content(content: &[ContentBlock]) -> Result<(), String> {
+    let valid_type = |t: &str| {
+        t.len() <= 100 && t.split_once('/').is_some_and(|(a, b)| !a.is_empty() && !b.is_empty())
+            && t.bytes().all(|b| b.is_ascii_graphic())
+    };
+    let mut bytes = 0;
+    for block in content {
+        let (size, mime) = match block {
+            ContentBlock::Text(text) => (text.len(), None),
+            ContentBlock::Image(media) | ContentBlock::Audio(media) => (media.data.len(), Some(&media.mime_type)),
+            ContentBlock::Resource(r) => {
+                let body = match &r.body {
+                    ResourceBody::Text(text) => text.len(),
+                    ResourceBody::Blob(blob) => blob.len(),
+                };
+                if r.uri.is_empty() || r.uri.len() > catalog::MAX_URI_BYTES {
+                    return Err("an embedded resource needs a URI of at most 2048 bytes".into());
+                }
+                (body + r.uri.len(), Some(&r.mime_type))
+            }
+        };
+        if let Some(mime) = mime.filter(|m| !valid_type(m)) {
+            return Err(format!("'{}' is not a media type", mime.chars().take(100).collect::<String>()));
+        }
+        bytes += size;
+    }
+    if bytes > MAX_CONTENT_BYTES {
+        return Err(format!("content blocks of {bytes} bytes (at most {MAX_CONTENT_BYTES})"));
+    }
+    Ok(())
 }

@@ -56,6 +56,7 @@ impl CallError {
                 }
                 CallFailure::Tool(ToolError::UpstreamError(f)) => tool_error(format!("the EP API failed: {}", public(&f.message))),
                 CallFailure::Tool(ToolError::Internal(_)) => tool_error(format!("tool '{tool}' failed with an internal error")),
+                CallFailure::Tool(ToolError::Failed(m)) => tool_error(public(m)),
                 CallFailure::Deadline(ms) => tool_error(format!("tool '{tool}' was stopped: it exceeded its deadline of {ms} ms")),
                 CallFailure::Memory(mib) => {
                     tool_error(format!("tool '{tool}' was stopped: it exceeded its memory limit of {mib} MiB"))
@@ -87,7 +88,7 @@ impl CallError {
             | CallError::Busy { .. } => None,
             CallError::BadOutput { .. } => Some("returned a result that violates its output schema"),
             CallError::Failure { failure, .. } => match failure {
-                CallFailure::Tool(ToolError::InvalidArguments(_) | ToolError::NotFound(_)) => None,
+                CallFailure::Tool(ToolError::InvalidArguments(_) | ToolError::NotFound(_) | ToolError::Failed(_)) => None,
                 CallFailure::Tool(ToolError::UpstreamUnavailable(_)) => Some("the EP API was unavailable"),
                 CallFailure::Tool(ToolError::UpstreamError(_)) => Some("the EP API answered with an error"),
                 CallFailure::Tool(ToolError::Internal(_)) => Some("internal error in the component"),
@@ -99,11 +100,13 @@ impl CallError {
     }
 }
 
-/// Why a resource could not be read.
+/// Why a resource or a prompt could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     #[error("no resource matches {0}")]
     NotFound(String),
+    #[error("prompts/get {name}: {error}")]
+    Prompt { name: String, error: crate::catalog::PromptError },
     #[error("{}", .0.error)]
     Call(Failed),
 }
@@ -117,6 +120,7 @@ impl ReadError {
                 format!("resource not found: {uri} (see resources/list and resources/templates/list)"),
                 None,
             ),
+            ReadError::Prompt { .. } => ErrorData::invalid_params(self.to_string(), None),
             ReadError::Call(Failed { id, error: CallError::Failure { failure: CallFailure::Tool(ToolError::NotFound(m)), .. } }) => {
                 ErrorData::resource_not_found(format!("resource not found: {} (error id {id})", public(m)), Some(json!({"errorId": id})))
             }

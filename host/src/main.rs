@@ -20,6 +20,7 @@ mod metrics;
 mod rbac;
 mod results;
 mod runtime;
+mod session;
 mod summary;
 mod tls;
 mod transport;

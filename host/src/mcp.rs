@@ -8,6 +8,8 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use rmcp::handler::server::ServerHandler;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams, CompleteResult, CompletionInfo,
     ContentBlock, ErrorData, GetPromptRequestParams, GetPromptResponse, GetPromptResult, Implementation,
@@ -21,11 +23,13 @@ use serde_json::Value;
 
 use crate::admin;
 use crate::catalog::{PromptSpec, ResourceSpec};
-use crate::dispatch::Dispatcher;
+use crate::dispatch::{Dispatcher, Link, Output};
 use crate::health;
 use crate::identity::Caller;
 use crate::summary;
 use crate::runtime::registry::ToolSpec;
+use crate::runtime::{self, ResourceBody};
+use crate::session::{PeerLink, Session};
 
 /// The protocol revisions epmcp implements (all with the `initialize` handshake).
 const VERSIONS: &[ProtocolVersion] = &[
@@ -44,18 +48,31 @@ pub struct McpServer {
     text_max_bytes: usize,
     /// Who requests come from when the transport does not say (stdio: the local client).
     caller: Caller,
+    /// This session's state (each HTTP or WebSocket session gets its own).
+    session: Arc<Session>,
 }
 
 impl McpServer {
     pub fn new(dispatcher: Arc<Dispatcher>, text_max_bytes: usize, caller: Caller) -> McpServer {
         let host_tools = admin::tools().into_iter().map(|t| host_tool(t.name, t.title, t.description, &admin::input_schema(), &t.output_schema));
         let tools = dispatcher.tools().iter().map(|spec| tool(spec)).chain([health_tool()]).chain(host_tools).collect();
-        McpServer { dispatcher, tools, text_max_bytes, caller }
+        McpServer { dispatcher, tools, text_max_bytes, caller, session: Arc::default() }
     }
 
-    /// The same server for a session whose every request comes from `caller` (WebSocket).
+    /// The same server for a new session.
+    pub fn for_session(&self) -> McpServer {
+        McpServer { session: Arc::default(), ..self.clone() }
+    }
+
+    /// The same server for a new session whose every request comes from `caller` (WebSocket).
     pub fn with_caller(&self, caller: Caller) -> McpServer {
-        McpServer { caller, ..self.clone() }
+        McpServer { caller, ..self.for_session() }
+    }
+
+    /// The client of one request, for the component that serves it.
+    fn link(&self, context: &RequestContext<RoleServer>) -> Link {
+        let progress_token = context.meta.get_progress_token();
+        Some(Arc::new(PeerLink { peer: context.peer.clone(), session: self.session.clone(), progress_token }))
     }
 
     /// The caller of one request: the identity the HTTP listener authenticated (carried in
@@ -70,16 +87,57 @@ impl McpServer {
     }
 }
 
+/// A component's content block as MCP content (media as base64).
+fn content(block: runtime::ContentBlock) -> ContentBlock {
+    match block {
+        runtime::ContentBlock::Text(text) => ContentBlock::text(text),
+        runtime::ContentBlock::Image(media) => ContentBlock::image(BASE64.encode(media.data), media.mime_type),
+        runtime::ContentBlock::Audio(media) => ContentBlock::audio(BASE64.encode(media.data), media.mime_type),
+        runtime::ContentBlock::Resource(r) => ContentBlock::resource(resource_contents(r.uri, r.mime_type, r.body)),
+    }
+}
+
+fn resource_contents(uri: String, mime_type: String, body: ResourceBody) -> ResourceContents {
+    match body {
+        ResourceBody::Text(text) => ResourceContents::text(text, uri),
+        ResourceBody::Blob(blob) => ResourceContents::blob(BASE64.encode(blob), uri),
+    }
+    .with_mime_type(mime_type)
+}
+
+/// What reading `uri` returns: the tool's content blocks as resource contents (text with
+/// the template's media type, media as blobs, embedded resources as they are), or its
+/// structured result as JSON.
+fn read_contents(uri: &str, mime_type: &str, output: Output) -> Vec<ResourceContents> {
+    if output.content.is_empty() {
+        let json = output.structured.unwrap_or_default().to_string();
+        return vec![ResourceContents::text(json, uri).with_mime_type("application/json")];
+    }
+    output
+        .content
+        .into_iter()
+        .map(|block| match block {
+            runtime::ContentBlock::Text(text) => ResourceContents::text(text, uri).with_mime_type(mime_type),
+            runtime::ContentBlock::Image(m) | runtime::ContentBlock::Audio(m) => {
+                resource_contents(uri.to_string(), m.mime_type, ResourceBody::Blob(m.data))
+            }
+            runtime::ContentBlock::Resource(r) => resource_contents(r.uri, r.mime_type, r.body),
+        })
+        .collect()
+}
+
 fn object(value: &Value) -> Arc<serde_json::Map<String, Value>> {
     Arc::new(value.as_object().cloned().unwrap_or_default())
 }
 
 pub fn tool(spec: &ToolSpec) -> Tool {
     let a = &spec.annotations;
-    Tool::new_with_raw(spec.name.clone(), Some(Cow::Owned(spec.description.clone())), object(&spec.input_schema))
-        .with_title(spec.title.clone())
-        .with_raw_output_schema(object(&spec.output_schema))
-        .with_annotations(ToolAnnotations::from_raw(
+    let mut tool = Tool::new_with_raw(spec.name.clone(), Some(Cow::Owned(spec.description.clone())), object(&spec.input_schema))
+        .with_title(spec.title.clone());
+    if let Some(output_schema) = &spec.output_schema {
+        tool = tool.with_raw_output_schema(object(output_schema));
+    }
+    tool.with_annotations(ToolAnnotations::from_raw(
             Some(spec.title.clone()),
             Some(a.read_only),
             Some(a.destructive),
@@ -165,8 +223,9 @@ impl ServerHandler for McpServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        match self.dispatcher.call_tool(&self.caller(&context), &request.name, request.arguments).await {
-            Ok(value) => {
+        let link = self.link(&context);
+        match self.dispatcher.call_tool(&self.caller(&context), &request.name, request.arguments, link).await {
+            Ok(Output { structured: Some(value), content: blocks }) if blocks.is_empty() => {
                 // Clients of revisions with structuredContent get large results summarised in the
                 // text block; older clients read only the text, so they get the JSON whole.
                 let structured = context.peer.peer_info().is_some_and(|i| i.protocol_version >= ProtocolVersion::V_2025_06_18);
@@ -174,6 +233,11 @@ impl ServerHandler for McpServer {
                 let text = if structured { summary::text(&value, json, self.text_max_bytes) } else { json };
                 let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
                 result.structured_content = Some(value);
+                Ok(result.into())
+            }
+            Ok(Output { structured, content: blocks }) => {
+                let mut result = CallToolResult::success(blocks.into_iter().map(content).collect());
+                result.structured_content = structured;
                 Ok(result.into())
             }
             Err(e) => e.to_mcp().map(Into::into),
@@ -205,9 +269,10 @@ impl ServerHandler for McpServer {
         request: ReadResourceRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
-        let value = self.dispatcher.read_resource(&self.caller(&context), &request.uri).await.map_err(|e| e.to_mcp())?;
-        let contents = ResourceContents::text(value.to_string(), request.uri).with_mime_type("application/json");
-        Ok(ReadResourceResult::new(vec![contents]).into())
+        let (caller, link) = (self.caller(&context), self.link(&context));
+        let output = self.dispatcher.read_resource(&caller, &request.uri, link).await.map_err(|e| e.to_mcp())?;
+        let mime_type = self.dispatcher.resource_mime_type(&request.uri).unwrap_or("text/plain");
+        Ok(ReadResourceResult::new(read_contents(&request.uri, mime_type, output)).into())
     }
 
     async fn list_prompts(
@@ -231,11 +296,11 @@ impl ServerHandler for McpServer {
             return Err(ErrorData::invalid_params(message, None));
         }
         let arguments = request.arguments.unwrap_or_default();
-        let (spec, text) = self
-            .dispatcher
-            .get_prompt(&request.name, &arguments)
-            .map_err(|e| ErrorData::invalid_params(format!("prompts/get {}: {e}", request.name), None))?;
-        let mut result = GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)]);
+        let link = self.link(&context);
+        let (spec, blocks) =
+            self.dispatcher.get_prompt(&caller, &request.name, &arguments, link).await.map_err(|e| e.to_mcp())?;
+        let messages = blocks.into_iter().map(|block| PromptMessage::new(Role::User, content(block))).collect();
+        let mut result = GetPromptResult::new(messages);
         result.description = Some(spec.description.clone());
         Ok(result.into())
     }
@@ -264,6 +329,7 @@ impl ServerHandler for McpServer {
 
     async fn set_level(&self, request: SetLevelRequestParams, _context: RequestContext<RoleServer>) -> Result<(), ErrorData> {
         tracing::debug!(level = ?request.level, "client set log level");
+        self.session.set_log_level(request.level);
         Ok(())
     }
 }

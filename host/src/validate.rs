@@ -32,21 +32,20 @@ impl Invalid {
 /// A tool's compiled input and output schemas.
 pub struct Schemas {
     input: jsonschema::Validator,
-    output: jsonschema::Validator,
+    /// `None`: the tool returns content blocks only.
+    output: Option<jsonschema::Validator>,
 }
 
 impl Schemas {
     /// Compiles both schemas; each must describe a JSON object.
-    pub fn compile(input: &Value, output: &Value) -> anyhow::Result<Schemas> {
-        for (what, schema) in [("input", input), ("output", output)] {
+    pub fn compile(input: &Value, output: Option<&Value>) -> anyhow::Result<Schemas> {
+        let compile = |what: &str, schema: &Value| {
             if schema.get("type").and_then(Value::as_str) != Some("object") {
                 anyhow::bail!("{what} schema must have type \"object\" at its root");
             }
-        }
-        let compile = |what: &str, schema: &Value| {
             jsonschema::validator_for(schema).map_err(|e| anyhow::anyhow!("{what} schema does not compile: {e}"))
         };
-        Ok(Schemas { input: compile("input", input)?, output: compile("output", output)? })
+        Ok(Schemas { input: compile("input", input)?, output: output.map(|o| compile("output", o)).transpose()? })
     }
 
     /// Checks call arguments (absent arguments are `{}`).
@@ -66,12 +65,19 @@ impl Schemas {
         Ok(arguments)
     }
 
-    /// Checks a component's result against its declared output schema.
-    pub fn output(&self, output: &Value) -> Result<(), Invalid> {
-        if self.output.is_valid(output) {
+    /// Checks a component's structured result against its declared output schema: one
+    /// is present exactly when the other is.
+    pub fn output(&self, output: Option<&Value>) -> Result<(), Invalid> {
+        let (schema, output) = match (&self.output, output) {
+            (None, None) => return Ok(()),
+            (Some(schema), Some(output)) => (schema, output),
+            (Some(_), None) => return Err(Invalid::Schema { field: "result".into(), message: "no structured result, though the tool declares an output schema".into() }),
+            (None, Some(_)) => return Err(Invalid::Schema { field: "result".into(), message: "a structured result, though the tool declares no output schema".into() }),
+        };
+        if schema.is_valid(output) {
             return Ok(()); // the fast path: no error collection
         }
-        match self.output.iter_errors(output).next() {
+        match schema.iter_errors(output).next() {
             Some(error) => Err(Invalid::Schema { field: field_name(&error.instance_path().to_string()), message: error.to_string() }),
             None => Ok(()),
         }
@@ -113,7 +119,7 @@ mod tests {
     fn schemas() -> Schemas {
         let input = json!({"type": "object", "properties": {"limit": {"type": "integer", "minimum": 1, "maximum": 100}},
                            "additionalProperties": false});
-        Schemas::compile(&input, &json!({"type": "object"})).unwrap()
+        Schemas::compile(&input, Some(&json!({"type": "object"}))).unwrap()
     }
 
     fn args(v: Value) -> Option<serde_json::Map<String, Value>> {
@@ -141,6 +147,12 @@ mod tests {
 
     #[test]
     fn refuses_non_object_schemas() {
-        assert!(Schemas::compile(&json!({"type": "string"}), &json!({"type": "object"})).is_err());
+        assert!(Schemas::compile(&json!({"type": "string"}), Some(&json!({"type": "object"}))).is_err());
+        assert!(Schemas::compile(&json!({"type": "object"}), Some(&json!({"type": "array"}))).is_err());
+        let content_only = Schemas::compile(&json!({"type": "object"}), None).unwrap();
+        assert!(content_only.output(None).is_ok());
+        assert!(content_only.output(Some(&json!({}))).is_err());
+        assert!(schemas().output(None).is_err());
+        assert!(schemas().output(Some(&json!({}))).is_ok());
     }
 }

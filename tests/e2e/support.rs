@@ -322,9 +322,14 @@ pub struct Hosted {
 
 impl Hosted {
     pub fn start(fake: &Fake, env: &[(&str, &str)]) -> Hosted {
+        Hosted::start_with(fake, &components_dir(), env)
+    }
+
+    /// The listener serving the components of `components`.
+    pub fn start_with(fake: &Fake, components: &Path, env: &[(&str, &str)]) -> Hosted {
         let dir = TempDir::new("hosted");
         let stderr = dir.0.join("stderr.log");
-        let mut command = epmcp_command(&fake.url, &components_dir());
+        let mut command = epmcp_command(&fake.url, components);
         command
             .args(["serve", "--listen", "127.0.0.1:0"])
             .envs(env.iter().copied())

@@ -3,6 +3,7 @@
 wasmtime::component::bindgen!({
     path: "../wit",
     world: "tool-provider",
+    imports: { default: async },
     exports: { default: async },
     with: {
         "wasi:http": wasmtime_wasi_http::p2::bindings::http,
@@ -12,4 +13,5 @@ wasmtime::component::bindgen!({
     require_store_data_send: true,
 });
 
-pub use epmcp::tool::types::{Annotations, ComponentInfo, ToolError};
+pub use epmcp::tool::types::{Annotations, ComponentInfo, ContentBlock, PromptBody, ResourceBody, ToolError, ToolOutput};
+pub use epmcp::tool::client::LogLevel;

@@ -51,9 +51,10 @@ pub fn start_epoch_ticker(engine: &Engine) -> Arc<AtomicBool> {
     stop
 }
 
-/// What a component may import: wasi:http through the gateway, plus the minimum Rust
-/// `std` needs (io, clocks, random, and cli backed by an empty context). No filesystem
-/// and no sockets: a component importing them fails to link, and is refused.
+/// What a component may import: wasi:http through the gateway, the call's MCP client
+/// (`client`), plus the minimum Rust `std` needs (io, clocks, random, and cli backed by
+/// an empty context). No filesystem and no sockets: a component importing them fails to
+/// link, and is refused.
 pub fn linker(engine: &Engine) -> Result<Linker<State>> {
     use wasmtime_wasi::cli::WasiCli;
     use wasmtime_wasi::p2::bindings::cli;
@@ -61,6 +62,7 @@ pub fn linker(engine: &Engine) -> Result<Linker<State>> {
     let mut l = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_proxy_interfaces_async(&mut l)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut l)?;
+    super::bindings::epmcp::tool::client::add_to_linker::<State, wasmtime::component::HasSelf<State>>(&mut l, |s| s)?;
     cli::environment::add_to_linker::<State, WasiCli>(&mut l, wasmtime_wasi::cli::WasiCliView::cli)?;
     cli::exit::add_to_linker::<State, WasiCli>(&mut l, wasmtime_wasi::cli::WasiCliView::cli)?;
     cli::terminal_input::add_to_linker::<State, WasiCli>(&mut l, wasmtime_wasi::cli::WasiCliView::cli)?;

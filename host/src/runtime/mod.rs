@@ -2,6 +2,7 @@
 //! and a fresh instance per call with an epoch deadline and a memory cap.
 
 mod bindings;
+mod client;
 mod engine;
 pub mod registry;
 mod store;
@@ -15,7 +16,9 @@ use tokio::sync::Semaphore;
 use wasmtime::component::Linker;
 use wasmtime::{Engine, Store, UpdateDeadline};
 
-pub use bindings::ToolError;
+pub use bindings::{ContentBlock, LogLevel, ResourceBody, ToolError, ToolOutput};
+pub use client::ClientLink;
+use client::CallClient;
 use engine::EPOCH_TICK;
 use registry::{Loaded, Registry, ToolSpec};
 use store::State;
@@ -109,7 +112,7 @@ impl Runtime {
 
     async fn add_component(&mut self, cache_dir: &Path, file: &Path) -> Result<()> {
         let (_component, pre, digest) = registry::load(&self.engine, &self.linker, cache_dir, file)?;
-        let mut store = self.store("describe", Arc::from(Vec::new()), Arc::default());
+        let mut store = self.store("describe", Arc::from(Vec::new()), Arc::default(), None);
         let instance = pre.instantiate_async(&mut store).await.map_err(|e| anyhow::anyhow!("{e:#}"))?;
         let info = instance
             .epmcp_tool_tools()
@@ -123,10 +126,12 @@ impl Runtime {
         Ok(())
     }
 
-    fn store(&self, tool: &str, prefixes: Arc<[String]>, provenance: Arc<Provenance>) -> Store<State> {
+    fn store(&self, tool: &str, prefixes: Arc<[String]>, provenance: Arc<Provenance>, link: Option<Arc<dyn ClientLink>>) -> Store<State> {
+        let tool: Arc<str> = Arc::from(tool);
+        let client = CallClient::new(link, tool.clone(), self.audit.clone(), provenance.clone());
         let gateway = Gateway {
             provenance,
-            tool: Arc::from(tool),
+            tool,
             prefixes,
             upstream: self.upstream.clone(),
             cache: self.cache.clone(),
@@ -134,7 +139,7 @@ impl Runtime {
             metrics: self.metrics.clone(),
             audit: self.audit.clone(),
         };
-        let mut store = Store::new(&self.engine, State::new(gateway, self.limits.memory_bytes));
+        let mut store = Store::new(&self.engine, State::new(gateway, client, self.limits.memory_bytes));
         store.limiter(|s| &mut s.limits);
         // Every tick the guest yields to the executor (other calls keep running, even
         // on one thread) and spends one tick of its budget; at zero it traps.
@@ -148,17 +153,37 @@ impl Runtime {
     }
 
     /// Runs one tool call in a fresh instance. `arguments` has passed validation.
-    /// `provenance` learns how fresh the EP responses it read were.
-    pub async fn call(&self, spec: &ToolSpec, arguments: &str, provenance: Arc<Provenance>) -> Result<String, CallFailure> {
+    /// `provenance` learns how fresh the EP responses it read were; `link` is the MCP
+    /// client the component may talk to through the `client` interface.
+    pub async fn call(
+        &self,
+        spec: &ToolSpec,
+        arguments: &str,
+        provenance: Arc<Provenance>,
+        link: Option<Arc<dyn ClientLink>>,
+    ) -> Result<ToolOutput, CallFailure> {
         let _slot = self.slots.acquire().await.map_err(|_| CallFailure::Trap("runtime is shutting down".into()))?;
-        let mut store = self.store(&spec.name, spec.prefixes.clone(), provenance);
+        let mut store = self.store(&spec.name, spec.prefixes.clone(), provenance, link);
         let deadline = self.limits.deadline;
-        let run = async {
-            let instance = spec.component.pre.instantiate_async(&mut store).await?;
-            instance.epmcp_tool_tools().call_call(&mut store, &spec.name, arguments).await
+        let paused = store.data().client.paused.clone();
+        // The epoch traps CPU-bound guests; the wall clock bounds time spent waiting on
+        // I/O, except time spent waiting for the client to answer (a person may be).
+        let outcome = {
+            let run = async {
+                let instance = spec.component.pre.instantiate_async(&mut store).await?;
+                instance.epmcp_tool_tools().call_call(&mut store, &spec.name, arguments).await
+            };
+            tokio::pin!(run);
+            let started = tokio::time::Instant::now();
+            loop {
+                let until = started + deadline + EPOCH_TICK * 5 + paused.total();
+                match tokio::time::timeout_at(until, &mut run).await {
+                    Ok(outcome) => break Ok(outcome),
+                    Err(_) if started + deadline + EPOCH_TICK * 5 + paused.total() > tokio::time::Instant::now() => continue,
+                    Err(elapsed) => break Err(elapsed),
+                }
+            }
         };
-        // The epoch traps CPU-bound guests; the wall clock bounds time spent waiting on I/O.
-        let outcome = tokio::time::timeout(deadline + EPOCH_TICK * 5, run).await;
         match outcome {
             Err(_) => Err(CallFailure::Deadline(deadline.as_millis())),
             Ok(Ok(Ok(output))) => Ok(output),

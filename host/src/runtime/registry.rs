@@ -15,8 +15,8 @@ use crate::digest::{hex, sha256_hex};
 use wasmtime::Engine;
 use wasmtime::component::{Component, Linker};
 
-use super::bindings::{Annotations, ComponentInfo, ToolProviderPre};
-use crate::catalog::{CompletionSpec, PromptArgumentSpec, PromptSpec, ResourceSpec};
+use super::bindings::{Annotations, ComponentInfo, PromptBody, ToolProviderPre};
+use crate::catalog::{self, CompletionSpec, PromptArgumentSpec, PromptSource, PromptSpec, ResourceSpec};
 use super::store::State;
 use crate::validate::Schemas;
 
@@ -36,7 +36,8 @@ pub struct ToolSpec {
     pub title: String,
     pub description: String,
     pub input_schema: Value,
-    pub output_schema: Value,
+    /// `None`: the tool returns content blocks only.
+    pub output_schema: Option<Value>,
     pub annotations: Annotations,
     /// The egress prefixes the tool declared (its whole network policy).
     pub prefixes: Arc<[String]>,
@@ -87,8 +88,13 @@ impl Registry {
                 bail!("tool name '{}' is not snake_case", t.name);
             }
             let input_schema: Value = serde_json::from_str(&t.input_schema).with_context(|| format!("tool '{}': input schema", t.name))?;
-            let output_schema: Value = serde_json::from_str(&t.output_schema).with_context(|| format!("tool '{}': output schema", t.name))?;
-            let schemas = Schemas::compile(&input_schema, &output_schema).with_context(|| format!("tool '{}'", t.name))?;
+            let output_schema: Option<Value> = t
+                .output_schema
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .with_context(|| format!("tool '{}': output schema", t.name))?;
+            let schemas = Schemas::compile(&input_schema, output_schema.as_ref()).with_context(|| format!("tool '{}'", t.name))?;
             specs.push(ToolSpec {
                 name: t.name,
                 title: t.title,
@@ -106,8 +112,11 @@ impl Registry {
             if !specs.iter().any(|s| s.name == r.tool) {
                 bail!("resource {}: tool '{}' is not one of this component's tools", r.uri_template, r.tool);
             }
-            if !r.uri_template.starts_with("ep://") || self.resource_template(&r.uri_template).is_some() {
-                bail!("resource {}: not an ep:// URI template, or already provided", r.uri_template);
+            if !catalog::valid_resource_template(&r.uri_template) {
+                bail!("resource {}: not a URI template of a scheme a component may serve", r.uri_template);
+            }
+            if self.resource_template(&r.uri_template).is_some() || resources.iter().any(|q: &ResourceSpec| q.uri_template == r.uri_template) {
+                bail!("resource {}: already provided", r.uri_template);
             }
             let arguments = match serde_json::from_str(&r.arguments) {
                 Ok(Value::Object(arguments)) => arguments,
@@ -148,7 +157,12 @@ impl Registry {
                     Ok(PromptArgumentSpec { name: a.name, description: a.description, required: a.required, values: a.values, completion })
                 })
                 .collect::<Result<_>>()?;
-            prompts.push(PromptSpec { name: p.name, title: p.title, description: p.description, arguments, template: p.template });
+            let body = match p.body {
+                PromptBody::Template(text) => PromptSource::Template(text),
+                PromptBody::Tool(tool) if specs.iter().any(|s| s.name == tool) => PromptSource::Tool(tool),
+                PromptBody::Tool(tool) => bail!("prompt {}: tool '{tool}' is not one of this component's tools", p.name),
+            };
+            prompts.push(PromptSpec { name: p.name, title: p.title, description: p.description, arguments, body });
         }
         self.resources.extend(resources);
         self.prompts.extend(prompts);

@@ -1,11 +1,13 @@
 //! Per-call store data: an empty WASI context (no files, sockets, env or args), the
-//! wasi:http context whose hooks are the egress gateway, and the memory limiter.
+//! wasi:http context whose hooks are the egress gateway, the call's MCP client (see
+//! `client`), and the memory limiter.
 
 use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
+use super::client::CallClient;
 use crate::egress::Gateway;
 
 pub struct State {
@@ -13,11 +15,12 @@ pub struct State {
     http: WasiHttpCtx,
     table: ResourceTable,
     gateway: Gateway,
+    pub client: CallClient,
     pub limits: MemoryLimit,
 }
 
 impl State {
-    pub fn new(gateway: Gateway, memory_bytes: usize) -> State {
+    pub fn new(gateway: Gateway, client: CallClient, memory_bytes: usize) -> State {
         // Capability-free: no args, env, preopens or network; stdio discarded.
         let wasi = WasiCtx::builder().allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false).build();
         State {
@@ -25,6 +28,7 @@ impl State {
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
             gateway,
+            client,
             limits: MemoryLimit { max_bytes: memory_bytes, exceeded: false },
         }
     }

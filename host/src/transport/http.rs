@@ -95,7 +95,7 @@ pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: Cancellatio
         .with_cancellation_token(shutdown.child_token());
     config.sse_keep_alive = Some(Duration::from_secs(15));
     let base = shared.server.clone();
-    let mcp = StreamableHttpService::new(move || Ok(base.clone()), Arc::new(LocalSessionManager::default()), config);
+    let mcp = StreamableHttpService::new(move || Ok(base.for_session()), Arc::new(LocalSessionManager::default()), config);
     let shared = Arc::new(shared);
     let connections = Arc::new(Semaphore::new(settings.max_connections));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
