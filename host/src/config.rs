@@ -181,6 +181,10 @@ pub struct RuntimeArgs {
     /// larger ones are summarised there (and complete in structuredContent).
     #[arg(long, env = "EPMCP_TEXT_MAX_BYTES", default_value_t = 8192, global = true)]
     pub text_max_bytes: usize,
+    /// How often a subscribed resource is read again to notify its subscribers of a change,
+    /// in seconds.
+    #[arg(long, env = "EPMCP_SUBSCRIPTION_POLL_SECS", default_value_t = 300, global = true)]
+    pub subscription_poll_secs: u64,
     /// How long a successful EP API response is reused, in seconds (at most 900).
     #[arg(long, env = "EPMCP_CACHE_TTL_SECS", default_value_t = 900, global = true)]
     pub cache_ttl_secs: u64,
@@ -283,6 +287,8 @@ pub struct Config {
     pub limits: CallLimits,
     /// See [`RuntimeArgs::text_max_bytes`].
     pub text_max_bytes: usize,
+    /// See [`RuntimeArgs::subscription_poll_secs`].
+    pub subscription_poll: Duration,
     /// `None`: no cache.
     pub cache: Option<CacheConfig>,
     /// Calls per client identity, by role.
@@ -335,6 +341,7 @@ impl Config {
             "upstreamTimeoutMs": self.upstream.total_timeout.as_millis() as u64,
             "maxResponseMiB": self.upstream.max_body_bytes >> 20,
             "textMaxBytes": self.text_max_bytes,
+            "subscriptionPollSeconds": self.subscription_poll.as_secs(),
             "cache": self.cache.map_or(json!({"enabled": false}), |c| json!({"ttlSeconds": c.ttl.as_secs(), "entries": c.max_entries, "mib": c.max_bytes >> 20})),
             "rateLimit": {"default": rate(self.calls.default), "roles": roles, "toolCosts": self.calls.costs},
             "upstreamPer5Min": self.upstream_per_5min,
@@ -386,6 +393,9 @@ impl RuntimeArgs {
         }
         if !(1..=900).contains(&self.cache_ttl_secs) {
             bail!("cache TTL {} s is outside 1..=900 (the EP data's freshness promise)", self.cache_ttl_secs);
+        }
+        if !(1..=86_400).contains(&self.subscription_poll_secs) {
+            bail!("subscription poll interval {} s is outside 1..=86400", self.subscription_poll_secs);
         }
         if self.cache_entries > 100_000 || !(1..=4096).contains(&self.cache_mib) {
             bail!("cache size {} entries / {} MiB is outside 0..=100000 entries, 1..=4096 MiB", self.cache_entries, self.cache_mib);
@@ -485,6 +495,7 @@ impl RuntimeArgs {
                 max_body_bytes: (self.max_response_mib as usize) << 20,
             },
             text_max_bytes: self.text_max_bytes,
+            subscription_poll: Duration::from_secs(self.subscription_poll_secs),
             cache,
             calls,
             max_calls_per_client: self.max_calls_per_client,

@@ -147,6 +147,19 @@ impl Dispatcher {
         self.call_tool(caller, &resource.tool, Some(arguments), link).await.map_err(ReadError::Call)
     }
 
+    /// Whether `uri` names a resource `caller` may read.
+    pub fn readable(&self, caller: &Caller, uri: &str) -> bool {
+        self.resources().iter().any(|r| r.matches(uri).is_some() && self.permits(caller, &r.tool))
+    }
+
+    /// A subscribed resource, read again by the host for its subscribers (no role or rate
+    /// limit of its own: [`Self::readable`] was checked at subscription); `None` if the read failed.
+    pub async fn read_watched(&self, uri: &str) -> Option<Output> {
+        let (resource, variables) = self.resources().iter().find_map(|r| r.matches(uri).map(|v| (r, v)))?;
+        let arguments = resource.arguments_for(&variables);
+        self.run(&Caller::host(), &resource.tool, Some(arguments), None).await.ok().map(|answer| answer.output)
+    }
+
     /// A prompt and the content of its user messages: its rendered template, or the
     /// content blocks of the tool that serves it (called as `caller`, like any call).
     pub async fn get_prompt(

@@ -141,7 +141,7 @@ async fn start_host(config: &Config, transport: &str, default_caller: identity::
         calls_per_client: config.max_calls_per_client,
     };
     let dispatcher = Arc::new(dispatch::Dispatcher::new(runtime, metrics.clone(), controls, audit.clone()));
-    let server = mcp::McpServer::new(dispatcher, config.text_max_bytes, default_caller);
+    let server = mcp::McpServer::new(dispatcher, config.text_max_bytes, config.subscription_poll, default_caller);
     Ok(Host { server, metrics, audit, ready })
 }
 

@@ -7,16 +7,16 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use rmcp::handler::server::ServerHandler;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use rmcp::handler::server::ServerHandler;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams, CompleteResult, CompletionInfo,
     ContentBlock, ErrorData, GetPromptRequestParams, GetPromptResponse, GetPromptResult, Implementation,
     ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams, Prompt,
     PromptArgument, PromptMessage, ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult,
     Reference, Resource, ResourceContents, ResourceTemplate, Role, ServerCapabilities, ServerConfig,
-    SetLevelRequestParams, Tool, ToolAnnotations,
+    SetLevelRequestParams, SubscribeRequestParams, Tool, ToolAnnotations, UnsubscribeRequestParams,
 };
 use rmcp::service::{RequestContext, RoleServer};
 use serde_json::Value;
@@ -29,7 +29,7 @@ use crate::identity::Caller;
 use crate::summary;
 use crate::runtime::registry::ToolSpec;
 use crate::runtime::{self, ResourceBody};
-use crate::session::{PeerLink, Session};
+use crate::session::{self, PeerLink, Session};
 
 /// The protocol revisions epmcp implements (all with the `initialize` handshake).
 const VERSIONS: &[ProtocolVersion] = &[
@@ -50,13 +50,15 @@ pub struct McpServer {
     caller: Caller,
     /// This session's state (each HTTP or WebSocket session gets its own).
     session: Arc<Session>,
+    /// How often subscribed resources are read again.
+    subscription_poll: std::time::Duration,
 }
 
 impl McpServer {
-    pub fn new(dispatcher: Arc<Dispatcher>, text_max_bytes: usize, caller: Caller) -> McpServer {
+    pub fn new(dispatcher: Arc<Dispatcher>, text_max_bytes: usize, subscription_poll: std::time::Duration, caller: Caller) -> McpServer {
         let host_tools = admin::tools().into_iter().map(|t| host_tool(t.name, t.title, t.description, &admin::input_schema(), &t.output_schema));
         let tools = dispatcher.tools().iter().map(|spec| tool(spec)).chain([health_tool()]).chain(host_tools).collect();
-        McpServer { dispatcher, tools, text_max_bytes, caller, session: Arc::default() }
+        McpServer { dispatcher, tools, text_max_bytes, caller, session: Arc::default(), subscription_poll }
     }
 
     /// The same server for a new session.
@@ -189,6 +191,7 @@ impl ServerHandler for McpServer {
                 .enable_completions()
                 .enable_prompts()
                 .enable_resources()
+                .enable_resources_subscribe()
                 .enable_tools()
                 .build())
             .with_server_info(
@@ -273,6 +276,27 @@ impl ServerHandler for McpServer {
         let output = self.dispatcher.read_resource(&caller, &request.uri, link).await.map_err(|e| e.to_mcp())?;
         let mime_type = self.dispatcher.resource_mime_type(&request.uri).unwrap_or("text/plain");
         Ok(ReadResourceResult::new(read_contents(&request.uri, mime_type, output)).into())
+    }
+
+    /// Watches a resource the caller may read: its subscribers are told when it changes
+    /// (see `session::watch`).
+    async fn subscribe(&self, request: SubscribeRequestParams, context: RequestContext<RoleServer>) -> Result<(), ErrorData> {
+        let caller = self.caller(&context);
+        if !self.dispatcher.readable(&caller, &request.uri) {
+            let uri: String = request.uri.chars().take(200).collect();
+            return Err(ErrorData::resource_not_found(format!("resource not found: {uri} (see resources/list and resources/templates/list)"), None));
+        }
+        let start = self.session.subscribe(&request.uri).map_err(|e| ErrorData::invalid_params(e, None))?;
+        if start {
+            let watch = session::watch(Arc::downgrade(&self.session), self.dispatcher.clone(), context.peer.clone(), self.subscription_poll);
+            tokio::spawn(watch);
+        }
+        Ok(())
+    }
+
+    async fn unsubscribe(&self, request: UnsubscribeRequestParams, _context: RequestContext<RoleServer>) -> Result<(), ErrorData> {
+        self.session.unsubscribe(&request.uri);
+        Ok(())
     }
 
     async fn list_prompts(

@@ -1,42 +1,111 @@
 //! Per-session MCP state and the link a call uses to reach its client: the log level the
-//! client asked for, and [`PeerLink`], the transport side of the `client` interface of
-//! `wit/tool.wit` (rmcp's peer). What a component may send is bounded in
-//! `runtime::client`; what reaches the client is typed and checked here.
+//! client asked for, its resource subscriptions and the task that watches them, and
+//! [`PeerLink`], the transport side of the `client` interface of `wit/tool.wit` (rmcp's
+//! peer). What a component may send is bounded in `runtime::client`; what reaches the
+//! client is typed and checked here.
 // MCP logging and sampling are deprecated upstream (SEP-2577) but part of every revision we serve.
 #![allow(deprecated)]
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use rmcp::model::{
     CreateMessageRequestParams, ElicitRequestParams, LoggingLevel, LoggingMessageNotificationParam, ProgressNotificationParam,
-    ProgressToken,
+    ProgressToken, ResourceUpdatedNotificationParam,
 };
 use rmcp::service::{Peer, RoleServer};
 use serde_json::Value;
 
+use crate::digest::sha256_hex;
+use crate::dispatch::Dispatcher;
 use crate::runtime::{ClientLink, LogLevel};
 
 /// Messages below `warning` are not sent until the client sets a level.
 const DEFAULT_LEVEL: u8 = 3;
+/// Resources one session may watch at once.
+pub const MAX_SUBSCRIPTIONS: usize = 32;
 
 /// What one MCP session remembers between requests.
 pub struct Session {
     /// The least severe level the client wants (0 = debug … 7 = emergency).
     log_level: AtomicU8,
+    /// Subscribed URIs, each with the digest of what it read last (`None` before the first read).
+    subscriptions: Mutex<BTreeMap<String, Option<String>>>,
+    /// Whether a [`watch`] task runs for this session.
+    watching: AtomicBool,
 }
 
 impl Default for Session {
     fn default() -> Session {
-        Session { log_level: AtomicU8::new(DEFAULT_LEVEL) }
+        Session { log_level: AtomicU8::new(DEFAULT_LEVEL), subscriptions: Mutex::default(), watching: AtomicBool::new(false) }
     }
 }
 
 impl Session {
     pub fn set_log_level(&self, level: LoggingLevel) {
         self.log_level.store(severity_of(level), Ordering::Relaxed);
+    }
+
+    fn subscriptions(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Option<String>>> {
+        self.subscriptions.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds a subscription; `Ok(true)` if a watch task must be started for the session.
+    pub fn subscribe(&self, uri: &str) -> Result<bool, String> {
+        let mut subscriptions = self.subscriptions();
+        if !subscriptions.contains_key(uri) && subscriptions.len() >= MAX_SUBSCRIPTIONS {
+            return Err(format!("at most {MAX_SUBSCRIPTIONS} subscriptions per session"));
+        }
+        subscriptions.entry(uri.to_string()).or_insert(None);
+        Ok(!self.watching.swap(true, Ordering::AcqRel))
+    }
+
+    pub fn unsubscribe(&self, uri: &str) {
+        self.subscriptions().remove(uri);
+    }
+
+    /// Records what `uri` read; true if it differs from the previous read.
+    fn changed(&self, uri: &str, digest: String) -> bool {
+        match self.subscriptions().get_mut(uri) {
+            Some(last) => last.replace(digest.clone()).is_some_and(|previous| previous != digest),
+            None => false, // unsubscribed meanwhile
+        }
+    }
+}
+
+/// Reads a session's subscribed resources now and every `every` after, and sends
+/// `notifications/resources/updated` for each whose content changed since its last read.
+/// Reads go through the dispatcher as the host (the subscriber's role was checked when it
+/// subscribed), so they reuse cached EP data. Ends with the session, its transport, or its
+/// last subscription.
+pub async fn watch(session: Weak<Session>, dispatcher: Arc<Dispatcher>, peer: Peer<RoleServer>, every: Duration) {
+    loop {
+        let Some(current) = session.upgrade() else { return };
+        let uris: Vec<String> = current.subscriptions().keys().cloned().collect();
+        if uris.is_empty() {
+            current.watching.store(false, Ordering::Release);
+            // A subscription that arrived meanwhile saw a running watcher: keep it.
+            if current.subscriptions().is_empty() || current.watching.swap(true, Ordering::AcqRel) {
+                return;
+            }
+            continue;
+        }
+        for uri in uris {
+            let Some(output) = dispatcher.read_watched(&uri).await else { continue };
+            let digest = sha256_hex(format!("{:?}{:?}", output.structured, output.content).as_bytes());
+            if current.changed(&uri, digest) && peer.notify_resource_updated(ResourceUpdatedNotificationParam::new(uri)).await.is_err() {
+                return;
+            }
+        }
+        drop(current);
+        if peer.is_transport_closed() {
+            return;
+        }
+        tokio::time::sleep(every).await;
     }
 }
 

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::support::{Fake, Options, Server};
+use crate::support::{Fake, Options, Server, audit_records};
 
 fn upstream_requests(fake: &Fake, needle: &str) -> usize {
     fake.requests().iter().filter(|r| r.contains(needle)).count()
@@ -177,12 +177,6 @@ fn bad_limit_settings_are_refused_at_start() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(needle), "{var}={value}: {stderr}");
     }
-}
-
-fn audit_records(dir: &std::path::Path) -> (std::path::PathBuf, Vec<serde_json::Value>) {
-    let file = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).find(|p| p.extension().is_some_and(|e| e == "jsonl")).unwrap();
-    let text = std::fs::read_to_string(&file).unwrap();
-    (file, text.lines().map(|l| serde_json::from_str(l).unwrap()).collect())
 }
 
 fn verify(file: &std::path::Path) -> std::process::Output {

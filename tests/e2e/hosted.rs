@@ -5,7 +5,7 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
-use crate::support::{Fake, Hosted, TempDir, epmcp_bin, http, path};
+use crate::support::{Fake, Hosted, TempDir, epmcp_bin, http, python};
 
 /// A new API key of `role`: (key, config entry).
 fn new_key(role: &str) -> (String, String) {
@@ -14,16 +14,6 @@ fn new_key(role: &str) -> (String, String) {
     let text = String::from_utf8_lossy(&out.stdout);
     let field = |name: &str| text.lines().find_map(|l| l.strip_prefix(name)).map(|v| v.trim().to_string()).unwrap();
     (field("key:"), field("entry:"))
-}
-
-/// Runs `tests/python/SCRIPT ARGS…` (with env) and parses the JSON it prints.
-fn python(script: &str, args: &[&str], env: &[(&str, &str)]) -> Value {
-    let python = path("EPMCP_PYTHON", ".venv/bin/python");
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("python").join(script);
-    let out = Command::new(&python).arg(&script).args(args).envs(env.iter().copied()).output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{} failed:\n{stdout}\n{}", script.display(), String::from_utf8_lossy(&out.stderr));
-    serde_json::from_str(&stdout).unwrap()
 }
 
 /// The Python SDK session of `tests/python/http_client.py`, as its JSON report.

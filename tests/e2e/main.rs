@@ -3,6 +3,7 @@
 
 mod args;
 mod catalog;
+mod client;
 mod conformance;
 mod controls;
 mod faults;

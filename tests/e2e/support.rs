@@ -405,3 +405,20 @@ pub fn current_year() -> u32 {
     let mp = (5 * doy + 2) / 153;
     (yoe + era * 400 + if mp >= 10 { 1 } else { 0 }) as u32
 }
+
+/// Runs `tests/python/SCRIPT ARGS…` (with env) and parses the JSON it prints.
+pub fn python(script: &str, args: &[&str], env: &[(&str, &str)]) -> Value {
+    let python = path("EPMCP_PYTHON", ".venv/bin/python");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python").join(script);
+    let out = Command::new(&python).arg(&script).args(args).envs(env.iter().copied()).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{} failed:\n{stdout}\n{}", script.display(), String::from_utf8_lossy(&out.stderr));
+    serde_json::from_str(&stdout).unwrap()
+}
+
+/// The audit log file in `dir` and its records.
+pub fn audit_records(dir: &Path) -> (PathBuf, Vec<Value>) {
+    let file = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).find(|p| p.extension().is_some_and(|e| e == "jsonl")).unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    (file, text.lines().map(|l| serde_json::from_str(l).unwrap()).collect())
+}

@@ -55,7 +55,14 @@ fn stdout_is_written_only_by_the_stdio_transport_and_cli_output() {
 fn only_mcp_and_transport_know_rmcp() {
     assert_eq!(
         files_mentioning(&["host/src"], "rmcp::"),
-        ["host/src/error.rs", "host/src/mcp.rs", "host/src/transport/http.rs", "host/src/transport/stdio.rs", "host/src/transport/ws.rs"]
+        [
+            "host/src/error.rs",
+            "host/src/mcp.rs",
+            "host/src/session.rs",
+            "host/src/transport/http.rs",
+            "host/src/transport/stdio.rs",
+            "host/src/transport/ws.rs"
+        ]
     );
 }
 

@@ -92,7 +92,7 @@ impl CallClient {
             Ok(_) => "answered".to_string(),
             Err(reason) => reason.chars().take(200).collect(),
         };
-        self.audit.record("client_request", json!({"tool": &*self.tool, "kind": kind, "outcome": result}));
+        self.audit.record("client_request", json!({"tool": &*self.tool, "request": kind, "outcome": result}));
         outcome
     }
 

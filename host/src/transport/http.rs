@@ -177,8 +177,16 @@ async fn route(
                 return Ok(json_response(StatusCode::NOT_FOUND, "{\"error\":\"session not found\"}".into()));
             }
             let owner = caller.id.clone();
+            let ends_session = request.method() == http::Method::DELETE;
             request.extensions_mut().insert(caller);
-            let response = tower_service::Service::call(&mut mcp, request).await?;
+            let mut response = tower_service::Service::call(&mut mcp, request).await?;
+            if ends_session && response.status().is_success() {
+                // rmcp answers 202, which SDK clients report as a failed termination.
+                *response.status_mut() = StatusCode::OK;
+                if let Some(id) = &session {
+                    shared.sessions.invalidate(id);
+                }
+            }
             if session.is_none()
                 && let Some(created) = response.headers().get(SESSION_HEADER).and_then(|v| v.to_str().ok())
             {

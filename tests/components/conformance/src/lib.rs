@@ -116,7 +116,7 @@ fn tools() -> Vec<ToolDescriptor> {
         tool("fixture_static_text", "Serves test://static-text.", no_arguments(), None),
         tool("fixture_static_binary", "Serves test://static-binary.", no_arguments(), None),
         tool("fixture_template_data", "Serves test://template/{id}/data.", string_arguments(&["id"]), Some(template_data)),
-        tool("fixture_watched", "Serves test://watched-resource.", no_arguments(), None),
+        tool("fixture_watched", "Serves test://watched-resource (it changes every second).", no_arguments(), None),
         tool("fixture_prompt_embedded_resource", "Serves the prompt test_prompt_with_embedded_resource.", string_arguments(&["resourceUri"]), None),
         tool("fixture_prompt_image", "Serves the prompt test_prompt_with_image.", no_arguments(), None),
     ]
@@ -308,7 +308,11 @@ impl Guest for Fixtures {
                 let data = json!({"id": id, "templateTest": true, "data": format!("Data for ID: {id}")});
                 Ok(ToolOutput { structured: Some(data.to_string()), content: Vec::new() })
             }
-            "fixture_watched" => content(vec![text("Watched resource content")]),
+            "fixture_watched" => {
+                // Changes every second, so that subscribers have something to be told about.
+                let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+                content(vec![text(format!("Watched resource content at second {now}"))])
+            }
             "fixture_prompt_embedded_resource" => {
                 let uri = argument(&arguments, "resourceUri")?;
                 content(vec![
