@@ -16,6 +16,8 @@ use serde_json::json;
 pub struct Report {
     /// Server CPU time (user + system) per answered call, in µs.
     pub server_cpu_us_per_call: f64,
+    /// The load client's own CPU time per answered call, in µs.
+    pub client_cpu_us_per_call: f64,
     pub calls: usize,
     pub failures: u64,
     pub seconds: f64,
@@ -115,6 +117,7 @@ pub fn run(bin: &std::path::Path, url: &str, env: &[(&str, &str)], clients: usiz
     let latencies = Arc::new(std::sync::Mutex::new(Vec::new()));
     let failures = Arc::new(AtomicU64::new(0));
     let cpu_before = cpu_seconds(child.id());
+    let own_before = cpu_seconds(std::process::id());
     let started = Instant::now();
     let until = started + Duration::from_secs(seconds);
     runtime.block_on(async {
@@ -129,10 +132,12 @@ pub fn run(bin: &std::path::Path, url: &str, env: &[(&str, &str)], clients: usiz
     });
     let seconds = started.elapsed().as_secs_f64();
     let cpu = cpu_seconds(child.id()) - cpu_before;
+    let own = cpu_seconds(std::process::id()) - own_before;
     let rss_mb = peak_rss_mb(child.id());
     let _ = child.kill();
     let _ = child.wait();
     let latencies = std::mem::take(&mut *latencies.lock().unwrap());
     let server_cpu_us_per_call = cpu * 1e6 / latencies.len().max(1) as f64;
-    Report { server_cpu_us_per_call, calls: latencies.len(), failures: failures.load(Ordering::Relaxed), seconds, latencies, rss_mb }
+    let client_cpu_us_per_call = own * 1e6 / latencies.len().max(1) as f64;
+    Report { server_cpu_us_per_call, client_cpu_us_per_call, calls: latencies.len(), failures: failures.load(Ordering::Relaxed), seconds, latencies, rss_mb }
 }

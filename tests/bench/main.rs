@@ -207,7 +207,10 @@ fn main() {
         let bin = path("EPMCP_BIN", "target/release/epmcp");
         println!();
         println!("epmcp serve under load: 200 Streamable HTTP sessions for {seconds} s each (client and server share the 2 cores)");
-        println!("{:<30} {:>9} {:>8} {:>8} {:>8} {:>8} {:>9} {:>12} {:>8}", "", "calls/s", "p50 ms", "p95 ms", "p99 ms", "failed", "RSS MB", "server µs/call", "target");
+        println!(
+            "{:<30} {:>9} {:>8} {:>8} {:>8} {:>8} {:>9} {:>14} {:>14} {:>8}",
+            "", "calls/s", "p50 ms", "p95 ms", "p99 ms", "failed", "RSS MB", "server µs/call", "client µs/call", "target"
+        );
         for (label, env, target) in [
             ("cache warm (results reused)", vec![], "≥ 5000/s"),
             ("cache off (every call upstream)", vec![("EPMCP_CACHE_ENTRIES", "0")], ""),
@@ -220,8 +223,8 @@ fn main() {
                 (percentile(&mut r.latencies, 0.5), percentile(&mut r.latencies, 0.95), percentile(&mut r.latencies, 0.99))
             };
             println!(
-                "{label:<30} {rate:>9.0} {p50:>8.2} {p95:>8.2} {p99:>8.2} {:>8} {:>9.1} {:>12.0} {target:>8}",
-                r.failures, r.rss_mb, r.server_cpu_us_per_call
+                "{label:<30} {rate:>9.0} {p50:>8.2} {p95:>8.2} {p99:>8.2} {:>8} {:>9.1} {:>14.0} {:>14.0} {target:>8}",
+                r.failures, r.rss_mb, r.server_cpu_us_per_call, r.client_cpu_us_per_call
             );
         }
     }

@@ -115,6 +115,11 @@ pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: Cancellatio
             tracing::warn!(%peer, "connection refused: too many open connections");
             continue;
         };
+        // Responses are written in pieces (headers, then SSE events): without this, Nagle's
+        // algorithm holds the later pieces until the client's delayed ACK, some 40 ms.
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(%peer, "TCP_NODELAY: {e}");
+        }
         let (shared, mcp, tls, watcher) = (shared.clone(), mcp.clone(), tls.clone(), graceful.watcher());
         let idle_timeout = settings.idle_timeout;
         tokio::spawn(async move {

@@ -57,6 +57,7 @@ pub async fn serve(addr: SocketAddr, metrics: Arc<Metrics>, ready: Readiness) ->
     tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else { continue };
+            let _ = stream.set_nodelay(true);
             let metrics = metrics.clone();
             tokio::spawn(async move {
                 let service = service_fn(move |request| {
