@@ -11,6 +11,8 @@ wasmtime::component::bindgen!({
         "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
     },
     require_store_data_send: true,
+    // A component's description is kept beside its precompiled code (see `registry`).
+    additional_derives: [serde::Serialize, serde::Deserialize],
 });
 
 pub use epmcp::tool::types::{Annotations, ComponentInfo, ContentBlock, PromptBody, ResourceBody, ToolError, ToolOutput};

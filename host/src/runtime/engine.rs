@@ -25,7 +25,9 @@ pub fn engine(limits: &CallLimits) -> Result<Engine> {
         .max_tables_per_component(8)
         .max_core_instances_per_component(8)
         .max_memory_size(limits.memory_bytes)
-        .total_stacks(slots);
+        .total_stacks(slots)
+        .linear_memory_keep_resident(1 << 20)
+        .pagemap_scan(wasmtime::Enabled::Auto);
     let mut config = Config::new();
     config
         .allocation_strategy(InstanceAllocationStrategy::Pooling(pool))

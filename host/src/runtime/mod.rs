@@ -112,13 +112,23 @@ impl Runtime {
 
     async fn add_component(&mut self, cache_dir: &Path, file: &Path) -> Result<()> {
         let (_component, pre, digest) = registry::load(&self.engine, &self.linker, cache_dir, file)?;
-        let mut store = self.store("describe", Arc::from(Vec::new()), Arc::default(), None);
-        let instance = pre.instantiate_async(&mut store).await.map_err(|e| anyhow::anyhow!("{e:#}"))?;
-        let info = instance
-            .epmcp_tool_tools()
-            .call_describe(&mut store)
-            .await
-            .map_err(|e| anyhow::anyhow!("describe() failed: {e:#}"))?;
+        // The description is kept beside the precompiled code, under the same key: a start
+        // that finds it runs no component code at all until the first call.
+        let description = registry::description_path(&self.engine, cache_dir, file, &digest);
+        let info = match registry::read_description(&description) {
+            Some(info) => info,
+            None => {
+                let mut store = self.store("describe", Arc::from(Vec::new()), Arc::default(), None);
+                let instance = pre.instantiate_async(&mut store).await.map_err(|e| anyhow::anyhow!("{e:#}"))?;
+                let info = instance
+                    .epmcp_tool_tools()
+                    .call_describe(&mut store)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("describe() failed: {e:#}"))?;
+                registry::write_description(&description, &info);
+                info
+            }
+        };
         let loaded = Arc::new(Loaded { name: info.name.clone(), version: info.version.clone(), file: file.to_path_buf(), digest, pre });
         let (name, tools, resources, prompts) = (info.name.clone(), info.tools.len(), info.resources.len(), info.prompts.len());
         self.registry.add(loaded, info)?;

@@ -216,6 +216,25 @@ pub fn cache_path(engine: &Engine, cache_dir: &Path, file: &Path, digest: &str) 
     cache_dir.join(format!("{stem}-{}.cwasm", &hex(&key.finalize())[..32]))
 }
 
+/// Where a component's `describe()` answer is kept: beside its `.cwasm`, same key.
+pub fn description_path(engine: &Engine, cache_dir: &Path, file: &Path, digest: &str) -> PathBuf {
+    cache_path(engine, cache_dir, file, digest).with_extension("describe.json")
+}
+
+/// A kept description; `None` if there is none or it does not parse (then the component
+/// is asked again).
+pub fn read_description(path: &Path) -> Option<ComponentInfo> {
+    let bytes = std::fs::read(path).ok()?;
+    serde_json::from_slice(&bytes).map_err(|e| tracing::warn!(file = %path.display(), "ignoring kept description: {e}")).ok()
+}
+
+pub fn write_description(path: &Path, info: &ComponentInfo) {
+    let written = serde_json::to_vec(info).map_err(anyhow::Error::from).and_then(|bytes| write_atomically(path, &bytes));
+    if let Err(e) = written {
+        tracing::warn!(file = %path.display(), "could not keep the component's description: {e:#}");
+    }
+}
+
 fn wasmtime_version() -> &'static str {
     // Pinned in host/Cargo.toml; part of the cache key.
     "48.0.8"
@@ -241,9 +260,14 @@ fn compiled(engine: &Engine, cache_dir: &Path, file: &Path, bytes: &[u8], digest
 }
 
 fn store_cache(component: &Component, path: &Path) -> Result<()> {
+    let bytes = component.serialize().map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    write_atomically(path, &bytes)
+}
+
+/// Writes through a temporary file and a rename, so a reader never sees half a file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().context("cache path has no directory")?;
     std::fs::create_dir_all(dir)?;
-    let bytes = component.serialize().map_err(|e| anyhow::anyhow!("{e:#}"))?;
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)?;
