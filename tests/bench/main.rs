@@ -19,7 +19,8 @@ fn path(var: &str, default: &str) -> PathBuf {
 
 struct Server {
     child: Child,
-    stdin: ChildStdin,
+    /// `None` once closed (the server then exits, flushing its logs).
+    stdin: Option<ChildStdin>,
     stdout: BufReader<ChildStdout>,
     id: u64,
 }
@@ -49,14 +50,14 @@ impl Server {
             .expect("starting epmcp");
         let stdin = child.stdin.take().unwrap();
         let stdout = BufReader::new(child.stdout.take().unwrap());
-        Server { child, stdin, stdout, id: 0 }
+        Server { child, stdin: Some(stdin), stdout, id: 0 }
     }
 
     fn request(&mut self, method: &str, params: Value) -> Value {
         self.id += 1;
         let id = self.id;
-        writeln!(self.stdin, "{}", json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})).unwrap();
-        self.stdin.flush().unwrap();
+        writeln!(self.stdin(), "{}", json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})).unwrap();
+        self.stdin().flush().unwrap();
         loop {
             let mut line = String::new();
             assert!(self.stdout.read_line(&mut line).unwrap() > 0, "epmcp closed stdout");
@@ -73,8 +74,8 @@ impl Server {
         self.id += 1;
         let id = self.id;
         let line = format!("{{\"jsonrpc\":\"2.0\",\"id\":{id},\"method\":\"tools/call\",\"params\":{params}}}\n");
-        self.stdin.write_all(line.as_bytes()).unwrap();
-        self.stdin.flush().unwrap();
+        self.stdin().write_all(line.as_bytes()).unwrap();
+        self.stdin().flush().unwrap();
         let prefix = format!("{{\"jsonrpc\":\"2.0\",\"id\":{id},");
         loop {
             let mut answer = String::new();
@@ -85,12 +86,25 @@ impl Server {
         }
     }
 
+    fn stdin(&mut self) -> &mut ChildStdin {
+        self.stdin.as_mut().expect("stdin is open")
+    }
+
+    /// Closes stdin and waits for the server to exit (it flushes its logs first).
+    fn finish(mut self) {
+        self.stdin = None;
+        let started = Instant::now();
+        while self.child.try_wait().unwrap().is_none() && started.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     fn initialize(&mut self) -> Value {
         let r = self.request(
             "initialize",
             json!({"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "bench", "version": "0"}}),
         );
-        writeln!(self.stdin, r#"{{"jsonrpc":"2.0","method":"notifications/initialized"}}"#).unwrap();
+        writeln!(self.stdin(), r#"{{"jsonrpc":"2.0","method":"notifications/initialized"}}"#).unwrap();
         r
     }
 
@@ -123,6 +137,20 @@ fn upstream_times(log: &PathBuf) -> Vec<Duration> {
         .collect()
 }
 
+/// `responseMs` of every `upstream` record of the audit log in `dir`, in order.
+fn audited_upstream_times(dir: &PathBuf) -> Vec<Duration> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir).into_iter().flatten().filter_map(|e| e.ok().map(|e| e.path())).collect();
+    files.sort();
+    files
+        .iter()
+        .flat_map(|f| std::fs::read_to_string(f).unwrap_or_default().lines().map(str::to_string).collect::<Vec<_>>())
+        .filter_map(|line| serde_json::from_str::<Value>(&line).ok())
+        .filter(|record| record["kind"] == "upstream")
+        .filter_map(|record| record["responseMs"].as_f64())
+        .map(|ms| Duration::from_secs_f64(ms / 1000.0))
+        .collect()
+}
+
 fn percentile(samples: &mut [Duration], p: f64) -> f64 {
     samples.sort();
     let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
@@ -141,9 +169,13 @@ fn time<F: FnMut()>(n: usize, mut f: F) -> Vec<Duration> {
 
 /// A server with `env` answering 1000 cache-miss calls: (tools listed, tools/list times,
 /// call times, the upstream time of each call as the host logged it, peak RSS in MB).
-fn misses(url: &str, env: &[(&str, &str)]) -> (usize, Vec<Duration>, Vec<Duration>, Vec<Duration>, f64) {
+/// With `audit`, the upstream times come from the audit log's `upstream` records (written
+/// anyway with the controls on); without, from the gateway's debug log.
+fn misses(url: &str, env: &[(&str, &str)], audit: Option<&PathBuf>) -> (usize, Vec<Duration>, Vec<Duration>, Vec<Duration>, f64) {
     let log = std::env::temp_dir().join(format!("epmcp-bench-{}.log", std::process::id()));
-    let mut server = Server::spawn_with(url, Some(&log), env);
+    let audit_env = audit.map(|dir| ("EPMCP_AUDIT_DIR", dir.to_str().unwrap()));
+    let env: Vec<(&str, &str)> = env.iter().copied().chain(audit_env).collect();
+    let mut server = Server::spawn_with(url, if audit.is_some() { None } else { Some(&log) }, &env);
     server.initialize();
     let tool_count = server.request("tools/list", json!({}))["result"]["tools"].as_array().map_or(0, Vec::len);
     let list = time(300, || {
@@ -158,8 +190,12 @@ fn misses(url: &str, env: &[(&str, &str)]) -> (usize, Vec<Duration>, Vec<Duratio
         assert!(server.call_raw(&raw).contains("\"isError\":false"));
     });
     let rss_mb = server.peak_rss_kib() as f64 / 1024.0;
-    drop(server); // flushes the log
-    let upstream = upstream_times(&log).split_off(50); // the same 1000 calls, after warm-up
+    server.finish(); // flushes the logs
+    let upstream = match audit {
+        Some(dir) => audited_upstream_times(dir),
+        None => upstream_times(&log),
+    }
+    .split_off(50); // the same 1000 calls, after warm-up
     let _ = std::fs::remove_file(&log);
     assert_eq!(upstream.len(), call.len(), "one upstream request per call");
     (tool_count, list, call, upstream, rss_mb)
@@ -185,13 +221,12 @@ fn main() {
     // Every call a miss (cache off), so each call has its own upstream request to subtract.
     // Controls on: limiters (never refusing), audit log, metrics listener.
     let audit_dir = std::env::temp_dir().join(format!("epmcp-bench-audit-{}", std::process::id()));
-    let audit = audit_dir.to_str().unwrap().to_string();
-    let on = [("EPMCP_CACHE_ENTRIES", "0"), ("EPMCP_AUDIT_DIR", audit.as_str()), ("EPMCP_METRICS_LISTEN", "127.0.0.1:0")];
-    let (tool_count, mut list, mut call, mut upstream, rss_mb) = misses(&url, &on);
+    let on = [("EPMCP_CACHE_ENTRIES", "0"), ("EPMCP_METRICS_LISTEN", "127.0.0.1:0")];
+    let (tool_count, mut list, mut call, mut upstream, rss_mb) = misses(&url, &on, Some(&audit_dir));
     let _ = std::fs::remove_dir_all(&audit_dir);
     let mut overheads: Vec<Duration> = call.iter().zip(&upstream).map(|(c, u)| c.saturating_sub(*u)).collect();
     // Controls off: no call limiter, no audit, no metrics listener (the upstream budget stays: it is the API's rule).
-    let (_, _, bare_call, bare_upstream, _) = misses(&url, &[("EPMCP_CACHE_ENTRIES", "0"), ("EPMCP_RATE_LIMIT", "0")]);
+    let (_, _, bare_call, bare_upstream, _) = misses(&url, &[("EPMCP_CACHE_ENTRIES", "0"), ("EPMCP_RATE_LIMIT", "0")], None);
     let mut bare: Vec<Duration> = bare_call.iter().zip(&bare_upstream).map(|(c, u)| c.saturating_sub(*u)).collect();
     // Cache hits: the same call again with the cache on (default).
     let args = json!({"name": "get_mep_details", "arguments": {"id": "1294"}});

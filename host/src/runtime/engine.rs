@@ -27,6 +27,8 @@ pub fn engine(limits: &CallLimits) -> Result<Engine> {
         .max_memory_size(limits.memory_bytes)
         .total_stacks(slots)
         .linear_memory_keep_resident(1 << 20)
+        .table_keep_resident(64 << 10)
+        .async_stack_keep_resident(256 << 10)
         .pagemap_scan(wasmtime::Enabled::Auto);
     let mut config = Config::new();
     config
