@@ -169,6 +169,35 @@ fn wrong_credentials_foreign_origins_and_hosts_are_refused_and_audited() {
 }
 
 #[test]
+fn shutdown_finishes_the_calls_in_flight() {
+    // Every EP answer takes 1.5 s: the call is still running when SIGTERM arrives.
+    let fake = Fake::start_with(&["--delay-ms", "1500"]);
+    let mut server = Hosted::start(&fake, &[("EPMCP_ANONYMOUS_ROLE", "researcher")]);
+    let addr = server.addr.clone();
+    let call = std::thread::spawn(move || {
+        let headers = [("Content-Type", "application/json"), ("Accept", "application/json, text/event-stream")];
+        let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}}});
+        let (_, response_headers, _) = http(&addr, "POST", "/mcp", &headers, &init.to_string());
+        let session = response_headers.iter().find(|(k, _)| k == "mcp-session-id").map(|(_, v)| v.clone()).unwrap();
+        let in_session = [headers[0], headers[1], ("Mcp-Session-Id", session.as_str()), ("Mcp-Protocol-Version", "2025-11-25")];
+        http(&addr, "POST", "/mcp", &in_session, &json!({"jsonrpc": "2.0", "method": "notifications/initialized"}).to_string());
+        let request = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "get_mep_details", "arguments": {"id": "1294"}}});
+        let started = std::time::Instant::now();
+        let (status, _, body) = http(&addr, "POST", "/mcp", &in_session, &request.to_string());
+        (status, body, started.elapsed())
+    });
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let stopped = server.stop();
+    let (status, body, took) = call.join().unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(r#""isError":false"#) && body.contains("Elio DI RUPO"), "the call in flight was cut: {body}");
+    assert!(took >= std::time::Duration::from_millis(1500), "{took:?}");
+    assert!(stopped.success(), "{}", server.stderr());
+    assert!(std::net::TcpStream::connect(&server.addr).is_err(), "still accepting after shutdown");
+}
+
+#[test]
 fn the_listener_stops_cleanly_and_refuses_unsafe_settings() {
     let fake = Fake::start();
     let mut server = Hosted::start(&fake, &[("EPMCP_IDLE_TIMEOUT_SECS", "1")]);

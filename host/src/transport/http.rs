@@ -6,6 +6,7 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::Result;
@@ -69,6 +70,8 @@ pub const SESSION_OWNER_TTI: Duration = Duration::from_secs(3600);
 
 /// Time allowed for a client to send a request's headers.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Time open requests get to finish at shutdown.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// Time allowed for a TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -87,12 +90,15 @@ pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: Cancellatio
     };
     let mut shared = shared;
     shared.allowed_origins = origins.clone();
+    let sessions_token = CancellationToken::new();
+    let in_flight = Arc::new(AtomicUsize::new(0));
     let mut config = StreamableHttpServerConfig::default()
         .with_allowed_hosts(settings.allowed_hosts.clone())
         .with_allowed_origins(origins)
         .enforce_origin_validation()
         .with_max_request_body_bytes(settings.max_body_bytes)
-        .with_cancellation_token(shutdown.child_token());
+        // Cancelled only once the calls in flight are answered (see the end of this function).
+        .with_cancellation_token(sessions_token.clone());
     config.sse_keep_alive = Some(Duration::from_secs(15));
     let base = shared.server.clone();
     let mcp = StreamableHttpService::new(move || Ok(base.for_session()), Arc::new(LocalSessionManager::default()), config);
@@ -121,10 +127,11 @@ pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: Cancellatio
             tracing::debug!(%peer, "TCP_NODELAY: {e}");
         }
         let (shared, mcp, tls, watcher) = (shared.clone(), mcp.clone(), tls.clone(), graceful.watcher());
+        let in_flight = in_flight.clone();
         let idle_timeout = settings.idle_timeout;
         tokio::spawn(async move {
             let _permit = permit;
-            let service = service_fn(move |request| route(request, peer, shared.clone(), mcp.clone()));
+            let service = service_fn(move |request| route(request, peer, shared.clone(), mcp.clone(), in_flight.clone()));
             // HTTP/1.1 (with upgrades, for /ws) and HTTP/2.
             let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
             builder.http1().timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT).max_buf_size(64 << 10);
@@ -143,9 +150,24 @@ pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: Cancellatio
             }
         });
     }
+    // Connections are told to close after their current request; requests in progress
+    // (tool calls answered on a POST) finish first; then the MCP sessions close, which
+    // ends their event streams, and with them the last connections.
     tracing::info!("shutting down: finishing open requests");
-    if tokio::time::timeout(Duration::from_secs(30), graceful.shutdown()).await.is_err() {
-        tracing::warn!("open connections did not finish within 30 s");
+    let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
+    let closed = graceful.shutdown();
+    tokio::pin!(closed);
+    let mut all_closed = false;
+    while in_flight.load(Ordering::Acquire) > 0 && !all_closed {
+        tokio::select! {
+            () = &mut closed => all_closed = true,
+            () = tokio::time::sleep(Duration::from_millis(20)) => {}
+            () = tokio::time::sleep_until(deadline) => break,
+        }
+    }
+    sessions_token.cancel();
+    if !all_closed && tokio::time::timeout_at(deadline, &mut closed).await.is_err() {
+        tracing::warn!("open connections did not finish within {} s", SHUTDOWN_GRACE.as_secs());
     }
     Ok(())
 }
@@ -155,6 +177,7 @@ async fn route(
     peer: SocketAddr,
     shared: Arc<Shared>,
     mut mcp: StreamableHttpService<McpServer, LocalSessionManager>,
+    in_flight: Arc<AtomicUsize>,
 ) -> Result<Response<Body>, Infallible> {
     match request.uri().path() {
         "/mcp" => {}
@@ -183,8 +206,19 @@ async fn route(
             }
             let owner = caller.id.clone();
             let ends_session = request.method() == http::Method::DELETE;
+            // A POST is in flight until its response has been sent (shutdown waits for it).
+            let in_progress = (request.method() == http::Method::POST).then(|| InFlight::enter(&in_flight));
             request.extensions_mut().insert(caller);
             let mut response = tower_service::Service::call(&mut mcp, request).await?;
+            if let Some(guard) = in_progress {
+                response = response.map(|body| {
+                    body.map_frame(move |frame| {
+                        let _ = &guard; // dropped with the body, once sent or abandoned
+                        frame
+                    })
+                    .boxed()
+                });
+            }
             if ends_session && response.status().is_success() {
                 // rmcp answers 202, which SDK clients report as a failed termination.
                 *response.status_mut() = StatusCode::OK;
@@ -200,6 +234,22 @@ async fn route(
             Ok(response)
         }
         Err(e) => Ok(unauthorized(&e, peer, &shared, request.headers(), settings_scheme(&shared))),
+    }
+}
+
+/// One request counted in a shared gauge for as long as it lives.
+struct InFlight(Arc<AtomicUsize>);
+
+impl InFlight {
+    fn enter(count: &Arc<AtomicUsize>) -> InFlight {
+        count.fetch_add(1, Ordering::AcqRel);
+        InFlight(count.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
