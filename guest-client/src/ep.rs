@@ -130,14 +130,14 @@ impl Ep {
     /// GET a single resource (`data[0]`); a missing item is [`Error::NotFound`].
     pub fn one(&self, query: &Query, what: &str) -> Result<Value, Error> {
         self.fetch(query)?
-            .and_then(|doc| jsonld::data(&doc).into_iter().next())
+            .and_then(|doc| jsonld::into_data(doc).into_iter().next())
             .ok_or_else(|| Error::NotFound(format!("{what} not found")))
     }
 
     /// GET one page of a list endpoint.
     pub fn page(&self, query: &Query, offset: u32, limit: u32) -> Result<Page, Error> {
         let query = query.clone().param("offset", offset).param("limit", limit);
-        let items = self.fetch(&query)?.map(|doc| jsonld::data(&doc)).unwrap_or_default();
+        let items = self.fetch(&query)?.map(jsonld::into_data).unwrap_or_default();
         let has_more = items.len() as u32 >= limit;
         Ok(Page { items, offset, limit, has_more })
     }

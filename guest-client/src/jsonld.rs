@@ -12,6 +12,15 @@ pub fn data(doc: &Value) -> Vec<Value> {
     }
 }
 
+/// [`data`], moved out of the document rather than copied.
+pub fn into_data(mut doc: Value) -> Vec<Value> {
+    match doc.get_mut("data").map(Value::take) {
+        Some(Value::Array(items)) => items,
+        Some(item @ Value::Object(_)) => vec![item],
+        _ => Vec::new(),
+    }
+}
+
 /// A plain string field (the first one, if the field is an array).
 pub fn string(item: &Value, field: &str) -> Option<String> {
     first(item.get(field)?).and_then(|v| match v {
@@ -120,5 +129,13 @@ mod tests {
         assert_eq!(strings(&item, "one"), vec!["x"]);
         assert_eq!(tail("http://publications.europa.eu/resource/authority/country/BEL"), "BEL");
         assert_eq!(date("2024-7-1"), None);
+    }
+
+    #[test]
+    fn data_is_a_list_whatever_its_shape() {
+        for doc in [json!({"data": [{"id": "a"}, {"id": "b"}]}), json!({"data": {"id": "a"}}), json!({"x": 1}), json!({"data": "?"})] {
+            assert_eq!(into_data(doc.clone()), data(&doc), "{doc}");
+        }
+        assert_eq!(into_data(json!({"data": {"id": "a"}})), vec![json!({"id": "a"})]);
     }
 }
