@@ -59,7 +59,7 @@ pub struct Runtime {
     metrics: Arc<Metrics>,
     audit: Audit,
     registry: Registry,
-    slots: Semaphore,
+    slots: Arc<Semaphore>,
     ticker: Arc<AtomicBool>,
 }
 
@@ -91,7 +91,7 @@ impl Runtime {
             metrics,
             audit,
             registry: Registry::default(),
-            slots: Semaphore::new(config.limits.max_concurrent as usize),
+            slots: Arc::new(Semaphore::new(config.limits.max_concurrent as usize)),
             ticker,
         };
         for file in registry::component_files(&config.components_dir)? {
@@ -172,7 +172,7 @@ impl Runtime {
         provenance: Arc<Provenance>,
         link: Option<Arc<dyn ClientLink>>,
     ) -> Result<ToolOutput, CallFailure> {
-        let _slot = self.slots.acquire().await.map_err(|_| CallFailure::Trap("runtime is shutting down".into()))?;
+        let slot = self.slots.clone().acquire_owned().await.map_err(|_| CallFailure::Trap("runtime is shutting down".into()))?;
         let mut store = self.store(&spec.name, spec.prefixes.clone(), provenance, link);
         let deadline = self.limits.deadline;
         let paused = store.data().client.paused.clone();
@@ -194,20 +194,20 @@ impl Runtime {
                 }
             }
         };
+        let memory_exceeded = store.data().limits.exceeded;
+        // Returning the instance to the pool resets its memory: done off the answer's path,
+        // holding the pool slot until then.
+        tokio::task::spawn_blocking(move || drop((store, slot)));
         match outcome {
             Err(_) => Err(CallFailure::Deadline(deadline.as_millis())),
             Ok(Ok(Ok(output))) => Ok(output),
             Ok(Ok(Err(tool_error))) => Err(CallFailure::Tool(tool_error)),
-            Ok(Err(trap)) => {
-                if store.data().limits.exceeded {
-                    return Err(CallFailure::Memory(self.limits.memory_bytes >> 20));
-                }
-                match trap.downcast_ref::<wasmtime::Trap>() {
-                    Some(wasmtime::Trap::Interrupt) => Err(CallFailure::Deadline(deadline.as_millis())),
-                    Some(trap) => Err(CallFailure::Trap(trap.to_string())),
-                    None => Err(CallFailure::Trap(format!("{trap:#}"))),
-                }
-            }
+            Ok(Err(_)) if memory_exceeded => Err(CallFailure::Memory(self.limits.memory_bytes >> 20)),
+            Ok(Err(trap)) => match trap.downcast_ref::<wasmtime::Trap>() {
+                Some(wasmtime::Trap::Interrupt) => Err(CallFailure::Deadline(deadline.as_millis())),
+                Some(trap) => Err(CallFailure::Trap(trap.to_string())),
+                None => Err(CallFailure::Trap(format!("{trap:#}"))),
+            },
         }
     }
 }
