@@ -10,8 +10,7 @@ use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
-#[cfg(test)]
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError, sync_channel};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -19,6 +18,9 @@ use serde_json::{Map, Value, json};
 
 /// Records waiting for the writer at most; beyond this they are dropped (and counted).
 const QUEUE: usize = 4096;
+/// How often the writer looks for queued records. Polling, rather than blocking on the
+/// queue, means a request that queues a record never pays for waking the writer.
+const POLL: Duration = Duration::from_millis(10);
 /// `prev` of the very first record.
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -108,7 +110,15 @@ impl Writer {
     }
 
     fn run(&mut self, records: Receiver<Map<String, Value>>, shared: &Inner) {
-        while let Ok(record) = records.recv() {
+        loop {
+            let record = match records.try_recv() {
+                Ok(record) => record,
+                Err(TryRecvError::Empty) => {
+                    std::thread::sleep(POLL);
+                    continue;
+                }
+                Err(TryRecvError::Disconnected) => return,
+            };
             let dropped = shared.dropped.swap(0, Ordering::Relaxed);
             if dropped > 0 {
                 let mut note = Map::new();
@@ -140,12 +150,14 @@ impl Writer {
         line.insert("seq".into(), self.seq.into());
         line.append(&mut record);
         line.insert("prev".into(), self.prev.clone().into());
-        let text = Value::Object(line).to_string();
-        if let Err(e) = writeln!(self.file, "{text}") {
+        let mut text = Value::Object(line).to_string();
+        let link = hash(&text);
+        text.push('\n');
+        if let Err(e) = self.file.write_all(text.as_bytes()) {
             tracing::error!("audit write failed: {e}");
             return;
         }
-        self.prev = hash(&text);
+        self.prev = link;
     }
 }
 
