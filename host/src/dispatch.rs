@@ -12,7 +12,7 @@ use crate::admin;
 use crate::audit::{self, Audit};
 use crate::error::{CallError, Failed, ReadError};
 use crate::identity::Caller;
-use crate::runtime::{CallFailure, ClientLink, ContentBlock, ResourceBody, ToolOutput};
+use crate::runtime::{CallFailure, ContentBlock, Link, ResourceBody, ToolOutput};
 use crate::health::{self, Health};
 use crate::limits::{CallLimiter, CallQuota, ConcurrencyLimiter};
 use crate::metrics::Metrics;
@@ -60,9 +60,6 @@ impl Output {
         Output { structured: Some(value), content: Vec::new() }
     }
 }
-
-/// The MCP client a call may talk to (log, progress, sampling, elicitation).
-pub type Link = Option<Arc<dyn ClientLink>>;
 
 /// A tool's result, and whether it was reused rather than computed by this call.
 struct Answer {
@@ -126,9 +123,9 @@ impl Dispatcher {
         &self.runtime.registry().resources
     }
 
-    /// The media type of the resource template `uri` matches.
-    pub fn resource_mime_type(&self, uri: &str) -> Option<&str> {
-        self.resources().iter().find(|r| r.matches(uri).is_some()).map(|r| r.mime_type.as_str())
+    /// The resource template `uri` matches, and the tool arguments its variables make.
+    fn resolve(&self, uri: &str) -> Option<(&ResourceSpec, Map<String, Value>)> {
+        self.resources().iter().find_map(|r| r.matches(uri).map(|variables| (r, r.arguments_for(&variables))))
     }
 
     pub fn prompts(&self) -> &[PromptSpec] {
@@ -136,27 +133,23 @@ impl Dispatcher {
     }
 
     /// A resource is its tool's result: the URI's variables become the tool's
-    /// arguments, validated by the tool's schema like any call.
-    pub async fn read_resource(&self, caller: &Caller, uri: &str, link: Link) -> Result<Output, ReadError> {
-        let (resource, variables) = self
-            .resources()
-            .iter()
-            .find_map(|r| r.matches(uri).map(|v| (r, v)))
-            .ok_or_else(|| ReadError::NotFound(uri.chars().take(200).collect()))?;
-        let arguments = resource.arguments_for(&variables);
-        self.call_tool(caller, &resource.tool, Some(arguments), link).await.map_err(ReadError::Call)
+    /// arguments, validated by the tool's schema like any call. Returns the resource's
+    /// media type with the result.
+    pub async fn read_resource(&self, caller: &Caller, uri: &str, link: Link) -> Result<(&str, Output), ReadError> {
+        let (resource, arguments) = self.resolve(uri).ok_or_else(|| ReadError::not_found(uri))?;
+        let output = self.call_tool(caller, &resource.tool, Some(arguments), link).await.map_err(ReadError::Call)?;
+        Ok((&resource.mime_type, output))
     }
 
     /// Whether `uri` names a resource `caller` may read.
     pub fn readable(&self, caller: &Caller, uri: &str) -> bool {
-        self.resources().iter().any(|r| r.matches(uri).is_some() && self.permits(caller, &r.tool))
+        self.resolve(uri).is_some_and(|(r, _)| self.permits(caller, &r.tool))
     }
 
     /// A subscribed resource, read again by the host for its subscribers (no role or rate
     /// limit of its own: [`Self::readable`] was checked at subscription); `None` if the read failed.
     pub async fn read_watched(&self, uri: &str) -> Option<Output> {
-        let (resource, variables) = self.resources().iter().find_map(|r| r.matches(uri).map(|v| (r, v)))?;
-        let arguments = resource.arguments_for(&variables);
+        let (resource, arguments) = self.resolve(uri)?;
         self.run(&Caller::host(), &resource.tool, Some(arguments), None).await.ok().map(|answer| answer.output)
     }
 

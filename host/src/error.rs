@@ -112,6 +112,11 @@ pub enum ReadError {
 }
 
 impl ReadError {
+    /// No resource matches `uri` (kept short in the message).
+    pub fn not_found(uri: &str) -> ReadError {
+        ReadError::NotFound(uri.chars().take(200).collect())
+    }
+
     /// Unknown URIs and missing items are -32002 (resource not found), bad variables
     /// -32602, anything else an internal error with the same sanitised text as a call.
     pub fn to_mcp(&self) -> ErrorData {

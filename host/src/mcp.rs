@@ -23,12 +23,13 @@ use serde_json::Value;
 
 use crate::admin;
 use crate::catalog::{PromptSpec, ResourceSpec};
-use crate::dispatch::{Dispatcher, Link, Output};
+use crate::dispatch::{Dispatcher, Output};
+use crate::error::ReadError;
 use crate::health;
 use crate::identity::Caller;
 use crate::summary;
 use crate::runtime::registry::ToolSpec;
-use crate::runtime::{self, ResourceBody};
+use crate::runtime::{self, Link, ResourceBody};
 use crate::session::{self, PeerLink, Session};
 
 /// The protocol revisions epmcp implements (all with the `initialize` handshake).
@@ -273,8 +274,7 @@ impl ServerHandler for McpServer {
         context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
         let (caller, link) = (self.caller(&context), self.link(&context));
-        let output = self.dispatcher.read_resource(&caller, &request.uri, link).await.map_err(|e| e.to_mcp())?;
-        let mime_type = self.dispatcher.resource_mime_type(&request.uri).unwrap_or("text/plain");
+        let (mime_type, output) = self.dispatcher.read_resource(&caller, &request.uri, link).await.map_err(|e| e.to_mcp())?;
         Ok(ReadResourceResult::new(read_contents(&request.uri, mime_type, output)).into())
     }
 
@@ -283,8 +283,7 @@ impl ServerHandler for McpServer {
     async fn subscribe(&self, request: SubscribeRequestParams, context: RequestContext<RoleServer>) -> Result<(), ErrorData> {
         let caller = self.caller(&context);
         if !self.dispatcher.readable(&caller, &request.uri) {
-            let uri: String = request.uri.chars().take(200).collect();
-            return Err(ErrorData::resource_not_found(format!("resource not found: {uri} (see resources/list and resources/templates/list)"), None));
+            return Err(ReadError::not_found(&request.uri).to_mcp());
         }
         let start = self.session.subscribe(&request.uri).map_err(|e| ErrorData::invalid_params(e, None))?;
         if start {

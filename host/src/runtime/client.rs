@@ -41,6 +41,9 @@ pub trait ClientLink: Send + Sync {
     fn elicit(&self, params: Value) -> BoxFuture<'static, Result<Value, String>>;
 }
 
+/// The MCP client a call may talk to, if the transport has one.
+pub type Link = Option<Arc<dyn ClientLink>>;
+
 /// Time the call spent waiting on its client, which its wall-clock deadline does not count.
 #[derive(Default)]
 pub struct Paused {
@@ -68,7 +71,7 @@ impl Paused {
 
 /// Per-call state of the client interface.
 pub struct CallClient {
-    link: Option<Arc<dyn ClientLink>>,
+    link: Link,
     tool: Arc<str>,
     audit: Audit,
     /// Told when the result depends on the client's answers (never reused).
@@ -80,7 +83,7 @@ pub struct CallClient {
 }
 
 impl CallClient {
-    pub fn new(link: Option<Arc<dyn ClientLink>>, tool: Arc<str>, audit: Audit, provenance: Arc<Provenance>) -> CallClient {
+    pub fn new(link: Link, tool: Arc<str>, audit: Audit, provenance: Arc<Provenance>) -> CallClient {
         CallClient { link, tool, audit, provenance, paused: Arc::default(), logs: 0, progress: 0, requests: 0 }
     }
 

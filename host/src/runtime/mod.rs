@@ -17,7 +17,7 @@ use wasmtime::component::Linker;
 use wasmtime::{Engine, Store, UpdateDeadline};
 
 pub use bindings::{ContentBlock, LogLevel, ResourceBody, ToolError, ToolOutput};
-pub use client::ClientLink;
+pub use client::{ClientLink, Link};
 use client::CallClient;
 use engine::EPOCH_TICK;
 use registry::{Loaded, Registry, ToolSpec};
@@ -136,7 +136,7 @@ impl Runtime {
         Ok(())
     }
 
-    fn store(&self, tool: &str, prefixes: Arc<[String]>, provenance: Arc<Provenance>, link: Option<Arc<dyn ClientLink>>) -> Store<State> {
+    fn store(&self, tool: &str, prefixes: Arc<[String]>, provenance: Arc<Provenance>, link: Link) -> Store<State> {
         let tool: Arc<str> = Arc::from(tool);
         let client = CallClient::new(link, tool.clone(), self.audit.clone(), provenance.clone());
         let gateway = Gateway {
@@ -170,7 +170,7 @@ impl Runtime {
         spec: &ToolSpec,
         arguments: &str,
         provenance: Arc<Provenance>,
-        link: Option<Arc<dyn ClientLink>>,
+        link: Link,
     ) -> Result<ToolOutput, CallFailure> {
         let slot = self.slots.clone().acquire_owned().await.map_err(|_| CallFailure::Trap("runtime is shutting down".into()))?;
         let mut store = self.store(&spec.name, spec.prefixes.clone(), provenance, link);
@@ -185,11 +185,12 @@ impl Runtime {
             };
             tokio::pin!(run);
             let started = tokio::time::Instant::now();
+            let limit = || started + deadline + EPOCH_TICK * 5 + paused.total();
             loop {
-                let until = started + deadline + EPOCH_TICK * 5 + paused.total();
-                match tokio::time::timeout_at(until, &mut run).await {
+                match tokio::time::timeout_at(limit(), &mut run).await {
                     Ok(outcome) => break Ok(outcome),
-                    Err(_) if started + deadline + EPOCH_TICK * 5 + paused.total() > tokio::time::Instant::now() => continue,
+                    // The client answered meanwhile: the pause moved the limit on.
+                    Err(_) if limit() > tokio::time::Instant::now() => continue,
                     Err(elapsed) => break Err(elapsed),
                 }
             }

@@ -111,16 +111,16 @@ enum Lines {
 }
 
 impl Lines {
-    fn stdin() -> Lines {
+    fn stdin() -> std::io::Result<Lines> {
         use std::os::fd::AsFd;
         use tokio::io::AsyncBufReadExt;
         // `from_owned_fd` accepts only a FIFO, and makes it non-blocking.
         let pipe = std::io::stdin().as_fd().try_clone_to_owned().and_then(tokio::net::unix::pipe::Receiver::from_owned_fd);
         if let Ok(pipe) = pipe {
-            return Lines::Pipe(tokio::io::BufReader::with_capacity(64 << 10, pipe).lines());
+            return Ok(Lines::Pipe(tokio::io::BufReader::with_capacity(64 << 10, pipe).lines()));
         }
         let (line_tx, incoming) = mpsc::unbounded_channel();
-        let spawned = std::thread::Builder::new().name("stdin".into()).spawn(move || {
+        std::thread::Builder::new().name("stdin".into()).spawn(move || {
             for line in std::io::stdin().lock().lines() {
                 let Ok(line) = line else { break };
                 if line_tx.send(line).is_err() {
@@ -128,11 +128,8 @@ impl Lines {
                 }
             }
             // Dropping the sender ends the session: the client closed stdin.
-        });
-        if let Err(e) = spawned {
-            tracing::error!("cannot start the stdin thread: {e}");
-        }
-        Lines::Thread(incoming)
+        })?;
+        Ok(Lines::Thread(incoming))
     }
 
     /// The next line; `None` when stdin is closed (or unreadable).
@@ -191,7 +188,7 @@ impl Transport<RoleServer> for Stdio {
 }
 
 pub async fn serve(server: McpServer) -> Result<()> {
-    let running = server.serve(Stdio { incoming: Lines::stdin(), stdout: std::io::stdout() }).await.context("MCP session failed to start")?;
+    let running = server.serve(Stdio { incoming: Lines::stdin()?, stdout: std::io::stdout() }).await.context("MCP session failed to start")?;
     let reason = running.waiting().await.context("MCP session")?;
     tracing::info!(?reason, "stdio session ended");
     Ok(())
