@@ -6,10 +6,14 @@ PYTHON   ?= python3
 GUESTS   := meps plenary committees procedures documents events speeches questions vocabularies feeds prompts stats
 # Test-only components: hostile ones, and the conformance suite's fixtures.
 TEST_GUESTS := hostile hostile-fs conformance-fixtures
+TEST_COMPONENT_FILES := hostile hostile_fs conformance_fixtures
 WASM_DIR := target/wasm32-wasip2/guest
 BIN      := target/release/epmcp
 COMPONENTS := target/release/components
 TEST_COMPONENTS := target/test-components
+# The development signing key `make build` generates (never committed): the project's
+# components are signed with it, and the servers make starts trust its public half.
+DEV_KEY  := target/keys/dev
 VENV     := .venv
 MCP_PY   := mcp[ws]==1.30.0
 # The official MCP conformance suite (pinned) and the Node 22 it needs, from the npm registry.
@@ -23,6 +27,7 @@ export EPMCP_TEST_COMPONENTS := $(CURDIR)/$(TEST_COMPONENTS)
 export EPMCP_PYTHON := $(CURDIR)/$(VENV)/bin/python
 export EPMCP_FIXTURES := $(CURDIR)/tests/fixtures/ep-api
 export EPMCP_CONFORMANCE_BIN := $(CURDIR)/$(CONFORMANCE)/node_modules/.bin
+export EPMCP_TRUSTED_KEYS ?= $(CURDIR)/$(DEV_KEY).pub
 
 .PHONY: all setup setup-test build guests host run test test-unit test-e2e demo bench clean
 
@@ -39,16 +44,19 @@ setup-test:
 	@test -x $(CONFORMANCE)/node_modules/.bin/conformance || ( mkdir -p $(CONFORMANCE) && cd $(CONFORMANCE) \
 		&& echo '{"name": "epmcp-conformance", "private": true}' > package.json && npm install --no-audit --no-fund --loglevel=error $(CONFORMANCE_PKGS) >/dev/null )
 
-## Guest components (wasm32-wasip2), the host, and the precompiled component cache.
+## Guest components (wasm32-wasip2), the host, signed manifests, and the precompiled cache.
 build: setup guests host
-	@mkdir -p $(COMPONENTS)
-	@for g in $(GUESTS); do cp $(WASM_DIR)/$$g.wasm $(COMPONENTS)/; done
-	@EPMCP_LOG=warn $(BIN) --components $(COMPONENTS) precompile >/dev/null
+	@test -f $(DEV_KEY).key || $(BIN) components keygen $(DEV_KEY) >/dev/null
+	@mkdir -p $(COMPONENTS) $(TEST_COMPONENTS)
+	@for g in $(GUESTS); do cp $(WASM_DIR)/$$g.wasm $(COMPONENTS)/ && rm -f $(COMPONENTS)/$$g.manifest.*; done
+	@for t in $(TEST_COMPONENT_FILES); do cp $(WASM_DIR)/$$t.wasm $(TEST_COMPONENTS)/ && rm -f $(TEST_COMPONENTS)/$$t.manifest.*; done
+	@cp tests/components/*/*.manifest.toml $(TEST_COMPONENTS)/
+	@EPMCP_LOG=error $(BIN) components sign --key $(DEV_KEY).key $(COMPONENTS)/*.wasm >/dev/null
+	@EPMCP_LOG=error $(BIN) --cache-dir target/test-cwasm components sign --key $(DEV_KEY).key $(TEST_COMPONENTS)/*.wasm >/dev/null
+	@EPMCP_LOG=warn $(BIN) --components $(COMPONENTS) components precompile >/dev/null
 
 guests:
 	$(CARGO) build --profile guest --target wasm32-wasip2 $(addprefix -p ,$(GUESTS) $(TEST_GUESTS))
-	@mkdir -p $(TEST_COMPONENTS)
-	@cp $(WASM_DIR)/hostile.wasm $(WASM_DIR)/hostile_fs.wasm $(WASM_DIR)/conformance_fixtures.wasm $(TEST_COMPONENTS)/
 
 host:
 	$(CARGO) build --release -p epmcp -p epmcp-tests --bins

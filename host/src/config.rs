@@ -114,10 +114,15 @@ fn file_flags(path: &std::path::Path, given: &clap::ArgMatches) -> Result<Vec<Os
 pub enum Command {
     /// Serve MCP on stdio (the default).
     Stdio,
-    /// Compile every component of the components directory into the precompiled cache.
+    /// Compile every component of the components directory into the precompiled cache
+    /// (the same as `components precompile`).
+    #[command(hide = true)]
     Precompile,
-    /// List the components and the tools they export.
-    Components,
+    /// Operator commands for tool components: list, inspect, verify, precompile, sign.
+    Components {
+        #[command(subcommand)]
+        command: Option<ComponentsCommand>,
+    },
     /// Serve MCP over Streamable HTTP on --listen (hosted mode).
     Serve,
     /// Audit log tools.
@@ -126,6 +131,28 @@ pub enum Command {
     /// API keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ComponentsCommand {
+    /// Each component with its version, digest, trust and tools (the default).
+    List,
+    /// One component in full: manifest, limits, trust, tools with their egress, resources, prompts.
+    Inspect { name: String },
+    /// Checks every component as the server would load it; exits 1 if any is refused.
+    Verify,
+    /// Compiles every component into the precompiled cache.
+    Precompile,
+    /// Writes each component's manifest (kept if present, its digest refreshed; otherwise
+    /// from the component's own description) and signs it with KEY.
+    Sign {
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Makes a new Ed25519 signing key: STEM.key (private, mode 0600) and STEM.pub.
+    Keygen { stem: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -165,6 +192,25 @@ pub struct RuntimeArgs {
     /// Linear-memory cap per call, in MiB.
     #[arg(long, env = "EPMCP_MEMORY_MIB", default_value_t = 64, global = true)]
     pub memory_mib: u64,
+    /// Largest result one call may return (structured JSON plus content blocks), in KiB.
+    #[arg(long, env = "EPMCP_MAX_OUTPUT_KIB", default_value_t = 8192, global = true)]
+    pub max_output_kib: u64,
+    /// Public keys whose signatures on component manifests the host trusts, comma-separated:
+    /// each `ed25519:<base64>` or the path of a `.pub` file (`epmcp components keygen`).
+    #[arg(long, env = "EPMCP_TRUSTED_KEYS", default_value = "", global = true)]
+    pub trusted_keys: String,
+    /// Component manifests trusted without a signature, by their SHA-256 (`sha256:<hex>`),
+    /// comma-separated (`epmcp components inspect NAME` prints it).
+    #[arg(long, env = "EPMCP_PINNED_MANIFESTS", default_value = "", global = true)]
+    pub pinned_manifests: String,
+    /// Development only: load components that are neither signed nor pinned (a broken
+    /// signature is still refused).
+    #[arg(long, env = "EPMCP_ALLOW_UNSIGNED", global = true)]
+    pub allow_unsigned: bool,
+    /// Do not watch the components directory (by default, adding, replacing or removing a
+    /// component takes effect while serving).
+    #[arg(long, env = "EPMCP_NO_WATCH", global = true)]
+    pub no_watch: bool,
     /// Total timeout of one upstream request, in milliseconds.
     #[arg(long, env = "EPMCP_UPSTREAM_TIMEOUT_MS", default_value_t = 30_000, global = true)]
     pub upstream_timeout_ms: u64,
@@ -306,6 +352,10 @@ pub struct Config {
     pub http: Option<HttpSettings>,
     pub auth: Authenticator,
     pub policy: Policy,
+    /// Which components may load.
+    pub trust: crate::trust::Trust,
+    /// Whether the components directory is watched for changes while serving.
+    pub watch: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -322,6 +372,8 @@ pub struct CallLimits {
     pub deadline: Duration,
     pub memory_bytes: usize,
     pub max_concurrent: u32,
+    /// The host's ceilings: a component's manifest may ask for less.
+    pub max_output_bytes: usize,
 }
 
 impl Config {
@@ -336,6 +388,13 @@ impl Config {
             "epApiUrl": self.upstream.base_url.to_string(),
             "callTimeoutMs": self.limits.deadline.as_millis() as u64,
             "memoryMiB": self.limits.memory_bytes >> 20,
+            "maxOutputKiB": self.limits.max_output_bytes >> 10,
+            "components": {
+                "trustedKeys": self.trust.key_ids(),
+                "pinnedManifests": self.trust.pins(),
+                "allowUnsigned": self.trust.allow_unsigned,
+                "watch": self.watch,
+            },
             "maxConcurrentCalls": self.limits.max_concurrent,
             "maxCallsPerClient": self.max_calls_per_client,
             "upstreamTimeoutMs": self.upstream.total_timeout.as_millis() as u64,
@@ -382,6 +441,11 @@ impl RuntimeArgs {
         if !(4..=4096).contains(&self.memory_mib) {
             bail!("memory cap {} MiB is outside 4..=4096", self.memory_mib);
         }
+        if !(1..=262_144).contains(&self.max_output_kib) {
+            bail!("output cap {} KiB is outside 1..=262144", self.max_output_kib);
+        }
+        let trust = crate::trust::Trust::new(&list(&self.trusted_keys), &list(&self.pinned_manifests), self.allow_unsigned)
+            .context("component trust settings")?;
         if !(1..=1024).contains(&self.max_response_mib) {
             bail!("response cap {} MiB is outside 1..=1024", self.max_response_mib);
         }
@@ -510,7 +574,10 @@ impl RuntimeArgs {
                 deadline: Duration::from_millis(self.call_timeout_ms),
                 memory_bytes: (self.memory_mib as usize) << 20,
                 max_concurrent: self.max_concurrent_calls,
+                max_output_bytes: (self.max_output_kib as usize) << 10,
             },
+            trust,
+            watch: !self.no_watch,
         })
     }
 }

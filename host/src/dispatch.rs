@@ -7,20 +7,20 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
-use crate::catalog::{self, Candidate, CompletionSpec, PromptSource, PromptSpec, ResourceSpec};
+use crate::catalog::{self, Candidate, CompletionSpec, PromptSource};
 use crate::admin;
 use crate::audit::{self, Audit};
 use crate::error::{CallError, Failed, ReadError};
 use crate::identity::Caller;
-use crate::runtime::{CallFailure, ContentBlock, Link, ResourceBody, ToolOutput};
+use crate::runtime::{CallFailure, ContentBlock, Link, ToolOutput};
 use crate::health::{self, Health};
 use crate::limits::{CallLimiter, CallQuota, ConcurrencyLimiter};
 use crate::metrics::Metrics;
 use crate::cache::{CacheConfig, Provenance};
 use crate::results::ResultCache;
 use crate::rbac::Policy;
-use crate::runtime::Runtime;
-use crate::runtime::registry::ToolSpec;
+use crate::runtime::registry::Registry;
+use crate::runtime::{Generations, Runtime};
 
 /// How long completion values read from EP data are reused.
 const COMPLETION_TTL: Duration = Duration::from_secs(600);
@@ -68,7 +68,7 @@ struct Answer {
 }
 
 pub struct Dispatcher {
-    runtime: Runtime,
+    runtime: Arc<Runtime>,
     health: Health,
     metrics: Arc<Metrics>,
     /// Calls per identity, at its role's rate.
@@ -86,7 +86,7 @@ pub struct Dispatcher {
 }
 
 impl Dispatcher {
-    pub fn new(runtime: Runtime, metrics: Arc<Metrics>, controls: Controls, audit: Audit) -> Dispatcher {
+    pub fn new(runtime: Arc<Runtime>, metrics: Arc<Metrics>, controls: Controls, audit: Audit) -> Dispatcher {
         let limiter = CallLimiter::new(controls.quota);
         let results = controls.cache.map(ResultCache::new);
         let (policy, public_config) = (controls.policy, controls.public_config);
@@ -115,42 +115,43 @@ impl Dispatcher {
         self.runtime.registry().resource_template(uri_template).is_some_and(|r| self.permits(caller, &r.tool))
     }
 
-    pub fn tools(&self) -> &[Arc<ToolSpec>] {
-        self.runtime.registry().tools()
+    /// The current tools, resources and prompts (a snapshot: components may change while serving).
+    pub fn registry(&self) -> Arc<Registry> {
+        self.runtime.registry()
     }
 
-    pub fn resources(&self) -> &[ResourceSpec] {
-        &self.runtime.registry().resources
+    /// Wakes when a component is added, replaced or removed (see [`Generations`]).
+    pub fn changes(&self) -> tokio::sync::watch::Receiver<Generations> {
+        self.runtime.changes()
     }
 
-    /// The resource template `uri` matches, and the tool arguments its variables make.
-    fn resolve(&self, uri: &str) -> Option<(&ResourceSpec, Map<String, Value>)> {
-        self.resources().iter().find_map(|r| r.matches(uri).map(|variables| (r, r.arguments_for(&variables))))
-    }
-
-    pub fn prompts(&self) -> &[PromptSpec] {
-        &self.runtime.registry().prompts
+    /// The resource `uri` names: its tool, media type, and the tool arguments its variables make.
+    fn resolve(&self, uri: &str) -> Option<(String, String, Map<String, Value>)> {
+        self.registry()
+            .resources
+            .iter()
+            .find_map(|r| r.matches(uri).map(|variables| (r.tool.clone(), r.mime_type.clone(), r.arguments_for(&variables))))
     }
 
     /// A resource is its tool's result: the URI's variables become the tool's
     /// arguments, validated by the tool's schema like any call. Returns the resource's
     /// media type with the result.
-    pub async fn read_resource(&self, caller: &Caller, uri: &str, link: Link) -> Result<(&str, Output), ReadError> {
-        let (resource, arguments) = self.resolve(uri).ok_or_else(|| ReadError::not_found(uri))?;
-        let output = self.call_tool(caller, &resource.tool, Some(arguments), link).await.map_err(ReadError::Call)?;
-        Ok((&resource.mime_type, output))
+    pub async fn read_resource(&self, caller: &Caller, uri: &str, link: Link) -> Result<(String, Output), ReadError> {
+        let (tool, mime_type, arguments) = self.resolve(uri).ok_or_else(|| ReadError::not_found(uri))?;
+        let output = self.call_tool(caller, &tool, Some(arguments), link).await.map_err(ReadError::Call)?;
+        Ok((mime_type, output))
     }
 
     /// Whether `uri` names a resource `caller` may read.
     pub fn readable(&self, caller: &Caller, uri: &str) -> bool {
-        self.resolve(uri).is_some_and(|(r, _)| self.permits(caller, &r.tool))
+        self.resolve(uri).is_some_and(|(tool, _, _)| self.permits(caller, &tool))
     }
 
     /// A subscribed resource, read again by the host for its subscribers (no role or rate
     /// limit of its own: [`Self::readable`] was checked at subscription); `None` if the read failed.
     pub async fn read_watched(&self, uri: &str) -> Option<Output> {
-        let (resource, arguments) = self.resolve(uri)?;
-        self.run(&Caller::host(), &resource.tool, Some(arguments), None).await.ok().map(|answer| answer.output)
+        let (tool, _, arguments) = self.resolve(uri)?;
+        self.run(&Caller::host(), &tool, Some(arguments), None).await.ok().map(|answer| answer.output)
     }
 
     /// A prompt and the content of its user messages: its rendered template, or the
@@ -161,9 +162,10 @@ impl Dispatcher {
         name: &str,
         arguments: &Map<String, Value>,
         link: Link,
-    ) -> Result<(&PromptSpec, Vec<ContentBlock>), ReadError> {
+    ) -> Result<(String, Vec<ContentBlock>), ReadError> {
         let bad = |error| ReadError::Prompt { name: name.chars().take(100).collect(), error };
-        let prompt = self.runtime.registry().prompt(name).ok_or_else(|| bad(catalog::PromptError::UnknownPrompt))?;
+        let registry = self.registry();
+        let prompt = registry.prompt(name).ok_or_else(|| bad(catalog::PromptError::UnknownPrompt))?;
         let content = match &prompt.body {
             PromptSource::Template(_) => vec![ContentBlock::Text(prompt.render(arguments).map_err(bad)?)],
             PromptSource::Tool(tool) => {
@@ -175,14 +177,14 @@ impl Dispatcher {
                 }
             }
         };
-        Ok((prompt, content))
+        Ok((prompt.description.clone(), content))
     }
 
     /// Completion of a prompt argument: its suggestions, or values from EP data read
     /// through the tool its completion source names (cached for [`COMPLETION_TTL`]).
     pub async fn complete_prompt_argument(&self, prompt: &str, argument: &str, prefix: &str) -> (Vec<String>, usize) {
-        let Some(spec) = self.runtime.registry().prompt(prompt).and_then(|p| p.arguments.iter().find(|a| a.name == argument))
-        else {
+        let registry = self.registry();
+        let Some(spec) = registry.prompt(prompt).and_then(|p| p.arguments.iter().find(|a| a.name == argument)) else {
             return (Vec::new(), 0);
         };
         match &spec.completion {
@@ -297,6 +299,7 @@ impl Dispatcher {
             Err(CallError::Failure { failure: CallFailure::Deadline(_), .. }) => Some(("sandbox_trap", "deadline")),
             Err(CallError::Failure { failure: CallFailure::Memory(_), .. }) => Some(("sandbox_trap", "memory")),
             Err(CallError::Failure { failure: CallFailure::Trap(_), .. }) => Some(("sandbox_trap", "crash")),
+            Err(CallError::Failure { failure: CallFailure::Output(_), .. }) => Some(("sandbox_trap", "output")),
             _ => None,
         };
         if let Err(e) = result {
@@ -389,7 +392,7 @@ impl Dispatcher {
     }
 
     async fn run_tool(&self, name: &str, arguments: Option<Map<String, Value>>, link: Link) -> Result<Answer, CallError> {
-        let spec = self.runtime.registry().get(name).ok_or_else(|| CallError::UnknownTool(name.to_string()))?;
+        let spec = self.runtime.registry().get(name).cloned().ok_or_else(|| CallError::UnknownTool(name.to_string()))?;
         let arguments = spec.schemas.arguments(arguments).map_err(CallError::Invalid)?;
         let key = self.results.as_ref().map(|_| ResultCache::key(&spec.component.digest, name, &arguments));
         if let (Some(results), Some(key)) = (&self.results, &key)
@@ -401,7 +404,7 @@ impl Dispatcher {
         }
         let started = Instant::now();
         let provenance = Arc::new(Provenance::default());
-        let outcome = self.runtime.call(spec, &arguments.to_string(), provenance.clone(), link).await;
+        let outcome = self.runtime.call(&spec, &arguments.to_string(), provenance.clone(), link).await;
         let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
         match &outcome {
             Ok(_) => tracing::info!(tool = name, elapsed_ms, outcome = "ok", "tool call"),
@@ -433,24 +436,20 @@ fn check_content(content: &[ContentBlock]) -> Result<(), String> {
     };
     let mut bytes = 0;
     for block in content {
-        let (size, mime) = match block {
-            ContentBlock::Text(text) => (text.len(), None),
-            ContentBlock::Image(media) | ContentBlock::Audio(media) => (media.data.len(), Some(&media.mime_type)),
+        let mime = match block {
+            ContentBlock::Text(_) => None,
+            ContentBlock::Image(media) | ContentBlock::Audio(media) => Some(&media.mime_type),
             ContentBlock::Resource(r) => {
-                let body = match &r.body {
-                    ResourceBody::Text(text) => text.len(),
-                    ResourceBody::Blob(blob) => blob.len(),
-                };
                 if r.uri.is_empty() || r.uri.len() > catalog::MAX_URI_BYTES {
                     return Err("an embedded resource needs a URI of at most 2048 bytes".into());
                 }
-                (body + r.uri.len(), Some(&r.mime_type))
+                Some(&r.mime_type)
             }
         };
         if let Some(mime) = mime.filter(|m| !valid_type(m)) {
             return Err(format!("'{}' is not a media type", mime.chars().take(100).collect::<String>()));
         }
-        bytes += size;
+        bytes += crate::runtime::content_bytes(block);
     }
     if bytes > MAX_CONTENT_BYTES {
         return Err(format!("content blocks of {bytes} bytes (at most {MAX_CONTENT_BYTES})"));

@@ -62,6 +62,9 @@ impl CallError {
                     tool_error(format!("tool '{tool}' was stopped: it exceeded its memory limit of {mib} MiB"))
                 }
                 CallFailure::Trap(_) => tool_error(format!("tool '{tool}' crashed and was stopped")),
+                CallFailure::Output(bytes) => {
+                    tool_error(format!("tool '{tool}' was stopped: its result exceeded its output limit of {} KiB", bytes >> 10))
+                }
             },
             CallError::BadOutput { tool, .. } => {
                 tool_error(format!("tool '{tool}' returned a result that does not match its output schema"))
@@ -95,6 +98,7 @@ impl CallError {
                 CallFailure::Deadline(_) => Some("exceeded its deadline"),
                 CallFailure::Memory(_) => Some("exceeded its memory limit"),
                 CallFailure::Trap(_) => Some("crashed"),
+                CallFailure::Output(_) => Some("exceeded its output limit"),
             },
         }
     }

@@ -17,6 +17,7 @@ mod jwt;
 mod limits;
 mod mcp;
 mod metrics;
+mod operator;
 mod rbac;
 mod results;
 mod runtime;
@@ -24,6 +25,7 @@ mod session;
 mod summary;
 mod tls;
 mod transport;
+mod trust;
 mod upstream;
 mod validate;
 
@@ -32,7 +34,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 
-use config::{AuditCommand, Cli, Command, Config, KeysCommand};
+use config::{AuditCommand, Cli, Command, ComponentsCommand, Config, KeysCommand};
 
 fn main() -> ExitCode {
     // Logs go to stderr only: in stdio mode stdout carries nothing but JSON-RPC.
@@ -84,13 +86,18 @@ async fn run(cli: Cli) -> Result<()> {
         eprintln!("The key is shown only now: give it to its user. Add the entry to api_keys (EPMCP_API_KEYS).");
         return Ok(());
     }
+    if let Some(Command::Components { command: Some(ComponentsCommand::Keygen { stem }) }) = &cli.command {
+        let id = trust::generate(stem)?;
+        println!("key {id}: {} (private, keep it) and {} (trust it with --trusted-key)", stem.with_extension("key").display(), stem.with_extension("pub").display());
+        return Ok(());
+    }
     let config = cli.runtime.validate()?;
     match cli.command.unwrap_or(Command::Stdio) {
         Command::Stdio => serve_stdio(&config).await,
         Command::Serve => serve_http(&config).await,
         Command::Keys(_) => unreachable!("handled before the configuration is needed"),
-        Command::Precompile => precompile(&config).await,
-        Command::Components => list_components(&config).await,
+        Command::Precompile => operator::precompile(&config).await,
+        Command::Components { command } => operator::components(&config, command.unwrap_or(ComponentsCommand::List)).await,
         Command::Audit(AuditCommand::Verify { file }) => {
             let records = audit::verify(&file)?;
             println!("{}: {records} records, chain intact", file.display());
@@ -99,11 +106,12 @@ async fn run(cli: Cli) -> Result<()> {
     }
 }
 
-async fn start(config: &Config) -> Result<runtime::Runtime> {
+/// The runtime with the components loaded, without metrics or audit (operator commands).
+async fn start(config: &Config) -> Result<(Arc<runtime::Runtime>, runtime::Refusals)> {
     start_with(config, Arc::new(metrics::Metrics::default()), audit::Audit::off()).await
 }
 
-async fn start_with(config: &Config, metrics: Arc<metrics::Metrics>, audit: audit::Audit) -> Result<runtime::Runtime> {
+async fn start_with(config: &Config, metrics: Arc<metrics::Metrics>, audit: audit::Audit) -> Result<(Arc<runtime::Runtime>, runtime::Refusals)> {
     let upstream = upstream::Upstream::new(config.upstream.clone())?;
     runtime::Runtime::start(config, upstream, metrics, audit).await
 }
@@ -127,10 +135,19 @@ async fn start_host(config: &Config, transport: &str, default_caller: identity::
         None => audit::Audit::off(),
     };
     audit.record("start", serde_json::json!({"version": env!("CARGO_PKG_VERSION"), "transport": transport}));
-    let runtime = start_with(config, metrics.clone(), audit.clone()).await?;
-    let ready = transport::observe::Readiness { components: runtime.registry().components.len(), tools: runtime.registry().tools().len() };
+    let (runtime, _) = start_with(config, metrics.clone(), audit.clone()).await?;
+    if config.watch {
+        runtime.watch()?;
+    }
+    let ready = {
+        let runtime = runtime.clone();
+        transport::observe::Readiness::new(move || {
+            let registry = runtime.registry();
+            (registry.components.len(), registry.tools().len())
+        })
+    };
     if let Some(addr) = config.metrics_listen {
-        let bound = transport::observe::serve(addr, metrics.clone(), ready).await?;
+        let bound = transport::observe::serve(addr, metrics.clone(), ready.clone()).await?;
         tracing::info!(%bound, "serving /metrics, /healthz, /readyz");
     }
     let controls = dispatch::Controls {
@@ -147,7 +164,8 @@ async fn start_host(config: &Config, transport: &str, default_caller: identity::
 
 async fn serve_stdio(config: &Config) -> Result<()> {
     let host = start_host(config, "stdio", identity::Caller::stdio(&config.stdio_role)).await?;
-    tracing::info!(tools = host.ready.tools, components = host.ready.components, "serving MCP on stdio");
+    let (components, tools) = host.ready.counts();
+    tracing::info!(tools, components, "serving MCP on stdio");
     // Ends when the client closes stdin.
     let served = transport::stdio::serve(host.server).await;
     host.audit.flush(AUDIT_FLUSH_LIMIT);
@@ -226,7 +244,7 @@ async fn check_health(cli: Cli) -> ExitCode {
     let (ready, report) = match listener.or(config.metrics_listen.map(|addr| (addr, None))) {
         Some((addr, tls)) => transport::observe::probe(addr, tls).await,
         None => match start(&config).await {
-            Ok(rt) => {
+            Ok((rt, _)) => {
                 let (components, tools) = (rt.registry().components.len(), rt.registry().tools().len());
                 (tools > 0, serde_json::json!({"ready": tools > 0, "components": components, "tools": tools}))
             }
@@ -235,25 +253,4 @@ async fn check_health(cli: Cli) -> ExitCode {
     };
     println!("{report}");
     if ready { ExitCode::SUCCESS } else { ExitCode::FAILURE }
-}
-
-/// Loading the components compiles any that lack a matching `.cwasm` and caches it.
-async fn precompile(config: &Config) -> Result<()> {
-    let runtime = start(config).await?;
-    for c in &runtime.registry().components {
-        println!("{} {} ({})", c.name, c.version, c.file.display());
-    }
-    println!("precompiled into {}", config.cache_dir.display());
-    Ok(())
-}
-
-async fn list_components(config: &Config) -> Result<()> {
-    let runtime = start(config).await?;
-    for c in &runtime.registry().components {
-        println!("{} {}  sha256:{}  {}", c.name, c.version, c.digest, c.file.display());
-        for t in runtime.registry().tools_of(c) {
-            println!("  {:<28} egress: {}", t.name, t.prefixes.join(", "));
-        }
-    }
-    Ok(())
 }

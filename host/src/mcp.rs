@@ -18,7 +18,7 @@ use rmcp::model::{
     Reference, Resource, ResourceContents, ResourceTemplate, Role, ServerCapabilities, ServerConfig,
     SetLevelRequestParams, SubscribeRequestParams, Tool, ToolAnnotations, UnsubscribeRequestParams,
 };
-use rmcp::service::{RequestContext, RoleServer};
+use rmcp::service::{NotificationContext, RequestContext, RoleServer};
 use serde_json::Value;
 
 use crate::admin;
@@ -28,7 +28,7 @@ use crate::error::ReadError;
 use crate::health;
 use crate::identity::Caller;
 use crate::summary;
-use crate::runtime::registry::ToolSpec;
+use crate::runtime::registry::{Registry, ToolSpec};
 use crate::runtime::{self, Link, ResourceBody};
 use crate::session::{self, PeerLink, Session};
 
@@ -43,8 +43,8 @@ const VERSIONS: &[ProtocolVersion] = &[
 #[derive(Clone)]
 pub struct McpServer {
     dispatcher: Arc<Dispatcher>,
-    /// The tools/list answer, built once: the registry does not change while serving.
-    tools: Arc<[Tool]>,
+    /// The tools/list answer for one registry generation (rebuilt after a component change).
+    tools: Arc<std::sync::Mutex<(u64, Arc<[Tool]>)>>,
     /// Results larger than this are summarised in the text block.
     text_max_bytes: usize,
     /// Who requests come from when the transport does not say (stdio: the local client).
@@ -57,9 +57,19 @@ pub struct McpServer {
 
 impl McpServer {
     pub fn new(dispatcher: Arc<Dispatcher>, text_max_bytes: usize, subscription_poll: std::time::Duration, caller: Caller) -> McpServer {
-        let host_tools = admin::tools().into_iter().map(|t| host_tool(t.name, t.title, t.description, &admin::input_schema(), &t.output_schema));
-        let tools = dispatcher.tools().iter().map(|spec| tool(spec)).chain([health_tool()]).chain(host_tools).collect();
+        let registry = dispatcher.registry();
+        let tools = Arc::new(std::sync::Mutex::new((registry.generation, tool_list(&registry))));
         McpServer { dispatcher, tools, text_max_bytes, caller, session: Arc::default(), subscription_poll }
+    }
+
+    /// The tools/list answer for the registry now serving.
+    fn tools(&self) -> Arc<[Tool]> {
+        let registry = self.dispatcher.registry();
+        let mut cached = self.tools.lock().unwrap_or_else(|e| e.into_inner());
+        if cached.0 != registry.generation {
+            *cached = (registry.generation, tool_list(&registry));
+        }
+        cached.1.clone()
     }
 
     /// The same server for a new session.
@@ -133,6 +143,12 @@ fn object(value: &Value) -> Arc<serde_json::Map<String, Value>> {
     Arc::new(value.as_object().cloned().unwrap_or_default())
 }
 
+/// Every tool: the components' and the host's own.
+fn tool_list(registry: &Registry) -> Arc<[Tool]> {
+    let host_tools = admin::tools().into_iter().map(|t| host_tool(t.name, t.title, t.description, &admin::input_schema(), &t.output_schema));
+    registry.tools().iter().map(|spec| tool(spec)).chain([health_tool()]).chain(host_tools).collect()
+}
+
 pub fn tool(spec: &ToolSpec) -> Tool {
     let a = &spec.annotations;
     let mut tool = Tool::new_with_raw(spec.name.clone(), Some(Cow::Owned(spec.description.clone())), object(&spec.input_schema))
@@ -191,9 +207,12 @@ impl ServerHandler for McpServer {
                 .enable_logging()
                 .enable_completions()
                 .enable_prompts()
+                .enable_prompts_list_changed()
                 .enable_resources()
                 .enable_resources_subscribe()
+                .enable_resources_list_changed()
                 .enable_tools()
+                .enable_tool_list_changed()
                 .build())
             .with_server_info(
                 Implementation::new("epmcp", env!("CARGO_PKG_VERSION"))
@@ -218,7 +237,8 @@ impl ServerHandler for McpServer {
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         let caller = self.caller(&context);
-        let permitted = self.tools.iter().filter(|t| self.dispatcher.permits(&caller, &t.name));
+        let tools = self.tools();
+        let permitted = tools.iter().filter(|t| self.dispatcher.permits(&caller, &t.name));
         Ok(ListToolsResult::with_all_items(permitted.cloned().collect()))
     }
 
@@ -254,7 +274,8 @@ impl ServerHandler for McpServer {
         context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
         let caller = self.caller(&context);
-        let concrete = self.dispatcher.resources().iter().filter(|r| r.is_concrete() && self.dispatcher.permits(&caller, &r.tool));
+        let registry = self.dispatcher.registry();
+        let concrete = registry.resources.iter().filter(|r| r.is_concrete() && self.dispatcher.permits(&caller, &r.tool));
         Ok(ListResourcesResult::with_all_items(concrete.map(resource).collect()))
     }
 
@@ -264,7 +285,8 @@ impl ServerHandler for McpServer {
         context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, ErrorData> {
         let caller = self.caller(&context);
-        let templates = self.dispatcher.resources().iter().filter(|r| !r.is_concrete() && self.dispatcher.permits(&caller, &r.tool));
+        let registry = self.dispatcher.registry();
+        let templates = registry.resources.iter().filter(|r| !r.is_concrete() && self.dispatcher.permits(&caller, &r.tool));
         Ok(ListResourceTemplatesResult::with_all_items(templates.map(resource_template).collect()))
     }
 
@@ -275,7 +297,7 @@ impl ServerHandler for McpServer {
     ) -> Result<ReadResourceResponse, ErrorData> {
         let (caller, link) = (self.caller(&context), self.link(&context));
         let (mime_type, output) = self.dispatcher.read_resource(&caller, &request.uri, link).await.map_err(|e| e.to_mcp())?;
-        Ok(ReadResourceResult::new(read_contents(&request.uri, mime_type, output)).into())
+        Ok(ReadResourceResult::new(read_contents(&request.uri, &mime_type, output)).into())
     }
 
     /// Watches a resource the caller may read: its subscribers are told when it changes
@@ -304,7 +326,8 @@ impl ServerHandler for McpServer {
         context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, ErrorData> {
         let caller = self.caller(&context);
-        let permitted = self.dispatcher.prompts().iter().filter(|p| self.dispatcher.permits(&caller, &p.name));
+        let registry = self.dispatcher.registry();
+        let permitted = registry.prompts.iter().filter(|p| self.dispatcher.permits(&caller, &p.name));
         Ok(ListPromptsResult::with_all_items(permitted.map(prompt).collect()))
     }
 
@@ -320,11 +343,11 @@ impl ServerHandler for McpServer {
         }
         let arguments = request.arguments.unwrap_or_default();
         let link = self.link(&context);
-        let (spec, blocks) =
+        let (description, blocks) =
             self.dispatcher.get_prompt(&caller, &request.name, &arguments, link).await.map_err(|e| e.to_mcp())?;
         let messages = blocks.into_iter().map(|block| PromptMessage::new(Role::User, content(block))).collect();
         let mut result = GetPromptResult::new(messages);
-        result.description = Some(spec.description.clone());
+        result.description = Some(description);
         Ok(result.into())
     }
 
@@ -348,6 +371,12 @@ impl ServerHandler for McpServer {
         let info = CompletionInfo::with_pagination(values, Some(total as u32), has_more)
             .map_err(|e| ErrorData::internal_error(e, None))?;
         Ok(CompleteResult::new(info))
+    }
+
+    /// From now on the client hears when a component change alters its lists.
+    async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
+        let announce = session::announce_changes(Arc::downgrade(&self.session), self.dispatcher.changes(), context.peer);
+        tokio::spawn(announce);
     }
 
     async fn set_level(&self, request: SetLevelRequestParams, _context: RequestContext<RoleServer>) -> Result<(), ErrorData> {

@@ -35,6 +35,7 @@ pub struct Metrics {
     pub cache_misses: Counter,
     results_reused: Family<Labels, Counter>,
     auth_failures: Family<Labels, Counter>,
+    component_changes: Family<Labels, Counter>,
     /// Totals kept for get_server_health.
     egress_denials_total: AtomicU64,
     rate_limit_violations_total: AtomicU64,
@@ -57,6 +58,7 @@ impl Default for Metrics {
             cache_misses: Counter::default(),
             results_reused: Family::default(),
             auth_failures: Family::default(),
+            component_changes: Family::default(),
             egress_denials_total: AtomicU64::new(0),
             rate_limit_violations_total: AtomicU64::new(0),
         };
@@ -67,13 +69,14 @@ impl Default for Metrics {
             r.register("validation_failures", "Calls refused by input validation", m.validation_failures.clone());
             r.register("rate_limit_violations", "Calls refused by a client's rate limit", m.rate_limit_violations.clone());
             r.register("egress_denials", "Guest requests refused by the egress gateway", m.egress_denials.clone());
-            r.register("sandbox_traps", "Calls stopped by the sandbox (deadline, memory, crash)", m.sandbox_traps.clone());
+            r.register("sandbox_traps", "Calls stopped by the sandbox (deadline, memory, crash, output)", m.sandbox_traps.clone());
             r.register("upstream_requests", "Requests sent to the EP API by endpoint and status", m.upstream_requests.clone());
             r.register("upstream_duration_ms", "EP API request duration in milliseconds", m.upstream_duration_ms.clone());
             r.register("cache_size", "Responses held by the cache", m.cache_size.clone());
             r.register("cache_hits", "Upstream requests answered from the cache", m.cache_hits.clone());
             r.register("cache_misses", "Upstream requests the cache could not answer", m.cache_misses.clone());
             r.register("auth_failures", "Requests refused by authentication, by reason", m.auth_failures.clone());
+            r.register("component_changes", "Components loaded, replaced, removed or refused", m.component_changes.clone());
             r.register("results_reused", "Tool calls answered with a result computed from still-cached responses", m.results_reused.clone());
         }
         m
@@ -113,6 +116,10 @@ impl Metrics {
 
     pub fn sandbox_trap(&self, tool: &str, kind: &'static str) {
         self.sandbox_traps.get_or_create(&vec![("tool", tool.to_string()), ("kind", kind.to_string())]).inc();
+    }
+
+    pub fn component_change(&self, action: &'static str) {
+        self.component_changes.get_or_create(&vec![("action", action.to_string())]).inc();
     }
 
     pub fn upstream(&self, endpoint: &str, status: u16, duration_ms: f64) {

@@ -22,7 +22,7 @@ use serde_json::Value;
 
 use crate::digest::sha256_hex;
 use crate::dispatch::Dispatcher;
-use crate::runtime::{ClientLink, LogLevel};
+use crate::runtime::{ClientLink, Generations, LogLevel};
 
 /// Messages below `warning` are not sent until the client sets a level.
 const DEFAULT_LEVEL: u8 = 3;
@@ -106,6 +106,40 @@ pub async fn watch(session: Weak<Session>, dispatcher: Arc<Dispatcher>, peer: Pe
             return;
         }
         tokio::time::sleep(every).await;
+    }
+}
+
+/// How often a session with no component changes checks that its client is still there.
+const ANNOUNCE_CHECK: Duration = Duration::from_secs(30);
+
+/// Tells a session's client which lists (tools, resources, prompts) changed when
+/// components are added, replaced or removed. Ends with the session or its transport.
+pub async fn announce_changes(session: Weak<Session>, mut changes: tokio::sync::watch::Receiver<Generations>, peer: Peer<RoleServer>) {
+    let mut seen = *changes.borrow_and_update();
+    loop {
+        match tokio::time::timeout(ANNOUNCE_CHECK, changes.changed()).await {
+            Ok(Err(_)) => return, // the runtime is gone
+            Ok(Ok(())) => {}
+            Err(_) if session.strong_count() == 0 || peer.is_transport_closed() => return,
+            Err(_) => continue,
+        }
+        let now = *changes.borrow_and_update();
+        let sent = async {
+            if now.tools != seen.tools {
+                peer.notify_tool_list_changed().await?;
+            }
+            if now.resources != seen.resources {
+                peer.notify_resource_list_changed().await?;
+            }
+            if now.prompts != seen.prompts {
+                peer.notify_prompt_list_changed().await?;
+            }
+            anyhow::Ok(())
+        };
+        if sent.await.is_err() {
+            return;
+        }
+        seen = now;
     }
 }
 

@@ -232,8 +232,9 @@ fn the_audit_log_records_calls_upstream_and_security_events_in_a_verifiable_chai
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
     assert!(String::from_utf8_lossy(&ok.stdout).contains("chain intact"));
     let lines: Vec<&str> = text.lines().collect();
+    let call = lines.iter().position(|l| l.contains("\"get_mep_details\"")).unwrap();
     for tampered in [
-        lines.iter().enumerate().map(|(i, l)| if i == 2 { l.replace("get_mep_details", "get_meps") } else { l.to_string() }).collect::<Vec<_>>(),
+        lines.iter().enumerate().map(|(i, l)| if i == call { l.replace("get_mep_details", "get_meps") } else { l.to_string() }).collect::<Vec<_>>(),
         lines.iter().enumerate().filter(|(i, _)| *i != 3).map(|(_, l)| l.to_string()).collect(),
     ] {
         std::fs::write(&file, tampered.join("\n") + "\n").unwrap();

@@ -105,6 +105,7 @@ fn epmcp_command(ep_api_url: &str, components: &Path) -> Command {
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("EP_API_URL", ep_api_url)
         .env("EPMCP_COMPONENTS", components)
+        .env("EPMCP_TRUSTED_KEYS", dev_public_key())
         .env("EPMCP_CACHE_DIR", repo().join("target/test-cwasm"));
     command
 }
@@ -292,16 +293,30 @@ impl Drop for Server {
     }
 }
 
-/// A components directory holding the given production and test components.
+/// A components directory holding the given production and test components (each with
+/// its signed manifest).
 pub fn components_with(production: &[&str], test: &[&str]) -> TempDir {
     let dir = TempDir::new("components");
     for name in production {
-        std::fs::copy(components_dir().join(format!("{name}.wasm")), dir.0.join(format!("{name}.wasm"))).unwrap();
+        install_component(&components_dir(), name, &dir.0);
     }
     for name in test {
-        std::fs::copy(test_components_dir().join(format!("{name}.wasm")), dir.0.join(format!("{name}.wasm"))).unwrap();
+        install_component(&test_components_dir(), name, &dir.0);
     }
     dir
+}
+
+/// Copies a component's `.wasm`, manifest and signature from `from` into `to`.
+pub fn install_component(from: &Path, name: &str, to: &Path) {
+    for suffix in ["wasm", "manifest.toml", "manifest.sig"] {
+        let file = format!("{name}.{suffix}");
+        std::fs::copy(from.join(&file), to.join(&file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+    }
+}
+
+/// The public key `make build` made and signed the components with.
+pub fn dev_public_key() -> PathBuf {
+    path("EPMCP_TRUSTED_KEYS", "target/keys/dev.pub")
 }
 
 /// The `id` of every item of a list result.

@@ -47,7 +47,7 @@ fn only_upstream_and_config_know_the_upstream_url() {
 
 #[test]
 fn stdout_is_written_only_by_the_stdio_transport_and_cli_output() {
-    assert_eq!(files_mentioning(&["host/src"], "println!"), ["host/src/main.rs"]);
+    assert_eq!(files_mentioning(&["host/src"], "println!"), ["host/src/main.rs", "host/src/operator.rs"]);
     assert_eq!(files_mentioning(&["host/src"], "std::io::stdout"), ["host/src/transport/stdio.rs"]);
 }
 

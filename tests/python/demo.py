@@ -41,6 +41,7 @@ def show(value, indent="    ", width=100):
 
 async def session(url: str) -> None:
     params = StdioServerParameters(command=str(BIN), args=[], env={"EP_API_URL": url, "EPMCP_LOG": "error",
+                                                                     "EPMCP_TRUSTED_KEYS": os.environ.get("EPMCP_TRUSTED_KEYS", ""),
                                                                      "PATH": os.environ.get("PATH", "")})
     async with stdio_client(params) as (read, write):
         async with ClientSession(read, write) as s:

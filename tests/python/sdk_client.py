@@ -13,7 +13,7 @@ from mcp.client.stdio import stdio_client
 
 
 async def main(binary: str) -> int:
-    env = {k: os.environ[k] for k in ("EP_API_URL", "EPMCP_COMPONENTS", "EPMCP_CACHE_DIR", "PATH") if k in os.environ}
+    env = {k: os.environ[k] for k in ("EP_API_URL", "EPMCP_COMPONENTS", "EPMCP_CACHE_DIR", "EPMCP_TRUSTED_KEYS", "PATH") if k in os.environ}
     params = StdioServerParameters(command=binary, args=[], env=env)
     async with stdio_client(params) as (read, write):
         async with ClientSession(read, write) as session:

@@ -3,24 +3,31 @@
 
 mod bindings;
 mod client;
+mod directory;
 mod engine;
+mod install;
+pub mod manifest;
 pub mod registry;
 mod store;
+mod watch;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use arc_swap::ArcSwap;
 use tokio::sync::Semaphore;
 use wasmtime::component::Linker;
 use wasmtime::{Engine, Store, UpdateDeadline};
 
-pub use bindings::{ContentBlock, LogLevel, ResourceBody, ToolError, ToolOutput};
+pub use bindings::{ComponentInfo, ContentBlock, LogLevel, ResourceBody, ToolError, ToolOutput};
 pub use client::{ClientLink, Link};
+pub use install::{Generations, Refusals};
 use client::CallClient;
 use engine::EPOCH_TICK;
-use registry::{Loaded, Registry, ToolSpec};
+use manifest::ComponentLimits;
+use registry::{Registry, ToolSpec};
 use store::State;
 
 use crate::audit::Audit;
@@ -44,6 +51,9 @@ pub enum CallFailure {
     /// Any other trap (a panic, an abort, an out-of-bounds access).
     #[error("crashed: {0}")]
     Trap(String),
+    /// The result was larger than the component's output cap (bytes).
+    #[error("returned more than its output limit of {0} bytes")]
+    Output(usize),
 }
 
 /// How long an upstream request may wait for the endpoint's budget before failing.
@@ -52,13 +62,22 @@ const UPSTREAM_MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(5)
 pub struct Runtime {
     engine: Engine,
     linker: Linker<State>,
+    /// The host's ceilings; each component runs under its own [`ComponentLimits`].
     limits: CallLimits,
+    components_dir: PathBuf,
+    cache_dir: PathBuf,
+    trust: crate::trust::Trust,
     upstream: Arc<Upstream>,
     cache: Option<Arc<ResponseCache>>,
     upstream_limiter: Arc<UpstreamLimiter>,
     metrics: Arc<Metrics>,
     audit: Audit,
-    registry: Registry,
+    /// The snapshot new calls use; calls in flight hold the one they started with.
+    registry: ArcSwap<Registry>,
+    /// What is installed; its lock also makes reloads one at a time.
+    installed: tokio::sync::Mutex<install::Installed>,
+    /// Which lists changed, for the sessions that tell their clients.
+    changes: tokio::sync::watch::Sender<Generations>,
     slots: Arc<Semaphore>,
     ticker: Arc<AtomicBool>,
 }
@@ -71,16 +90,26 @@ impl Drop for Runtime {
 
 impl Runtime {
     /// Builds the engine and loads every component of the configured directory.
-    /// A component that fails to compile, link or describe itself is refused
-    /// (logged) and the others are served.
-    pub async fn start(config: &Config, upstream: Arc<Upstream>, metrics: Arc<Metrics>, audit: Audit) -> Result<Runtime> {
+    /// A component that is not trusted, or fails to compile, link or describe itself, is
+    /// refused (logged, audited) and the others are served.
+    pub async fn start(config: &Config, upstream: Arc<Upstream>, metrics: Arc<Metrics>, audit: Audit) -> Result<(Arc<Runtime>, Refusals)> {
+        let runtime = Arc::new(Runtime::new(config, upstream, metrics, audit)?);
+        let refusals = runtime.reload().await?;
+        Ok((runtime, refusals))
+    }
+
+    /// The engine and the empty registry, nothing loaded yet.
+    pub fn new(config: &Config, upstream: Arc<Upstream>, metrics: Arc<Metrics>, audit: Audit) -> Result<Runtime> {
         let engine = engine::engine(&config.limits)?;
         let linker = engine::linker(&engine)?;
         let ticker = engine::start_epoch_ticker(&engine);
-        let mut runtime = Runtime {
+        Ok(Runtime {
             engine,
             linker,
             limits: config.limits,
+            components_dir: config.components_dir.clone(),
+            cache_dir: config.cache_dir.clone(),
+            trust: config.trust.clone(),
             upstream,
             cache: config.cache.map(|c| Arc::new(ResponseCache::new(c))),
             upstream_limiter: Arc::new(UpstreamLimiter::new(
@@ -90,53 +119,47 @@ impl Runtime {
             )),
             metrics,
             audit,
-            registry: Registry::default(),
+            registry: ArcSwap::default(),
+            installed: Default::default(),
+            changes: tokio::sync::watch::Sender::new(Generations::default()),
             slots: Arc::new(Semaphore::new(config.limits.max_concurrent as usize)),
             ticker,
-        };
-        for file in registry::component_files(&config.components_dir)? {
-            if let Err(e) = runtime.add_component(&config.cache_dir, &file).await {
-                tracing::error!(file = %file.display(), "component refused: {e:#}");
-            }
-        }
-        Ok(runtime)
+        })
     }
 
-    pub fn registry(&self) -> &Registry {
-        &self.registry
+    /// Watches the components directory: changes are installed while serving.
+    pub fn watch(self: &Arc<Self>) -> Result<()> {
+        watch::start(self, &self.components_dir)
+    }
+
+    /// The current snapshot of tools, resources and prompts.
+    pub fn registry(&self) -> Arc<Registry> {
+        self.registry.load_full()
+    }
+
+    /// Counts of list changes; `changed()` wakes when a component is added, replaced or removed.
+    pub fn changes(&self) -> tokio::sync::watch::Receiver<Generations> {
+        self.changes.subscribe()
     }
 
     pub fn cache(&self) -> Option<&ResponseCache> {
         self.cache.as_deref()
     }
 
-    async fn add_component(&mut self, cache_dir: &Path, file: &Path) -> Result<()> {
-        let (_component, pre, digest) = registry::load(&self.engine, &self.linker, cache_dir, file)?;
-        // The description is kept beside the precompiled code, under the same key: a start
-        // that finds it runs no component code at all until the first call.
-        let description = registry::description_path(&self.engine, cache_dir, file, &digest);
-        let info = match registry::read_description(&description) {
-            Some(info) => info,
-            None => {
-                let mut store = self.store("describe", Arc::from(Vec::new()), Arc::default(), None);
-                let instance = pre.instantiate_async(&mut store).await.map_err(|e| anyhow::anyhow!("{e:#}"))?;
-                let info = instance
-                    .epmcp_tool_tools()
-                    .call_describe(&mut store)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("describe() failed: {e:#}"))?;
-                registry::write_description(&description, &info);
-                info
-            }
-        };
-        let loaded = Arc::new(Loaded { name: info.name.clone(), version: info.version.clone(), file: file.to_path_buf(), digest, pre });
-        let (name, tools, resources, prompts) = (info.name.clone(), info.tools.len(), info.resources.len(), info.prompts.len());
-        self.registry.add(loaded, info)?;
-        tracing::info!(component = %name, file = %file.display(), tools, resources, prompts, "component loaded");
-        Ok(())
+    fn host_limits(&self) -> ComponentLimits {
+        ComponentLimits::of_host(&self.limits)
     }
 
-    fn store(&self, tool: &str, prefixes: Arc<[String]>, provenance: Arc<Provenance>, link: Link) -> Store<State> {
+    /// What a component file says about itself (compiled and run in the sandbox, not
+    /// installed, not trusted): for `epmcp components sign`.
+    pub async fn describe_file(&self, file: &Path) -> Result<(ComponentInfo, String)> {
+        let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+        let digest = crate::digest::sha256_hex(&bytes);
+        let (_, info) = self.compile_and_describe(file, bytes, &digest).await?;
+        Ok((info, digest))
+    }
+
+    fn store(&self, tool: &str, prefixes: Arc<[String]>, provenance: Arc<Provenance>, link: Link, limits: &ComponentLimits) -> Store<State> {
         let tool: Arc<str> = Arc::from(tool);
         let client = CallClient::new(link, tool.clone(), self.audit.clone(), provenance.clone());
         let gateway = Gateway {
@@ -149,11 +172,11 @@ impl Runtime {
             metrics: self.metrics.clone(),
             audit: self.audit.clone(),
         };
-        let mut store = Store::new(&self.engine, State::new(gateway, client, self.limits.memory_bytes));
+        let mut store = Store::new(&self.engine, State::new(gateway, client, limits.memory_bytes));
         store.limiter(|s| &mut s.limits);
         // Every tick the guest yields to the executor (other calls keep running, even
         // on one thread) and spends one tick of its budget; at zero it traps.
-        let mut budget = (self.limits.deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
+        let mut budget = (limits.deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(move |_| {
             budget = budget.saturating_sub(1);
@@ -173,8 +196,9 @@ impl Runtime {
         link: Link,
     ) -> Result<ToolOutput, CallFailure> {
         let slot = self.slots.clone().acquire_owned().await.map_err(|_| CallFailure::Trap("runtime is shutting down".into()))?;
-        let mut store = self.store(&spec.name, spec.prefixes.clone(), provenance, link);
-        let deadline = self.limits.deadline;
+        let limits = spec.component.limits;
+        let mut store = self.store(&spec.name, spec.prefixes.clone(), provenance, link, &limits);
+        let deadline = limits.deadline;
         let paused = store.data().client.paused.clone();
         // The epoch traps CPU-bound guests; the wall clock bounds time spent waiting on
         // I/O, except time spent waiting for the client to answer (a person may be).
@@ -201,9 +225,10 @@ impl Runtime {
         tokio::task::spawn_blocking(move || drop((store, slot)));
         match outcome {
             Err(_) => Err(CallFailure::Deadline(deadline.as_millis())),
+            Ok(Ok(Ok(output))) if output_bytes(&output) > limits.max_output_bytes => Err(CallFailure::Output(limits.max_output_bytes)),
             Ok(Ok(Ok(output))) => Ok(output),
             Ok(Ok(Err(tool_error))) => Err(CallFailure::Tool(tool_error)),
-            Ok(Err(_)) if memory_exceeded => Err(CallFailure::Memory(self.limits.memory_bytes >> 20)),
+            Ok(Err(_)) if memory_exceeded => Err(CallFailure::Memory(limits.memory_bytes >> 20)),
             Ok(Err(trap)) => match trap.downcast_ref::<wasmtime::Trap>() {
                 Some(wasmtime::Trap::Interrupt) => Err(CallFailure::Deadline(deadline.as_millis())),
                 Some(trap) => Err(CallFailure::Trap(trap.to_string())),
@@ -211,4 +236,24 @@ impl Runtime {
             },
         }
     }
+}
+
+/// Bytes of a content block's payload (text, media data, or an embedded resource's body and URI).
+pub fn content_bytes(block: &ContentBlock) -> usize {
+    match block {
+        ContentBlock::Text(text) => text.len(),
+        ContentBlock::Image(media) | ContentBlock::Audio(media) => media.data.len(),
+        ContentBlock::Resource(r) => {
+            r.uri.len()
+                + match &r.body {
+                    ResourceBody::Text(text) => text.len(),
+                    ResourceBody::Blob(blob) => blob.len(),
+                }
+        }
+    }
+}
+
+/// The size of a result, as the output cap counts it.
+fn output_bytes(output: &ToolOutput) -> usize {
+    output.structured.as_ref().map_or(0, String::len) + output.content.iter().map(content_bytes).sum::<usize>()
 }

@@ -1,6 +1,8 @@
-//! The components directory → a table of tools. Each `*.wasm` is loaded from the
-//! precompiled cache when this host made a matching `.cwasm`, otherwise compiled (and
-//! cached); then linked once (`InstancePre`) and asked to `describe()` itself.
+//! Loaded components → the table of tools, resources and prompts the host serves. A
+//! `Registry` is an immutable snapshot: a change of the components directory builds a new
+//! one (see `install.rs`), and calls in flight keep the snapshot they started with.
+//! Compiling: a `*.wasm` is loaded from the precompiled cache when this host made a
+//! matching `.cwasm`, otherwise compiled (and cached); then linked once (`InstancePre`).
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -11,12 +13,15 @@ use anyhow::{Context, Result, bail};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::digest::{hex, sha256_hex};
+use crate::digest::hex;
+use crate::trust::Verdict;
 use wasmtime::Engine;
 use wasmtime::component::{Component, Linker};
 
 use super::bindings::{Annotations, ComponentInfo, PromptBody, ToolProviderPre};
 use crate::catalog::{self, CompletionSpec, PromptArgumentSpec, PromptSource, PromptSpec, ResourceSpec};
+use super::directory::Fingerprint;
+use super::manifest::{ComponentLimits, Manifest};
 use super::store::State;
 use crate::validate::Schemas;
 
@@ -28,6 +33,15 @@ pub struct Loaded {
     /// SHA-256 of the `.wasm`, hex.
     pub digest: String,
     pub pre: ToolProviderPre<State>,
+    /// What it said about itself (kept to rebuild the registry after a change).
+    pub info: ComponentInfo,
+    /// Its manifest (or, for an unsigned development component, the default one).
+    pub manifest: Manifest,
+    pub limits: ComponentLimits,
+    /// Why the host trusts it.
+    pub verdict: Verdict,
+    /// The state of its files when it was loaded.
+    pub fingerprint: Fingerprint,
 }
 
 /// One tool, as the host serves and checks it.
@@ -47,6 +61,8 @@ pub struct ToolSpec {
 
 #[derive(Default)]
 pub struct Registry {
+    /// Counts the snapshots: a cached tools/list answer is valid for one generation.
+    pub generation: u64,
     tools: Vec<Arc<ToolSpec>>,
     by_name: HashMap<String, Arc<ToolSpec>>,
     pub resources: Vec<ResourceSpec>,
@@ -76,9 +92,22 @@ impl Registry {
         self.resources.iter().find(|r| r.uri_template == uri_template)
     }
 
+    /// What identifies each list's content (entry names and their component's digest),
+    /// to tell clients which lists changed.
+    pub fn list_keys(&self) -> [Vec<(&str, &str)>; 3] {
+        let mut keys: [Vec<(&str, &str)>; 3] = Default::default();
+        for c in &self.components {
+            keys[0].extend(c.info.tools.iter().map(|t| (t.name.as_str(), c.digest.as_str())));
+            keys[1].extend(c.info.resources.iter().map(|r| (r.uri_template.as_str(), c.digest.as_str())));
+            keys[2].extend(c.info.prompts.iter().map(|p| (p.name.as_str(), c.digest.as_str())));
+        }
+        keys
+    }
+
     /// Adds a described component's tools, resources and prompts; refuses it whole if
     /// anything is unusable or a name (or URI template) is taken.
-    pub fn add(&mut self, loaded: Arc<Loaded>, info: ComponentInfo) -> Result<()> {
+    pub fn add(&mut self, loaded: Arc<Loaded>) -> Result<()> {
+        let info = loaded.info.clone();
         let mut specs = Vec::new();
         for t in info.tools {
             if self.by_name.contains_key(&t.name) || specs.iter().any(|s: &ToolSpec| s.name == t.name) {
@@ -176,28 +205,14 @@ impl Registry {
     }
 }
 
-/// The `*.wasm` files of a directory, sorted by name.
-pub fn component_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("reading components directory {}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "wasm") && p.is_file())
-        .collect();
-    files.sort();
-    Ok(files)
-}
-
-/// Compiles or loads one component, and links it.
-pub fn load(engine: &Engine, linker: &Linker<State>, cache_dir: &Path, file: &Path) -> Result<(Component, ToolProviderPre<State>, String)> {
-    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let digest = sha256_hex(&bytes);
-    let component = compiled(engine, cache_dir, file, &bytes, &digest)?;
+/// Compiles one component (or loads it from the precompiled cache), and links it.
+pub fn compile_and_link(engine: &Engine, linker: &Linker<State>, cache_dir: &Path, file: &Path, bytes: &[u8], digest: &str) -> Result<ToolProviderPre<State>> {
+    let component = compiled(engine, cache_dir, file, bytes, digest)?;
     let pre = linker
         .instantiate_pre(&component)
         .map_err(|e| anyhow::anyhow!("{e:#}"))
         .with_context(|| format!("linking {} (it imports something the host does not grant)", file.display()))?;
-    let pre = ToolProviderPre::new(pre).map_err(|e| anyhow::anyhow!("{e:#}")).with_context(|| format!("{} is not a tool-provider component", file.display()))?;
-    Ok((component, pre, digest))
+    ToolProviderPre::new(pre).map_err(|e| anyhow::anyhow!("{e:#}")).with_context(|| format!("{} is not a tool-provider component", file.display()))
 }
 
 /// The cache file for a component: keyed by wasmtime version, engine configuration and
@@ -265,7 +280,7 @@ fn store_cache(component: &Component, path: &Path) -> Result<()> {
 }
 
 /// Writes through a temporary file and a rename, so a reader never sees half a file.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().context("cache path has no directory")?;
     std::fs::create_dir_all(dir)?;
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));

@@ -191,7 +191,7 @@ async fn route(
             });
         }
         METADATA_PATH | METADATA_PATH_MCP => return Ok(resource_metadata(&shared)),
-        _ => return Ok(observe::route(&request, &shared.metrics, shared.ready).map(|b| b.boxed())),
+        _ => return Ok(observe::route(&request, &shared.metrics, &shared.ready).map(|b| b.boxed())),
     }
     match shared.auth.authenticate(request.headers(), peer.ip()) {
         Ok(caller) => {

@@ -18,10 +18,21 @@ use tokio::net::TcpListener;
 use crate::metrics::Metrics;
 
 /// What `/readyz` reports.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct Readiness {
-    pub components: usize,
-    pub tools: usize,
+    /// Components and tools being served now (they change as components are swapped).
+    counts: Arc<dyn Fn() -> (usize, usize) + Send + Sync>,
+}
+
+impl Readiness {
+    pub fn new(counts: impl Fn() -> (usize, usize) + Send + Sync + 'static) -> Readiness {
+        Readiness { counts: Arc::new(counts) }
+    }
+
+    /// `(components, tools)`.
+    pub fn counts(&self) -> (usize, usize) {
+        (self.counts)()
+    }
 }
 
 pub fn reply(status: StatusCode, content_type: &str, body: String) -> Response<Full<Bytes>> {
@@ -33,7 +44,7 @@ pub fn reply(status: StatusCode, content_type: &str, body: String) -> Response<F
 
 /// `/metrics`, `/healthz`, `/readyz`; anything else 404 (the hosted listener serves
 /// these too, beside `/mcp`).
-pub fn route(request: &Request<Incoming>, metrics: &Metrics, ready: Readiness) -> Response<Full<Bytes>> {
+pub fn route(request: &Request<Incoming>, metrics: &Metrics, ready: &Readiness) -> Response<Full<Bytes>> {
     if request.method() != hyper::Method::GET {
         return reply(StatusCode::METHOD_NOT_ALLOWED, "text/plain", "GET only\n".into());
     }
@@ -41,8 +52,9 @@ pub fn route(request: &Request<Incoming>, metrics: &Metrics, ready: Readiness) -
         "/metrics" => reply(StatusCode::OK, "application/openmetrics-text; version=1.0.0; charset=utf-8", metrics.encode()),
         "/healthz" => reply(StatusCode::OK, "application/json", "{\"status\":\"alive\"}\n".into()),
         "/readyz" => {
-            let status = if ready.tools > 0 { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-            let body = format!("{{\"ready\":{},\"components\":{},\"tools\":{}}}\n", ready.tools > 0, ready.components, ready.tools);
+            let (components, tools) = ready.counts();
+            let status = if tools > 0 { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+            let body = format!("{{\"ready\":{},\"components\":{components},\"tools\":{tools}}}\n", tools > 0);
             reply(status, "application/json", body)
         }
         _ => reply(StatusCode::NOT_FOUND, "text/plain", "not found\n".into()),
@@ -58,10 +70,10 @@ pub async fn serve(addr: SocketAddr, metrics: Arc<Metrics>, ready: Readiness) ->
         loop {
             let Ok((stream, _)) = listener.accept().await else { continue };
             let _ = stream.set_nodelay(true);
-            let metrics = metrics.clone();
+            let (metrics, ready) = (metrics.clone(), ready.clone());
             tokio::spawn(async move {
                 let service = service_fn(move |request| {
-                    let response = route(&request, &metrics, ready);
+                    let response = route(&request, &metrics, &ready);
                     async move { Ok::<_, Infallible>(response) }
                 });
                 let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
