@@ -5,8 +5,8 @@ CARGO    ?= cargo
 PYTHON   ?= python3
 GUESTS   := meps plenary committees procedures documents events speeches questions vocabularies feeds prompts stats
 # Test-only components: hostile ones, and the conformance suite's fixtures.
-TEST_GUESTS := hostile hostile-fs conformance-fixtures
-TEST_COMPONENT_FILES := hostile hostile_fs conformance_fixtures
+TEST_GUESTS := hostile hostile-fs hostile-net conformance-fixtures versioned versioned-2
+TEST_COMPONENT_FILES := hostile hostile_fs hostile_net conformance_fixtures versioned versioned_2
 WASM_DIR := target/wasm32-wasip2/guest
 BIN      := target/release/epmcp
 COMPONENTS := target/release/components

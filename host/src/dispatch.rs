@@ -317,6 +317,7 @@ impl Dispatcher {
             match event {
                 "validation_failure" => self.metrics.validation_failed(label, detail),
                 "sandbox_trap" => self.metrics.sandbox_trap(label, detail),
+                "output_violation" => self.metrics.validation_failed(label, "output_schema"),
                 _ => {}
             }
             self.audit.security(event, json!({"callId": id, "tool": tool, "client": caller.id, "detail": detail}));

@@ -4,6 +4,7 @@
 mod args;
 mod catalog;
 mod client;
+mod components;
 mod conformance;
 mod controls;
 mod faults;

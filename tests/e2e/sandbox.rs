@@ -5,23 +5,25 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use crate::support::{Fake, Options, Server, components_with};
+use crate::support::{Fake, Options, Server, TempDir, audit_records, components_with};
 
-fn hostile_server(fake: &Fake) -> (Server, crate::support::TempDir) {
-    let dir = components_with(&["meps"], &["hostile", "hostile_fs"]);
-    let server = Server::start_with(
-        fake,
-        Options {
-            components: dir.0.clone(),
-            env: vec![
-                ("EPMCP_CALL_TIMEOUT_MS", "1000".into()),
-                ("EPMCP_MEMORY_MIB", "64".into()),
-                ("EPMCP_SECRET_CANARY", "canary-7f3a".into()),
-            ],
-            args: Vec::new(),
-        },
-    );
-    (server, dir)
+fn hostile_server(fake: &Fake) -> (Server, TempDir) {
+    hostile_server_with(fake, Vec::new())
+}
+
+fn hostile_server_with(fake: &Fake, env: Vec<(&'static str, String)>) -> (Server, TempDir) {
+    let dir = components_with(&["meps"], &["hostile", "hostile_fs", "hostile_net"]);
+    let mut options = Options {
+        components: dir.0.clone(),
+        env: vec![
+            ("EPMCP_CALL_TIMEOUT_MS", "1000".into()),
+            ("EPMCP_MEMORY_MIB", "64".into()),
+            ("EPMCP_SECRET_CANARY", "canary-7f3a".into()),
+        ],
+        args: Vec::new(),
+    };
+    options.env.extend(env);
+    (Server::start_with(fake, options), dir)
 }
 
 fn still_serving(server: &mut Server) {
@@ -29,17 +31,20 @@ fn still_serving(server: &mut Server) {
 }
 
 #[test]
-fn a_component_importing_the_filesystem_is_refused_at_load() {
+fn components_importing_the_filesystem_or_sockets_are_refused_at_load() {
     let fake = Fake::start();
     let (mut server, _dir) = hostile_server(&fake);
     let tools = server.request("tools/list", json!({}))["result"]["tools"].clone();
     let names: Vec<&str> = tools.as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
     assert!(names.contains(&"hostile_fetch"), "{names:?}");
-    assert!(!names.contains(&"hostile_read_file"), "{names:?}");
+    assert!(!names.contains(&"hostile_read_file") && !names.contains(&"hostile_connect"), "{names:?}");
     let stderr = server.stderr();
-    assert!(stderr.contains("component refused") && stderr.contains("hostile_fs.wasm"), "{stderr}");
-    assert!(stderr.contains("wasi:filesystem"), "{stderr}");
+    for (file, import) in [("hostile_fs.wasm", "wasi:filesystem"), ("hostile_net.wasm", "wasi:sockets")] {
+        let line = stderr.lines().find(|l| l.contains("component refused") && l.contains(file)).unwrap_or_else(|| panic!("{stderr}"));
+        assert!(line.contains(import), "{line}");
+    }
     assert!(server.invalid("hostile_read_file", json!({})).starts_with("unknown tool 'hostile_read_file' (error id "));
+    assert!(server.invalid("hostile_connect", json!({})).starts_with("unknown tool 'hostile_connect' (error id "));
     still_serving(&mut server);
 }
 
@@ -120,4 +125,60 @@ fn cpu_memory_and_panics_are_trapped() {
     assert!(panic.contains("crashed"), "{panic}");
     assert!(!panic.contains("deliberate panic"), "trap details leaked: {panic}");
     still_serving(&mut server);
+}
+
+#[test]
+fn recursion_huge_output_slow_drip_and_lies_are_contained_counted_and_audited() {
+    let fake = Fake::start();
+    let audit = TempDir::new("sandbox-audit");
+    let env = vec![("EPMCP_AUDIT_DIR", audit.0.display().to_string()), ("EPMCP_STDIO_ROLE", "admin".to_string())];
+    let (mut server, _dir) = hostile_server_with(&fake, env);
+
+    let recursion = server.tool_error("hostile_recurse", json!({"depth": 100_000_000u64}));
+    assert!(recursion.contains("crashed"), "{recursion}");
+    still_serving(&mut server);
+    assert_eq!(server.ok("hostile_recurse", json!({"depth": 1000}))["depth"], 1000);
+
+    let output = server.tool_error("hostile_huge_output", json!({"kibibytes": 9 * 1024}));
+    assert!(output.contains("output limit of 8192 KiB"), "{output}");
+    still_serving(&mut server);
+
+    let started = Instant::now();
+    let drip = server.tool_error("hostile_drip", json!({}));
+    assert!(drip.contains("deadline of 1000 ms"), "{drip}");
+    assert!(started.elapsed().as_secs_f64() < 5.0, "the drip ran {:?}", started.elapsed());
+    still_serving(&mut server);
+
+    let lie = server.tool_error("hostile_lie", json!({}));
+    assert!(lie.contains("does not match its output schema") && !lie.contains("script"), "{lie}");
+    still_serving(&mut server);
+
+    // (Larger than the text block's limit: read the structured result.)
+    let metrics = server.call("admin_metrics", json!({}))["result"]["structuredContent"]["exposition"].as_str().unwrap().to_string();
+    for line in [
+        r#"sandbox_traps_total{tool="hostile_recurse",kind="crash"} 1"#,
+        r#"sandbox_traps_total{tool="hostile_huge_output",kind="output"} 1"#,
+        r#"sandbox_traps_total{tool="hostile_drip",kind="deadline"} 1"#,
+        r#"validation_failures_total{tool="hostile_lie",error_type="output_schema"} 1"#,
+        r#"component_changes_total{action="refused"} 2"#,
+    ] {
+        assert!(metrics.contains(line), "no {line} in\n{metrics}");
+    }
+    server.close();
+    let (_, records) = audit_records(&audit.0);
+    let security: Vec<(&str, &str)> = records
+        .iter()
+        .filter(|r| r["kind"] == "security")
+        .map(|r| (r["event"].as_str().unwrap(), r["tool"].as_str().or(r["file"].as_str()).unwrap_or_default()))
+        .collect();
+    for expected in [
+        ("component_refused", "hostile_fs.wasm"),
+        ("component_refused", "hostile_net.wasm"),
+        ("sandbox_trap", "hostile_recurse"),
+        ("sandbox_trap", "hostile_huge_output"),
+        ("sandbox_trap", "hostile_drip"),
+        ("output_violation", "hostile_lie"),
+    ] {
+        assert!(security.contains(&expected), "{expected:?} not audited: {security:?}");
+    }
 }

@@ -120,6 +120,8 @@ pub struct Server {
     pub initialize: Value,
     /// Responses read while waiting for another one, by id.
     early: std::collections::HashMap<String, Value>,
+    /// Notifications (and server requests) read while waiting for responses.
+    notifications: Vec<Value>,
     _dir: TempDir,
 }
 
@@ -177,7 +179,7 @@ impl Server {
             }
         });
         let stdin = child.stdin.take();
-        Server { child, stdin, lines, next_id: 0, stderr, initialize: Value::Null, early: Default::default(), _dir: dir }
+        Server { child, stdin, lines, next_id: 0, stderr, initialize: Value::Null, early: Default::default(), notifications: Vec::new(), _dir: dir }
     }
 
     pub fn send_raw(&mut self, line: &str) {
@@ -204,7 +206,8 @@ impl Server {
         while Instant::now() < deadline {
             let message = self.read();
             if message.get("result").is_none() && message.get("error").is_none() {
-                continue; // a notification or a server request
+                self.notifications.push(message); // a notification or a server request
+                continue;
             }
             if &message["id"] == id {
                 return message;
@@ -219,6 +222,11 @@ impl Server {
         self.next_id += 1;
         self.send_raw(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string());
         self.response(&id)
+    }
+
+    /// The notifications read so far (while waiting for responses), taken.
+    pub fn drain_notifications(&mut self) -> Vec<Value> {
+        std::mem::take(&mut self.notifications)
     }
 
     pub fn notify(&mut self, method: &str, params: Value) {
@@ -312,6 +320,13 @@ pub fn install_component(from: &Path, name: &str, to: &Path) {
         let file = format!("{name}.{suffix}");
         std::fs::copy(from.join(&file), to.join(&file)).unwrap_or_else(|e| panic!("{file}: {e}"));
     }
+}
+
+/// Runs `epmcp ARGS` to completion on the components of `components` (clean environment
+/// plus `env`): exit code, stdout, stderr.
+pub fn epmcp_cli(components: &Path, env: &[(&str, &str)], args: &[&str]) -> (Option<i32>, String, String) {
+    let out = epmcp_command("https://data.europarl.europa.eu/api/v2/", components).envs(env.iter().copied()).args(args).output().unwrap();
+    (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 /// The public key `make build` made and signed the components with.

@@ -1,0 +1,1 @@
+include!("../../versioned/src/lib.rs");
