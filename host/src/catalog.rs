@@ -27,6 +27,7 @@ pub fn valid_resource_template(uri_template: &str) -> bool {
 }
 
 /// A resource template (`ep://meps/{mepId}`) served by a tool.
+#[derive(Clone)]
 pub struct ResourceSpec {
     pub uri_template: String,
     pub name: String,
@@ -108,6 +109,7 @@ fn percent_decode(segment: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+#[derive(Clone)]
 pub struct PromptArgumentSpec {
     pub name: String,
     pub description: String,
@@ -170,6 +172,7 @@ pub fn complete_candidates(candidates: &[Candidate], prefix: &str) -> (Vec<Strin
     (matching.into_iter().take(MAX_COMPLETIONS).map(str::to_string).collect(), total)
 }
 
+#[derive(Clone)]
 pub struct PromptSpec {
     pub name: String,
     pub title: String,
@@ -179,6 +182,7 @@ pub struct PromptSpec {
 }
 
 /// Where a prompt's messages come from.
+#[derive(Clone)]
 pub enum PromptSource {
     /// One user message from this text, with `{argument}` placeholders.
     Template(String),

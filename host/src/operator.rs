@@ -25,7 +25,8 @@ pub async fn components(config: &Config, command: ComponentsCommand) -> Result<(
     }
 }
 
-/// Loading the components compiles any that lack a matching `.cwasm` and caches it.
+/// Loading the components compiles any that lack a matching `.cwasm` and caches it;
+/// exits non-zero if any component is refused.
 pub async fn precompile(config: &Config) -> Result<()> {
     let (runtime, refusals) = crate::start(config).await?;
     for c in &runtime.registry().components {
@@ -33,6 +34,9 @@ pub async fn precompile(config: &Config) -> Result<()> {
     }
     print_refusals(&refusals);
     println!("precompiled into {}", config.cache_dir.display());
+    if !refusals.is_empty() {
+        bail!("{} component(s) refused", refusals.len());
+    }
     Ok(())
 }
 

@@ -156,7 +156,8 @@ fn operator_commands_show_what_the_server_will_serve() {
     assert_eq!(code, Some(2));
     assert!(err.contains("no component 'nothing'"), "{err}");
     let (code, out, _) = epmcp_cli(&dir.0, &[], &["components", "precompile"]);
-    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(code, Some(2), "a refused component fails the precompile step: {out}");
+    assert!(out.contains("meps 0.1.0") && out.contains("REFUSED  hostile_fs.wasm"), "{out}");
 }
 
 /// The demonstration: a client stays connected over Streamable HTTP while release 2 of a
@@ -178,6 +179,8 @@ fn a_new_release_dropped_into_the_directory_serves_connected_clients() {
     assert_eq!(report["after"]["release"], "2.0.0", "{report}");
     assert!(report["toolsAfter"].as_array().unwrap().iter().any(|t| t == "versioned_greeting"), "{report}");
     assert_eq!(report["greeting"]["greeting"], "new in release 2", "{report}");
+    assert_eq!(report["inFlight"]["release"], "0.1.0", "the call in flight finishes on its release: {report}");
+    assert_eq!(report["inFlightEndedAfterSwap"], true, "{report}");
     assert_eq!(report["afterTampered"]["release"], "2.0.0", "{report}");
     assert_eq!(report["changesAfterTampered"], 1, "a refused copy changes nothing: {report}");
     assert_eq!(report["listChangedCapability"], true, "{report}");

@@ -56,6 +56,11 @@ async def main(url, components, staged):
             report["before"] = (await session.call_tool("versioned_release", {})).structuredContent
             report["toolsBefore"] = await names(session)
 
+            # A call in flight during the swap finishes on the release it started with.
+            in_flight = asyncio.create_task(session.call_tool("versioned_slow_release", {}))
+            finished = []
+            in_flight.add_done_callback(lambda _: finished.append(time.monotonic()))
+            await asyncio.sleep(0.2)
             dropped = time.monotonic()
             install(staged, "versioned_2", components, "versioned")
             report["notified"] = await wait_for_change(1)
@@ -64,6 +69,8 @@ async def main(url, components, staged):
             report["after"] = (await session.call_tool("versioned_release", {})).structuredContent
             report["toolsAfter"] = await names(session)
             report["greeting"] = (await session.call_tool("versioned_greeting", {})).structuredContent
+            report["inFlight"] = (await in_flight).structuredContent
+            report["inFlightEndedAfterSwap"] = bool(changes and finished and finished[0] > changes[0])
 
             # A copy whose code does not match its signed manifest: refused, release 2 stays.
             tampered = components / ".versioned.wasm.part"

@@ -20,7 +20,7 @@ use super::Runtime;
 use super::bindings::ComponentInfo;
 use super::directory::{self, Fingerprint};
 use super::manifest::{self, Manifest};
-use super::registry::{self, Loaded, Registry};
+use super::registry::{self, Entry, Loaded, Registry};
 use crate::digest::sha256_hex;
 use crate::trust::Verdict;
 
@@ -35,7 +35,7 @@ pub struct Generations {
 /// What the runtime has installed, and what it refused (not retried until its files change).
 #[derive(Default)]
 pub(super) struct Installed {
-    current: BTreeMap<String, Arc<Loaded>>,
+    current: BTreeMap<String, Arc<Entry>>,
     refused: BTreeMap<String, Fingerprint>,
 }
 
@@ -51,18 +51,18 @@ impl Runtime {
         let found = directory::scan(&self.components_dir)?;
         let mut refusals = Refusals::new();
         let mut changed = false;
-        let mut keep: BTreeMap<String, Arc<Loaded>> = BTreeMap::new();
-        let mut fresh: Vec<(String, Arc<Loaded>)> = Vec::new();
+        let mut keep: BTreeMap<String, Arc<Entry>> = BTreeMap::new();
+        let mut fresh: Vec<(String, Arc<Entry>)> = Vec::new();
         installed.refused.retain(|stem, _| found.contains_key(stem));
         for (stem, old) in &installed.current {
             if !found.contains_key(stem) {
-                self.announce("removed", old, None);
+                self.announce("removed", &old.loaded, None);
                 changed = true;
             }
         }
         for (stem, fingerprint) in &found {
             let old = installed.current.get(stem).cloned();
-            if old.as_ref().is_some_and(|old| old.fingerprint == *fingerprint) || installed.refused.get(stem) == Some(fingerprint) {
+            if old.as_ref().is_some_and(|old| old.loaded.fingerprint == *fingerprint) || installed.refused.get(stem) == Some(fingerprint) {
                 keep.extend(old.map(|old| (stem.clone(), old)));
                 continue;
             }
@@ -77,21 +77,21 @@ impl Runtime {
         }
         // Serving components first: a newcomer cannot take a name from one of them.
         let mut trial = Registry::default();
-        for loaded in keep.values() {
-            trial.add(loaded.clone()).context("a serving component no longer fits")?;
+        for entry in keep.values() {
+            trial.add(entry).context("a serving component no longer fits")?;
         }
         for (stem, new) in fresh {
             let old = installed.current.get(&stem).cloned();
-            match trial.add(new.clone()) {
+            match trial.add(&new) {
                 Ok(()) => {
-                    self.announce(if old.is_some() { "replaced" } else { "loaded" }, &new, old.as_deref());
+                    self.announce(if old.is_some() { "replaced" } else { "loaded" }, &new.loaded, old.as_deref().map(|o| &*o.loaded));
                     keep.insert(stem.clone(), new);
                     changed = true;
                 }
                 Err(e) => {
                     self.refuse(&stem, &e, &mut refusals);
-                    installed.refused.insert(stem.clone(), new.fingerprint);
-                    if let Some(old) = old.filter(|old| trial.add(old.clone()).is_ok()) {
+                    installed.refused.insert(stem.clone(), new.loaded.fingerprint);
+                    if let Some(old) = old.filter(|old| trial.add(old).is_ok()) {
                         keep.insert(stem, old);
                     }
                 }
@@ -106,13 +106,13 @@ impl Runtime {
 
     /// A new snapshot in file order (the names were checked in `reload`), and each list
     /// whose content changed counted up for the sessions that announce changes.
-    fn swap(&self, components: &BTreeMap<String, Arc<Loaded>>) {
+    fn swap(&self, components: &BTreeMap<String, Arc<Entry>>) {
         let previous = self.registry.load_full();
         let mut next = Registry::default();
         next.generation = previous.generation + 1;
-        for loaded in components.values() {
-            if let Err(e) = next.add(loaded.clone()) {
-                tracing::error!(component = %loaded.name, "component dropped: {e:#}");
+        for entry in components.values() {
+            if let Err(e) = next.add(entry) {
+                tracing::error!(component = %entry.loaded.name, "component dropped: {e:#}");
             }
         }
         let (before, after) = (previous.list_keys(), next.list_keys());
@@ -156,7 +156,7 @@ impl Runtime {
     }
 
     /// Verifies, compiles, links and describes one component.
-    async fn install(&self, stem: &str, fingerprint: Fingerprint) -> Result<Arc<Loaded>> {
+    async fn install(&self, stem: &str, fingerprint: Fingerprint) -> Result<Arc<Entry>> {
         let file = self.components_dir.join(format!("{stem}.wasm"));
         let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
         let digest = sha256_hex(&bytes);
@@ -164,7 +164,7 @@ impl Runtime {
         let (pre, info) = self.compile_and_describe(&file, bytes, &digest).await?;
         let manifest = manifest.unwrap_or_else(|| Manifest::describing(&info, &digest));
         let limits = manifest.check(&info, &self.limits)?;
-        Ok(Arc::new(Loaded {
+        let loaded = Arc::new(Loaded {
             name: info.name.clone(),
             version: info.version.clone(),
             file,
@@ -175,7 +175,8 @@ impl Runtime {
             limits,
             verdict,
             fingerprint,
-        }))
+        });
+        Ok(Arc::new(Entry::new(loaded)?))
     }
 
     /// The trust step: the manifest beside `file` (if any), and why it is trusted.

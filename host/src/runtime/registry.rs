@@ -104,14 +104,46 @@ impl Registry {
         keys
     }
 
-    /// Adds a described component's tools, resources and prompts; refuses it whole if
-    /// anything is unusable or a name (or URI template) is taken.
-    pub fn add(&mut self, loaded: Arc<Loaded>) -> Result<()> {
+    /// Adds a component's tools, resources and prompts; refuses it whole if a name (or
+    /// URI template) is taken.
+    pub fn add(&mut self, entry: &Entry) -> Result<()> {
+        if let Some(t) = entry.tools.iter().find(|t| self.by_name.contains_key(&t.name)) {
+            bail!("tool '{}' is already provided by another component", t.name);
+        }
+        if let Some(r) = entry.resources.iter().find(|r| self.resource_template(&r.uri_template).is_some()) {
+            bail!("resource {}: already provided", r.uri_template);
+        }
+        if let Some(p) = entry.prompts.iter().find(|p| self.prompt(&p.name).is_some()) {
+            bail!("prompt '{}' is already provided", p.name);
+        }
+        self.resources.extend(entry.resources.iter().cloned());
+        self.prompts.extend(entry.prompts.iter().cloned());
+        for spec in &entry.tools {
+            self.by_name.insert(spec.name.clone(), spec.clone());
+            self.tools.push(spec.clone());
+        }
+        self.components.push(entry.loaded.clone());
+        Ok(())
+    }
+}
+
+/// A component with its tools, resources and prompts checked and compiled (schemas
+/// included), once per installation: building a registry snapshot only checks names.
+pub struct Entry {
+    pub loaded: Arc<Loaded>,
+    tools: Vec<Arc<ToolSpec>>,
+    resources: Vec<ResourceSpec>,
+    prompts: Vec<PromptSpec>,
+}
+
+impl Entry {
+    /// Refuses the component whole if anything it describes is unusable.
+    pub fn new(loaded: Arc<Loaded>) -> Result<Entry> {
         let info = loaded.info.clone();
-        let mut specs = Vec::new();
+        let mut specs: Vec<ToolSpec> = Vec::new();
         for t in info.tools {
-            if self.by_name.contains_key(&t.name) || specs.iter().any(|s: &ToolSpec| s.name == t.name) {
-                bail!("tool '{}' is already provided by another component", t.name);
+            if specs.iter().any(|s| s.name == t.name) {
+                bail!("tool '{}' is described twice", t.name);
             }
             if t.name.is_empty() || !t.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
                 bail!("tool name '{}' is not snake_case", t.name);
@@ -144,8 +176,8 @@ impl Registry {
             if !catalog::valid_resource_template(&r.uri_template) {
                 bail!("resource {}: not a URI template of a scheme a component may serve", r.uri_template);
             }
-            if self.resource_template(&r.uri_template).is_some() || resources.iter().any(|q: &ResourceSpec| q.uri_template == r.uri_template) {
-                bail!("resource {}: already provided", r.uri_template);
+            if resources.iter().any(|q: &ResourceSpec| q.uri_template == r.uri_template) {
+                bail!("resource {}: described twice", r.uri_template);
             }
             let arguments = match serde_json::from_str(&r.arguments) {
                 Ok(Value::Object(arguments)) => arguments,
@@ -163,8 +195,8 @@ impl Registry {
         }
         let mut prompts: Vec<PromptSpec> = Vec::new();
         for p in info.prompts {
-            if self.prompt(&p.name).is_some() || prompts.iter().any(|q| q.name == p.name) {
-                bail!("prompt '{}' is already provided", p.name);
+            if prompts.iter().any(|q| q.name == p.name) {
+                bail!("prompt '{}' is described twice", p.name);
             }
             let arguments = p
                 .arguments
@@ -193,17 +225,10 @@ impl Registry {
             };
             prompts.push(PromptSpec { name: p.name, title: p.title, description: p.description, arguments, body });
         }
-        self.resources.extend(resources);
-        self.prompts.extend(prompts);
-        for spec in specs {
-            let spec = Arc::new(spec);
-            self.by_name.insert(spec.name.clone(), spec.clone());
-            self.tools.push(spec);
-        }
-        self.components.push(loaded);
-        Ok(())
+        Ok(Entry { loaded, tools: specs.into_iter().map(Arc::new).collect(), resources, prompts })
     }
 }
+
 
 /// Compiles one component (or loads it from the precompiled cache), and links it.
 pub fn compile_and_link(engine: &Engine, linker: &Linker<State>, cache_dir: &Path, file: &Path, bytes: &[u8], digest: &str) -> Result<ToolProviderPre<State>> {

@@ -20,6 +20,12 @@ fn release(_: &Ep, _: Nothing) -> Result<Release, Error> {
     Ok(Release { release: env!("CARGO_PKG_VERSION").to_string() })
 }
 
+// Answers after a second and a half: a call in flight while the component is replaced.
+fn slow_release(ep: &Ep, nothing: Nothing) -> Result<Release, Error> {
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    release(ep, nothing)
+}
+
 #[derive(Serialize, JsonSchema)]
 struct Greeting {
     greeting: String,
@@ -30,7 +36,10 @@ fn greet(_: &Ep, _: Nothing) -> Result<Greeting, Error> {
 }
 
 fn tools() -> Vec<Tool> {
-    let mut tools = vec![Tool::new("versioned_release", "Release", "Which release of this component answers.", &["meps"], release)];
+    let mut tools = vec![
+        Tool::new("versioned_release", "Release", "Which release of this component answers.", &["meps"], release),
+        Tool::new("versioned_slow_release", "Slow release", "The same, after 1.5 s.", &["meps"], slow_release),
+    ];
     // Release 2 adds a tool: clients see the tool list change.
     if env!("CARGO_PKG_VERSION").starts_with("2.") {
         tools.push(Tool::new("versioned_greeting", "Greeting", "A tool only release 2 has.", &["meps"], greet));
