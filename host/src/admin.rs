@@ -38,11 +38,12 @@ pub fn tools() -> Vec<HostTool> {
         HostTool {
             name: COMPONENTS,
             title: "Loaded components",
-            description: "Every loaded tool component: name, version, SHA-256 digest, and each of its tools with the \
-                EP API path prefixes it may reach.",
+            description: "Every loaded tool component: name, version, SHA-256 digest, why it is trusted (signature \
+                or pinned manifest), its manifest's egress prefixes and limits, and each of its tools with the EP API \
+                path prefixes it may reach.",
             output_schema: json!({
                 "type": "object", "required": ["components"],
-                "properties": {"components": {"type": "array", "items": {"type": "object", "required": ["name", "version", "digest", "tools"]}}}
+                "properties": {"components": {"type": "array", "items": {"type": "object", "required": ["name", "version", "digest", "trust", "egress", "limits", "tools"]}}}
             }),
         },
     ]

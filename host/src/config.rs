@@ -139,7 +139,7 @@ pub enum ComponentsCommand {
     List,
     /// One component in full: manifest, limits, trust, tools with their egress, resources, prompts.
     Inspect { name: String },
-    /// Checks every component as the server would load it; exits 1 if any is refused.
+    /// Checks every component as the server would load it; exits non-zero if any is refused.
     Verify,
     /// Compiles every component into the precompiled cache.
     Precompile,

@@ -365,7 +365,21 @@ impl Dispatcher {
                     .map(|t| json!({"name": t.name, "egress": &*t.prefixes}))
                     .collect();
                 let file = c.file.file_name().map(|f| f.to_string_lossy().into_owned());
-                json!({"name": c.name, "version": c.version, "digest": format!("sha256:{}", c.digest), "file": file, "tools": tools})
+                let limits = json!({
+                    "deadlineMs": c.limits.deadline.as_millis() as u64,
+                    "memoryMiB": c.limits.memory_bytes >> 20,
+                    "maxOutputKiB": c.limits.max_output_bytes >> 10,
+                });
+                json!({
+                    "name": c.name,
+                    "version": c.version,
+                    "digest": format!("sha256:{}", c.digest),
+                    "file": file,
+                    "trust": c.verdict.to_string(),
+                    "egress": c.manifest.egress,
+                    "limits": limits,
+                    "tools": tools,
+                })
             })
             .collect();
         json!({"components": components})

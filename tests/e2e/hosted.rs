@@ -251,6 +251,11 @@ fn admins_see_the_effective_configuration_without_secrets_metrics_and_components
     assert_eq!(list.len(), 12, "{components}");
     let meps = list.iter().find(|c| c["name"] == "meps").unwrap();
     assert!(meps["digest"].as_str().unwrap().starts_with("sha256:"));
+    assert!(meps["trust"].as_str().unwrap().starts_with("signed by "), "{meps}");
+    assert_eq!(meps["egress"], json!(["meps"]), "{meps}");
+    assert_eq!(meps["limits"], json!({"deadlineMs": 30000, "memoryMiB": 64, "maxOutputKiB": 8192}), "{meps}");
+    assert_eq!(config["settings"]["components"]["allowUnsigned"], false);
+    assert_eq!(config["settings"]["components"]["trustedKeys"].as_array().unwrap().len(), 1);
     assert!(meps["tools"].as_array().unwrap().iter().any(|t| t["name"] == "get_mep_details" && t["egress"].as_array().is_some_and(|e| !e.is_empty())));
     let metrics = admin.ok("admin_metrics", json!({}));
     assert!(metrics["exposition"].as_str().unwrap().contains(r#"requests_total{tool="get_mep_details",status="ok"} 1"#), "{metrics}");
