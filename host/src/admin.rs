@@ -9,6 +9,11 @@ pub const CONFIG: &str = "admin_config";
 pub const METRICS: &str = "admin_metrics";
 pub const COMPONENTS: &str = "admin_components";
 
+/// The tools the host answers itself (no component may provide one of these names).
+pub fn is_host_tool(name: &str) -> bool {
+    matches!(name, crate::health::TOOL | CONFIG | METRICS | COMPONENTS)
+}
+
 /// A tool the host answers itself: what tools/list shows of it.
 pub struct HostTool {
     pub name: &'static str,

@@ -13,7 +13,7 @@ use crate::audit::{self, Audit};
 use crate::error::{CallError, Failed, ReadError};
 use crate::identity::Caller;
 use crate::runtime::{CallFailure, ContentBlock, Link, ToolOutput};
-use crate::health::{self, Health};
+use crate::health::Health;
 use crate::limits::{CallLimiter, CallQuota, ConcurrencyLimiter};
 use crate::metrics::Metrics;
 use crate::cache::{CacheConfig, Provenance};
@@ -29,10 +29,6 @@ const COMPLETION_MAX_PAGES: usize = 12;
 
 /// Completion candidates and when they were read.
 type Cached = (Instant, Arc<Vec<Candidate>>);
-
-fn is_host_tool(name: &str) -> bool {
-    matches!(name, health::TOOL | admin::CONFIG | admin::METRICS | admin::COMPONENTS)
-}
 
 /// The per-call controls' settings.
 pub struct Controls {
@@ -244,7 +240,7 @@ impl Dispatcher {
         let started = Instant::now();
         let id = audit::call_id();
         let summary = arguments.as_ref().map_or(json!({"argumentKeys": []}), audit::argument_summary);
-        let known = is_host_tool(name) || self.runtime.registry().get(name).is_some();
+        let known = admin::is_host_tool(name) || self.runtime.registry().get(name).is_some();
         let slot = self.concurrency.try_enter(&caller.id);
         let result = if known && !self.permits(caller, name) {
             Err(CallError::Forbidden { tool: name.to_string(), role: caller.role.clone() })
@@ -311,7 +307,7 @@ impl Dispatcher {
             fields.remove("ids"); // unvalidated values are not kept, even identifier-shaped ones
         }
         self.audit.record("call", record);
-        let label = if self.runtime.registry().get(tool).is_some() || is_host_tool(tool) { tool } else { "unknown" };
+        let label = if self.runtime.registry().get(tool).is_some() || admin::is_host_tool(tool) { tool } else { "unknown" };
         self.metrics.request(label, outcome, started.elapsed().as_secs_f64() * 1000.0);
         if let Some((event, detail)) = security {
             match event {
@@ -327,7 +323,7 @@ impl Dispatcher {
     /// Validate → run in a fresh sandbox → validate the result; the outcome feeds
     /// `get_server_health`, which the host answers itself.
     async fn run(&self, caller: &Caller, name: &str, arguments: Option<Map<String, Value>>, link: Link) -> Result<Answer, CallError> {
-        if is_host_tool(name) {
+        if admin::is_host_tool(name) {
             return self.host_tool(caller, name, arguments).map(|value| Answer { output: Output::structured(value), reused: false });
         }
         let result = self.run_tool(name, arguments, link).await;

@@ -39,6 +39,27 @@ pub(super) struct Installed {
     refused: BTreeMap<String, Fingerprint>,
 }
 
+/// A component's code is read whole (to hash it) before anything else: bounded.
+const MAX_COMPONENT_BYTES: u64 = 64 << 20;
+/// Manifests and signatures are a few lines.
+const MAX_MANIFEST_BYTES: u64 = 64 << 10;
+
+/// A file of at most `cap` bytes.
+fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(cap + 1).read_to_end(&mut bytes).with_context(|| format!("reading {}", path.display()))?;
+    if bytes.len() as u64 > cap {
+        bail!("{} is larger than {} KiB", path.display(), cap >> 10);
+    }
+    Ok(bytes)
+}
+
+fn not_found(error: &anyhow::Error) -> bool {
+    error.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+}
+
 /// One reload's refusals: component stem and reason.
 pub type Refusals = Vec<(String, String)>;
 
@@ -158,7 +179,7 @@ impl Runtime {
     /// Verifies, compiles, links and describes one component.
     async fn install(&self, stem: &str, fingerprint: Fingerprint) -> Result<Arc<Entry>> {
         let file = self.components_dir.join(format!("{stem}.wasm"));
-        let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+        let bytes = read_capped(&file, MAX_COMPONENT_BYTES)?;
         let digest = sha256_hex(&bytes);
         let (manifest, verdict) = self.verify(&file, &digest)?;
         let (pre, info) = self.compile_and_describe(&file, bytes, &digest).await?;
@@ -182,19 +203,19 @@ impl Runtime {
     /// The trust step: the manifest beside `file` (if any), and why it is trusted.
     fn verify(&self, file: &Path, digest: &str) -> Result<(Option<Manifest>, Verdict)> {
         let (manifest_path, signature_path) = manifest::paths(file);
-        let manifest_bytes = match std::fs::read(&manifest_path) {
+        let manifest_bytes = match read_capped(&manifest_path, MAX_MANIFEST_BYTES) {
             Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && self.trust.allow_unsigned => return Ok((None, Verdict::Unverified)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
+            Err(e) if not_found(&e) && self.trust.allow_unsigned => return Ok((None, Verdict::Unverified)),
+            Err(e) if not_found(&e) => bail!(
                 "no manifest {}: sign the component (`epmcp components sign`), pin its manifest, or start with --allow-unsigned for development",
                 manifest_path.display()
             ),
-            Err(e) => return Err(e).with_context(|| format!("reading {}", manifest_path.display())),
+            Err(e) => return Err(e),
         };
-        let signature = match std::fs::read_to_string(&signature_path) {
-            Ok(text) => Some(text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(e).with_context(|| format!("reading {}", signature_path.display())),
+        let signature = match read_capped(&signature_path, MAX_MANIFEST_BYTES) {
+            Ok(bytes) => Some(String::from_utf8(bytes).context("the signature file is not UTF-8")?),
+            Err(e) if not_found(&e) => None,
+            Err(e) => return Err(e),
         };
         let verdict = self.trust.check(&manifest_bytes, signature.as_deref())?;
         let manifest = Manifest::parse(std::str::from_utf8(&manifest_bytes).context("the manifest is not UTF-8")?)?;
