@@ -93,6 +93,10 @@ pub struct Page {
     pub has_more: bool,
 }
 
+/// Requests [`Ep::fetch_all`] keeps in flight at once: enough to hide the API's latency,
+/// few enough not to hammer it (the host also bounds the rate per endpoint).
+pub const CONCURRENCY: usize = 8;
+
 /// Upper bound on pages walked by [`Ep::all`]: the API caps pages at about 1000 items,
 /// so this is far more than any EP list today and still bounds a runaway loop.
 pub const MAX_PAGES: u32 = 50;
@@ -104,27 +108,20 @@ pub struct Ep;
 impl Ep {
     /// GET a JSON-LD document. 204, an empty body and 404 come back as `None`.
     pub fn fetch(&self, query: &Query) -> Result<Option<Value>, Error> {
-        let response = http::send(&query.request())?;
-        let endpoint = query.endpoint();
-        match response.status {
-            200 if response.body.iter().all(u8::is_ascii_whitespace) => Ok(None),
-            200 => {
-                let value: Value = serde_json::from_slice(&response.body).map_err(|e| {
-                    Error::upstream(Some(200), format!("the EP API sent malformed JSON for {endpoint}: {e}"))
-                })?;
-                if value.get("data").is_none() {
-                    // The EP's own message stays out: upstream text never reaches clients verbatim.
-                    if value.get("error").is_some() {
-                        return Err(Error::upstream(Some(200), format!("the EP API reported an error for {endpoint}")));
-                    }
-                    return Err(Error::upstream(Some(200), format!("the EP API sent no data for {endpoint}")));
-                }
-                Ok(Some(value))
+        document(query, http::send(&query.request())?)
+    }
+
+    /// GET several documents at once, [`CONCURRENCY`] at a time; answers in query order,
+    /// each as [`Ep::fetch`] would give it.
+    pub fn fetch_all(&self, queries: &[Query]) -> Vec<Result<Option<Value>, Error>> {
+        let mut answers = Vec::with_capacity(queries.len());
+        for chunk in queries.chunks(CONCURRENCY) {
+            let requests: Vec<http::Request> = chunk.iter().map(Query::request).collect();
+            for (query, response) in chunk.iter().zip(http::send_all(&requests)) {
+                answers.push(response.map_err(Error::from).and_then(|response| document(query, response)));
             }
-            204 | 404 => Ok(None),
-            429 => Err(Error::upstream(Some(429), "the EP API is rate limiting requests; retry later")),
-            status => Err(Error::upstream(Some(status), format!("the EP API answered HTTP {status} for {endpoint}"))),
         }
+        answers
     }
 
     /// GET a single resource (`data[0]`); a missing item is [`Error::NotFound`].
@@ -144,16 +141,56 @@ impl Ep {
 
     /// Walk every page of a list endpoint (bounded by [`MAX_PAGES`]).
     pub fn all(&self, query: &Query, page_size: u32) -> Result<Vec<Value>, Error> {
-        let mut items = Vec::new();
-        for n in 0..MAX_PAGES {
-            let page = self.page(query, n * page_size, page_size)?;
-            let more = page.has_more;
-            items.extend(page.items);
-            if !more {
-                return Ok(items);
+        let mut lists = self.all_of(std::slice::from_ref(query), page_size)?;
+        Ok(lists.pop().unwrap_or_default())
+    }
+
+    /// Every page of several list endpoints: their first pages at once (see
+    /// [`Ep::fetch_all`]), then the rest of any list longer than a page, page by page.
+    pub fn all_of(&self, queries: &[Query], page_size: u32) -> Result<Vec<Vec<Value>>, Error> {
+        let first: Vec<Query> = queries.iter().map(|q| q.clone().param("offset", 0).param("limit", page_size)).collect();
+        let mut lists = Vec::with_capacity(queries.len());
+        for (query, answer) in queries.iter().zip(self.fetch_all(&first)) {
+            let mut items = answer?.map(jsonld::into_data).unwrap_or_default();
+            let mut more = items.len() as u32 >= page_size;
+            for n in 1..MAX_PAGES {
+                if !more {
+                    break;
+                }
+                let page = self.page(query, n * page_size, page_size)?;
+                more = page.has_more;
+                items.extend(page.items);
             }
+            if more {
+                return Err(Error::upstream(None, format!("{} has more than {} items; narrow the query", query.endpoint(), MAX_PAGES * page_size)));
+            }
+            lists.push(items);
         }
-        Err(Error::upstream(None, format!("{} has more than {} items; narrow the query", query.endpoint(), MAX_PAGES * page_size)))
+        Ok(lists)
+    }
+}
+
+/// A response as a JSON-LD document: 204, an empty body and 404 are `None`; anything
+/// else not 200, and a 200 that is not an EP document, is an error naming the endpoint.
+fn document(query: &Query, response: http::Response) -> Result<Option<Value>, Error> {
+    let endpoint = query.endpoint();
+    match response.status {
+        200 if response.body.iter().all(u8::is_ascii_whitespace) => Ok(None),
+        200 => {
+            let value: Value = serde_json::from_slice(&response.body)
+                .map_err(|e| Error::upstream(Some(200), format!("the EP API sent malformed JSON for {endpoint}: {e}")))?;
+            if value.get("data").is_none() {
+                // The EP's own message stays out: upstream text never reaches clients verbatim.
+                if value.get("error").is_some() {
+                    return Err(Error::upstream(Some(200), format!("the EP API reported an error for {endpoint}")));
+                }
+                return Err(Error::upstream(Some(200), format!("the EP API sent no data for {endpoint}")));
+            }
+            Ok(Some(value))
+        }
+        204 | 404 => Ok(None),
+        429 => Err(Error::upstream(Some(429), "the EP API is rate limiting requests; retry later")),
+        status => Err(Error::upstream(Some(status), format!("the EP API answered HTTP {status} for {endpoint}"))),
     }
 }
 

@@ -65,6 +65,19 @@ fn decisions_carry_roll_call_positions_and_computed_counts() {
 }
 
 #[test]
+fn a_weeks_sittings_are_read_at_once() {
+    // Each request waits 400 ms at the fake: one after another, four days need 1.6 s at least.
+    let fake = Fake::start_with(&["--delay-ms", "400"]);
+    let mut server = Server::start(&fake);
+    let started = std::time::Instant::now();
+    let week = server.ok("get_latest_votes", json!({"weekStart": "2024-03-11"}));
+    let elapsed = started.elapsed();
+    assert_eq!(week["sittings"], json!(["2024-03-12"]));
+    assert_eq!(fake.requests().len(), 4, "{:?}", fake.requests());
+    assert!(elapsed < std::time::Duration::from_millis(1600), "the four days were read one after another: {elapsed:?}");
+}
+
+#[test]
 fn latest_votes_by_date_week_and_latest_sittings() {
     let fake = Fake::start();
     let mut server = Server::start(&fake);

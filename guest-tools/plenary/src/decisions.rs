@@ -182,9 +182,15 @@ fn run_latest(ep: &Ep, p: LatestParams) -> Result<LatestVotes, Error> {
     let mut sittings = Vec::new();
     let mut without = Vec::new();
     let mut votes = Vec::new();
-    for day in &days {
-        let sitting = format!("MTG-PL-{day}");
-        let items = ep.all(&Query::new(["meetings", sitting.as_str(), "decisions"]), 500)?;
+    // Every day's decisions at once: a week costs about one round trip, not four.
+    let queries: Vec<Query> = days
+        .iter()
+        .map(|day| {
+            let sitting = format!("MTG-PL-{day}");
+            Query::new(["meetings", sitting.as_str(), "decisions"])
+        })
+        .collect();
+    for (day, items) in days.iter().zip(ep.all_of(&queries, 500)?) {
         let roll_calls: Vec<Decision> =
             items.iter().map(|d| decision(d, p.include_individual_votes)).filter(|d| d.tally.is_some()).collect();
         if roll_calls.is_empty() {
