@@ -39,7 +39,10 @@ pub const USER_AGENT: &str = concat!("epmcp-prd-", env!("CARGO_PKG_VERSION"));
 
 #[cfg(target_family = "wasm")]
 pub fn send(request: &Request) -> Result<Response, HttpError> {
-    send_all(std::slice::from_ref(request)).pop().expect("one answer per request")
+    // A denial arrives on the future, not from `handle` itself: it is read from there.
+    let pending = wasip2::http::outgoing_handler::handle(outgoing(request)?, None).map_err(map_code)?;
+    pending.subscribe().block();
+    receive(&pending)
 }
 
 /// Sends every request at once and waits for all of them (one `wasi:io/poll` over their

@@ -72,7 +72,7 @@ fn a_weeks_sittings_are_read_at_once() {
     let started = std::time::Instant::now();
     let week = server.ok("get_latest_votes", json!({"weekStart": "2024-03-11"}));
     let elapsed = started.elapsed();
-    assert_eq!(week["sittings"], json!(["2024-03-12"]));
+    assert_eq!(week["sittings"], json!(["2024-03-13", "2024-03-12"]));
     assert_eq!(fake.requests().len(), 4, "{:?}", fake.requests());
     assert!(elapsed < std::time::Duration::from_millis(1600), "the four days were read one after another: {elapsed:?}");
 }
@@ -92,10 +92,11 @@ fn latest_votes_by_date_week_and_latest_sittings() {
     assert!(counts_only["data"][0].get("voters").is_none());
     assert_eq!(counts_only["data"][0]["tally"]["favor"], 4);
     let week = server.ok("get_latest_votes", json!({"weekStart": "2024-03-11"}));
-    assert_eq!(week["sittings"], json!(["2024-03-12"]));
-    assert_eq!(week["sittingsWithoutData"], json!(["2024-03-14", "2024-03-13", "2024-03-11"]));
+    assert_eq!(week["sittings"], json!(["2024-03-13", "2024-03-12"]));
+    assert_eq!(week["sittingsWithoutData"], json!(["2024-03-14", "2024-03-11"]));
+    assert_eq!(week["count"], 4, "three roll calls on the 13th, one on the 12th; shows of hands are not roll calls");
     let latest = server.ok("get_latest_votes", json!({}));
-    assert_eq!(latest["sittingsWithoutData"], json!(["2014-01-13"]), "the only sitting the fake knows");
+    assert_eq!((&latest["sittings"], &latest["sittingsWithoutData"]), (&json!([]), &json!([])), "the fake has no sitting this year or last");
     assert_eq!(latest["count"], 0);
     for (args, needle) in [
         (json!({"date": "2024-03-12", "weekStart": "2024-03-11"}), "exclusive"),
@@ -137,7 +138,8 @@ fn voting_records_of_a_sitting_and_by_topic() {
     // No range: sittings up to today, newest year first, and a bounded number of years.
     let before = fake.requests().len();
     let latest = server.ok("get_voting_records", json!({}));
-    assert_eq!(latest["sittings"], json!(["MTG-PL-2014-01-13"]), "one sitting however often the fake repeats it");
+    let march = json!(["MTG-PL-2024-03-14", "MTG-PL-2024-03-13", "MTG-PL-2024-03-12", "MTG-PL-2024-03-11"]);
+    assert_eq!(latest["sittings"], march, "the sittings of the years read (2024 is among them), newest first");
     assert_eq!(latest["olderSittingsUnread"], true, "older years were not read, and the answer says so");
     assert_eq!(latest["hasMore"], false, "no endless paging over the same sittings");
     let years = fake.requests()[before..].iter().filter(|r| r.starts_with("GET /api/v2/meetings?")).count();

@@ -198,9 +198,10 @@ fn get_all_generated_stats_counts_records_per_year_and_invents_nothing() {
     let fake = Fake::start();
     let mut server = Server::start(&fake);
     let stats = server.ok("get_all_generated_stats", json!({"yearFrom": 2023, "yearTo": 2024, "category": "plenary_sessions"}));
-    let sittings = fixture("meetings.json")["data"].as_array().unwrap().len() as u64;
-    assert_eq!(stats["years"][0], json!({"year": 2023, "counts": {"plenary_sessions": sittings}}));
-    assert_eq!(stats["years"][1]["year"], 2024);
+    let sittings = fixture("meetings.synthetic.json")["data"].as_array().unwrap().iter().filter(|s| s["activity_id"].as_str().unwrap().starts_with("MTG-PL-2024")).count();
+    assert_eq!(sittings, 4);
+    assert_eq!(stats["years"][0], json!({"year": 2023, "counts": {"plenary_sessions": 0}}));
+    assert_eq!(stats["years"][1], json!({"year": 2024, "counts": {"plenary_sessions": 4}}));
     assert_eq!(stats["upstreamRequests"], 2);
     assert_eq!(stats["predictions"], Value::Null);
     assert!(stats["notes"][0].as_str().unwrap().contains("not produced"));

@@ -215,6 +215,10 @@ async fn handle(fake: Arc<Fake>, request: Request<Incoming>) -> Result<Response<
         Ok(v) => v,
         Err(_) => return Ok(respond(StatusCode::OK, "application/ld+json", body)),
     };
+    if let (Some(year), Some(Value::Array(items))) = (param("year"), doc.get_mut("data")) {
+        // As the API does: `year` keeps the items of that year (items without a date stay).
+        items.retain(|item| item_date(item).is_none_or(|date| date.starts_with(year)));
+    }
     if let Some(Value::Array(items)) = doc.get_mut("data") {
         let offset: usize = param("offset").and_then(|v| v.parse().ok()).unwrap_or(0);
         let limit: usize = param("limit").and_then(|v| v.parse().ok()).unwrap_or(50);
@@ -226,6 +230,14 @@ async fn handle(fake: Arc<Fake>, request: Request<Incoming>) -> Result<Response<
         *items = page;
     }
     Ok(respond(StatusCode::OK, "application/ld+json", serde_json::to_vec(&doc).unwrap()))
+}
+
+/// An item's date: `activity_date` (plain or typed literal) or `document_date`.
+fn item_date(item: &Value) -> Option<&str> {
+    ["activity_date", "eli-dl:activity_date", "document_date"].iter().find_map(|field| match item.get(*field)? {
+        Value::String(date) => Some(date.as_str()),
+        typed => typed.get("@value")?.as_str(),
+    })
 }
 
 fn percent_decode(s: &str) -> String {

@@ -8,7 +8,7 @@ use guest_client::{Ep, Error, Query, SOURCE, Tool};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::group;
+use guest_client::group;
 use crate::model::Mep;
 
 /// Page size for walking the roster.

@@ -1,7 +1,6 @@
 //! MEPs: lists of Members of the European Parliament and their details.
 
 mod details;
-mod group;
 mod groups;
 mod list;
 mod model;

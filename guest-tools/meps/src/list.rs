@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use guest_client::{Ep, Error, List, Query, Tool};
 
-use crate::group;
+use guest_client::group;
 use crate::model::Mep;
 
 /// Page size for walking the whole roster when filtering client-side.
