@@ -3,7 +3,7 @@
 
 CARGO    ?= cargo
 PYTHON   ?= python3
-GUESTS   := meps plenary committees procedures documents events speeches questions vocabularies feeds prompts stats
+GUESTS   := meps plenary committees procedures documents events speeches questions vocabularies feeds prompts stats analytics
 # Test-only components: hostile ones, and the conformance suite's fixtures.
 TEST_GUESTS := hostile hostile-fs hostile-net conformance-fixtures versioned versioned-2
 TEST_COMPONENT_FILES := hostile hostile_fs hostile_net conformance_fixtures versioned versioned_2

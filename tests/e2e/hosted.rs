@@ -248,7 +248,7 @@ fn admins_see_the_effective_configuration_without_secrets_metrics_and_components
     assert!(!config.to_string().contains(&hash), "no key hash in the configuration view");
     let components = admin.ok("admin_components", json!({}));
     let list = components["components"].as_array().unwrap();
-    assert_eq!(list.len(), 12, "{components}");
+    assert_eq!(list.len(), 13, "{components}");
     let meps = list.iter().find(|c| c["name"] == "meps").unwrap();
     assert!(meps["digest"].as_str().unwrap().starts_with("sha256:"));
     assert!(meps["trust"].as_str().unwrap().starts_with("signed by "), "{meps}");

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `epmcp` binary, the real components, a loopback fake of
 //! the EP API serving real EP samples, and real MCP clients. Run with `make test`.
 
+mod analytics;
 mod args;
 mod catalog;
 mod client;

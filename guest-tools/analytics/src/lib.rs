@@ -1,0 +1,21 @@
+//! Analytics over the EP's own records: plenary roll-call votes per MEP
+//! (`/meetings/{sitting-id}/decisions`), sittings and the current roster. Every result
+//! says the period, what data it used and how each figure is defined (docs/METHODS.md);
+//! what the data cannot give is null with a warning, never a guess.
+
+mod attendance;
+mod basis;
+mod groups;
+mod measures;
+mod metrics;
+mod patterns;
+mod period;
+mod rollcalls;
+
+use guest_client::Tool;
+
+fn tools() -> Vec<Tool> {
+    vec![patterns::tool(), groups::coalition_tool(), groups::compare_tool(), attendance::tool()]
+}
+
+guest_client::component!("analytics", tools);

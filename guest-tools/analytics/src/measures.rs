@@ -1,0 +1,126 @@
+//! The measures of docs/METHODS.md over a period's roll calls; each returns the counts it
+//! came from, so outputs can show their working.
+
+use crate::metrics::{Position, agreement_index, mean, ratio};
+use crate::rollcalls::{RollCalls, Vote};
+
+/// Roll calls an MEP voted in, of those held in the period.
+pub fn attendance(data: &RollCalls, mep: &str) -> (usize, usize, Option<f64>) {
+    let voted = data.votes.iter().filter(|v| v.positions.contains_key(mep)).count();
+    (voted, data.votes.len(), ratio(voted, data.votes.len()))
+}
+
+/// The roll calls in which at least two of `group`'s members voted and the group had a
+/// position (strict plurality): those where an MEP can vote with or against their group.
+fn decisive<'a>(data: &'a RollCalls, vote: &'a Vote, group: &str) -> Option<Position> {
+    let counts = data.group_counts(vote, group);
+    if counts.iter().sum::<usize>() < 2 {
+        return None;
+    }
+    data.group_position(vote, group)
+}
+
+/// An MEP's votes with their group's position, of their votes where the group had one
+/// (see [`decisive`]); with the ids of the roll calls where they voted otherwise.
+pub fn loyalty(data: &RollCalls, mep: &str) -> (usize, usize, Option<f64>, Vec<String>) {
+    let Some(group) = data.group_of(mep) else { return (0, 0, None, Vec::new()) };
+    let (mut with, mut counted, mut defections) = (0, 0, Vec::new());
+    for vote in &data.votes {
+        let (Some(own), Some(line)) = (vote.positions.get(mep), decisive(data, vote, group)) else { continue };
+        counted += 1;
+        if *own == line {
+            with += 1;
+        } else {
+            defections.push(vote.id.clone());
+        }
+    }
+    (with, counted, ratio(with, counted), defections)
+}
+
+/// A group's cohesion: the mean Agreement Index over the roll calls in which at least two
+/// of its members voted; with that number of roll calls.
+pub fn cohesion(data: &RollCalls, group: &str) -> (usize, Option<f64>) {
+    let indices: Vec<f64> = data
+        .votes
+        .iter()
+        .map(|v| data.group_counts(v, group))
+        .filter(|c| c.iter().sum::<usize>() >= 2)
+        .filter_map(agreement_index)
+        .collect();
+    (indices.len(), mean(&indices))
+}
+
+/// How often two groups took the same position, of the roll calls where both had one.
+pub fn agreement(data: &RollCalls, a: &str, b: &str) -> (usize, usize, Option<f64>) {
+    let (mut same, mut compared) = (0, 0);
+    for vote in &data.votes {
+        if let (Some(x), Some(y)) = (data.group_position(vote, a), data.group_position(vote, b)) {
+            compared += 1;
+            same += usize::from(x == y);
+        }
+    }
+    (same, compared, ratio(same, compared))
+}
+
+/// How often an MEP voted as a group did, of the roll calls where both voted (the MEP)
+/// and had a position (the group).
+pub fn alignment(data: &RollCalls, mep: &str, group: &str) -> (usize, usize, Option<f64>) {
+    let (mut same, mut compared) = (0, 0);
+    for vote in &data.votes {
+        if let (Some(own), Some(line)) = (vote.positions.get(mep), data.group_position(vote, group)) {
+            compared += 1;
+            same += usize::from(*own == line);
+        }
+    }
+    (same, compared, ratio(same, compared))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::rollcalls::Member;
+
+    /// The two synthetic sittings of the test fixtures (docs/METHODS.md works them by hand).
+    fn march_2024() -> RollCalls {
+        let member = |group: &str| Member { name: String::new(), group: Some(group.into()), country: None };
+        let members: BTreeMap<String, Member> = [("101", "EPP"), ("102", "S&D"), ("103", "ECR"), ("104", "Renew"), ("105", "Greens/EFA"), ("106", "S&D"), ("107", "EPP")]
+            .into_iter()
+            .map(|(id, g)| (id.to_string(), member(g)))
+            .collect();
+        let vote = |id: &str, f: &[&str], a: &[&str], x: &[&str]| {
+            let mut positions = BTreeMap::new();
+            for (ids, p) in [(f, Position::For), (a, Position::Against), (x, Position::Abstain)] {
+                positions.extend(ids.iter().map(|i| (i.to_string(), p)));
+            }
+            Vote { id: id.into(), positions }
+        };
+        RollCalls {
+            votes: vec![
+                vote("A", &["101", "102", "104", "105"], &["103"], &["106"]),
+                vote("B", &["101", "107", "102", "106", "104"], &["103", "105"], &[]),
+                vote("C", &["101", "103"], &["107", "102", "106", "105"], &["104"]),
+                vote("D", &["105", "106"], &["101", "107", "103"], &["102"]),
+            ],
+            members,
+            ..RollCalls::default()
+        }
+    }
+
+    #[test]
+    fn known_answers() {
+        let data = march_2024();
+        assert_eq!(attendance(&data, "104"), (3, 4, Some(0.75)));
+        assert_eq!(attendance(&data, "101"), (4, 4, Some(1.0)));
+        assert_eq!(cohesion(&data, "EPP"), (3, Some(0.75)), "A has one EPP voter; B 1, C 0.25, D 1");
+        assert_eq!(cohesion(&data, "S&D"), (4, Some(0.625)), "0.25, 1, 1, 0.25");
+        assert_eq!(cohesion(&data, "ECR"), (0, None), "one member: never two voting");
+        assert_eq!(loyalty(&data, "101"), (2, 2, Some(1.0), vec![]), "EPP had a position with two voters in B and D");
+        assert_eq!(agreement(&data, "EPP", "ECR"), (1, 3, Some(0.3333)));
+        assert_eq!(agreement(&data, "S&D", "ECR"), (0, 2, Some(0.0)));
+        assert_eq!(agreement(&data, "ECR", "Greens/EFA"), (1, 4, Some(0.25)));
+        assert_eq!(alignment(&data, "101", "Renew"), (2, 3, Some(0.6667)));
+        assert_eq!(alignment(&data, "101", "Greens/EFA"), (1, 4, Some(0.25)));
+    }
+}

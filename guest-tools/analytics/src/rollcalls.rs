@@ -1,0 +1,145 @@
+//! The data every vote analysis reads, from the EP's own records: the plenary sittings of
+//! the period (`/meetings?year=`, every page), the decisions of each sitting
+//! (`/meetings/{sitting-id}/decisions`, every page, read concurrently) of which the roll
+//! calls — decisions with voter lists — are kept, and the current roster
+//! (`/meps/show-current`, every page) for each MEP's group and country.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use guest_client::decision::decision;
+use guest_client::{Ep, Error, Query, group, jsonld};
+
+use crate::metrics::{Counts, Position, index, majority};
+use crate::period::Period;
+
+/// Items per page when walking lists.
+const PAGE: u32 = 500;
+
+/// One roll call: who voted how (person ids, as `/meps` uses them).
+#[derive(Debug, Clone)]
+pub struct Vote {
+    pub id: String,
+    pub positions: BTreeMap<String, Position>,
+}
+
+/// An MEP of the current roster.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub name: String,
+    /// The group's common short name (see `guest_client::group`).
+    pub group: Option<String>,
+    /// ISO 3166 alpha-2 as the EP writes it (`EL` for Greece).
+    pub country: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct RollCalls {
+    /// Sittings of the period with at least one roll call, oldest first.
+    pub sittings: Vec<String>,
+    /// Sittings of the period whose decisions list no roll call (yet).
+    pub sittings_without_roll_calls: Vec<String>,
+    pub votes: Vec<Vote>,
+    /// The current roster by person id.
+    pub members: BTreeMap<String, Member>,
+    pub endpoints: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+/// Reads the roll calls of `period` and the current roster.
+pub fn load(ep: &Ep, period: &Period) -> Result<RollCalls, Error> {
+    let years: Vec<Query> = period.years().map(|y| Query::new(["meetings"]).param("year", y)).collect();
+    let mut days: Vec<String> = ep
+        .all_of(&years, PAGE)?
+        .iter()
+        .flatten()
+        .filter_map(|s| jsonld::string(s, "activity_id"))
+        .filter_map(|id| id.strip_prefix("MTG-PL-").map(str::to_string))
+        .filter(|day| period.contains(day))
+        .collect();
+    days.sort();
+    days.dedup();
+    let sittings: Vec<String> = days.iter().map(|day| format!("MTG-PL-{day}")).collect();
+    let queries: Vec<Query> = sittings.iter().map(|s| Query::new(["meetings", s.as_str(), "decisions"])).collect();
+    let mut data = RollCalls {
+        endpoints: vec!["meetings".into(), "meetings/{sitting-id}/decisions".into(), "meps/show-current".into()],
+        ..RollCalls::default()
+    };
+    for (sitting, items) in sittings.into_iter().zip(ep.all_of(&queries, PAGE)?) {
+        let before = data.votes.len();
+        for item in &items {
+            let d = decision(item, true);
+            let Some(voters) = d.voters else { continue }; // not a roll call
+            let mut positions = BTreeMap::new();
+            for (ids, position) in [(voters.favor, Position::For), (voters.against, Position::Against), (voters.abstention, Position::Abstain)] {
+                positions.extend(ids.into_iter().map(|id| (id, position)));
+            }
+            data.votes.push(Vote { id: d.id, positions });
+        }
+        if data.votes.len() > before { data.sittings.push(sitting) } else { data.sittings_without_roll_calls.push(sitting) }
+    }
+    for item in ep.all(&Query::new(["meps", "show-current"]), PAGE)? {
+        let Some(id) = jsonld::string(&item, "identifier") else { continue };
+        let member = Member {
+            name: jsonld::text(&item, "label").unwrap_or_else(|| id.clone()),
+            group: jsonld::string(&item, "api:political-group").map(|g| group::canonical(&g)),
+            country: jsonld::string(&item, "api:country-of-representation"),
+        };
+        data.members.insert(id, member);
+    }
+    data.warnings.push(
+        "Political group and country are each MEP's current ones (/meps/show-current): a vote cast before a change \
+         of group counts with the MEP's current group."
+            .into(),
+    );
+    let outside: BTreeSet<&String> = data.votes.iter().flat_map(|v| v.positions.keys()).filter(|id| !data.members.contains_key(*id)).collect();
+    if !outside.is_empty() {
+        data.warnings.push(format!(
+            "{} voter(s) of these roll calls are not current MEPs; they have no group or country here.",
+            outside.len()
+        ));
+    }
+    if data.votes.is_empty() {
+        data.warnings.push(format!(
+            "No roll-call vote was found between {} and {} (the EP publishes roll calls some weeks after a sitting).",
+            period.from, period.to
+        ));
+    }
+    Ok(data)
+}
+
+impl RollCalls {
+    /// How a group's members voted in `vote`.
+    pub fn group_counts(&self, vote: &Vote, group: &str) -> Counts {
+        let mut counts = [0; 3];
+        for (id, position) in &vote.positions {
+            if self.group_of(id) == Some(group) {
+                counts[index(*position)] += 1;
+            }
+        }
+        counts
+    }
+
+    /// The group's position in `vote` (strict plurality of its voting members).
+    pub fn group_position(&self, vote: &Vote, group: &str) -> Option<Position> {
+        majority(self.group_counts(vote, group))
+    }
+
+    pub fn group_of(&self, id: &str) -> Option<&str> {
+        self.members.get(id).and_then(|m| m.group.as_deref())
+    }
+
+    /// The groups of the roster, by name.
+    pub fn groups(&self) -> BTreeSet<&str> {
+        self.members.values().filter_map(|m| m.group.as_deref()).collect()
+    }
+
+    /// Current members of a group, by id.
+    pub fn members_of<'a>(&'a self, group: &'a str) -> impl Iterator<Item = &'a String> + 'a {
+        self.members.iter().filter(move |(_, m)| m.group.as_deref() == Some(group)).map(|(id, _)| id)
+    }
+
+    /// Distinct MEPs who voted in at least one roll call.
+    pub fn voters(&self) -> usize {
+        self.votes.iter().flat_map(|v| v.positions.keys()).collect::<BTreeSet<_>>().len()
+    }
+}

@@ -1,0 +1,142 @@
+//! The analytics, with answers worked by hand from the fixtures: two synthetic sitting
+//! days (12 and 13 March 2024) with four roll calls of seven MEPs in five groups
+//! (101, 107 EPP; 102, 106 S&D; 103 ECR; 104 Renew; 105 Greens/EFA):
+//!
+//! | roll call | for | against | abstain | absent |
+//! |---|---|---|---|---|
+//! | 12-DEC-1 | 101 102 104 105 | 103 | 106 | 107 |
+//! | 13-DEC-1 | 101 107 102 106 104 | 103 105 | | |
+//! | 13-DEC-2 | 101 103 | 107 102 106 105 | 104 | |
+//! | 13-DEC-3 | 105 106 | 101 107 103 | 102 | 104 |
+//!
+//! (13-DEC-4 is a show of hands: no voter lists, not a roll call.) docs/METHODS.md
+//! defines each measure; the figures below follow from it by hand.
+
+use serde_json::{Value, json};
+
+use crate::support::{Fake, Server};
+
+const MARCH: (&str, &str) = ("2024-03-11", "2024-03-14");
+
+fn with_period(mut args: Value) -> Value {
+    args["dateFrom"] = MARCH.0.into();
+    args["dateTo"] = MARCH.1.into();
+    args
+}
+
+fn check_basis(result: &Value) {
+    assert_eq!(result["period"], json!({"from": "2024-03-11", "to": "2024-03-14"}));
+    assert_eq!(
+        result["coverage"],
+        json!({"sittings": 2, "sittingsWithoutRollCalls": 2, "rollCalls": 4, "voters": 7, "roster": 7}),
+        "{result}"
+    );
+    assert_eq!(result["sittingIds"], json!(["MTG-PL-2024-03-12", "MTG-PL-2024-03-13"]));
+    assert!(result["endpoints"].as_array().unwrap().contains(&json!("meetings/{sitting-id}/decisions")));
+    assert!(result["methodology"].as_str().unwrap().len() > 40);
+    let warnings = result["dataQualityWarnings"].as_array().unwrap();
+    assert!(warnings.iter().any(|w| w.as_str().unwrap().contains("current group")), "{warnings:?}");
+    assert!(result["sourceAttribution"].as_str().unwrap().contains("CC BY 4.0"));
+    assert!(!result.to_string().contains("NaN"));
+}
+
+#[test]
+fn attendance_counts_every_roll_call_of_the_period() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let all = server.ok("track_mep_attendance", with_period(json!({})));
+    check_basis(&all);
+    assert_eq!(all["mepsMatched"], 7);
+    assert_eq!(all["averageAttendanceRate"], 0.9286, "(5 × 1 + 2 × 0.75) / 7");
+    let rows: Vec<(&str, f64)> = all["meps"].as_array().unwrap().iter().map(|m| (m["id"].as_str().unwrap(), m["attendanceRate"].as_f64().unwrap())).collect();
+    assert_eq!(rows[..3], [("104", 0.75), ("107", 0.75), ("101", 1.0)], "lowest first, then by id");
+    let renew = server.ok("track_mep_attendance", with_period(json!({"groupId": "Renew Europe"})));
+    assert_eq!(renew["meps"], json!([{"id": "104", "name": "Elena PAPADAKI (synthetic)", "group": "Renew", "country": "EL", "rollCalls": 4, "voted": 3, "attendanceRate": 0.75}]));
+    let greece = server.ok("track_mep_attendance", with_period(json!({"country": "EL"})));
+    assert_eq!(greece["mepsMatched"], 1);
+    let one = server.ok("track_mep_attendance", with_period(json!({"mepId": "MEP-107", "limit": 1})));
+    assert_eq!((one["meps"][0]["voted"].as_u64(), one["meps"][0]["attendanceRate"].as_f64()), (Some(3), Some(0.75)));
+    let requests = fake.requests();
+    assert!(requests.iter().any(|r| r.starts_with("GET /api/v2/meetings?") && r.contains("year=2024")), "{requests:?}");
+    for day in ["11", "12", "13", "14"] {
+        assert!(requests.iter().any(|r| r.starts_with(&format!("GET /api/v2/meetings/MTG-PL-2024-03-{day}/decisions?"))), "{requests:?}");
+    }
+    // No roll call in the period: nulls and a warning, not zeros.
+    let empty = server.ok("track_mep_attendance", json!({"dateFrom": "2024-04-01", "dateTo": "2024-04-30"}));
+    assert_eq!(empty["averageAttendanceRate"], Value::Null);
+    assert!(empty["meps"].as_array().unwrap().iter().all(|m| m["attendanceRate"].is_null() && m["rollCalls"] == 0));
+    assert!(empty["dataQualityWarnings"].to_string().contains("No roll-call vote was found"), "{empty}");
+    assert!(server.tool_error("track_mep_attendance", with_period(json!({"mepId": "999"}))).contains("not a current MEP"));
+    for (args, needle) in [
+        (json!({"dateFrom": "2024-03-14", "dateTo": "2024-03-11"}), "after"),
+        (json!({"dateFrom": "2022-01-01", "dateTo": "2024-01-01"}), "at most 366"),
+        (json!({"country": "Greece"}), "country"),
+        (json!({"mepId": "../meps"}), "mepId"),
+        (json!({"limit": 0}), "limit"),
+    ] {
+        let message = server.invalid("track_mep_attendance", args.clone());
+        assert!(message.contains(needle), "{args}: {message}");
+    }
+}
+
+#[test]
+fn groups_are_compared_on_cohesion_discipline_and_attendance() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let compared = server.ok("compare_political_groups", with_period(json!({"groupIds": ["EPP", "S-D", "ECR"]})));
+    check_basis(&compared);
+    let groups = compared["groups"].as_array().unwrap();
+    assert_eq!(groups[0], json!({"group": "EPP", "members": 2, "cohesion": 0.75, "cohesionRollCalls": 3, "votingDiscipline": 1.0, "attendance": 0.875, "activityLevel": null, "legislativeOutput": null}));
+    assert_eq!(groups[1], json!({"group": "S&D", "members": 2, "cohesion": 0.625, "cohesionRollCalls": 4, "votingDiscipline": 1.0, "attendance": 1.0, "activityLevel": null, "legislativeOutput": null}));
+    assert_eq!((groups[2]["cohesion"].clone(), groups[2]["cohesionRollCalls"].clone()), (Value::Null, json!(0)), "one member never votes with another");
+    assert_eq!(compared["rankings"]["cohesion"], json!(["EPP", "S&D"]));
+    assert_eq!(compared["rankings"]["attendance"], json!(["ECR", "S&D", "EPP"]));
+    let warnings = compared["dataQualityWarnings"].to_string();
+    assert!(warnings.contains("activity_level") && warnings.contains("legislative_output"), "{warnings}");
+    let only = server.ok("compare_political_groups", with_period(json!({"groupIds": ["EPP", "S&D"], "dimensions": ["cohesion"]})));
+    assert!(only["groups"][0].get("attendance").is_none() && only["groups"][0]["cohesion"] == 0.75, "{only}");
+    assert!(server.invalid("compare_political_groups", with_period(json!({"groupIds": ["EPP", "PPE"]}))).contains("two different groups"));
+    assert!(server.invalid("compare_political_groups", json!({"groupIds": ["EPP"]})).contains("groupIds"));
+    assert!(server.invalid("compare_political_groups", json!({"groupIds": ["EPP", "ECR"], "dimensions": ["sentiment"]})).contains("dimensions"));
+}
+
+#[test]
+fn coalitions_are_pairwise_agreement_of_group_positions() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let coalitions = server.ok("analyze_coalition_dynamics", with_period(json!({})));
+    check_basis(&coalitions);
+    let pair = |a: &str, b: &str| {
+        coalitions["pairs"].as_array().unwrap().iter().find(|p| p["groups"] == json!([a, b])).cloned().unwrap_or_else(|| panic!("{a}-{b}: {coalitions}"))
+    };
+    assert_eq!(pair("EPP", "S&D"), json!({"groups": ["EPP", "S&D"], "rollCallsCompared": 1, "samePosition": 1, "agreement": 1.0}));
+    assert_eq!(pair("ECR", "EPP")["agreement"], 0.3333);
+    assert_eq!(pair("ECR", "S&D")["agreement"], 0.0);
+    assert_eq!(pair("ECR", "Greens/EFA")["agreement"], 0.25);
+    assert_eq!(pair("Greens/EFA", "S&D")["agreement"], 0.5);
+    assert_eq!(pair("Renew", "S&D")["agreement"], 0.5);
+    assert_eq!(coalitions["pairs"].as_array().unwrap().len(), 10, "five groups, ten pairs");
+    assert_eq!(coalitions["cohesiveGroups"], json!(["EPP", "S&D"]));
+    let strict = server.ok("analyze_coalition_dynamics", with_period(json!({"groupIds": ["EPP", "S&D"], "minimumCohesion": 0.7})));
+    assert_eq!(strict["cohesiveGroups"], json!(["EPP"]));
+    assert_eq!(strict["pairs"].as_array().unwrap().len(), 1);
+    assert!(server.invalid("analyze_coalition_dynamics", json!({"minimumCohesion": 2})).contains("minimumCohesion"));
+}
+
+#[test]
+fn an_meps_votes_against_their_group_and_the_others() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let weber = server.ok("analyze_voting_patterns", with_period(json!({"mepId": "101"})));
+    check_basis(&weber);
+    assert_eq!(weber["group"], "EPP");
+    assert_eq!((weber["rollCalls"].as_u64(), weber["voted"].as_u64(), weber["participationRate"].as_f64()), (Some(4), Some(4), Some(1.0)));
+    assert_eq!(weber["positions"], json!({"for": 3, "against": 1, "abstain": 0}));
+    assert_eq!(weber["groupLine"], json!({"rollCallsCompared": 2, "withGroup": 2, "loyalty": 1.0, "defections": []}));
+    let others: Vec<(&str, f64)> = weber["otherGroups"].as_array().unwrap().iter().map(|g| (g["group"].as_str().unwrap(), g["agreement"].as_f64().unwrap())).collect();
+    assert_eq!(others, [("Renew", 0.6667), ("ECR", 0.5), ("S&D", 0.5), ("Greens/EFA", 0.25)]);
+    let plain = server.ok("analyze_voting_patterns", with_period(json!({"mepId": "person/104", "compareWithGroup": false})));
+    assert_eq!(plain["positions"], json!({"for": 2, "against": 0, "abstain": 1}));
+    assert!(plain.get("groupLine").is_none() && plain.get("otherGroups").is_none(), "{plain}");
+    assert!(server.invalid("analyze_voting_patterns", json!({})).contains("mepId"));
+}
