@@ -140,3 +140,47 @@ fn an_meps_votes_against_their_group_and_the_others() {
     assert!(plain.get("groupLine").is_none() && plain.get("otherGroups").is_none(), "{plain}");
     assert!(server.invalid("analyze_voting_patterns", json!({})).contains("mepId"));
 }
+
+#[test]
+fn a_country_delegation_its_groups_and_its_unity() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let greece = server.ok("analyze_country_delegation", with_period(json!({"country": "EL"})));
+    check_basis(&greece);
+    assert_eq!((greece["members"].as_u64(), &greece["groups"]), (Some(1), &json!({"Renew": 1})));
+    assert_eq!(greece["attendanceRate"], 0.75);
+    assert_eq!((&greece["cohesion"], &greece["cohesionRollCalls"], &greece["groupLoyalty"]), (&Value::Null, &json!(0), &Value::Null));
+    assert!(greece["dataQualityWarnings"].to_string().contains("no roll call had two members of the delegation"), "{greece}");
+    assert_eq!(greece["meps"], json!([{"id": "104", "name": "Elena PAPADAKI (synthetic)", "group": "Renew", "attendanceRate": 0.75, "loyalty": null}]));
+    assert!(server.tool_error("analyze_country_delegation", with_period(json!({"country": "XX"}))).contains("no current MEP represents 'XX'"));
+    assert!(server.invalid("analyze_country_delegation", json!({"country": "GRC"})).contains("country"));
+}
+
+#[test]
+fn the_landscape_counts_seats_and_their_fragmentation() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let landscape = server.ok("generate_political_landscape", with_period(json!({"live": true})));
+    check_basis(&landscape);
+    assert_eq!((landscape["totalMeps"].as_u64(), landscape["withoutGroup"].as_u64(), landscape["majorityThreshold"].as_u64()), (Some(7), Some(0), Some(4)));
+    assert_eq!(landscape["effectiveNumberOfGroups"], 4.4545, "1 / ((4 + 4 + 1 + 1 + 1) / 49) = 49 / 11");
+    assert_eq!(landscape["largestGroupShare"], 0.2857);
+    let groups: Vec<(&str, u64, Value)> = landscape["groups"].as_array().unwrap().iter().map(|g| (g["group"].as_str().unwrap(), g["seats"].as_u64().unwrap(), g["cohesion"].clone())).collect();
+    assert_eq!(groups, [("EPP", 2, json!(0.75)), ("S&D", 2, json!(0.625)), ("ECR", 1, Value::Null), ("Greens/EFA", 1, Value::Null), ("Renew", 1, Value::Null)]);
+    assert!(landscape["dataQualityWarnings"].to_string().contains("live: every analysis reads the EP API"), "{landscape}");
+}
+
+#[test]
+fn anomalies_are_defections_above_the_group_baseline() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let all = server.ok("detect_voting_anomalies", with_period(json!({})));
+    check_basis(&all);
+    // Two-member groups can only agree or tie; singletons have no decisive roll call.
+    assert_eq!((&all["anomalies"], all["mepsExamined"].as_u64()), (&json!([]), Some(4)));
+    let epp = server.ok("detect_voting_anomalies", with_period(json!({"groupId": "PPE", "sensitivityThreshold": 0})));
+    assert_eq!((&epp["anomalies"], epp["mepsExamined"].as_u64()), (&json!([]), Some(2)));
+    assert!(server.invalid("detect_voting_anomalies", json!({"mepId": "101", "groupId": "EPP"})).contains("exclude"));
+    assert!(server.tool_error("detect_voting_anomalies", with_period(json!({"mepId": "999"}))).contains("not a current MEP"));
+    assert!(server.invalid("detect_voting_anomalies", json!({"sensitivityThreshold": 1.5})).contains("sensitivityThreshold"));
+}

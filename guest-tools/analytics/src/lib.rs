@@ -3,9 +3,12 @@
 //! says the period, what data it used and how each figure is defined (docs/METHODS.md);
 //! what the data cannot give is null with a warning, never a guess.
 
+mod anomalies;
 mod attendance;
 mod basis;
+mod delegation;
 mod groups;
+mod landscape;
 mod measures;
 mod metrics;
 mod patterns;
@@ -15,7 +18,15 @@ mod rollcalls;
 use guest_client::Tool;
 
 fn tools() -> Vec<Tool> {
-    vec![patterns::tool(), groups::coalition_tool(), groups::compare_tool(), attendance::tool()]
+    vec![
+        patterns::tool(),
+        groups::coalition_tool(),
+        anomalies::tool(),
+        groups::compare_tool(),
+        attendance::tool(),
+        delegation::tool(),
+        landscape::tool(),
+    ]
 }
 
 guest_client::component!("analytics", tools);

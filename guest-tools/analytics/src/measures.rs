@@ -2,7 +2,7 @@
 //! came from, so outputs can show their working.
 
 use crate::metrics::{Position, agreement_index, mean, ratio};
-use crate::rollcalls::{RollCalls, Vote};
+use crate::rollcalls::{RollCalls, Vote, counts_where};
 
 /// Roll calls an MEP voted in, of those held in the period.
 pub fn attendance(data: &RollCalls, mep: &str) -> (usize, usize, Option<f64>) {
@@ -40,10 +40,15 @@ pub fn loyalty(data: &RollCalls, mep: &str) -> (usize, usize, Option<f64>, Vec<S
 /// A group's cohesion: the mean Agreement Index over the roll calls in which at least two
 /// of its members voted; with that number of roll calls.
 pub fn cohesion(data: &RollCalls, group: &str) -> (usize, Option<f64>) {
+    cohesion_where(data, |id| data.group_of(id) == Some(group))
+}
+
+/// The same for any set of MEPs (e.g. a national delegation).
+pub fn cohesion_where(data: &RollCalls, member: impl Fn(&str) -> bool) -> (usize, Option<f64>) {
     let indices: Vec<f64> = data
         .votes
         .iter()
-        .map(|v| data.group_counts(v, group))
+        .map(|v| counts_where(v, &member))
         .filter(|c| c.iter().sum::<usize>() >= 2)
         .filter_map(agreement_index)
         .collect();
@@ -77,35 +82,19 @@ pub fn alignment(data: &RollCalls, mep: &str, group: &str) -> (usize, usize, Opt
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
-    use crate::rollcalls::Member;
 
     /// The two synthetic sittings of the test fixtures (docs/METHODS.md works them by hand).
     fn march_2024() -> RollCalls {
-        let member = |group: &str| Member { name: String::new(), group: Some(group.into()), country: None };
-        let members: BTreeMap<String, Member> = [("101", "EPP"), ("102", "S&D"), ("103", "ECR"), ("104", "Renew"), ("105", "Greens/EFA"), ("106", "S&D"), ("107", "EPP")]
-            .into_iter()
-            .map(|(id, g)| (id.to_string(), member(g)))
-            .collect();
-        let vote = |id: &str, f: &[&str], a: &[&str], x: &[&str]| {
-            let mut positions = BTreeMap::new();
-            for (ids, p) in [(f, Position::For), (a, Position::Against), (x, Position::Abstain)] {
-                positions.extend(ids.iter().map(|i| (i.to_string(), p)));
-            }
-            Vote { id: id.into(), positions }
-        };
-        RollCalls {
-            votes: vec![
-                vote("A", &["101", "102", "104", "105"], &["103"], &["106"]),
-                vote("B", &["101", "107", "102", "106", "104"], &["103", "105"], &[]),
-                vote("C", &["101", "103"], &["107", "102", "106", "105"], &["104"]),
-                vote("D", &["105", "106"], &["101", "107", "103"], &["102"]),
+        crate::rollcalls::built(
+            &[("101", "EPP"), ("102", "S&D"), ("103", "ECR"), ("104", "Renew"), ("105", "Greens/EFA"), ("106", "S&D"), ("107", "EPP")],
+            &[
+                ("A", &["101", "102", "104", "105"], &["103"], &["106"]),
+                ("B", &["101", "107", "102", "106", "104"], &["103", "105"], &[]),
+                ("C", &["101", "103"], &["107", "102", "106", "105"], &["104"]),
+                ("D", &["105", "106"], &["101", "107", "103"], &["102"]),
             ],
-            members,
-            ..RollCalls::default()
-        }
+        )
     }
 
     #[test]

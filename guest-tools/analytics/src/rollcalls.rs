@@ -107,16 +107,21 @@ pub fn load(ep: &Ep, period: &Period) -> Result<RollCalls, Error> {
     Ok(data)
 }
 
+/// How the voters `member` accepts voted in `vote`.
+pub fn counts_where(vote: &Vote, member: impl Fn(&str) -> bool) -> Counts {
+    let mut counts = [0; 3];
+    for (id, position) in &vote.positions {
+        if member(id) {
+            counts[index(*position)] += 1;
+        }
+    }
+    counts
+}
+
 impl RollCalls {
     /// How a group's members voted in `vote`.
     pub fn group_counts(&self, vote: &Vote, group: &str) -> Counts {
-        let mut counts = [0; 3];
-        for (id, position) in &vote.positions {
-            if self.group_of(id) == Some(group) {
-                counts[index(*position)] += 1;
-            }
-        }
-        counts
+        counts_where(vote, |id| self.group_of(id) == Some(group))
     }
 
     /// The group's position in `vote` (strict plurality of its voting members).
@@ -142,4 +147,25 @@ impl RollCalls {
     pub fn voters(&self) -> usize {
         self.votes.iter().flat_map(|v| v.positions.keys()).collect::<BTreeSet<_>>().len()
     }
+}
+
+/// Roll calls and a roster built by hand: `members` as (id, group), `votes` as (id, for,
+/// against, abstain).
+#[cfg(test)]
+pub fn built(members: &[(&str, &str)], votes: &[(&str, &[&str], &[&str], &[&str])]) -> RollCalls {
+    let members = members
+        .iter()
+        .map(|(id, g)| (id.to_string(), Member { name: format!("MEP {id}"), group: Some(g.to_string()), country: None }))
+        .collect();
+    let votes = votes
+        .iter()
+        .map(|(id, f, a, x)| {
+            let mut positions = BTreeMap::new();
+            for (ids, p) in [(f, Position::For), (a, Position::Against), (x, Position::Abstain)] {
+                positions.extend(ids.iter().map(|i| (i.to_string(), p)));
+            }
+            Vote { id: id.to_string(), positions }
+        })
+        .collect();
+    RollCalls { votes, members, ..RollCalls::default() }
 }
