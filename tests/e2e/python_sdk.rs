@@ -31,4 +31,15 @@ fn python_sdk_lists_tools_calls_two_reads_a_resource_and_gets_a_prompt() {
     assert_eq!(report["resource"]["name"], "Elio DI RUPO");
     assert_eq!(report["prompts"].as_array().unwrap().len(), 7);
     assert!(report["prompt"].as_str().unwrap().contains("MEP 1294"), "{report}");
+    // Every analytics tool answers through the SDK with a result its outputSchema accepts;
+    // the figures are those worked by hand in docs/METHODS.md.
+    let analytics = &report["analytics"];
+    for (name, result) in analytics.as_object().unwrap() {
+        assert_eq!(result["isError"], false, "{name}: {result}");
+        assert_eq!(result["structured"]["coverage"]["rollCalls"], 4, "{name}: {result}");
+    }
+    assert_eq!(analytics.as_object().unwrap().len(), 7);
+    assert_eq!(analytics["compare_political_groups"]["structured"]["groups"][0]["cohesion"], 0.75);
+    assert_eq!(analytics["track_mep_attendance"]["structured"]["averageAttendanceRate"], 0.9286);
+    assert_eq!(analytics["generate_political_landscape"]["structured"]["effectiveNumberOfGroups"], 4.4545);
 }

@@ -31,6 +31,21 @@ async def main(binary: str) -> int:
             resource = await session.read_resource("ep://meps/1294")
             prompts = await session.list_prompts()
             prompt = await session.get_prompt("mep_briefing", {"mepId": "1294"})
+            # The analytics over the fixtures' two sitting days (the SDK checks each result
+            # against the tool's outputSchema).
+            march = {"dateFrom": "2024-03-11", "dateTo": "2024-03-14"}
+            analytics = {}
+            for name, args in [
+                ("analyze_voting_patterns", {"mepId": "101"}),
+                ("analyze_coalition_dynamics", {}),
+                ("compare_political_groups", {"groupIds": ["EPP", "S&D"]}),
+                ("track_mep_attendance", {}),
+                ("analyze_country_delegation", {"country": "EL"}),
+                ("generate_political_landscape", {}),
+                ("detect_voting_anomalies", {}),
+            ]:
+                result = await session.call_tool(name, {**args, **march})
+                analytics[name] = {"isError": result.isError, "structured": result.structuredContent}
             print(json.dumps({
                 "protocolVersion": init.protocolVersion,
                 "tools": [t.name for t in tools.tools],
@@ -41,6 +56,7 @@ async def main(binary: str) -> int:
                 "resource": json.loads(resource.contents[0].text),
                 "prompts": [p.name for p in prompts.prompts],
                 "prompt": prompt.messages[0].content.text,
+                "analytics": analytics,
             }))
     return 0
 
