@@ -25,7 +25,13 @@ fn with_period(mut args: Value) -> Value {
 }
 
 fn check_basis(result: &Value) {
-    assert_eq!(result["period"], json!({"from": "2024-03-11", "to": "2024-03-14"}));
+    check_basis_over(result, MARCH.0);
+}
+
+/// The basis of a result over a period from `from` to 14 March 2024 (same data: the
+/// fixtures' sittings are 11–14 March).
+fn check_basis_over(result: &Value, from: &str) {
+    assert_eq!(result["period"], json!({"from": from, "to": "2024-03-14"}));
     assert_eq!(
         result["coverage"],
         json!({"sittings": 2, "sittingsWithoutRollCalls": 2, "rollCalls": 4, "voters": 7, "roster": 7}),
@@ -183,4 +189,79 @@ fn anomalies_are_defections_above_the_group_baseline() {
     assert!(server.invalid("detect_voting_anomalies", json!({"mepId": "101", "groupId": "EPP"})).contains("exclude"));
     assert!(server.tool_error("detect_voting_anomalies", with_period(json!({"mepId": "999"}))).contains("not a current MEP"));
     assert!(server.invalid("detect_voting_anomalies", json!({"sensitivityThreshold": 1.5})).contains("sensitivityThreshold"));
+}
+
+#[test]
+fn sentiment_is_reported_as_what_it_is_cohesion_by_month() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let month = server.ok("sentiment_tracker", json!({"timeframe": "last_month", "dateTo": "2024-03-14"}));
+    check_basis_over(&month, "2024-02-14");
+    assert!(month["measure"].as_str().unwrap().contains("no sentiment"), "{month}");
+    let group = |name: &str| month["groups"].as_array().unwrap().iter().find(|g| g["group"] == name).cloned().unwrap();
+    assert_eq!(group("EPP"), json!({"group": "EPP", "months": [{"month": "2024-03", "rollCalls": 3, "cohesion": 0.75}], "cohesion": 0.75, "trend": null}));
+    assert_eq!(group("S&D")["cohesion"], 0.625);
+    assert_eq!(group("ECR"), json!({"group": "ECR", "months": [], "cohesion": null, "trend": null}));
+    let quarter = server.ok("sentiment_tracker", json!({"groupId": "S-D", "dateTo": "2024-03-14"}));
+    assert_eq!(quarter["period"]["from"], "2023-12-15", "91 days by default");
+    assert_eq!(quarter["groups"].as_array().unwrap().len(), 1);
+    assert!(server.invalid("sentiment_tracker", json!({"timeframe": "last_week"})).contains("timeframe"));
+}
+
+#[test]
+fn meps_compared_side_by_side_and_pair_by_pair() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let compared = server.ok("comparative_intelligence", with_period(json!({"mepIds": [101, 107, 103]})));
+    check_basis(&compared);
+    assert_eq!(compared["meps"][1], json!({"mepId": "107", "name": "Henrik NIELSEN (synthetic)", "group": "EPP", "voting": 1.0, "attendance": 0.75, "committee": null, "legislative": null}));
+    assert_eq!(compared["meps"][2]["voting"], Value::Null, "a one-member group is never decisive");
+    let pairs: Vec<(Value, Value)> = compared["coVoting"].as_array().unwrap().iter().map(|p| (p["meps"].clone(), p["agreement"].clone())).collect();
+    assert_eq!(pairs, [(json!(["101", "107"]), json!(0.6667)), (json!(["101", "103"]), json!(0.5)), (json!(["107", "103"]), json!(0.3333))]);
+    let warnings = compared["dataQualityWarnings"].to_string();
+    assert!(warnings.contains("committee:") && warnings.contains("legislative:"), "{warnings}");
+    let attendance_only = server.ok("comparative_intelligence", with_period(json!({"mepIds": [104, 105], "dimensions": ["attendance"]})));
+    assert_eq!(attendance_only["meps"][0], json!({"mepId": "104", "name": "Elena PAPADAKI (synthetic)", "group": "Renew", "attendance": 0.75}));
+    assert!(server.invalid("comparative_intelligence", json!({"mepIds": [101]})).contains("mepIds"));
+    assert!(server.invalid("comparative_intelligence", with_period(json!({"mepIds": [101, 101]}))).contains("two different"));
+}
+
+#[test]
+fn the_co_voting_network_and_its_components() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let network = server.ok("network_analysis", with_period(json!({"analysisType": "voting", "minSimilarity": 0.6})));
+    check_basis(&network);
+    let edges: Vec<&Value> = network["edges"].as_array().unwrap().iter().map(|e| &e["meps"]).collect();
+    assert_eq!(edges, [&json!(["101", "104"]), &json!(["101", "107"]), &json!(["102", "104"]), &json!(["102", "107"]), &json!(["106", "107"])]);
+    assert!(network["edges"].as_array().unwrap().iter().all(|e| e["agreement"] == 0.6667 && e["sharedRollCalls"] == 3));
+    assert_eq!(network["components"], json!([["101", "102", "104", "106", "107"], ["103"], ["105"]]));
+    let degree: Vec<(&str, u64)> = network["nodes"].as_array().unwrap().iter().map(|n| (n["mepId"].as_str().unwrap(), n["degree"].as_u64().unwrap())).collect();
+    assert_eq!(degree, [("101", 2), ("102", 2), ("103", 0), ("104", 2), ("105", 0), ("106", 1), ("107", 3)]);
+    let near = server.ok("network_analysis", with_period(json!({"mepId": 106, "depth": 1, "analysisType": "voting", "minSimilarity": 0.6})));
+    assert_eq!(near["components"], json!([["106", "107"]]));
+    let two_hops = server.ok("network_analysis", with_period(json!({"mepId": 106, "analysisType": "voting", "minSimilarity": 0.6})));
+    assert_eq!(two_hops["components"], json!([["101", "102", "106", "107"]]));
+    assert_eq!(two_hops["edges"].as_array().unwrap().len(), 3);
+    let strict = server.ok("network_analysis", with_period(json!({})));
+    assert_eq!((strict["edges"].as_array().unwrap().len(), strict["components"].as_array().unwrap().len()), (0, 7), "no pair agrees 70 % of the time");
+    assert!(strict["dataQualityWarnings"].to_string().contains("combined: committee co-membership is not read yet"));
+    assert!(server.invalid("network_analysis", with_period(json!({"analysisType": "committee"}))).contains("committee memberships"));
+    assert!(server.invalid("network_analysis", json!({"depth": 4})).contains("depth"));
+}
+
+#[test]
+fn early_warnings_name_their_value_threshold_and_evidence() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let medium = server.ok("early_warning_system", json!({"dateTo": "2024-03-14"}));
+    check_basis_over(&medium, "2024-02-14");
+    assert_eq!((&medium["warnings"], &medium["thresholds"]), (&json!([]), &json!({"cohesion": 0.6, "attendance": 0.7})));
+    let high = server.ok("early_warning_system", json!({"sensitivity": "high", "dateTo": "2024-03-14"}));
+    let flagged: Vec<(&str, &str, f64)> = high["warnings"].as_array().unwrap().iter().map(|w| (w["type"].as_str().unwrap(), w["subject"].as_str().unwrap(), w["value"].as_f64().unwrap())).collect();
+    assert_eq!(flagged, [("LOW_GROUP_COHESION", "S&D", 0.625), ("LOW_ATTENDANCE", "104", 0.75), ("LOW_ATTENDANCE", "107", 0.75)]);
+    assert_eq!(high["warnings"][1]["evidence"], "voted in 3 of 4 roll calls");
+    let attendance = server.ok("early_warning_system", json!({"sensitivity": "high", "focusArea": "attendance", "dateTo": "2024-03-14"}));
+    assert_eq!(attendance["warnings"].as_array().unwrap().len(), 2);
+    assert!(server.invalid("early_warning_system", json!({"sensitivity": "extreme"})).contains("sensitivity"));
 }

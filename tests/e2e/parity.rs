@@ -17,10 +17,6 @@ const PENDING: &[(&str, &str)] = &[
     ("analyze_legislative_effectiveness", "issue 8"),
     ("monitor_legislative_pipeline", "issue 8"),
     ("analyze_committee_activity", "issue 8"),
-    ("network_analysis", "issue 8"),
-    ("sentiment_tracker", "issue 8"),
-    ("early_warning_system", "issue 8"),
-    ("comparative_intelligence", "issue 8"),
     ("correlate_intelligence", "issue 8"),
 ];
 

@@ -6,14 +6,18 @@
 mod anomalies;
 mod attendance;
 mod basis;
+mod comparative;
 mod delegation;
+mod early_warning;
 mod groups;
 mod landscape;
 mod measures;
 mod metrics;
+mod network;
 mod patterns;
 mod period;
 mod rollcalls;
+mod sentiment;
 
 use guest_client::Tool;
 
@@ -26,6 +30,10 @@ fn tools() -> Vec<Tool> {
         attendance::tool(),
         delegation::tool(),
         landscape::tool(),
+        network::tool(),
+        sentiment::tool(),
+        early_warning::tool(),
+        comparative::tool(),
     ]
 }
 

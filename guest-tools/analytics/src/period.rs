@@ -40,6 +40,13 @@ impl Period {
         Ok(Period { from: date::iso(first), to: date::iso(last) })
     }
 
+    /// The `days` days up to `to` (default today).
+    pub fn ending(to: Option<&str>, days: i64) -> Result<Period, Error> {
+        args::date_range(None, to)?;
+        let last = to.map(day).unwrap_or_else(date::today);
+        Ok(Period { from: date::iso(last - days + 1), to: date::iso(last) })
+    }
+
     /// The calendar years the period touches.
     pub fn years(&self) -> std::ops::RangeInclusive<u32> {
         let year = |d: &str| d[..4].parse::<u32>().unwrap_or(0);

@@ -19,6 +19,8 @@ const PAGE: u32 = 500;
 #[derive(Debug, Clone)]
 pub struct Vote {
     pub id: String,
+    /// YYYY-MM-DD.
+    pub date: String,
     pub positions: BTreeMap<String, Position>,
 }
 
@@ -73,7 +75,8 @@ pub fn load(ep: &Ep, period: &Period) -> Result<RollCalls, Error> {
             for (ids, position) in [(voters.favor, Position::For), (voters.against, Position::Against), (voters.abstention, Position::Abstain)] {
                 positions.extend(ids.into_iter().map(|id| (id, position)));
             }
-            data.votes.push(Vote { id: d.id, positions });
+            let date = d.date.unwrap_or_else(|| sitting.trim_start_matches("MTG-PL-").to_string());
+            data.votes.push(Vote { id: d.id, date, positions });
         }
         if data.votes.len() > before { data.sittings.push(sitting) } else { data.sittings_without_roll_calls.push(sitting) }
     }
@@ -143,6 +146,18 @@ impl RollCalls {
         self.members.iter().filter(move |(_, m)| m.group.as_deref() == Some(group)).map(|(id, _)| id)
     }
 
+    /// How often two MEPs voted alike: (same, both voted, same / both voted).
+    pub fn co_voting(&self, a: &str, b: &str) -> (usize, usize, Option<f64>) {
+        let (mut same, mut both) = (0, 0);
+        for vote in &self.votes {
+            if let (Some(x), Some(y)) = (vote.positions.get(a), vote.positions.get(b)) {
+                both += 1;
+                same += usize::from(x == y);
+            }
+        }
+        (same, both, crate::metrics::ratio(same, both))
+    }
+
     /// Distinct MEPs who voted in at least one roll call.
     pub fn voters(&self) -> usize {
         self.votes.iter().flat_map(|v| v.positions.keys()).collect::<BTreeSet<_>>().len()
@@ -164,7 +179,7 @@ pub fn built(members: &[(&str, &str)], votes: &[(&str, &[&str], &[&str], &[&str]
             for (ids, p) in [(f, Position::For), (a, Position::Against), (x, Position::Abstain)] {
                 positions.extend(ids.iter().map(|i| (i.to_string(), p)));
             }
-            Vote { id: id.to_string(), positions }
+            Vote { id: id.to_string(), date: "2024-03-13".into(), positions }
         })
         .collect();
     RollCalls { votes, members, ..RollCalls::default() }
