@@ -38,7 +38,8 @@ fn python_sdk_lists_tools_calls_two_reads_a_resource_and_gets_a_prompt() {
         assert_eq!(result["isError"], false, "{name}: {result}");
         assert_eq!(result["structured"]["coverage"]["rollCalls"], 4, "{name}: {result}");
     }
-    assert_eq!(analytics.as_object().unwrap().len(), 7);
+    assert_eq!(analytics.as_object().unwrap().len(), 11);
+    assert_eq!(analytics["network_analysis"]["structured"]["edges"].as_array().unwrap().len(), 5);
     assert_eq!(analytics["compare_political_groups"]["structured"]["groups"][0]["cohesion"], 0.75);
     assert_eq!(analytics["track_mep_attendance"]["structured"]["averageAttendanceRate"], 0.9286);
     assert_eq!(analytics["generate_political_landscape"]["structured"]["effectiveNumberOfGroups"], 4.4545);

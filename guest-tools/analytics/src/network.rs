@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::basis::Basis;
 use crate::period::Period;
-use crate::rollcalls;
+use crate::rollcalls::{self, co_voting};
 
 /// Roll calls two MEPs must share before their agreement makes an edge.
 pub const MIN_SHARED: usize = 3;
@@ -124,13 +124,15 @@ fn run(ep: &Ep, p: Params) -> Result<Network, Error> {
     if p.analysis_type == AnalysisType::Combined {
         warnings.push("combined: committee co-membership is not read yet; the network is co-voting only.".into());
     }
-    let voters: Vec<String> = data.votes.iter().flat_map(|v| v.positions.keys().cloned()).collect::<BTreeSet<_>>().into_iter().collect();
+    // Every pair of voters (about 260,000 for a full Parliament): byte strings, not maps.
+    let ballots: Vec<(&str, Vec<u8>)> = data.ballots().into_iter().collect();
+    let voters: Vec<String> = ballots.iter().map(|(id, _)| id.to_string()).collect();
     let mut edges = Vec::new();
-    for (i, a) in voters.iter().enumerate() {
-        for b in &voters[i + 1..] {
-            let (_, shared, agreement) = data.co_voting(a, b);
-            if let Some(agreement) = agreement.filter(|x| shared >= MIN_SHARED && *x >= p.min_similarity) {
-                edges.push(Edge { meps: [a.clone(), b.clone()], shared_roll_calls: shared, agreement });
+    for (i, (a, x)) in ballots.iter().enumerate() {
+        for (b, y) in &ballots[i + 1..] {
+            let (_, shared, agreement) = co_voting(x, y);
+            if let Some(agreement) = agreement.filter(|v| shared >= MIN_SHARED && *v >= p.min_similarity) {
+                edges.push(Edge { meps: [a.to_string(), b.to_string()], shared_roll_calls: shared, agreement });
             }
         }
     }
@@ -154,8 +156,14 @@ fn run(ep: &Ep, p: Params) -> Result<Network, Error> {
         }
         None => voters.iter().cloned().collect(),
     };
+    let components = components(&kept, &neighbours);
     edges.retain(|e| kept.contains(&e.meps[0]) && kept.contains(&e.meps[1]));
-    let degree = |id: &str| edges.iter().filter(|e| e.meps[0] == id || e.meps[1] == id).count();
+    let mut degrees: BTreeMap<&str, usize> = BTreeMap::new();
+    for edge in &edges {
+        *degrees.entry(&edge.meps[0]).or_default() += 1;
+        *degrees.entry(&edge.meps[1]).or_default() += 1;
+    }
+    let degree = |id: &str| degrees.get(id).copied().unwrap_or(0);
     let nodes: Vec<Node> = kept
         .iter()
         .map(|id| {
@@ -163,7 +171,6 @@ fn run(ep: &Ep, p: Params) -> Result<Network, Error> {
             Node { mep_id: id.clone(), name: member.map(|m| m.name.clone()), group: member.and_then(|m| m.group.clone()), degree: degree(id) }
         })
         .collect();
-    let components = components(&kept, &edges);
     edges.sort_by(|x, y| y.agreement.partial_cmp(&x.agreement).unwrap_or(std::cmp::Ordering::Equal).then(x.meps.cmp(&y.meps)));
     if edges.len() > MAX_EDGES {
         warnings.push(format!("{} edges; the {MAX_EDGES} with the highest agreement are listed.", edges.len()));
@@ -180,21 +187,20 @@ fn run(ep: &Ep, p: Params) -> Result<Network, Error> {
     })
 }
 
-/// Connected components, largest first, each sorted.
-fn components(nodes: &BTreeSet<String>, edges: &[Edge]) -> Vec<Vec<String>> {
+/// Connected components of the kept MEPs, largest first, each sorted.
+fn components(kept: &BTreeSet<String>, neighbours: &BTreeMap<&str, BTreeSet<&str>>) -> Vec<Vec<String>> {
     let mut seen: BTreeSet<&str> = BTreeSet::new();
     let mut out: Vec<Vec<String>> = Vec::new();
-    for start in nodes {
+    for start in kept {
         if !seen.insert(start) {
             continue;
         }
         let mut component = vec![start.clone()];
         let mut stack = vec![start.as_str()];
         while let Some(n) = stack.pop() {
-            for e in edges.iter().filter(|e| e.meps[0] == n || e.meps[1] == n) {
-                let other = if e.meps[0] == n { &e.meps[1] } else { &e.meps[0] };
+            for other in neighbours.get(n).into_iter().flatten().filter(|o| kept.contains(**o)) {
                 if seen.insert(other) {
-                    component.push(other.clone());
+                    component.push(other.to_string());
                     stack.push(other);
                 }
             }

@@ -110,6 +110,18 @@ pub fn load(ep: &Ep, period: &Period) -> Result<RollCalls, Error> {
     Ok(data)
 }
 
+/// Co-voting of two ballots (see [`RollCalls::ballots`]): (same, both voted, same / both voted).
+pub fn co_voting(a: &[u8], b: &[u8]) -> (usize, usize, Option<f64>) {
+    let (mut same, mut both) = (0, 0);
+    for (x, y) in a.iter().zip(b) {
+        if *x != 0 && *y != 0 {
+            both += 1;
+            same += usize::from(x == y);
+        }
+    }
+    (same, both, crate::metrics::ratio(same, both))
+}
+
 /// How the voters `member` accepts voted in `vote`.
 pub fn counts_where(vote: &Vote, member: impl Fn(&str) -> bool) -> Counts {
     let mut counts = [0; 3];
@@ -148,14 +160,20 @@ impl RollCalls {
 
     /// How often two MEPs voted alike: (same, both voted, same / both voted).
     pub fn co_voting(&self, a: &str, b: &str) -> (usize, usize, Option<f64>) {
-        let (mut same, mut both) = (0, 0);
-        for vote in &self.votes {
-            if let (Some(x), Some(y)) = (vote.positions.get(a), vote.positions.get(b)) {
-                both += 1;
-                same += usize::from(x == y);
+        let ballot = |id: &str| self.votes.iter().map(|v| v.positions.get(id).map_or(0, |p| index(*p) as u8 + 1)).collect::<Vec<u8>>();
+        co_voting(&ballot(a), &ballot(b))
+    }
+
+    /// Every voter's ballot: one byte per roll call (0 absent, 1 for, 2 against, 3 abstain),
+    /// so that comparing two MEPs is a pass over two byte strings.
+    pub fn ballots(&self) -> BTreeMap<&str, Vec<u8>> {
+        let mut ballots: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
+        for (i, vote) in self.votes.iter().enumerate() {
+            for (id, position) in &vote.positions {
+                ballots.entry(id.as_str()).or_insert_with(|| vec![0; self.votes.len()])[i] = index(*position) as u8 + 1;
             }
         }
-        (same, both, crate::metrics::ratio(same, both))
+        ballots
     }
 
     /// Distinct MEPs who voted in at least one roll call.
