@@ -131,15 +131,8 @@ impl Drop for Server {
 /// waits 50 ms before every answer: the first call (nothing cached), then the same call
 /// again (cache warm).
 fn analytics_timings() -> (Duration, Vec<Duration>) {
-    let mut fake = Command::new(path("EPMCP_FAKE", "target/release/fake-ep-api"))
-        .args(["--delay-ms", "50", "--fixtures"])
-        .arg(path("EPMCP_FIXTURES", "tests/fixtures/ep-api"))
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("starting fake-ep-api");
-    let mut line = String::new();
-    BufReader::new(fake.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let mut server = Server::spawn(line.trim(), None);
+    let (mut fake, url) = start_fake(&["--delay-ms", "50"]);
+    let mut server = Server::spawn(&url, None);
     server.initialize();
     let call = r#"{"name":"compare_political_groups","arguments":{"groupIds":["EPP","S&D","ECR"],"dateFrom":"2024-03-01","dateTo":"2024-03-31"}}"#;
     let started = Instant::now();
@@ -274,8 +267,10 @@ fn misses(url: &str, env: &[(&str, &str)], audit: Option<&PathBuf>) -> (usize, V
     (tool_count, list, call, upstream, rss_mb)
 }
 
-fn main() {
+/// The loopback fake EP API with the bundled samples (and `extra` options); its URL.
+fn start_fake(extra: &[&str]) -> (Child, String) {
     let mut fake = Command::new(path("EPMCP_FAKE", "target/release/fake-ep-api"))
+        .args(extra)
         .arg("--fixtures")
         .arg(path("EPMCP_FIXTURES", "tests/fixtures/ep-api"))
         .stdout(Stdio::piped())
@@ -283,7 +278,11 @@ fn main() {
         .expect("starting fake-ep-api");
     let mut line = String::new();
     BufReader::new(fake.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.trim().to_string();
+    (fake, line.trim().to_string())
+}
+
+fn main() {
+    let (mut fake, url) = start_fake(&[]);
 
     // Cold start: process spawn → initialize response (components loaded from .cwasm).
     // (Up to the response: the kill and the exit that follow are not part of starting.)
