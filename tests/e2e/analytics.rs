@@ -14,7 +14,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Fake, Server};
+use crate::support::{Fake, Server, TempDir};
 
 const MARCH: (&str, &str) = ("2024-03-11", "2024-03-14");
 
@@ -264,4 +264,61 @@ fn early_warnings_name_their_value_threshold_and_evidence() {
     let attendance = server.ok("early_warning_system", json!({"sensitivity": "high", "focusArea": "attendance", "dateTo": "2024-03-14"}));
     assert_eq!(attendance["warnings"].as_array().unwrap().len(), 2);
     assert!(server.invalid("early_warning_system", json!({"sensitivity": "extreme"})).contains("sensitivity"));
+}
+
+/// A Parliament-sized day, generated: 720 MEPs in three groups and 600 roll calls in which
+/// MEP i votes for when (i + k) % 3 = 0, against when it is 1, and is absent when it is 2.
+/// Every MEP therefore voted in 400 of the 600. The answer needs the whole roster (two
+/// pages of 500) and every page of decisions.
+fn parliament_sized() -> TempDir {
+    let dir = TempDir::new("parliament");
+    let write = |name: &str, data: Value| std::fs::write(dir.0.join(name), json!({"data": data}).to_string()).unwrap();
+    write("meetings.json", json!([{"id": "eli/dl/event/MTG-PL-2024-05-07", "activity_id": "MTG-PL-2024-05-07", "activity_date": "2024-05-07"}]));
+    let groups = ["EPP", "S&D", "Renew"];
+    let roster: Vec<Value> = (0..720)
+        .map(|i| json!({"id": format!("person/{}", 1000 + i), "identifier": (1000 + i).to_string(), "label": format!("MEP {i} (generated)"),
+                        "api:political-group": groups[i % 3], "api:country-of-representation": "BE"}))
+        .collect();
+    write("meps-show-current.json", Value::Array(roster));
+    let decisions: Vec<Value> = (0..600)
+        .map(|k| {
+            let voters = |r: usize| (0..720).filter(|i| (i + k) % 3 == r).map(|i| format!("person/{}", 1000 + i)).collect::<Vec<_>>();
+            json!({"id": format!("eli/dl/event/MTG-PL-2024-05-07-DEC-{k:06}"), "activity_id": format!("MTG-PL-2024-05-07-DEC-{k:06}"),
+                   "activity_date": "2024-05-07", "had_voter_favor": voters(0), "had_voter_against": voters(1)})
+        })
+        .collect();
+    write("meetings-{sitting-id}-decisions.MTG-PL-2024-05-07.json", Value::Array(decisions));
+    dir
+}
+
+/// The structured result of a call that must succeed (large results are summarised in
+/// their text block, so only structuredContent is whole).
+fn structured(server: &mut Server, tool: &str, arguments: Value) -> Value {
+    let response = server.call(tool, arguments);
+    assert_eq!(response["result"]["isError"], false, "{tool}: {response}");
+    response["result"]["structuredContent"].clone()
+}
+
+#[test]
+fn a_parliament_sized_day_is_read_whole() {
+    let fixtures = parliament_sized();
+    let fake = Fake::serving(&fixtures.0, &[]);
+    let mut server = Server::start(&fake);
+    let attendance = structured(&mut server, "track_mep_attendance", json!({"dateFrom": "2024-05-07", "dateTo": "2024-05-07", "limit": 100}));
+    assert_eq!(attendance["coverage"], json!({"sittings": 1, "sittingsWithoutRollCalls": 0, "rollCalls": 600, "voters": 720, "roster": 720}));
+    assert_eq!((attendance["mepsMatched"].as_u64(), attendance["averageAttendanceRate"].as_f64()), (Some(720), Some(0.6667)));
+    assert_eq!(attendance["meps"].as_array().unwrap().len(), 100);
+    let requests = fake.requests();
+    for page in ["meps/show-current?format=application%2Fld%2Bjson&offset=500", "MTG-PL-2024-05-07/decisions?format=application%2Fld%2Bjson&offset=500"] {
+        assert!(requests.iter().any(|r| r.contains(page)), "no {page} in {requests:?}");
+    }
+    // A group's members share i % 3, so each roll call finds a group all voting alike or all
+    // absent: present in 400 roll calls, unanimous in each.
+    let compared = structured(&mut server, "compare_political_groups", json!({"groupIds": ["EPP", "S&D", "Renew"], "dateFrom": "2024-05-07", "dateTo": "2024-05-07"}));
+    for group in compared["groups"].as_array().unwrap() {
+        assert_eq!((&group["members"], &group["cohesionRollCalls"], &group["cohesion"], &group["attendance"]), (&json!(240), &json!(400), &json!(1.0), &json!(0.6667)), "{group}");
+    }
+    let network = structured(&mut server, "network_analysis", json!({"analysisType": "voting", "minSimilarity": 0.9, "dateFrom": "2024-05-07", "dateTo": "2024-05-07"}));
+    assert_eq!(network["coverage"]["voters"], 720);
+    assert!(network["edges"].as_array().unwrap().len() <= 200);
 }

@@ -93,7 +93,7 @@ fn run(ep: &Ep, p: Params) -> Result<Attendance, Error> {
     let ids: Vec<String> = match &mep {
         Some(id) => {
             if !data.members.contains_key(id) {
-                if !data.votes.iter().any(|v| v.positions.contains_key(id)) {
+                if data.voter(id).is_none() {
                     return Err(Error::NotFound(format!("MEP {id} is not a current MEP and cast no roll-call vote in the period")));
                 }
                 warnings.push(format!("MEP {id} is not in the current roster: no group or country."));

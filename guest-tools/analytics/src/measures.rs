@@ -6,7 +6,7 @@ use crate::rollcalls::{RollCalls, Vote, counts_where};
 
 /// Roll calls an MEP voted in, of those held in the period.
 pub fn attendance(data: &RollCalls, mep: &str) -> (usize, usize, Option<f64>) {
-    let voted = data.votes.iter().filter(|v| v.positions.contains_key(mep)).count();
+    let voted = data.voter(mep).map_or(0, |i| data.votes.iter().filter(|v| v.position(i).is_some()).count());
     (voted, data.votes.len(), ratio(voted, data.votes.len()))
 }
 
@@ -26,9 +26,9 @@ pub fn loyalty(data: &RollCalls, mep: &str) -> (usize, usize, Option<f64>, Vec<S
     let Some(group) = data.group_of(mep) else { return (0, 0, None, Vec::new()) };
     let (mut with, mut counted, mut defections) = (0, 0, Vec::new());
     for vote in &data.votes {
-        let (Some(own), Some(line)) = (vote.positions.get(mep), decisive(data, vote, group)) else { continue };
+        let (Some(own), Some(line)) = (data.position(vote, mep), decisive(data, vote, group)) else { continue };
         counted += 1;
-        if *own == line {
+        if own == line {
             with += 1;
         } else {
             defections.push(vote.id.clone());
@@ -48,7 +48,7 @@ pub fn cohesion_where(data: &RollCalls, member: impl Fn(&str) -> bool) -> (usize
     let indices: Vec<f64> = data
         .votes
         .iter()
-        .map(|v| counts_where(v, &member))
+        .map(|v| counts_where(data, v, &member))
         .filter(|c| c.iter().sum::<usize>() >= 2)
         .filter_map(agreement_index)
         .collect();
@@ -72,9 +72,9 @@ pub fn agreement(data: &RollCalls, a: &str, b: &str) -> (usize, usize, Option<f6
 pub fn alignment(data: &RollCalls, mep: &str, group: &str) -> (usize, usize, Option<f64>) {
     let (mut same, mut compared) = (0, 0);
     for vote in &data.votes {
-        if let (Some(own), Some(line)) = (vote.positions.get(mep), data.group_position(vote, group)) {
+        if let (Some(own), Some(line)) = (data.position(vote, mep), data.group_position(vote, group)) {
             compared += 1;
-            same += usize::from(*own == line);
+            same += usize::from(own == line);
         }
     }
     (same, compared, ratio(same, compared))

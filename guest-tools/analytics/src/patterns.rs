@@ -111,15 +111,15 @@ fn run(ep: &Ep, p: Params) -> Result<VotingPatterns, Error> {
     let member = data.members.get(&id);
     let mut warnings = Vec::new();
     if member.is_none() {
-        if !data.votes.iter().any(|v| v.positions.contains_key(&id)) {
+        if data.voter(&id).is_none() {
             return Err(Error::NotFound(format!("MEP {id} is not a current MEP and cast no roll-call vote in the period")));
         }
         warnings.push(format!("MEP {id} is not in the current roster: no group to compare with."));
     }
     let mut counts = [0; 3];
     for vote in &data.votes {
-        if let Some(position) = vote.positions.get(&id) {
-            counts[index(*position)] += 1;
+        if let Some(position) = data.position(vote, &id) {
+            counts[index(position)] += 1;
         }
     }
     let (voted, held, participation_rate) = attendance(&data, &id);

@@ -15,13 +15,24 @@ use crate::period::Period;
 /// Items per page when walking lists.
 const PAGE: u32 = 500;
 
-/// One roll call: who voted how (person ids, as `/meps` uses them).
+/// One roll call: who voted how, compactly (a Parliament-year is about 2,000 roll calls of
+/// 700 voters: 1.4 million ballots, 8 bytes each here).
 #[derive(Debug, Clone)]
 pub struct Vote {
     pub id: String,
     /// YYYY-MM-DD.
     pub date: String,
-    pub positions: BTreeMap<String, Position>,
+    /// (voter index into [`RollCalls::ids`], position), sorted by voter.
+    ballots: Vec<(u32, Position)>,
+    /// How each group's current members voted (see [`RollCalls::tally`]).
+    groups: BTreeMap<String, Counts>,
+}
+
+impl Vote {
+    /// How voter `index` voted, if they did.
+    pub fn position(&self, index: u32) -> Option<Position> {
+        self.ballots.binary_search_by_key(&index, |(i, _)| *i).ok().map(|at| self.ballots[at].1)
+    }
 }
 
 /// An MEP of the current roster.
@@ -36,6 +47,9 @@ pub struct Member {
 
 #[derive(Debug, Default)]
 pub struct RollCalls {
+    /// Person ids of every voter, by voter index.
+    ids: Vec<String>,
+    index: BTreeMap<String, u32>,
     /// Sittings of the period with at least one roll call, oldest first.
     pub sittings: Vec<String>,
     /// Sittings of the period whose decisions list no roll call (yet).
@@ -71,12 +85,8 @@ pub fn load(ep: &Ep, period: &Period) -> Result<RollCalls, Error> {
         for item in &items {
             let d = decision(item, true);
             let Some(voters) = d.voters else { continue }; // not a roll call
-            let mut positions = BTreeMap::new();
-            for (ids, position) in [(voters.favor, Position::For), (voters.against, Position::Against), (voters.abstention, Position::Abstain)] {
-                positions.extend(ids.into_iter().map(|id| (id, position)));
-            }
             let date = d.date.unwrap_or_else(|| sitting.trim_start_matches("MTG-PL-").to_string());
-            data.votes.push(Vote { id: d.id, date, positions });
+            data.add_vote(d.id, date, [(voters.favor, Position::For), (voters.against, Position::Against), (voters.abstention, Position::Abstain)]);
         }
         if data.votes.len() > before { data.sittings.push(sitting) } else { data.sittings_without_roll_calls.push(sitting) }
     }
@@ -94,7 +104,8 @@ pub fn load(ep: &Ep, period: &Period) -> Result<RollCalls, Error> {
          of group counts with the MEP's current group."
             .into(),
     );
-    let outside: BTreeSet<&String> = data.votes.iter().flat_map(|v| v.positions.keys()).filter(|id| !data.members.contains_key(*id)).collect();
+    data.tally();
+    let outside: Vec<&String> = data.ids.iter().filter(|id| !data.members.contains_key(*id)).collect();
     if !outside.is_empty() {
         data.warnings.push(format!(
             "{} voter(s) of these roll calls are not current MEPs; they have no group or country here.",
@@ -123,10 +134,10 @@ pub fn co_voting(a: &[u8], b: &[u8]) -> (usize, usize, Option<f64>) {
 }
 
 /// How the voters `member` accepts voted in `vote`.
-pub fn counts_where(vote: &Vote, member: impl Fn(&str) -> bool) -> Counts {
+pub fn counts_where(data: &RollCalls, vote: &Vote, member: impl Fn(&str) -> bool) -> Counts {
     let mut counts = [0; 3];
-    for (id, position) in &vote.positions {
-        if member(id) {
+    for (voter, position) in &vote.ballots {
+        if member(&data.ids[*voter as usize]) {
             counts[index(*position)] += 1;
         }
     }
@@ -134,9 +145,58 @@ pub fn counts_where(vote: &Vote, member: impl Fn(&str) -> bool) -> Counts {
 }
 
 impl RollCalls {
+    /// Adds a roll call from its voter lists.
+    fn add_vote(&mut self, id: String, date: String, lists: [(Vec<String>, Position); 3]) {
+        let mut ballots = Vec::new();
+        for (voters, position) in lists {
+            for voter in voters {
+                let next = self.ids.len() as u32;
+                let index = *self.index.entry(voter.clone()).or_insert(next);
+                if index == next {
+                    self.ids.push(voter);
+                }
+                ballots.push((index, position));
+            }
+        }
+        ballots.sort_unstable_by_key(|(i, _)| *i);
+        ballots.dedup_by_key(|(i, _)| *i); // a voter listed twice counts once
+        self.votes.push(Vote { id, date, ballots, groups: BTreeMap::new() });
+    }
+
+    /// Counts each group's votes in every roll call, once (the measures read them often).
+    fn tally(&mut self) {
+        let groups: Vec<Option<&str>> = self.ids.iter().map(|id| self.members.get(id).and_then(|m| m.group.as_deref())).collect();
+        let tallies: Vec<BTreeMap<String, Counts>> = self
+            .votes
+            .iter()
+            .map(|vote| {
+                let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
+                for (voter, position) in &vote.ballots {
+                    if let Some(group) = groups[*voter as usize] {
+                        counts.entry(group.to_string()).or_default()[index(*position)] += 1;
+                    }
+                }
+                counts
+            })
+            .collect();
+        for (vote, groups) in self.votes.iter_mut().zip(tallies) {
+            vote.groups = groups;
+        }
+    }
+
+    /// The voter index of a person id, if they voted at all in the period.
+    pub fn voter(&self, id: &str) -> Option<u32> {
+        self.index.get(id).copied()
+    }
+
+    /// How `mep` voted in `vote`.
+    pub fn position(&self, vote: &Vote, mep: &str) -> Option<Position> {
+        self.voter(mep).and_then(|i| vote.position(i))
+    }
+
     /// How a group's members voted in `vote`.
     pub fn group_counts(&self, vote: &Vote, group: &str) -> Counts {
-        counts_where(vote, |id| self.group_of(id) == Some(group))
+        vote.groups.get(group).copied().unwrap_or_default()
     }
 
     /// The group's position in `vote` (strict plurality of its voting members).
@@ -160,25 +220,31 @@ impl RollCalls {
 
     /// How often two MEPs voted alike: (same, both voted, same / both voted).
     pub fn co_voting(&self, a: &str, b: &str) -> (usize, usize, Option<f64>) {
-        let ballot = |id: &str| self.votes.iter().map(|v| v.positions.get(id).map_or(0, |p| index(*p) as u8 + 1)).collect::<Vec<u8>>();
-        co_voting(&ballot(a), &ballot(b))
+        let (mut same, mut both) = (0, 0);
+        for vote in &self.votes {
+            if let (Some(x), Some(y)) = (self.position(vote, a), self.position(vote, b)) {
+                both += 1;
+                same += usize::from(x == y);
+            }
+        }
+        (same, both, crate::metrics::ratio(same, both))
     }
 
     /// Every voter's ballot: one byte per roll call (0 absent, 1 for, 2 against, 3 abstain),
     /// so that comparing two MEPs is a pass over two byte strings.
     pub fn ballots(&self) -> BTreeMap<&str, Vec<u8>> {
-        let mut ballots: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
+        let mut dense = vec![vec![0u8; self.votes.len()]; self.ids.len()];
         for (i, vote) in self.votes.iter().enumerate() {
-            for (id, position) in &vote.positions {
-                ballots.entry(id.as_str()).or_insert_with(|| vec![0; self.votes.len()])[i] = index(*position) as u8 + 1;
+            for (voter, position) in &vote.ballots {
+                dense[*voter as usize][i] = index(*position) as u8 + 1;
             }
         }
-        ballots
+        self.ids.iter().map(String::as_str).zip(dense).collect()
     }
 
     /// Distinct MEPs who voted in at least one roll call.
     pub fn voters(&self) -> usize {
-        self.votes.iter().flat_map(|v| v.positions.keys()).collect::<BTreeSet<_>>().len()
+        self.ids.len()
     }
 }
 
@@ -186,19 +252,15 @@ impl RollCalls {
 /// against, abstain).
 #[cfg(test)]
 pub fn built(members: &[(&str, &str)], votes: &[(&str, &[&str], &[&str], &[&str])]) -> RollCalls {
-    let members = members
+    let mut data = RollCalls::default();
+    data.members = members
         .iter()
         .map(|(id, g)| (id.to_string(), Member { name: format!("MEP {id}"), group: Some(g.to_string()), country: None }))
         .collect();
-    let votes = votes
-        .iter()
-        .map(|(id, f, a, x)| {
-            let mut positions = BTreeMap::new();
-            for (ids, p) in [(f, Position::For), (a, Position::Against), (x, Position::Abstain)] {
-                positions.extend(ids.iter().map(|i| (i.to_string(), p)));
-            }
-            Vote { id: id.to_string(), date: "2024-03-13".into(), positions }
-        })
-        .collect();
-    RollCalls { votes, members, ..RollCalls::default() }
+    let list = |ids: &[&str]| ids.iter().map(|i| i.to_string()).collect::<Vec<_>>();
+    for (id, f, a, x) in votes {
+        data.add_vote(id.to_string(), "2024-03-13".into(), [(list(f), Position::For), (list(a), Position::Against), (list(x), Position::Abstain)]);
+    }
+    data.tally();
+    data
 }
