@@ -322,3 +322,34 @@ fn a_parliament_sized_day_is_read_whole() {
     assert_eq!(network["coverage"]["voters"], 720);
     assert!(network["edges"].as_array().unwrap().len() <= 200);
 }
+
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date (the civil calendar, as the tools count).
+fn day_number(date: &str) -> i64 {
+    let (y, m, d) = (date[..4].parse::<i64>().unwrap(), date[5..7].parse::<i64>().unwrap(), date[8..10].parse::<i64>().unwrap());
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+}
+
+#[test]
+fn a_procedure_tracked_event_by_event_and_stage_by_stage() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let tracked = server.ok("track_legislation", json!({"procedureId": "1972/0003(COD)"}));
+    assert_eq!((tracked["procedureId"].as_str(), tracked["reference"].as_str(), tracked["procedureType"].as_str()), (Some("1972-0003"), Some("1972/0003(COD)"), Some("COD")));
+    assert_eq!(tracked["currentStage"], "RDG2");
+    let ids: Vec<&str> = tracked["timeline"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["1972-0003-ANPRO-1972-11-06", "1972-0003-DEC-DCPL-1991-07-10"], "the record's and the endpoint's events, once each, oldest first");
+    assert_eq!(tracked["stages"], json!([{"stage": "RDG1", "firstEvent": "1972-11-06", "lastEvent": "1991-07-10", "events": 2, "daysToNextStage": null}]));
+    assert_eq!(tracked["lastEventDate"], "1991-07-10");
+    let since = day_number(tracked["asOf"].as_str().unwrap()) - day_number("1991-07-10");
+    assert_eq!(tracked["daysSinceLastEvent"], since);
+    assert_eq!(tracked["documents"], json!(["C-3-1993-0369"]));
+    assert!(tracked["dataQualityWarnings"].to_string().contains("current stage RDG2 has no recorded event yet"), "{tracked}");
+    let requests = fake.requests();
+    assert!(requests.iter().any(|r| r.starts_with("GET /api/v2/procedures/1972-0003?")) && requests.iter().any(|r| r.starts_with("GET /api/v2/procedures/1972-0003/events?")), "{requests:?}");
+    assert!(server.tool_error("track_legislation", json!({"procedureId": "2099-0001"})).contains("not found"));
+    assert!(server.invalid("track_legislation", json!({"procedureId": "../../meps"})).contains("procedureId"));
+}

@@ -1,5 +1,6 @@
 //! Analytics over the EP's own records: plenary roll-call votes per MEP
-//! (`/meetings/{sitting-id}/decisions`), sittings and the current roster. Every result
+//! (`/meetings/{sitting-id}/decisions`), sittings and the current roster; procedures and
+//! their events. Every result
 //! says the period, what data it used and how each figure is defined (docs/METHODS.md);
 //! what the data cannot give is null with a warning, never a guess.
 
@@ -11,6 +12,7 @@ mod delegation;
 mod early_warning;
 mod groups;
 mod landscape;
+mod legislation;
 mod measures;
 mod metrics;
 mod network;
@@ -34,6 +36,7 @@ fn tools() -> Vec<Tool> {
         sentiment::tool(),
         early_warning::tool(),
         comparative::tool(),
+        legislation::tool(),
     ]
 }
 

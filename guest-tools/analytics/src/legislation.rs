@@ -1,0 +1,148 @@
+//! `track_legislation`: one procedure's path through Parliament — its events in order, the
+//! stages they fall in and how long each lasted, from the procedure's own record and its
+//! events (`/procedures/{process-id}`, `/procedures/{process-id}/events`).
+
+use std::collections::BTreeSet;
+
+use guest_client::activity::{Event, chronological, event};
+use guest_client::args::{self, PROCESS_ID_PATTERN};
+use guest_client::{Ep, Error, Query, SOURCE, Tool, date, jsonld};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Params {
+    /// `2024-0006`, or the reference `2024/0006(COD)`.
+    #[schemars(length(min = 1, max = 100), pattern(PROCESS_ID_PATTERN))]
+    procedure_id: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Stage {
+    /// Procedure-phase code, e.g. `RDG1` (first reading).
+    pub stage: String,
+    /// Date of its first and last event (null for a stage without dated events).
+    pub first_event: Option<String>,
+    pub last_event: Option<String>,
+    pub events: usize,
+    /// Days from this stage's first event to the next stage's first event (null for the last).
+    pub days_to_next_stage: Option<i64>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Legislation {
+    pub procedure_id: String,
+    pub reference: Option<String>,
+    pub title: Option<String>,
+    /// e.g. `COD` (ordinary legislative procedure).
+    pub procedure_type: Option<String>,
+    /// The procedure's current stage code, as the EP records it.
+    pub current_stage: Option<String>,
+    /// Every event, oldest first (the procedure record's and the events endpoint's, once each).
+    pub timeline: Vec<Event>,
+    /// Stages in the order their first events happened.
+    pub stages: Vec<Stage>,
+    pub last_event_date: Option<String>,
+    /// Days from the last event to `asOf`.
+    pub days_since_last_event: Option<i64>,
+    /// Today, YYYY-MM-DD.
+    pub as_of: String,
+    /// Ids of documents the procedure produced.
+    pub documents: Vec<String>,
+    pub endpoints: Vec<String>,
+    pub methodology: &'static str,
+    pub data_quality_warnings: Vec<String>,
+    pub source_attribution: &'static str,
+}
+
+pub const METHOD: &str = "Events: the procedure record's consists_of and /procedures/{process-id}/events, merged by id, \
+    ordered by date. Stages: each event's occured_at_stage, in the order of their first events; a stage lasts from its first \
+    event to the next stage's first event. No status is inferred beyond the EP's own current_stage.";
+
+pub fn tool() -> Tool {
+    Tool::new(
+        "track_legislation",
+        "Track a procedure",
+        "One legislative procedure's path: every event in order, the stages they fall in and how long each lasted, \
+         its current stage as the EP records it, the days since its last event, and its documents, from the \
+         procedure's record and its events. Accepts `2024-0006` or `2024/0006(COD)`.",
+        &["procedures"],
+        run,
+    )
+}
+
+fn day(value: &str) -> Option<i64> {
+    let part = |r: std::ops::Range<usize>| value.get(r)?.parse::<i64>().ok();
+    Some(date::days_from_civil(part(0..4)?, part(5..7)?, part(8..10)?))
+}
+
+fn run(ep: &Ep, p: Params) -> Result<Legislation, Error> {
+    let id = args::process_id(&p.procedure_id);
+    let record = Query::new(["procedures", id.as_str()]);
+    let events_query = Query::new(["procedures", id.as_str(), "events"]).param("offset", 0).param("limit", 500);
+    let mut answers = ep.fetch_all(&[record, events_query]).into_iter();
+    let item = answers
+        .next()
+        .expect("two answers")?
+        .and_then(|doc| jsonld::into_data(doc).into_iter().next())
+        .ok_or_else(|| Error::NotFound(format!("procedure {} not found", p.procedure_id)))?;
+    let listed = answers.next().expect("two answers")?.map(jsonld::into_data).unwrap_or_default();
+    let mut seen = BTreeSet::new();
+    let events: Vec<Event> = jsonld::objects(&item, "consists_of")
+        .into_iter()
+        .chain(listed.iter())
+        .map(event)
+        .filter(|e| seen.insert(e.id.clone()))
+        .collect();
+    let timeline = chronological(events);
+    let mut stages: Vec<Stage> = Vec::new();
+    for e in &timeline {
+        let Some(code) = &e.stage else { continue };
+        match stages.iter_mut().find(|s| &s.stage == code) {
+            Some(stage) => {
+                stage.events += 1;
+                if e.date.is_some() {
+                    stage.last_event = e.date.clone();
+                }
+            }
+            None => stages.push(Stage { stage: code.clone(), first_event: e.date.clone(), last_event: e.date.clone(), events: 1, days_to_next_stage: None }),
+        }
+    }
+    stages.sort_by(|a, b| a.first_event.cmp(&b.first_event));
+    for i in 1..stages.len() {
+        let gap = stages[i].first_event.as_deref().and_then(day).zip(stages[i - 1].first_event.as_deref().and_then(day));
+        stages[i - 1].days_to_next_stage = gap.map(|(next, this)| next - this);
+    }
+    let current_stage = jsonld::code(&item, "current_stage");
+    let mut warnings = vec![
+        "Committees responsible and rapporteurs are not in the procedure records read.".to_string(),
+        "Roll-call votes are not linked to procedures in the records read; see get_latest_votes for a sitting's votes.".to_string(),
+    ];
+    if let Some(current) = &current_stage
+        && !stages.iter().any(|s| &s.stage == current)
+    {
+        warnings.push(format!("The current stage {current} has no recorded event yet."));
+    }
+    let last_event_date = timeline.iter().filter_map(|e| e.date.clone()).max();
+    let today = date::today();
+    Ok(Legislation {
+        procedure_id: jsonld::string(&item, "process_id").unwrap_or(id),
+        reference: jsonld::text(&item, "label"),
+        title: jsonld::text(&item, "process_title"),
+        procedure_type: jsonld::code(&item, "process_type"),
+        current_stage,
+        days_since_last_event: last_event_date.as_deref().and_then(day).map(|d| today - d),
+        last_event_date,
+        as_of: date::iso(today),
+        stages,
+        timeline,
+        documents: jsonld::strings(&item, "created_a_realization_of").iter().map(|d| jsonld::tail(d).to_string()).collect(),
+        endpoints: vec!["procedures/{process-id}".into(), "procedures/{process-id}/events".into()],
+        methodology: METHOD,
+        data_quality_warnings: warnings,
+        source_attribution: SOURCE,
+    })
+}
