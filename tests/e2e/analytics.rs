@@ -353,3 +353,22 @@ fn a_procedure_tracked_event_by_event_and_stage_by_stage() {
     assert!(server.tool_error("track_legislation", json!({"procedureId": "2099-0001"})).contains("not found"));
     assert!(server.invalid("track_legislation", json!({"procedureId": "../../meps"})).contains("procedureId"));
 }
+
+#[test]
+fn reports_assemble_the_analyses_and_restate_their_figures() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let mep = structured(&mut server, "generate_report", with_period(json!({"reportType": "MEP_ACTIVITY", "subjectId": "101"})));
+    assert_eq!(mep["summary"], json!(["Voted in 4 of 4 roll calls (participation 1.0).", "For 3, against 1, abstained 0.", "Loyalty to the group's position: 1.0."]));
+    let tools: Vec<&str> = mep["sections"].as_array().unwrap().iter().map(|s| s["tool"].as_str().unwrap()).collect();
+    assert_eq!(tools, ["analyze_voting_patterns", "track_mep_attendance"]);
+    check_basis(&mep["sections"][0]["result"]);
+    assert!(mep["dataQualityWarnings"].to_string().contains("current group"), "{mep}");
+    let stats = structured(&mut server, "generate_report", with_period(json!({"reportType": "VOTING_STATISTICS"})));
+    assert_eq!(stats["summary"], json!(["4 roll calls in 2 sittings.", "7 MEPs; majority threshold 4; effective number of groups 4.4545."]));
+    let progress = structured(&mut server, "generate_report", json!({"reportType": "LEGISLATION_PROGRESS", "subjectId": "1972-0003"}));
+    assert_eq!(progress["summary"], json!(["Current stage RDG2; 2 events; last event 1991-07-10."]));
+    assert!(server.invalid("generate_report", json!({"reportType": "COMMITTEE_PERFORMANCE", "subjectId": "AFET"})).contains("does not read yet"));
+    assert!(server.invalid("generate_report", json!({"reportType": "MEP_ACTIVITY"})).contains("subjectId is required"));
+    assert!(server.invalid("generate_report", json!({"reportType": "GOSSIP"})).contains("reportType"));
+}

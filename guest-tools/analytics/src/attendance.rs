@@ -84,7 +84,7 @@ pub fn tool() -> Tool {
     )
 }
 
-fn run(ep: &Ep, p: Params) -> Result<Attendance, Error> {
+pub(crate) fn run(ep: &Ep, p: Params) -> Result<Attendance, Error> {
     let period = Period::new(p.date_from.as_deref(), p.date_to.as_deref())?;
     let mep = p.mep_id.as_deref().map(args::mep_id).transpose()?.map(|id| id.to_string());
     let data = rollcalls::load(ep, &period)?;

@@ -241,7 +241,7 @@ pub fn coalition_tool() -> Tool {
     )
 }
 
-fn run_coalition(ep: &Ep, p: CoalitionParams) -> Result<Coalitions, Error> {
+pub(crate) fn run_coalition(ep: &Ep, p: CoalitionParams) -> Result<Coalitions, Error> {
     if !(0.0..=1.0).contains(&p.minimum_cohesion) {
         return Err(Error::invalid("minimumCohesion must be between 0 and 1"));
     }

@@ -73,7 +73,7 @@ pub fn tool() -> Tool {
     )
 }
 
-fn run(ep: &Ep, p: Params) -> Result<Landscape, Error> {
+pub(crate) fn run(ep: &Ep, p: Params) -> Result<Landscape, Error> {
     let period = Period::new(p.date_from.as_deref(), p.date_to.as_deref())?;
     let data = rollcalls::load(ep, &period)?;
     let mut warnings = Vec::new();

@@ -79,7 +79,7 @@ fn day(value: &str) -> Option<i64> {
     Some(date::days_from_civil(part(0..4)?, part(5..7)?, part(8..10)?))
 }
 
-fn run(ep: &Ep, p: Params) -> Result<Legislation, Error> {
+pub(crate) fn run(ep: &Ep, p: Params) -> Result<Legislation, Error> {
     let id = args::process_id(&p.procedure_id);
     let record = Query::new(["procedures", id.as_str()]);
     let events_query = Query::new(["procedures", id.as_str(), "events"]).param("offset", 0).param("limit", 500);

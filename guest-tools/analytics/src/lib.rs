@@ -18,6 +18,7 @@ mod metrics;
 mod network;
 mod patterns;
 mod period;
+mod report;
 mod rollcalls;
 mod sentiment;
 
@@ -37,6 +38,7 @@ fn tools() -> Vec<Tool> {
         early_warning::tool(),
         comparative::tool(),
         legislation::tool(),
+        report::tool(),
     ]
 }
 

@@ -104,7 +104,7 @@ pub fn tool() -> Tool {
     )
 }
 
-fn run(ep: &Ep, p: Params) -> Result<VotingPatterns, Error> {
+pub(crate) fn run(ep: &Ep, p: Params) -> Result<VotingPatterns, Error> {
     let period = Period::new(p.date_from.as_deref(), p.date_to.as_deref())?;
     let id = args::mep_id(&p.mep_id)?.to_string();
     let data = rollcalls::load(ep, &period)?;
