@@ -372,3 +372,20 @@ fn reports_assemble_the_analyses_and_restate_their_figures() {
     assert!(server.invalid("generate_report", json!({"reportType": "MEP_ACTIVITY"})).contains("subjectId is required"));
     assert!(server.invalid("generate_report", json!({"reportType": "GOSSIP"})).contains("reportType"));
 }
+
+#[test]
+fn influence_is_what_the_records_measure_and_no_overall_score() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let march = server.ok("assess_mep_influence", with_period(json!({"mepId": "101"})));
+    check_basis(&march);
+    assert_eq!(march["voting"], json!({"rollCalls": 4, "voted": 4, "participationRate": 1.0, "loyalty": 1.0}));
+    assert_eq!(march["coalition"], json!({"comparedWith": 6, "votingPartners": 0, "partnerShare": 0.0}), "104 and 107 agree with 101 in 2 of 3");
+    assert_eq!(march["committee"], json!({"memberships": 0, "leadershipRoles": []}), "101's committee seats start in July 2024");
+    assert_eq!((&march["legislative"], &march["oversight"], &march["overallScore"]), (&Value::Null, &Value::Null, &Value::Null));
+    assert!(march["dataQualityWarnings"].to_string().contains("overallScore: not given"), "{march}");
+    let summer = server.ok("assess_mep_influence", json!({"mepId": "101", "dateFrom": "2024-07-20", "dateTo": "2024-08-19", "includeDetails": true}));
+    assert_eq!(summer["committee"], json!({"memberships": 3, "leadershipRoles": ["CHAIR_VICE"], "committees": ["6567", "6582", "7913"]}));
+    assert_eq!((&summer["voting"]["participationRate"], &summer["coverage"]["rollCalls"]), (&Value::Null, &json!(0)), "no sitting in the fake then");
+    assert!(server.tool_error("assess_mep_influence", with_period(json!({"mepId": "999"}))).contains("not found"));
+}

@@ -11,7 +11,6 @@ use crate::support::{Fake, Server};
 /// Reference tools not served yet, each with the issue that brings it. The test fails
 /// when one of these appears, so the list only shrinks.
 const PENDING: &[(&str, &str)] = &[
-    ("assess_mep_influence", "issue 8"),
     ("analyze_legislative_effectiveness", "issue 8"),
     ("monitor_legislative_pipeline", "issue 8"),
     ("analyze_committee_activity", "issue 8"),

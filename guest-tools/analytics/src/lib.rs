@@ -11,6 +11,7 @@ mod comparative;
 mod delegation;
 mod early_warning;
 mod groups;
+mod influence;
 mod landscape;
 mod legislation;
 mod measures;
@@ -39,6 +40,7 @@ fn tools() -> Vec<Tool> {
         comparative::tool(),
         legislation::tool(),
         report::tool(),
+        influence::tool(),
     ]
 }
 

@@ -1,0 +1,178 @@
+//! `assess_mep_influence`: what the records show of an MEP's weight — voting
+//! (participation, loyalty), coalition (MEPs who vote like them), committee (seats and
+//! leadership roles held in the period) — and no overall score, because two of the five
+//! dimensions the reference weighs cannot be measured from these records.
+
+use guest_client::args::{self, DATE_PATTERN, MEP_ID_PATTERN};
+use guest_client::{Ep, Error, Query, Tool, jsonld};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::basis::Basis;
+use crate::measures::{attendance, loyalty};
+use crate::metrics::ratio;
+use crate::network::MIN_SHARED;
+use crate::period::Period;
+use crate::rollcalls::{self, co_voting};
+
+/// Co-voting agreement that makes another MEP a voting partner.
+const PARTNER_AGREEMENT: f64 = 0.7;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Params {
+    /// Person id, e.g. 124936.
+    #[schemars(length(min = 1, max = 100), pattern(MEP_ID_PATTERN))]
+    mep_id: String,
+    /// First day, YYYY-MM-DD (default: 30 days before dateTo).
+    #[schemars(pattern(DATE_PATTERN))]
+    date_from: Option<String>,
+    /// Last day, YYYY-MM-DD (default: today).
+    #[schemars(pattern(DATE_PATTERN))]
+    date_to: Option<String>,
+    /// List the committees and partners, not only their numbers.
+    #[serde(default)]
+    include_details: bool,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Voting {
+    pub roll_calls: usize,
+    pub voted: usize,
+    pub participation_rate: Option<f64>,
+    /// Votes with the group's position / votes where it had one.
+    pub loyalty: Option<f64>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Coalition {
+    /// Other MEPs sharing ≥ 3 roll calls with this one.
+    pub compared_with: usize,
+    /// Of those, MEPs who cast the same vote in ≥ 70 % of the shared roll calls.
+    pub voting_partners: usize,
+    pub partner_share: Option<f64>,
+    /// With includeDetails: the partners' person ids.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partners: Vec<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Committees {
+    /// Committee memberships overlapping the period (from the MEP's record).
+    pub memberships: usize,
+    /// Roles other than member or substitute, e.g. `CHAIR`, `CHAIR_VICE`.
+    pub leadership_roles: Vec<String>,
+    /// With includeDetails: the committees' organisation ids.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub committees: Vec<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Influence {
+    pub mep_id: String,
+    pub name: Option<String>,
+    pub voting: Voting,
+    pub coalition: Coalition,
+    pub committee: Committees,
+    /// Rapporteurships are not linked to MEPs in the records read: null.
+    pub legislative: Option<f64>,
+    /// Questions' authors are only in each question's record, not read here: null.
+    pub oversight: Option<f64>,
+    /// Not given: it would weigh dimensions the records cannot measure.
+    pub overall_score: Option<f64>,
+    #[serde(flatten)]
+    pub basis: Basis,
+}
+
+pub const METHOD: &str = "Voting: roll calls voted in / held, and loyalty to the group's position (docs/METHODS.md). \
+    Coalition: other MEPs sharing ≥ 3 roll calls; partners are those with co-voting agreement ≥ 0.7. Committee: the MEP's \
+    committee memberships (membershipClassification COMMITTEE_*) whose memberDuring overlaps the period, from /meps/{id}. \
+    No overall score.";
+
+pub fn tool() -> Tool {
+    Tool::new(
+        "assess_mep_influence",
+        "MEP influence (measurable dimensions)",
+        "What the EP's records show of one MEP's weight over a period: roll-call participation and loyalty, how many \
+         MEPs vote like them (co-voting ≥ 70 %), and the committee seats and leadership roles they held. Legislative and \
+         oversight dimensions and an overall score are null, with the reason: the records read cannot measure them.",
+        &["meetings", "meps"],
+        run,
+    )
+}
+
+/// Committee memberships of an MEP record overlapping `period`: (organisation id, role).
+fn committee_memberships(record: &Value, period: &Period) -> Vec<(String, String)> {
+    jsonld::objects(record, "hasMembership")
+        .into_iter()
+        .filter(|m| jsonld::code(m, "membershipClassification").is_some_and(|c| c.starts_with("COMMITTEE_")))
+        .filter(|m| {
+            let during = m.get("memberDuring");
+            let start = during.and_then(|d| jsonld::string(d, "startDate"));
+            let end = during.and_then(|d| jsonld::string(d, "endDate"));
+            start.is_none_or(|s| s.as_str() <= period.to.as_str()) && end.is_none_or(|e| e.as_str() >= period.from.as_str())
+        })
+        .filter_map(|m| Some((jsonld::code(m, "organization")?, jsonld::code(m, "role").unwrap_or_default())))
+        .collect()
+}
+
+fn run(ep: &Ep, p: Params) -> Result<Influence, Error> {
+    let period = Period::new(p.date_from.as_deref(), p.date_to.as_deref())?;
+    let id = args::mep_id(&p.mep_id)?.to_string();
+    let record = ep.one(&Query::new(["meps", id.as_str()]), &format!("MEP {id}"))?;
+    let data = rollcalls::load(ep, &period)?;
+    let (voted, held, participation_rate) = attendance(&data, &id);
+    let ballots = data.ballots();
+    let own = ballots.get(id.as_str());
+    let mut compared_with = 0;
+    let mut partners = Vec::new();
+    for (other, ballot) in &ballots {
+        let Some(own) = own.filter(|_| *other != id.as_str()) else { continue };
+        let (_, shared, agreement) = co_voting(own, ballot);
+        if shared >= MIN_SHARED {
+            compared_with += 1;
+            if agreement.is_some_and(|a| a >= PARTNER_AGREEMENT) {
+                partners.push(other.to_string());
+            }
+        }
+    }
+    let memberships = committee_memberships(&record, &period);
+    let mut leadership_roles: Vec<String> = memberships.iter().map(|(_, r)| r.clone()).filter(|r| !matches!(r.as_str(), "MEMBER" | "SUBSTITUTE" | "")).collect();
+    leadership_roles.sort();
+    leadership_roles.dedup();
+    let mut committees: Vec<String> = memberships.iter().map(|(c, _)| c.clone()).collect();
+    committees.sort();
+    committees.dedup();
+    let warnings = vec![
+        "legislative: rapporteurships and authored texts are not linked to MEPs in the records read; null.".to_string(),
+        "oversight: the authors of parliamentary questions are only in each question's own record, not read here; null.".to_string(),
+        "overallScore: not given, since it would weigh dimensions the records cannot measure.".to_string(),
+    ];
+    let mut basis = Basis::new(period, &data, METHOD, warnings);
+    basis.endpoints.push("meps/{mep-id}".into());
+    Ok(Influence {
+        name: jsonld::text(&record, "label"),
+        voting: Voting { roll_calls: held, voted, participation_rate, loyalty: loyalty(&data, &id).2 },
+        coalition: Coalition {
+            compared_with,
+            voting_partners: partners.len(),
+            partner_share: ratio(partners.len(), compared_with),
+            partners: if p.include_details { partners } else { Vec::new() },
+        },
+        committee: Committees {
+            memberships: memberships.len(),
+            leadership_roles,
+            committees: if p.include_details { committees } else { Vec::new() },
+        },
+        legislative: None,
+        oversight: None,
+        overall_score: None,
+        mep_id: id,
+        basis,
+    })
+}
