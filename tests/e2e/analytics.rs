@@ -389,3 +389,26 @@ fn influence_is_what_the_records_measure_and_no_overall_score() {
     assert_eq!((&summer["voting"]["participationRate"], &summer["coverage"]["rollCalls"]), (&Value::Null, &json!(0)), "no sitting in the fake then");
     assert!(server.tool_error("assess_mep_influence", with_period(json!({"mepId": "999"}))).contains("not found"));
 }
+
+#[test]
+fn correlated_signals_raise_alerts_only_past_their_thresholds() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let args = with_period(json!({"mepIds": ["101", "MEP-104"], "groups": ["EPP", "S&D", "ECR"], "includeNetworkAnalysis": true}));
+    let medium = server.ok("correlate_intelligence", args.clone());
+    check_basis(&medium);
+    assert_eq!(medium["profiles"][0], json!({"mepId": "101", "name": "Thomas WEBER (synthetic)", "group": "EPP", "attendance": 1.0, "defectionRate": 0.0, "groupBaseline": 0.0,
+        "closestOtherGroup": "Renew", "closestOtherGroupAgreement": 0.6667, "votingPartners": 0}));
+    assert_eq!((&medium["profiles"][1]["defectionRate"], &medium["profiles"][1]["closestOtherGroup"], &medium["profiles"][1]["closestOtherGroupAgreement"]), (&Value::Null, &json!("EPP"), &json!(1.0)));
+    assert_eq!(medium["alerts"], json!([
+        {"type": "COALITION_FRACTURE", "subject": "EPP / ECR", "value": 0.3333, "threshold": 0.5, "evidence": "same position in 1 of 3 roll calls"},
+        {"type": "COALITION_FRACTURE", "subject": "S&D / ECR", "value": 0.0, "threshold": 0.5, "evidence": "same position in 0 of 2 roll calls"}
+    ]));
+    let mut high_args = args.clone();
+    high_args["sensitivityLevel"] = "HIGH".into();
+    let high = server.ok("correlate_intelligence", high_args);
+    assert_eq!(high["alerts"][0], json!({"type": "LOW_ATTENDANCE", "subject": "104", "value": 0.75, "threshold": 0.85, "evidence": "voted in 3 of 4 roll calls"}));
+    assert_eq!(high["alerts"].as_array().unwrap().len(), 3);
+    assert!(server.invalid("correlate_intelligence", json!({"mepIds": []})).contains("mepIds"));
+    assert!(server.invalid("correlate_intelligence", json!({"mepIds": ["101"], "sensitivityLevel": "EXTREME"})).contains("sensitivityLevel"));
+}

@@ -14,7 +14,6 @@ const PENDING: &[(&str, &str)] = &[
     ("analyze_legislative_effectiveness", "issue 8"),
     ("monitor_legislative_pipeline", "issue 8"),
     ("analyze_committee_activity", "issue 8"),
-    ("correlate_intelligence", "issue 8"),
 ];
 
 fn reference() -> Value {

@@ -8,6 +8,7 @@ mod anomalies;
 mod attendance;
 mod basis;
 mod comparative;
+mod correlate;
 mod delegation;
 mod early_warning;
 mod groups;
@@ -41,6 +42,7 @@ fn tools() -> Vec<Tool> {
         legislation::tool(),
         report::tool(),
         influence::tool(),
+        correlate::tool(),
     ]
 }
 
