@@ -30,6 +30,12 @@ pub fn iso(days: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
+/// The day count of a `YYYY-MM-DD` date; `None` if it does not have that shape.
+pub fn days_of_iso(value: &str) -> Option<i64> {
+    let part = |range: std::ops::Range<usize>| value.get(range)?.parse::<i64>().ok();
+    Some(days_from_civil(part(0..4)?, part(5..7)?, part(8..10)?))
+}
+
 /// Today as a day count since 1970-01-01 (UTC).
 pub fn today() -> i64 {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);

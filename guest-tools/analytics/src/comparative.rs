@@ -140,10 +140,12 @@ fn run(ep: &Ep, p: Params) -> Result<Comparison, Error> {
             }
         })
         .collect();
+    let ballots = data.ballots();
+    let ballot = |id: &str| ballots.get(id).map_or(&[][..], Vec::as_slice);
     let mut co_voting = Vec::new();
     for (i, a) in ids.iter().enumerate() {
         for b in &ids[i + 1..] {
-            let (same_vote, both_voted, agreement) = data.co_voting(a, b);
+            let (same_vote, both_voted, agreement) = rollcalls::co_voting(ballot(a), ballot(b));
             co_voting.push(PairAgreement { meps: [a.clone(), b.clone()], both_voted, same_vote, agreement });
         }
     }

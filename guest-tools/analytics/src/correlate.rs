@@ -8,11 +8,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::basis::Basis;
-use crate::measures::{agreement, alignment, attendance, loyalty};
+use crate::measures::{agreement, alignment, attendance, loyalty, voting_partners};
 use crate::metrics::mean;
-use crate::network::MIN_SHARED;
 use crate::period::Period;
-use crate::rollcalls::{self, RollCalls, co_voting};
+use crate::rollcalls::{self, RollCalls};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -149,18 +148,18 @@ fn run(ep: &Ep, p: Params) -> Result<Correlation, Error> {
         if let Some(value) = rate.filter(|r| *r < thresholds.attendance) {
             alerts.push(Alert { r#type: "LOW_ATTENDANCE", subject: id.clone(), value, threshold: thresholds.attendance, evidence: format!("voted in {voted} of {held} roll calls") });
         }
-        let defection_rate = defection(&data, id);
+        let (_, _, loyal, defections) = loyalty(&data, id);
+        let defection_rate = loyal.map(|l| crate::metrics::round(1.0 - l));
         let group_baseline = own.and_then(|g| mean(&data.members_of(g).filter_map(|m| defection(&data, m)).collect::<Vec<_>>()));
         if let (Some(rate), Some(base)) = (defection_rate, group_baseline)
             && rate - base > thresholds.defection_excess
         {
-            let (_, _, _, evidence) = loyalty(&data, id);
             alerts.push(Alert {
                 r#type: "PARTY_DEFECTION",
                 subject: id.clone(),
                 value: rate,
                 threshold: crate::metrics::round(base + thresholds.defection_excess),
-                evidence: format!("voted against the group's position in {}", evidence.join(", ")),
+                evidence: format!("voted against the group's position in {}", defections.join(", ")),
             });
         }
         let closest = data
@@ -169,7 +168,6 @@ fn run(ep: &Ep, p: Params) -> Result<Correlation, Error> {
             .filter(|g| Some(*g) != own)
             .filter_map(|g| alignment(&data, id, g).2.map(|a| (g.to_string(), a)))
             .max_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal).then(b.0.cmp(&a.0)));
-        let loyal = loyalty(&data, id).2;
         if let (Some((g, a)), Some(l)) = (&closest, loyal)
             && *a > l
         {
@@ -181,14 +179,7 @@ fn run(ep: &Ep, p: Params) -> Result<Correlation, Error> {
                 evidence: format!("matched {g}'s position more often ({a}) than the own group's ({l})"),
             });
         }
-        let voting_partners = ballots.as_ref().map(|b| {
-            b.get(id.as_str()).map_or(0, |mine| {
-                b.iter().filter(|(other, theirs)| **other != id.as_str() && {
-                    let (_, shared, agree) = co_voting(mine, theirs);
-                    shared >= MIN_SHARED && agree.is_some_and(|a| a >= 0.7)
-                }).count()
-            })
-        });
+        let voting_partners = ballots.as_ref().map(|b| voting_partners(b, id).1.len());
         profiles.push(Profile {
             mep_id: id.clone(),
             name: member.map(|m| m.name.clone()),

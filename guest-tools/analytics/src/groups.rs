@@ -99,7 +99,7 @@ pub fn compare_tool() -> Tool {
 }
 
 /// The canonical names of `ids`, each once, with a warning for groups without current members.
-fn groups_asked(data: &RollCalls, ids: &[String], warnings: &mut Vec<String>) -> Vec<String> {
+pub(crate) fn groups_asked(data: &RollCalls, ids: &[String], warnings: &mut Vec<String>) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     for id in ids {
         let name = group::canonical(id);

@@ -10,14 +10,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::basis::Basis;
-use crate::measures::{attendance, loyalty};
+use crate::measures::{attendance, loyalty, voting_partners};
 use crate::metrics::ratio;
-use crate::network::MIN_SHARED;
 use crate::period::Period;
-use crate::rollcalls::{self, co_voting};
-
-/// Co-voting agreement that makes another MEP a voting partner.
-const PARTNER_AGREEMENT: f64 = 0.7;
+use crate::rollcalls;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -128,19 +124,8 @@ fn run(ep: &Ep, p: Params) -> Result<Influence, Error> {
     let data = rollcalls::load(ep, &period)?;
     let (voted, held, participation_rate) = attendance(&data, &id);
     let ballots = data.ballots();
-    let own = ballots.get(id.as_str());
-    let mut compared_with = 0;
-    let mut partners = Vec::new();
-    for (other, ballot) in &ballots {
-        let Some(own) = own.filter(|_| *other != id.as_str()) else { continue };
-        let (_, shared, agreement) = co_voting(own, ballot);
-        if shared >= MIN_SHARED {
-            compared_with += 1;
-            if agreement.is_some_and(|a| a >= PARTNER_AGREEMENT) {
-                partners.push(other.to_string());
-            }
-        }
-    }
+    let (compared_with, partners) = voting_partners(&ballots, &id);
+    let partners: Vec<String> = partners.into_iter().map(str::to_string).collect();
     let memberships = committee_memberships(&record, &period);
     let mut leadership_roles: Vec<String> = memberships.iter().map(|(_, r)| r.clone()).filter(|r| !matches!(r.as_str(), "MEMBER" | "SUBSTITUTE" | "")).collect();
     leadership_roles.sort();

@@ -74,11 +74,6 @@ pub fn tool() -> Tool {
     )
 }
 
-fn day(value: &str) -> Option<i64> {
-    let part = |r: std::ops::Range<usize>| value.get(r)?.parse::<i64>().ok();
-    Some(date::days_from_civil(part(0..4)?, part(5..7)?, part(8..10)?))
-}
-
 pub(crate) fn run(ep: &Ep, p: Params) -> Result<Legislation, Error> {
     let id = args::process_id(&p.procedure_id);
     let record = Query::new(["procedures", id.as_str()]);
@@ -113,7 +108,7 @@ pub(crate) fn run(ep: &Ep, p: Params) -> Result<Legislation, Error> {
     }
     stages.sort_by(|a, b| a.first_event.cmp(&b.first_event));
     for i in 1..stages.len() {
-        let gap = stages[i].first_event.as_deref().and_then(day).zip(stages[i - 1].first_event.as_deref().and_then(day));
+        let gap = stages[i].first_event.as_deref().and_then(date::days_of_iso).zip(stages[i - 1].first_event.as_deref().and_then(date::days_of_iso));
         stages[i - 1].days_to_next_stage = gap.map(|(next, this)| next - this);
     }
     let current_stage = jsonld::code(&item, "current_stage");
@@ -134,7 +129,7 @@ pub(crate) fn run(ep: &Ep, p: Params) -> Result<Legislation, Error> {
         title: jsonld::text(&item, "process_title"),
         procedure_type: jsonld::code(&item, "process_type"),
         current_stage,
-        days_since_last_event: last_event_date.as_deref().and_then(day).map(|d| today - d),
+        days_since_last_event: last_event_date.as_deref().and_then(date::days_of_iso).map(|d| today - d),
         last_event_date,
         as_of: date::iso(today),
         stages,

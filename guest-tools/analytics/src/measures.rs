@@ -2,7 +2,10 @@
 //! came from, so outputs can show their working.
 
 use crate::metrics::{Position, agreement_index, mean, ratio};
-use crate::rollcalls::{RollCalls, Vote, counts_where};
+use std::collections::BTreeMap;
+
+use crate::network::MIN_SHARED;
+use crate::rollcalls::{RollCalls, Vote, co_voting, counts_where};
 
 /// Roll calls an MEP voted in, of those held in the period.
 pub fn attendance(data: &RollCalls, mep: &str) -> (usize, usize, Option<f64>) {
@@ -65,6 +68,27 @@ pub fn agreement(data: &RollCalls, a: &str, b: &str) -> (usize, usize, Option<f6
         }
     }
     (same, compared, ratio(same, compared))
+}
+
+/// Co-voting agreement that makes another MEP a voting partner.
+pub const PARTNER_AGREEMENT: f64 = 0.7;
+
+/// Of the other voters sharing ≥ [`MIN_SHARED`] roll calls with `mep` (ballots as
+/// [`RollCalls::ballots`] gives them): how many were compared, and the partners among them
+/// (co-voting ≥ [`PARTNER_AGREEMENT`]).
+pub fn voting_partners<'a>(ballots: &BTreeMap<&'a str, Vec<u8>>, mep: &str) -> (usize, Vec<&'a str>) {
+    let Some(own) = ballots.get(mep) else { return (0, Vec::new()) };
+    let (mut compared, mut partners) = (0, Vec::new());
+    for (other, ballot) in ballots.iter().filter(|(other, _)| **other != mep) {
+        let (_, shared, agreement) = co_voting(own, ballot);
+        if shared >= MIN_SHARED {
+            compared += 1;
+            if agreement.is_some_and(|a| a >= PARTNER_AGREEMENT) {
+                partners.push(*other);
+            }
+        }
+    }
+    (compared, partners)
 }
 
 /// How often an MEP voted as a group did, of the roll calls where both voted (the MEP)

@@ -16,9 +16,9 @@ pub struct Period {
     pub to: String,
 }
 
+/// A date `args::date_range` has checked.
 fn day(value: &str) -> i64 {
-    let part = |range: std::ops::Range<usize>| value[range].parse::<i64>().unwrap_or(0);
-    date::days_from_civil(part(0..4), part(5..7), part(8..10))
+    date::days_of_iso(value).unwrap_or_default()
 }
 
 impl Period {

@@ -218,18 +218,6 @@ impl RollCalls {
         self.members.iter().filter(move |(_, m)| m.group.as_deref() == Some(group)).map(|(id, _)| id)
     }
 
-    /// How often two MEPs voted alike: (same, both voted, same / both voted).
-    pub fn co_voting(&self, a: &str, b: &str) -> (usize, usize, Option<f64>) {
-        let (mut same, mut both) = (0, 0);
-        for vote in &self.votes {
-            if let (Some(x), Some(y)) = (self.position(vote, a), self.position(vote, b)) {
-                both += 1;
-                same += usize::from(x == y);
-            }
-        }
-        (same, both, crate::metrics::ratio(same, both))
-    }
-
     /// Every voter's ballot: one byte per roll call (0 absent, 1 for, 2 against, 3 abstain),
     /// so that comparing two MEPs is a pass over two byte strings.
     pub fn ballots(&self) -> BTreeMap<&str, Vec<u8>> {

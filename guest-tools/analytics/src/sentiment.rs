@@ -4,11 +4,12 @@
 use std::collections::BTreeMap;
 
 use guest_client::args::DATE_PATTERN;
-use guest_client::{Ep, Error, Tool, group};
+use guest_client::{Ep, Error, Tool};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::basis::Basis;
+use crate::groups::groups_asked;
 use crate::metrics::{agreement_index, mean, round};
 use crate::period::Period;
 use crate::rollcalls::{self, RollCalls};
@@ -114,13 +115,8 @@ fn run(ep: &Ep, p: Params) -> Result<Sentiment, Error> {
     let period = Period::ending(p.date_to.as_deref(), days)?;
     let data = rollcalls::load(ep, &period)?;
     let mut warnings = vec!["Sentiment is not in the EP's records: this is voting cohesion, not opinion.".to_string()];
-    let names: Vec<String> = match p.group_id.as_deref().map(group::canonical) {
-        Some(name) => {
-            if !data.groups().contains(name.as_str()) {
-                warnings.push(format!("Group '{name}' has no current member in /meps/show-current: its figures are null."));
-            }
-            vec![name]
-        }
+    let names: Vec<String> = match &p.group_id {
+        Some(id) => groups_asked(&data, std::slice::from_ref(id), &mut warnings),
         None => data.groups().into_iter().map(str::to_string).collect(),
     };
     let groups = names.iter().map(|name| trend(&data, name)).collect();

@@ -140,8 +140,7 @@ fn run_latest(ep: &Ep, p: LatestParams) -> Result<LatestVotes, Error> {
 /// Monday to Thursday of the week starting `monday`, newest first.
 fn week(monday: &str) -> Result<Vec<String>, Error> {
     args::date("weekStart", monday)?;
-    let (y, m, d) = (monday[..4].parse::<i64>().unwrap_or(0), monday[5..7].parse::<i64>().unwrap_or(0), monday[8..].parse::<i64>().unwrap_or(0));
-    let start = date::days_from_civil(y, m, d);
+    let start = date::days_of_iso(monday).unwrap_or_default();
     // 1970-01-01 was a Thursday: day 0 → weekday 3 (Monday = 0).
     if (start + 3).rem_euclid(7) != 0 {
         return Err(Error::invalid(format!("weekStart {monday} is not a Monday")));
