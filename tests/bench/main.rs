@@ -2,7 +2,8 @@
 //! latency against the loopback fake (0 ms delay), host overhead per call (end-to-end
 //! minus the upstream time the host's egress gateway logged for that same call), and
 //! the server's peak RSS.
-//! Targets: cold start ≤ 50 ms, host overhead p50 ≤ 0.3 ms, peak RSS ≤ 40 MB, a component
+//! Targets: cold start ≤ 50 ms, host overhead p50 ≤ 0.3 ms, peak RSS ≤ 60 MB with every
+//! component loaded (≤ 40 MB was the one-component foundation's), a component
 //! swap ≤ 500 ms including its compilation.
 
 use std::io::{BufRead, BufReader, Write};
@@ -69,12 +70,17 @@ impl Server {
         }
     }
 
-    /// A tools/call as one pre-built line; the answer line unparsed (matched by its id prefix),
-    /// so the client's own JSON work stays out of the timings.
+    /// A tools/call as one pre-built line; the answer line unparsed (see [`Server::raw`]).
     fn call_raw(&mut self, params: &str) -> String {
+        self.raw("tools/call", params)
+    }
+
+    /// A request as one pre-built line; the answer line unparsed (matched by its id prefix),
+    /// so the client's own JSON work stays out of the timings: they measure the server.
+    fn raw(&mut self, method: &str, params: &str) -> String {
         self.id += 1;
         let id = self.id;
-        let line = format!("{{\"jsonrpc\":\"2.0\",\"id\":{id},\"method\":\"tools/call\",\"params\":{params}}}\n");
+        let line = format!("{{\"jsonrpc\":\"2.0\",\"id\":{id},\"method\":\"{method}\",\"params\":{params}}}\n");
         self.stdin().write_all(line.as_bytes()).unwrap();
         self.stdin().flush().unwrap();
         let prefix = format!("{{\"jsonrpc\":\"2.0\",\"id\":{id},");
@@ -245,7 +251,7 @@ fn misses(url: &str, env: &[(&str, &str)], audit: Option<&PathBuf>) -> (usize, V
     server.initialize();
     let tool_count = server.request("tools/list", json!({}))["result"]["tools"].as_array().map_or(0, Vec::len);
     let list = time(300, || {
-        assert!(server.request("tools/list", json!({}))["result"]["tools"].is_array());
+        assert!(server.raw("tools/list", "{}").contains("\"result\":{\"tools\":["));
     });
     let args = json!({"name": "get_mep_details", "arguments": {"id": "1294"}});
     for _ in 0..50 {
@@ -339,7 +345,7 @@ fn main() {
     println!("{:<44} {:>10.3} {:>10.3} {:>12}", "tools/call, cache hit (1000)", percentile(&mut hits, 0.5), percentile(&mut hits, 0.95), "≤ 0.2 ms");
     println!("{:<44} {:>10.1} {:>10.1} {:>12}", "swap: release 2 in place → answering (5)", percentile(&mut replace, 0.5), percentile(&mut replace, 0.95), "≤ 500 ms");
     println!("{:<44} {:>10.1} {:>10.1} {:>12}", "swap: plenary added → answering (5)", percentile(&mut add, 0.5), percentile(&mut add, 0.95), "≤ 500 ms");
-    println!("{:<44} {:>10.1} {:>10} {:>12}", "peak RSS of the server (MB)", rss_mb, "", "≤ 40 MB");
+    println!("{:<44} {:>10.1} {:>10} {:>12}", "peak RSS, all components loaded (MB)", rss_mb, "", "≤ 60 MB");
     println!("{:<44} {:>10.1} {:>10} {:>12}", "analysis of a month, 50 ms upstream (first)", analysis_cold.as_secs_f64() * 1000.0, "", "≤ 5000 ms");
     println!("{:<44} {:>10.1} {:>10.1} {:>12}", "  the same call repeated, cache warm (20)", percentile(&mut analysis_warm, 0.5), percentile(&mut analysis_warm, 0.95), "≤ 100 ms");
 
