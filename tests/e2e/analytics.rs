@@ -412,3 +412,110 @@ fn correlated_signals_raise_alerts_only_past_their_thresholds() {
     assert!(server.invalid("correlate_intelligence", json!({"mepIds": []})).contains("mepIds"));
     assert!(server.invalid("correlate_intelligence", json!({"mepIds": ["101"], "sensitivityLevel": "EXTREME"})).contains("sensitivityLevel"));
 }
+
+/// Five procedures shaped as the real `1972-0003` record, as of 30 June 2024 (the period is
+/// the 365 days from 2 July 2023). Their gaps between events are 10, 10, 20 ×5, 30, 40, 50
+/// days, so the stall threshold (95th percentile, nearest rank: the 10th of 10) is 50 days:
+///
+/// | procedure | events | last | days to 30 June | status |
+/// |---|---|---|---|---|
+/// | 2024-0005 | 15 Jul 2024 | — | — | after the period: not in it |
+/// | 2024-0004 | 1 Jan 2024, then every 20 days to 10 Apr | 10 Apr | 81 | STALLED |
+/// | 2024-0003 | 1 May, 31 May, 10 Jun 2024 | 10 Jun | 20 | ACTIVE |
+/// | 2023-0002 | 1 Sep, 11 Oct, 30 Nov 2023 (SIGNATURE) | 30 Nov | — | COMPLETED |
+/// | 2023-0001 | 10 Jan, 20 Jan 2023 | 20 Jan 2023 | 527 | STALLED |
+fn pipeline_fixtures() -> TempDir {
+    let dir = TempDir::new("pipeline");
+    let write = |name: &str, data: Value| std::fs::write(dir.0.join(name), json!({"data": data}).to_string()).unwrap();
+    let procedures: [(&str, &str, &[(&str, &str)]); 5] = [
+        ("2024-0005", "RDG1", &[("2024-07-15", "REFERRAL")]),
+        ("2024-0004", "RDG1", &[("2024-01-01", "REFERRAL"), ("2024-01-21", "COMMITTEE_MEETING"), ("2024-02-10", "COMMITTEE_MEETING"), ("2024-03-01", "COMMITTEE_MEETING"), ("2024-03-21", "COMMITTEE_MEETING"), ("2024-04-10", "TABLING_PLENARY")]),
+        ("2024-0003", "RDG1", &[("2024-05-01", "REFERRAL"), ("2024-05-31", "COMMITTEE_MEETING"), ("2024-06-10", "TABLING_PLENARY")]),
+        ("2023-0002", "RDG1", &[("2023-09-01", "REFERRAL"), ("2023-10-11", "PLENARY_ADOPT_POSITION"), ("2023-11-30", "SIGNATURE")]),
+        ("2023-0001", "RDG2", &[("2023-01-10", "REFERRAL"), ("2023-01-20", "PLENARY_AMEND_PROPOSAL")]),
+    ];
+    let label = |id: &str| format!("{}/{}(COD)", &id[..4], &id[5..]);
+    write("procedures.json", procedures.iter().map(|(id, _, _)| json!({"id": format!("eli/dl/proc/{id}"), "type": "Process", "process_id": id,
+        "process_type": "def/ep-procedure-types/COD", "label": label(id)})).collect());
+    for (id, stage, events) in procedures {
+        let events: Vec<Value> = events.iter().map(|(day, kind)| json!({"id": format!("eli/dl/event/{id}-{kind}-{day}"), "type": "Activity", "activity_date": day,
+            "activity_id": format!("{id}-{kind}-{day}"), "had_activity_type": format!("def/ep-activities/{kind}"),
+            "occured_at_stage": "http://publications.europa.eu/resource/authority/procedure-phase/RDG1"})).collect();
+        write(&format!("procedures-{{process-id}}.{id}.json"), json!([{"id": format!("eli/dl/proc/{id}"), "type": "Process", "consists_of": events,
+            "current_stage": format!("http://publications.europa.eu/resource/authority/procedure-phase/{stage}"), "process_id": id,
+            "process_title": {"en": format!("Procedure {id} (generated)")}, "process_type": "def/ep-procedure-types/COD", "label": label(id)}]));
+    }
+    dir
+}
+
+#[test]
+fn the_pipeline_is_each_procedures_stage_and_stalls_against_the_usual_gap() {
+    let fixtures = pipeline_fixtures();
+    let fake = Fake::serving(&fixtures.0, &[]);
+    let mut server = Server::start(&fake);
+    let all = structured(&mut server, "monitor_legislative_pipeline", json!({"status": "ALL", "dateTo": "2024-06-30"}));
+    assert_eq!(all["period"], json!({"from": "2023-07-02", "to": "2024-06-30"}), "365 days");
+    assert_eq!((&all["stallThresholdDays"], &all["stallThresholdGaps"]), (&json!(50), &json!(10)));
+    let rows: Vec<(&str, &str, Option<i64>)> =
+        all["procedures"].as_array().unwrap().iter().map(|p| (p["processId"].as_str().unwrap(), p["status"].as_str().unwrap(), p["daysSinceLastEvent"].as_i64())).collect();
+    assert_eq!(rows, [("2024-0003", "ACTIVE", Some(20)), ("2024-0004", "STALLED", Some(81)), ("2023-0002", "COMPLETED", Some(213)), ("2023-0001", "STALLED", Some(527))]);
+    assert_eq!(all["summary"], json!({"inPipeline": 4, "active": 1, "stalled": 2, "completed": 1, "undetermined": 0, "medianDaysSinceLastEvent": 81, "openByStage": {"RDG1": 2, "RDG2": 1}}));
+    assert_eq!(all["coverage"], json!({"listed": 5, "examined": 5, "events": 14, "newestExamined": "2024-0005", "oldestExamined": "2023-0001"}));
+    let stalled = &all["procedures"][1];
+    assert_eq!((&stalled["reference"], &stalled["currentStage"], &stalled["lastEventType"], &stalled["events"], &stalled["eventsInPeriod"]),
+        (&json!("2024/0004(COD)"), &json!("RDG1"), &json!("TABLING_PLENARY"), &json!(6), &json!(6)));
+    assert!(all["dataQualityWarnings"].to_string().contains("do not name the committee"), "{all}");
+    assert!(all["dataQualityWarnings"].to_string().contains("1 procedure record(s) list no event dated on or before asOf"), "{all}");
+
+    let active = structured(&mut server, "monitor_legislative_pipeline", json!({"dateTo": "2024-06-30"}));
+    assert_eq!(active["procedures"].as_array().unwrap().iter().map(|p| p["processId"].as_str().unwrap()).collect::<Vec<_>>(), ["2024-0003"], "ACTIVE by default");
+    let one_stalled = structured(&mut server, "monitor_legislative_pipeline", json!({"status": "STALLED", "limit": 1, "dateTo": "2024-06-30"}));
+    assert_eq!(one_stalled["procedures"].as_array().unwrap().iter().map(|p| p["processId"].as_str().unwrap()).collect::<Vec<_>>(), ["2024-0004"]);
+    // A year earlier only 2023-0001 had begun: two events, one gap, no threshold.
+    let early = structured(&mut server, "monitor_legislative_pipeline", json!({"status": "ALL", "dateFrom": "2023-01-01", "dateTo": "2023-06-30"}));
+    assert_eq!((&early["stallThresholdDays"], &early["summary"]["undetermined"]), (&Value::Null, &json!(1)));
+    assert!(early["dataQualityWarnings"].to_string().contains("no stall threshold"), "{early}");
+    assert!(server.invalid("monitor_legislative_pipeline", json!({"committee": "ENVI"})).contains("do not name the committee"));
+    assert!(server.invalid("monitor_legislative_pipeline", json!({"status": "SLEEPING"})).contains("status"));
+    assert!(server.invalid("monitor_legislative_pipeline", json!({"limit": 0})).contains("limit"));
+}
+
+#[test]
+fn a_committees_activity_is_its_documents_by_type_and_term() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let afco = server.ok("analyze_committee_activity", with_period(json!({"committeeId": "AFCO"})));
+    assert_eq!(afco["committee"], json!({"id": "6587", "abbreviation": "AFCO", "name": null, "classification": "COMMITTEE_PARLIAMENTARY_STANDING"}));
+    assert_eq!(afco["documents"], json!({"terms": [9], "total": 1, "byType": {"OPINION_PARLIAMENTARY_COMMITTEE_DRAFT": 1}, "byTerm": {"9": 1}}), "ENVI-AM-752912 is not AFCO's");
+    assert_eq!((&afco["meetingsHeld"], &afco["members"], &afco["reportsAdoptedInPlenary"]), (&Value::Null, &Value::Null, &Value::Null));
+    assert_eq!(afco["coverage"]["documents"], 1);
+    assert!(afco["dataQualityWarnings"].to_string().contains("give no document dates"), "{afco}");
+    assert!(fake.requests().iter().any(|r| r.contains("/committee-documents?") && r.contains("committee=AFCO") && r.contains("parliamentary-term=9")), "{:?}", fake.requests());
+    // org 1 is not among today's bodies: its own record (ECON under its former name).
+    let econ = server.ok("analyze_committee_activity", with_period(json!({"committeeId": "org/1"})));
+    assert_eq!((&econ["committee"]["abbreviation"], &econ["committee"]["name"], &econ["documents"]["total"]),
+        (&json!("ECON"), &json!("Committee on Economic and Monetary Affairs and Industrial Policy"), &json!(0)));
+    assert!(server.tool_error("analyze_committee_activity", json!({"committeeId": "ZZZZ"})).contains("not found"));
+    assert!(server.invalid("analyze_committee_activity", json!({"committeeId": "../meps"})).contains("committeeId"));
+}
+
+#[test]
+fn effectiveness_is_the_prevailing_side_and_what_cannot_be_attributed_is_null() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let mep = server.ok("analyze_legislative_effectiveness", with_period(json!({"subjectType": "MEP", "subjectId": "101"})));
+    check_basis(&mep);
+    assert_eq!(mep["voting"], json!({"rollCalls": 4, "voted": 4, "participationRate": 1.0, "decidedVotes": 4, "onPrevailingSide": 3, "prevailingSideRate": 0.75}),
+        "for the adopted 12-DEC-1 and 13-DEC-1 and the rejected 13-DEC-2, against the rejected 13-DEC-3");
+    assert_eq!(mep["committeeSeats"], json!({"memberships": 0, "leadershipRoles": [], "committees": []}));
+    let abstainer = server.ok("analyze_legislative_effectiveness", with_period(json!({"subjectType": "MEP", "subjectId": "MEP-104"})));
+    assert_eq!((&abstainer["voting"]["decidedVotes"], &abstainer["voting"]["prevailingSideRate"]), (&json!(2), &json!(1.0)), "abstained in 13-DEC-2, absent from 13-DEC-3");
+    for field in ["reports", "amendments", "questions", "overallScore", "committee", "documents"] {
+        assert_eq!(mep[field], Value::Null, "{field}");
+    }
+    let committee = server.ok("analyze_legislative_effectiveness", with_period(json!({"subjectType": "COMMITTEE", "subjectId": "AFCO"})));
+    assert_eq!((&committee["subjectId"], &committee["documents"]["total"], &committee["voting"]), (&json!("6587"), &json!(1), &Value::Null));
+    assert!(committee["dataQualityWarnings"].to_string().contains("rapporteurships are not linked"), "{committee}");
+    assert!(server.invalid("analyze_legislative_effectiveness", json!({"subjectType": "PARTY", "subjectId": "EPP"})).contains("subjectType"));
+    assert!(server.invalid("analyze_legislative_effectiveness", with_period(json!({"subjectType": "MEP", "subjectId": "AFCO"}))).contains("not an MEP id"));
+}

@@ -10,11 +10,7 @@ use crate::support::{Fake, Server};
 
 /// Reference tools not served yet, each with the issue that brings it. The test fails
 /// when one of these appears, so the list only shrinks.
-const PENDING: &[(&str, &str)] = &[
-    ("analyze_legislative_effectiveness", "issue 8"),
-    ("monitor_legislative_pipeline", "issue 8"),
-    ("analyze_committee_activity", "issue 8"),
-];
+const PENDING: &[(&str, &str)] = &[];
 
 fn reference() -> Value {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("parity/reference.json");

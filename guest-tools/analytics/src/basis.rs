@@ -21,6 +21,9 @@ pub struct Coverage {
     pub voters: usize,
     /// MEPs in the current roster (for groups and countries).
     pub roster: usize,
+    /// Documents counted (analyses of documents only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub documents: Option<usize>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -50,6 +53,7 @@ impl Basis {
                 roll_calls: data.votes.len(),
                 voters: data.voters(),
                 roster: data.members.len(),
+                documents: None,
             },
             endpoints: data.endpoints.clone(),
             sitting_ids: data.sittings.clone(),

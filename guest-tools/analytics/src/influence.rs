@@ -7,9 +7,9 @@ use guest_client::args::{self, DATE_PATTERN, MEP_ID_PATTERN};
 use guest_client::{Ep, Error, Query, Tool, jsonld};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::basis::Basis;
+use crate::committee;
 use crate::measures::{attendance, loyalty, voting_partners};
 use crate::metrics::ratio;
 use crate::period::Period;
@@ -102,21 +102,6 @@ pub fn tool() -> Tool {
     )
 }
 
-/// Committee memberships of an MEP record overlapping `period`: (organisation id, role).
-fn committee_memberships(record: &Value, period: &Period) -> Vec<(String, String)> {
-    jsonld::objects(record, "hasMembership")
-        .into_iter()
-        .filter(|m| jsonld::code(m, "membershipClassification").is_some_and(|c| c.starts_with("COMMITTEE_")))
-        .filter(|m| {
-            let during = m.get("memberDuring");
-            let start = during.and_then(|d| jsonld::string(d, "startDate"));
-            let end = during.and_then(|d| jsonld::string(d, "endDate"));
-            start.is_none_or(|s| s.as_str() <= period.to.as_str()) && end.is_none_or(|e| e.as_str() >= period.from.as_str())
-        })
-        .filter_map(|m| Some((jsonld::code(m, "organization")?, jsonld::code(m, "role").unwrap_or_default())))
-        .collect()
-}
-
 fn run(ep: &Ep, p: Params) -> Result<Influence, Error> {
     let period = Period::new(p.date_from.as_deref(), p.date_to.as_deref())?;
     let id = args::mep_id(&p.mep_id)?.to_string();
@@ -126,10 +111,8 @@ fn run(ep: &Ep, p: Params) -> Result<Influence, Error> {
     let ballots = data.ballots();
     let (compared_with, partners) = voting_partners(&ballots, &id);
     let partners: Vec<String> = partners.into_iter().map(str::to_string).collect();
-    let memberships = committee_memberships(&record, &period);
-    let mut leadership_roles: Vec<String> = memberships.iter().map(|(_, r)| r.clone()).filter(|r| !matches!(r.as_str(), "MEMBER" | "SUBSTITUTE" | "")).collect();
-    leadership_roles.sort();
-    leadership_roles.dedup();
+    let memberships = committee::memberships(&record, &period);
+    let leadership_roles = committee::leadership_roles(&memberships);
     let mut committees: Vec<String> = memberships.iter().map(|(c, _)| c.clone()).collect();
     committees.sort();
     committees.dedup();

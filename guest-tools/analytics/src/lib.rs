@@ -7,10 +7,13 @@
 mod anomalies;
 mod attendance;
 mod basis;
+mod committee;
+mod committee_activity;
 mod comparative;
 mod correlate;
 mod delegation;
 mod early_warning;
+mod effectiveness;
 mod groups;
 mod influence;
 mod landscape;
@@ -19,6 +22,7 @@ mod measures;
 mod metrics;
 mod network;
 mod patterns;
+mod pipeline;
 mod period;
 mod report;
 mod rollcalls;
@@ -43,6 +47,9 @@ fn tools() -> Vec<Tool> {
         report::tool(),
         influence::tool(),
         correlate::tool(),
+        effectiveness::tool(),
+        pipeline::tool(),
+        committee_activity::tool(),
     ]
 }
 

@@ -104,6 +104,28 @@ pub fn alignment(data: &RollCalls, mep: &str, group: &str) -> (usize, usize, Opt
     (same, compared, ratio(same, compared))
 }
 
+/// An MEP's votes on the side that prevailed, of their votes for or against in roll calls
+/// with a recorded outcome: for an `ADOPTED` text, against a `REJECTED` one. Abstentions,
+/// and roll calls without an outcome, are not counted.
+pub fn prevailing_side(data: &RollCalls, mep: &str) -> (usize, usize, Option<f64>) {
+    let (mut with, mut counted) = (0, 0);
+    for vote in &data.votes {
+        let winning = match vote.outcome.as_deref() {
+            Some("ADOPTED") => Position::For,
+            Some("REJECTED") => Position::Against,
+            _ => continue,
+        };
+        match data.position(vote, mep) {
+            Some(Position::Abstain) | None => {}
+            Some(own) => {
+                counted += 1;
+                with += usize::from(own == winning);
+            }
+        }
+    }
+    (with, counted, ratio(with, counted))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,5 +157,17 @@ mod tests {
         assert_eq!(agreement(&data, "ECR", "Greens/EFA"), (1, 4, Some(0.25)));
         assert_eq!(alignment(&data, "101", "Renew"), (2, 3, Some(0.6667)));
         assert_eq!(alignment(&data, "101", "Greens/EFA"), (1, 4, Some(0.25)));
+    }
+
+    #[test]
+    fn the_prevailing_side_counts_for_and_against_only() {
+        let mut data = march_2024();
+        assert_eq!(prevailing_side(&data, "101"), (0, 0, None), "no outcomes recorded");
+        for (vote, outcome) in data.votes.iter_mut().zip(["ADOPTED", "ADOPTED", "REJECTED", "REJECTED"]) {
+            vote.outcome = Some(outcome.into());
+        }
+        assert_eq!(prevailing_side(&data, "101"), (3, 4, Some(0.75)), "for A, B; against D; for the rejected C");
+        assert_eq!(prevailing_side(&data, "104"), (2, 2, Some(1.0)), "abstained in C, absent in D");
+        assert_eq!(prevailing_side(&data, "105"), (2, 4, Some(0.5)));
     }
 }

@@ -22,6 +22,8 @@ pub struct Vote {
     pub id: String,
     /// YYYY-MM-DD.
     pub date: String,
+    /// The EP's recorded outcome code, e.g. `ADOPTED`, `REJECTED`.
+    pub outcome: Option<String>,
     /// (voter index into [`RollCalls::ids`], position), sorted by voter.
     ballots: Vec<(u32, Position)>,
     /// How each group's current members voted (see [`RollCalls::tally`]).
@@ -86,7 +88,7 @@ pub fn load(ep: &Ep, period: &Period) -> Result<RollCalls, Error> {
             let d = decision(item, true);
             let Some(voters) = d.voters else { continue }; // not a roll call
             let date = d.date.unwrap_or_else(|| sitting.trim_start_matches("MTG-PL-").to_string());
-            data.add_vote(d.id, date, [(voters.favor, Position::For), (voters.against, Position::Against), (voters.abstention, Position::Abstain)]);
+            data.add_vote(d.id, date, d.outcome, [(voters.favor, Position::For), (voters.against, Position::Against), (voters.abstention, Position::Abstain)]);
         }
         if data.votes.len() > before { data.sittings.push(sitting) } else { data.sittings_without_roll_calls.push(sitting) }
     }
@@ -146,7 +148,7 @@ pub fn counts_where(data: &RollCalls, vote: &Vote, member: impl Fn(&str) -> bool
 
 impl RollCalls {
     /// Adds a roll call from its voter lists.
-    fn add_vote(&mut self, id: String, date: String, lists: [(Vec<String>, Position); 3]) {
+    fn add_vote(&mut self, id: String, date: String, outcome: Option<String>, lists: [(Vec<String>, Position); 3]) {
         let mut ballots = Vec::new();
         for (voters, position) in lists {
             for voter in voters {
@@ -160,7 +162,7 @@ impl RollCalls {
         }
         ballots.sort_unstable_by_key(|(i, _)| *i);
         ballots.dedup_by_key(|(i, _)| *i); // a voter listed twice counts once
-        self.votes.push(Vote { id, date, ballots, groups: BTreeMap::new() });
+        self.votes.push(Vote { id, date, outcome, ballots, groups: BTreeMap::new() });
     }
 
     /// Counts each group's votes in every roll call, once (the measures read them often).
@@ -247,7 +249,7 @@ pub fn built(members: &[(&str, &str)], votes: &[(&str, &[&str], &[&str], &[&str]
         .collect();
     let list = |ids: &[&str]| ids.iter().map(|i| i.to_string()).collect::<Vec<_>>();
     for (id, f, a, x) in votes {
-        data.add_vote(id.to_string(), "2024-03-13".into(), [(list(f), Position::For), (list(a), Position::Against), (list(x), Position::Abstain)]);
+        data.add_vote(id.to_string(), "2024-03-13".into(), None, [(list(f), Position::For), (list(a), Position::Against), (list(x), Position::Abstain)]);
     }
     data.tally();
     data
