@@ -368,7 +368,9 @@ fn reports_assemble_the_analyses_and_restate_their_figures() {
     assert_eq!(stats["summary"], json!(["4 roll calls in 2 sittings.", "7 MEPs; majority threshold 4; effective number of groups 4.4545."]));
     let progress = structured(&mut server, "generate_report", json!({"reportType": "LEGISLATION_PROGRESS", "subjectId": "1972-0003"}));
     assert_eq!(progress["summary"], json!(["Current stage RDG2; 2 events; last event 1991-07-10."]));
-    assert!(server.invalid("generate_report", json!({"reportType": "COMMITTEE_PERFORMANCE", "subjectId": "AFET"})).contains("does not read yet"));
+    let committee = structured(&mut server, "generate_report", with_period(json!({"reportType": "COMMITTEE_PERFORMANCE", "subjectId": "AFCO"})));
+    assert_eq!(committee["summary"], json!(["AFCO.", "1 document(s) in parliamentary term(s) [9]."]));
+    assert_eq!(committee["sections"][0]["tool"], "analyze_committee_activity");
     assert!(server.invalid("generate_report", json!({"reportType": "MEP_ACTIVITY"})).contains("subjectId is required"));
     assert!(server.invalid("generate_report", json!({"reportType": "GOSSIP"})).contains("reportType"));
 }

@@ -34,11 +34,18 @@ fn python_sdk_lists_tools_calls_two_reads_a_resource_and_gets_a_prompt() {
     // Every analytics tool answers through the SDK with a result its outputSchema accepts;
     // the figures are those worked by hand in docs/METHODS.md.
     let analytics = &report["analytics"];
+    let not_of_roll_calls = ["generate_report", "analyze_committee_activity", "monitor_legislative_pipeline", "track_legislation"];
     for (name, result) in analytics.as_object().unwrap() {
         assert_eq!(result["isError"], false, "{name}: {result}");
-        assert_eq!(result["structured"]["coverage"]["rollCalls"], 4, "{name}: {result}");
+        if !not_of_roll_calls.contains(&name.as_str()) {
+            assert_eq!(result["structured"]["coverage"]["rollCalls"], 4, "{name}: {result}");
+        }
     }
-    assert_eq!(analytics.as_object().unwrap().len(), 11);
+    assert_eq!(analytics["generate_report"]["structured"]["sections"][0]["result"]["coverage"]["rollCalls"], 4);
+    assert_eq!(analytics["analyze_committee_activity"]["structured"]["documents"]["total"], 1);
+    assert_eq!(analytics.as_object().unwrap().len(), 18, "the reference's 18 analysis tools");
+    assert_eq!(analytics["analyze_legislative_effectiveness"]["structured"]["voting"]["prevailingSideRate"], 0.75);
+    assert_eq!(analytics["monitor_legislative_pipeline"]["structured"]["procedures"][0]["processId"], "1972-0003");
     assert_eq!(analytics["network_analysis"]["structured"]["edges"].as_array().unwrap().len(), 5);
     assert_eq!(analytics["compare_political_groups"]["structured"]["groups"][0]["cohesion"], 0.75);
     assert_eq!(analytics["track_mep_attendance"]["structured"]["averageAttendanceRate"], 0.9286);

@@ -47,8 +47,16 @@ async def main(binary: str) -> int:
                 ("network_analysis", {"analysisType": "voting", "minSimilarity": 0.6}),
                 ("sentiment_tracker", {"timeframe": "last_month", "dateTo": "2024-03-14"}),
                 ("early_warning_system", {"sensitivity": "high", "dateTo": "2024-03-14"}),
+                ("assess_mep_influence", {"mepId": "104"}),
+                ("correlate_intelligence", {"mepIds": ["101", "104"]}),
+                ("generate_report", {"reportType": "VOTING_STATISTICS"}),
+                ("analyze_legislative_effectiveness", {"subjectType": "MEP", "subjectId": "101"}),
+                ("analyze_committee_activity", {"committeeId": "AFCO"}),
+                ("monitor_legislative_pipeline", {"status": "ALL", "dateTo": "2024-03-14"}),
+                ("track_legislation", {"procedureId": "1972/0003(COD)", "dateTo": None}),
             ]:
                 period = {} if "dateTo" in args else march
+                args = {k: v for k, v in args.items() if v is not None}
                 result = await session.call_tool(name, {**args, **period})
                 analytics[name] = {"isError": result.isError, "structured": result.structuredContent}
             print(json.dumps({

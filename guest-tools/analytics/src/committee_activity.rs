@@ -75,7 +75,7 @@ pub fn read(ep: &Ep, key: &str, period: Period) -> Result<(Committee, Documents,
     Ok((committee, documents, basis))
 }
 
-fn run(ep: &Ep, p: Params) -> Result<Activity, Error> {
+pub(crate) fn run(ep: &Ep, p: Params) -> Result<Activity, Error> {
     let period = Period::new(p.date_from.as_deref(), p.date_to.as_deref())?;
     let (committee, documents, basis) = read(ep, &p.committee_id, period)?;
     Ok(Activity { committee, documents, meetings_held: None, members: None, reports_adopted_in_plenary: None, basis })

@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use serde_json::{Value, json};
 
-use crate::{attendance, groups, landscape, legislation, patterns};
+use crate::{attendance, committee_activity, groups, landscape, legislation, patterns};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -64,10 +64,10 @@ pub fn tool() -> Tool {
         "generate_report",
         "Report",
         "A report assembled from the analyses: MEP_ACTIVITY (an MEP's roll-call voting and attendance), \
-         VOTING_STATISTICS (composition, cohesion and coalitions), LEGISLATION_PROGRESS (a procedure's path). Each \
-         section is one analysis' full result; the summary only restates their figures. COMMITTEE_PERFORMANCE needs \
-         committee activity data this server does not read yet, and says so.",
-        &["meetings", "meps/show-current", "procedures"],
+         VOTING_STATISTICS (composition, cohesion and coalitions), LEGISLATION_PROGRESS (a procedure's path), \
+         COMMITTEE_PERFORMANCE (a committee's documented output). Each section is one analysis' full result; the \
+         summary only restates their figures.",
+        &["meetings", "meps/show-current", "procedures", "corporate-bodies", "committee-documents"],
         run,
     )
 }
@@ -144,9 +144,15 @@ fn run(ep: &Ep, p: Params) -> Result<Report, Error> {
             (vec![path], summary)
         }
         ReportType::CommitteePerformance => {
-            return Err(Error::invalid(
-                "COMMITTEE_PERFORMANCE needs committee activity data (meetings, reports, members' work) that this server does not read yet",
-            ));
+            let id = subject("the committee's acronym or org id, e.g. ENVI")?;
+            let activity = section("Committee output", "analyze_committee_activity", committee_activity::run, ep, with(json!({"committeeId": id})))?;
+            let a = &activity.result;
+            let name = a["committee"]["name"].as_str().map(|n| format!(": {n}")).unwrap_or_default();
+            let summary = vec![
+                format!("{}{name}.", figure(&a["committee"]["abbreviation"])),
+                format!("{} document(s) in parliamentary term(s) {}.", a["documents"]["total"], a["documents"]["terms"]),
+            ];
+            (vec![activity], summary)
         }
     };
     let mut warnings: Vec<String> = Vec::new();
