@@ -14,7 +14,7 @@ use crate::committee::{self, Committee, Documents};
 /// A person id (`124936`, `MEP-124936`, `person/124936`), or a committee's acronym or org id.
 const SUBJECT_PATTERN: &str = r"^(?:org/|person/)?[A-Za-z0-9-]+$";
 use crate::committee_activity;
-use crate::measures::{attendance, prevailing_side};
+use crate::measures::{Participation, prevailing_side};
 use crate::period::Period;
 use crate::rollcalls;
 
@@ -44,9 +44,8 @@ pub struct Params {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Voting {
-    pub roll_calls: usize,
-    pub voted: usize,
-    pub participation_rate: Option<f64>,
+    #[serde(flatten)]
+    pub participation: Participation,
     /// Votes for or against in roll calls with a recorded outcome.
     pub decided_votes: usize,
     /// Of those, votes for an adopted text or against a rejected one.
@@ -136,7 +135,6 @@ fn run(ep: &Ep, p: Params) -> Result<Effectiveness, Error> {
             let id = args::mep_id(&p.subject_id)?.to_string();
             let record = ep.one(&Query::new(["meps", id.as_str()]), &format!("MEP {id}"))?;
             let data = rollcalls::load(ep, &period)?;
-            let (voted, held, participation_rate) = attendance(&data, &id);
             let (on_prevailing_side, decided_votes, prevailing_side_rate) = prevailing_side(&data, &id);
             let memberships = committee::memberships(&record, &period);
             let mut committees: Vec<String> = memberships.iter().map(|(c, _)| c.clone()).collect();
@@ -147,7 +145,7 @@ fn run(ep: &Ep, p: Params) -> Result<Effectiveness, Error> {
             basis.endpoints.push("meps/{mep-id}".into());
             Ok(Effectiveness {
                 name: jsonld::text(&record, "label"),
-                voting: Some(Voting { roll_calls: held, voted, participation_rate, decided_votes, on_prevailing_side, prevailing_side_rate }),
+                voting: Some(Voting { participation: Participation::of(&data, &id), decided_votes, on_prevailing_side, prevailing_side_rate }),
                 committee_seats: Some(Seats { memberships: memberships.len(), leadership_roles: committee::leadership_roles(&memberships), committees }),
                 ..blank(id, basis)
             })

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::basis::Basis;
 use crate::committee;
-use crate::measures::{attendance, loyalty, voting_partners};
+use crate::measures::{Participation, loyalty, voting_partners};
 use crate::metrics::ratio;
 use crate::period::Period;
 use crate::rollcalls;
@@ -35,9 +35,8 @@ pub struct Params {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Voting {
-    pub roll_calls: usize,
-    pub voted: usize,
-    pub participation_rate: Option<f64>,
+    #[serde(flatten)]
+    pub participation: Participation,
     /// Votes with the group's position / votes where it had one.
     pub loyalty: Option<f64>,
 }
@@ -107,7 +106,6 @@ fn run(ep: &Ep, p: Params) -> Result<Influence, Error> {
     let id = args::mep_id(&p.mep_id)?.to_string();
     let record = ep.one(&Query::new(["meps", id.as_str()]), &format!("MEP {id}"))?;
     let data = rollcalls::load(ep, &period)?;
-    let (voted, held, participation_rate) = attendance(&data, &id);
     let ballots = data.ballots();
     let (compared_with, partners) = voting_partners(&ballots, &id);
     let partners: Vec<String> = partners.into_iter().map(str::to_string).collect();
@@ -125,7 +123,7 @@ fn run(ep: &Ep, p: Params) -> Result<Influence, Error> {
     basis.endpoints.push("meps/{mep-id}".into());
     Ok(Influence {
         name: jsonld::text(&record, "label"),
-        voting: Voting { roll_calls: held, voted, participation_rate, loyalty: loyalty(&data, &id).2 },
+        voting: Voting { participation: Participation::of(&data, &id), loyalty: loyalty(&data, &id).2 },
         coalition: Coalition {
             compared_with,
             voting_partners: partners.len(),

@@ -7,6 +7,24 @@ use std::collections::BTreeMap;
 use crate::network::MIN_SHARED;
 use crate::rollcalls::{RollCalls, Vote, co_voting, counts_where};
 
+/// An MEP's participation, as outputs show it.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Participation {
+    /// Roll calls held in the period.
+    pub roll_calls: usize,
+    /// Of those, the roll calls the MEP voted in.
+    pub voted: usize,
+    pub participation_rate: Option<f64>,
+}
+
+impl Participation {
+    pub fn of(data: &RollCalls, mep: &str) -> Participation {
+        let (voted, roll_calls, participation_rate) = attendance(data, mep);
+        Participation { roll_calls, voted, participation_rate }
+    }
+}
+
 /// Roll calls an MEP voted in, of those held in the period.
 pub fn attendance(data: &RollCalls, mep: &str) -> (usize, usize, Option<f64>) {
     let voted = data.voter(mep).map_or(0, |i| data.votes.iter().filter(|v| v.position(i).is_some()).count());
