@@ -151,6 +151,58 @@ fn analytics_timings() -> (Duration, Vec<Duration>) {
     (cold, warm)
 }
 
+/// A Parliament-year of roll calls: 720 MEPs in nine groups, 50 sitting days of 40 roll
+/// calls each (2,000), MEP i voting for in roll call k when (i + k) % 3 = 0, against when it
+/// is 1, absent otherwise. `network_analysis` over the year (every pair of 720 ballots)
+/// against it: (time, the server's peak RSS in MB). The guest's 64 MiB cap must hold.
+fn year_timing() -> (Duration, f64) {
+    let dir = std::env::temp_dir().join(format!("epmcp-bench-year-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, data: Value| std::fs::write(dir.join(name), json!({"data": data}).to_string()).unwrap();
+    let groups = ["EPP", "S&D", "PfE", "ECR", "Renew", "Greens/EFA", "The Left", "ESN", "NI"];
+    write("meps-show-current.json", (0..720).map(|i| json!({"id": format!("person/{}", 100_000 + i), "identifier": (100_000 + i).to_string(),
+        "label": format!("MEP {i} (generated)"), "api:political-group": groups[i % 9], "api:country-of-representation": "BE"})).collect());
+    // Four sitting days a week, every fourth week from 8 January 2024.
+    let days: Vec<String> = (0..50).map(|n| { let day = 8 + (n / 4) * 28 + n % 4; let (m, d) = month_day(day); format!("2024-{m:02}-{d:02}") }).collect();
+    write("meetings.json", days.iter().map(|d| json!({"id": format!("eli/dl/event/MTG-PL-{d}"), "activity_id": format!("MTG-PL-{d}"), "activity_date": d})).collect());
+    for d in &days {
+        let decisions: Vec<Value> = (0..40).map(|k| {
+            let voters = |r: usize| (0..720).filter(|i| (i + k) % 3 == r).map(|i| format!("person/{}", 100_000 + i)).collect::<Vec<_>>();
+            json!({"id": format!("eli/dl/event/MTG-PL-{d}-DEC-{k:06}"), "activity_id": format!("MTG-PL-{d}-DEC-{k:06}"), "activity_date": d,
+                   "had_voter_favor": voters(0), "had_voter_against": voters(1)})
+        }).collect();
+        write(&format!("meetings-{{sitting-id}}-decisions.MTG-PL-{d}.json"), Value::Array(decisions));
+    }
+    let (mut fake, url) = start_fake_in(&dir, &[]);
+    let mut server = Server::spawn_with(&url, None, &[("EPMCP_CACHE_ENTRIES", "0")]);
+    server.initialize();
+    let call = r#"{"name":"network_analysis","arguments":{"analysisType":"voting","minSimilarity":0.9,"dateFrom":"2024-01-01","dateTo":"2024-12-31"}}"#;
+    let started = Instant::now();
+    let answer = server.call_raw(call);
+    let elapsed = started.elapsed();
+    assert!(answer.contains("\"isError\":false") && answer.contains("\"rollCalls\":2000"), "{}", &answer[..answer.len().min(400)]);
+    let rss_mb = server.peak_rss_kib() as f64 / 1024.0;
+    drop(server);
+    let _ = fake.kill();
+    let _ = fake.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    (elapsed, rss_mb)
+}
+
+/// (month, day) of day `n` (1-based) of 2024.
+fn month_day(mut n: usize) -> (usize, usize) {
+    let lengths = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let mut month = 1;
+    for length in lengths {
+        if n <= length {
+            break;
+        }
+        n -= length;
+        month += 1;
+    }
+    (month, n)
+}
+
 /// Copies a component's three files into `dir` under `name` the way an operator should:
 /// beside, then renamed into place.
 fn drop_component(from: &Path, stem: &str, dir: &Path, name: &str) {
@@ -275,10 +327,15 @@ fn misses(url: &str, env: &[(&str, &str)], audit: Option<&PathBuf>) -> (usize, V
 
 /// The loopback fake EP API with the bundled samples (and `extra` options); its URL.
 fn start_fake(extra: &[&str]) -> (Child, String) {
+    start_fake_in(&path("EPMCP_FIXTURES", "tests/fixtures/ep-api"), extra)
+}
+
+/// The loopback fake EP API serving the fixtures in `dir`; its URL.
+fn start_fake_in(dir: &Path, extra: &[&str]) -> (Child, String) {
     let mut fake = Command::new(path("EPMCP_FAKE", "target/release/fake-ep-api"))
         .args(extra)
         .arg("--fixtures")
-        .arg(path("EPMCP_FIXTURES", "tests/fixtures/ep-api"))
+        .arg(dir)
         .stdout(Stdio::piped())
         .spawn()
         .expect("starting fake-ep-api");
@@ -325,6 +382,7 @@ fn main() {
 
     let (mut replace, mut add) = swap_latencies(&url);
     let (analysis_cold, mut analysis_warm) = analytics_timings();
+    let (year, year_rss_mb) = year_timing();
 
     let cold_p50 = percentile(&mut cold, 0.5);
     let (call_p50, call_p95) = (percentile(&mut call, 0.5), percentile(&mut call, 0.95));
@@ -348,6 +406,8 @@ fn main() {
     println!("{:<44} {:>10.1} {:>10} {:>12}", "peak RSS, all components loaded (MB)", rss_mb, "", "≤ 60 MB");
     println!("{:<44} {:>10.1} {:>10} {:>12}", "analysis of a month, 50 ms upstream (first)", analysis_cold.as_secs_f64() * 1000.0, "", "≤ 5000 ms");
     println!("{:<44} {:>10.1} {:>10.1} {:>12}", "  the same call repeated, cache warm (20)", percentile(&mut analysis_warm, 0.5), percentile(&mut analysis_warm, 0.95), "≤ 100 ms");
+    println!("{:<44} {:>10.1} {:>10} {:>12}", "co-voting network of a generated year (ms)", year.as_secs_f64() * 1000.0, "", "");
+    println!("{:<44} {:>10.1} {:>10} {:>12}", "  2,000 roll calls × 720 MEPs; peak RSS (MB)", year_rss_mb, "", "");
 
     // The hosted listener under load (EPMCP_BENCH_LOAD_SECS, default 20; 0 skips).
     let seconds: u64 = std::env::var("EPMCP_BENCH_LOAD_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
