@@ -319,6 +319,12 @@ pub struct RuntimeArgs {
     /// Requests to one EP API endpoint per 5 minutes, across all tools (the API asks for at most 500).
     #[arg(long, env = "EPMCP_UPSTREAM_PER_5MIN", default_value_t = 500, global = true)]
     pub upstream_per_5min: u32,
+    /// Consecutive failed EP API requests (timeouts, connection or protocol errors, 5xx) that open the circuit breaker; 0: no breaker.
+    #[arg(long, env = "EPMCP_BREAKER_FAILURES", default_value_t = 5, global = true)]
+    pub breaker_failures: u32,
+    /// Seconds the open breaker refuses upstream requests before one probe.
+    #[arg(long, env = "EPMCP_BREAKER_OPEN_SECS", default_value_t = 30, global = true)]
+    pub breaker_open_secs: u64,
 }
 
 /// Tools that walk many pages cost more.
@@ -345,6 +351,8 @@ pub struct Config {
     pub stdio_role: String,
     /// Requests per EP API endpoint per 5 minutes.
     pub upstream_per_5min: u32,
+    /// `None`: no circuit breaker.
+    pub breaker: Option<crate::breaker::BreakerConfig>,
     /// `None`: no audit log.
     pub audit: Option<AuditConfig>,
     pub metrics_listen: Option<std::net::SocketAddr>,
@@ -404,6 +412,7 @@ impl Config {
             "cache": self.cache.map_or(json!({"enabled": false}), |c| json!({"ttlSeconds": c.ttl.as_secs(), "entries": c.max_entries, "mib": c.max_bytes >> 20})),
             "rateLimit": {"default": rate(self.calls.default), "roles": roles, "toolCosts": self.calls.costs},
             "upstreamPer5Min": self.upstream_per_5min,
+            "circuitBreaker": self.breaker.map_or(json!({"enabled": false}), |b| json!({"failures": b.failures, "openSeconds": b.open_for.as_secs()})),
             "stdioRole": self.stdio_role,
             "audit": self.audit.as_ref().map_or(json!({"enabled": false}), |a| json!({"dir": a.dir, "retentionDays": a.retention_days})),
             "metricsListen": self.metrics_listen.map(|a| a.to_string()),
@@ -475,6 +484,11 @@ impl RuntimeArgs {
         if !(1..=100_000).contains(&self.upstream_per_5min) {
             bail!("upstream rate {} per 5 min is outside 1..=100000", self.upstream_per_5min);
         }
+        if self.breaker_failures > 1000 || !(1..=3600).contains(&self.breaker_open_secs) {
+            bail!("circuit breaker {} failures / {} s open is outside 0..=1000 failures, 1..=3600 s", self.breaker_failures, self.breaker_open_secs);
+        }
+        let breaker = (self.breaker_failures > 0)
+            .then(|| crate::breaker::BreakerConfig { failures: self.breaker_failures, open_for: Duration::from_secs(self.breaker_open_secs) });
         let window = Duration::from_secs(self.rate_limit_window_secs);
         let calls = CallQuota {
             default: (self.rate_limit > 0).then_some(Rate { burst: self.rate_limit, window }),
@@ -565,6 +579,7 @@ impl RuntimeArgs {
             max_calls_per_client: self.max_calls_per_client,
             stdio_role: self.stdio_role.clone(),
             upstream_per_5min: self.upstream_per_5min,
+            breaker,
             audit,
             metrics_listen: self.metrics_listen,
             http,

@@ -386,6 +386,7 @@ impl Dispatcher {
         let names: Vec<&str> = registry.tools().iter().map(|t| t.name.as_str()).collect();
         let mut report = self.health.report(&names, registry.components.len(), self.metrics.egress_denials_total());
         report["cache"] = self.runtime.cache().map_or(json!({"enabled": false}), |c| c.stats());
+        report["upstreamBreaker"] = self.runtime.breaker_state().map_or(json!({"enabled": false}), |state| json!({"state": state}));
         if let (Some(results), Some(cache)) = (&self.results, report["cache"].as_object_mut()) {
             cache.insert("reusedResults".into(), results.hits().into());
         }

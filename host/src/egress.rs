@@ -9,6 +9,7 @@ use http_body_util::{BodyExt, Full};
 use wasmtime_wasi_http::WasiHttpHooks;
 
 use crate::audit::Audit;
+use crate::breaker::Breaker;
 use crate::cache::{self, Cached, NotCached, Provenance, ResponseCache};
 use crate::limits::UpstreamLimiter;
 use crate::metrics::Metrics;
@@ -136,6 +137,8 @@ pub struct Gateway {
     pub upstream: Arc<Upstream>,
     pub cache: Option<Arc<ResponseCache>>,
     pub upstream_limiter: Arc<UpstreamLimiter>,
+    /// `None`: no circuit breaker.
+    pub breaker: Option<Arc<Breaker>>,
     pub metrics: Arc<Metrics>,
     pub audit: Audit,
     /// Freshness of what this call read, for reuse of its result.
@@ -146,15 +149,27 @@ pub struct Gateway {
 async fn fetch(
     upstream: &Upstream,
     limiter: &UpstreamLimiter,
+    breaker: Option<&Breaker>,
     metrics: &Metrics,
     tool: &str,
     path: &str,
     accept: Option<http::HeaderValue>,
 ) -> Result<http::Response<bytes::Bytes>, UpstreamError> {
+    // An open breaker answers at once, before any budget is spent.
+    let permit = breaker.map(Breaker::admit).transpose().map_err(UpstreamError::Unavailable)?;
     // Only requests that go out spend the endpoint's budget (cache hits never get here).
     limiter.acquire(path).await.map_err(|retry| UpstreamError::Budget(retry.secs()))?;
     let started = std::time::Instant::now();
     let response = upstream.get(path, accept).await;
+    if let Some(permit) = permit {
+        // The API's health: it failed to answer, or answered with a server error. A 4xx,
+        // a redirect or an oversized body is an answer.
+        let failed = match &response {
+            Ok(r) => r.status().is_server_error(),
+            Err(e) => matches!(e, UpstreamError::Timeout | UpstreamError::Connect(_) | UpstreamError::Protocol(_)),
+        };
+        if failed { permit.failed() } else { permit.succeeded() }
+    }
     let upstream_us = started.elapsed().as_micros() as u64;
     let status = response.as_ref().map(|r| r.status().as_u16()).unwrap_or(0);
     tracing::debug!(tool, path, status, upstream_us, "upstream");
@@ -175,6 +190,9 @@ fn denied_by_upstream(tool: &str, path: &str, e: &UpstreamError) -> HttpError {
         UpstreamError::Protocol(m) => HttpError::InternalError(Some(format!("upstream protocol error: {m}"))),
         UpstreamError::Budget(secs) => HttpError::InternalError(Some(format!(
             "this server's request budget for that EP API endpoint is used up; retry after {secs} s"
+        ))),
+        UpstreamError::Unavailable(secs) => HttpError::InternalError(Some(format!(
+            "EP API unavailable: its recent requests failed, so this server is not calling it for now; retry after {secs} s"
         ))),
     }
 }
@@ -200,6 +218,7 @@ impl WasiHttpHooks for Gateway {
         let upstream = self.upstream.clone();
         let cache = self.cache.clone();
         let limiter = self.upstream_limiter.clone();
+        let breaker = self.breaker.clone();
         let audit = self.audit.clone();
         let metrics = self.metrics.clone();
         let provenance = self.provenance.clone();
@@ -220,11 +239,11 @@ impl WasiHttpHooks for Gateway {
             let (response, cache_hit) = match &cache {
                 None => {
                     provenance.uncacheable();
-                    (fetch(&upstream, &limiter, &metrics, &tool, &path, accept).await.map_err(|e| denied_by_upstream(&tool, &path, &e)), false)
+                    (fetch(&upstream, &limiter, breaker.as_deref(), &metrics, &tool, &path, accept).await.map_err(|e| denied_by_upstream(&tool, &path, &e)), false)
                 }
                 Some(cache) => {
                     let key = cache::key(&path, accept.as_ref());
-                    let fetched = cache.get_or_fetch(key, fetch(&upstream, &limiter, &metrics, &tool, &path, accept)).await;
+                    let fetched = cache.get_or_fetch(key, fetch(&upstream, &limiter, breaker.as_deref(), &metrics, &tool, &path, accept)).await;
                     let hit = matches!(fetched, Ok((_, true)));
                     if hit { metrics.cache_hits.inc() } else { metrics.cache_misses.inc() };
                     metrics.cache_size.set(cache.size() as i64);

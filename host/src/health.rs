@@ -161,6 +161,7 @@ pub fn output_schema() -> Value {
             "egressDenials": {"type": "integer", "minimum": 0},
             "cache": {"type": "object", "description": "Response cache: entries, hits, misses, hitRate (or enabled: false)"},
             "rateLimit": {"type": "object", "description": "The caller's own call limit: role, burst, windowSeconds, violations (or enabled: false)"},
+            "upstreamBreaker": {"type": "object", "description": "The EP API circuit breaker: state closed, open or half_open (or enabled: false)"},
             "method": {"type": "string"}
         }
     })

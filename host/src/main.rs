@@ -4,6 +4,7 @@
 mod admin;
 mod audit;
 mod auth;
+mod breaker;
 mod cache;
 mod catalog;
 mod config;

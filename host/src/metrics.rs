@@ -36,6 +36,9 @@ pub struct Metrics {
     results_reused: Family<Labels, Counter>,
     auth_failures: Family<Labels, Counter>,
     component_changes: Family<Labels, Counter>,
+    /// The upstream circuit breaker: 0 closed, 1 open, 2 half-open.
+    pub breaker_state: Gauge,
+    breaker_transitions: Family<Labels, Counter>,
     /// Totals kept for get_server_health.
     egress_denials_total: AtomicU64,
     rate_limit_violations_total: AtomicU64,
@@ -59,6 +62,8 @@ impl Default for Metrics {
             results_reused: Family::default(),
             auth_failures: Family::default(),
             component_changes: Family::default(),
+            breaker_state: Gauge::default(),
+            breaker_transitions: Family::default(),
             egress_denials_total: AtomicU64::new(0),
             rate_limit_violations_total: AtomicU64::new(0),
         };
@@ -77,6 +82,8 @@ impl Default for Metrics {
             r.register("cache_misses", "Upstream requests the cache could not answer", m.cache_misses.clone());
             r.register("auth_failures", "Requests refused by authentication, by reason", m.auth_failures.clone());
             r.register("component_changes", "Components loaded, replaced, removed or refused", m.component_changes.clone());
+            r.register("upstream_breaker_state", "The EP API circuit breaker: 0 closed, 1 open, 2 half-open", m.breaker_state.clone());
+            r.register("upstream_breaker_transitions", "Circuit breaker state changes, by the state entered", m.breaker_transitions.clone());
             r.register("results_reused", "Tool calls answered with a result computed from still-cached responses", m.results_reused.clone());
         }
         m
@@ -120,6 +127,10 @@ impl Metrics {
 
     pub fn component_change(&self, action: &'static str) {
         self.component_changes.get_or_create(&vec![("action", action.to_string())]).inc();
+    }
+
+    pub fn breaker_transition(&self, to: &'static str) {
+        self.breaker_transitions.get_or_create(&vec![("to", to.to_string())]).inc();
     }
 
     pub fn upstream(&self, endpoint: &str, status: u16, duration_ms: f64) {

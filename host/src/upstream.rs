@@ -28,6 +28,8 @@ pub enum UpstreamError {
     Protocol(String),
     #[error("request budget used up; retry after {0} s")]
     Budget(u64),
+    #[error("the EP API is failing (circuit breaker open); retry after {0} s")]
+    Unavailable(u64),
 }
 
 pub struct Upstream {

@@ -428,7 +428,7 @@ fn upstream_404_500_and_malformed_bodies_are_clean_errors() {
     ];
     for (fault, expected) in cases {
         let fake = Fake::start_with(&["--fault", fault]);
-        let mut server = Server::start(&fake);
+        let mut server = Server::start_with(&fake, Options::breaker_off());
         for (tool, arguments) in family_calls() {
             let is_list = arguments.get("docId").is_none() && tool != "get_procedure_event_by_id" && tool != "get_procedure_events";
             if fault == "404" && is_list {

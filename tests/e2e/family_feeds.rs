@@ -338,7 +338,8 @@ fn upstream_faults_are_clean_errors_for_every_feed() {
     ];
     for (fault, expected) in faults {
         let fake = Fake::start_with(&["--fault", fault]);
-        let options = Options { env: vec![("EPMCP_UPSTREAM_TIMEOUT_MS", "300".into())], ..Options::default() };
+        let mut options = Options::breaker_off();
+        options.env.push(("EPMCP_UPSTREAM_TIMEOUT_MS", "300".into()));
         let mut server = Server::start_with(&fake, options);
         for case in FEEDS {
             let message = server.tool_error(case.tool, json!({}));

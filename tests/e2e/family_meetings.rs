@@ -252,7 +252,8 @@ fn meeting_family_faults_are_clean_errors() {
         ("slow", "did not answer in time"),
     ] {
         let fake = Fake::start_with(&["--fault", fault]);
-        let options = Options { env: vec![("EPMCP_UPSTREAM_TIMEOUT_MS", "300".into())], ..Options::default() };
+        let mut options = Options::breaker_off();
+        options.env.push(("EPMCP_UPSTREAM_TIMEOUT_MS", "300".into()));
         let mut server = Server::start_with(&fake, options);
         for (tool, args) in &calls {
             if fault == "slow" && *tool != "get_latest_votes" {

@@ -164,7 +164,7 @@ fn member_family_faults_are_clean_errors() {
     ];
     for (fault, expected) in [("500", "HTTP 500"), ("truncated", "malformed JSON"), ("html", "malformed JSON"), ("error-body", "reported an error")] {
         let fake = Fake::start_with(&["--fault", fault]);
-        let mut server = Server::start(&fake);
+        let mut server = Server::start_with(&fake, Options::breaker_off());
         for (tool, args) in &calls {
             let message = server.tool_error(tool, args.clone());
             assert!(message.contains(expected), "{tool} under {fault}: {message}");

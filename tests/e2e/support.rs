@@ -142,6 +142,14 @@ impl Default for Options<'_> {
     }
 }
 
+impl Options<'_> {
+    /// For tests that read every tool's own message under a permanent upstream fault: the
+    /// circuit breaker (tested on its own in `controls`) would cut them short.
+    pub fn breaker_off() -> Self {
+        Options { env: vec![("EPMCP_BREAKER_FAILURES", "0".into())], ..Options::default() }
+    }
+}
+
 impl Server {
     pub fn start(fake: &Fake) -> Server {
         Server::start_with(fake, Options::default())

@@ -31,6 +31,7 @@ use registry::{Registry, ToolSpec};
 use store::State;
 
 use crate::audit::Audit;
+use crate::breaker::Breaker;
 use crate::cache::{Provenance, ResponseCache};
 use crate::limits::UpstreamLimiter;
 use crate::config::{CallLimits, Config};
@@ -70,6 +71,7 @@ pub struct Runtime {
     upstream: Arc<Upstream>,
     cache: Option<Arc<ResponseCache>>,
     upstream_limiter: Arc<UpstreamLimiter>,
+    breaker: Option<Arc<Breaker>>,
     metrics: Arc<Metrics>,
     audit: Audit,
     /// The snapshot new calls use; calls in flight hold the one they started with.
@@ -117,6 +119,7 @@ impl Runtime {
                 std::time::Duration::from_secs(300),
                 UPSTREAM_MAX_WAIT,
             )),
+            breaker: config.breaker.map(|b| Arc::new(Breaker::new(b, metrics.clone(), audit.clone()))),
             metrics,
             audit,
             registry: ArcSwap::default(),
@@ -146,6 +149,11 @@ impl Runtime {
         self.cache.as_deref()
     }
 
+    /// The upstream circuit breaker's state (`closed`, `open`, `half_open`), if there is one.
+    pub fn breaker_state(&self) -> Option<&'static str> {
+        self.breaker.as_deref().map(Breaker::state)
+    }
+
     fn host_limits(&self) -> ComponentLimits {
         ComponentLimits::of_host(&self.limits)
     }
@@ -169,6 +177,7 @@ impl Runtime {
             upstream: self.upstream.clone(),
             cache: self.cache.clone(),
             upstream_limiter: self.upstream_limiter.clone(),
+            breaker: self.breaker.clone(),
             metrics: self.metrics.clone(),
             audit: self.audit.clone(),
         };
