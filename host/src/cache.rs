@@ -11,7 +11,13 @@ use bytes::Bytes;
 use http::HeaderValue;
 use http::header::CONTENT_TYPE;
 
+use crate::shared::Shared;
 use crate::upstream::UpstreamError;
+
+/// How long an instance waits for another instance's fetch of the same response (see
+/// [`Shared::lock`]) before fetching it itself.
+const SHARED_WAIT: Duration = Duration::from_secs(3);
+const SHARED_POLL: Duration = Duration::from_millis(20);
 
 /// What is kept of a successful response: all a guest gets to see, and when it was fetched.
 #[derive(Clone, Debug)]
@@ -54,6 +60,9 @@ pub enum NotCached {
 
 pub struct ResponseCache {
     entries: moka::future::Cache<String, Cached>,
+    ttl: Duration,
+    /// Redis, when instances share their cache (`--redis-url`).
+    shared: Option<Arc<Shared>>,
     hits: AtomicU64,
     misses: AtomicU64,
 }
@@ -67,14 +76,46 @@ impl CacheConfig {
     }
 }
 
+/// Entries expire `ttl` after their response was fetched: one fetched by another instance
+/// arrives with an age, and is never served past its TTL.
+struct Freshness(Duration);
+
+impl moka::Expiry<String, Cached> for Freshness {
+    fn expire_after_create(&self, _key: &String, value: &Cached, _now: Instant) -> Option<Duration> {
+        Some(self.0.saturating_sub(value.fetched_at.elapsed()))
+    }
+}
+
 impl ResponseCache {
-    pub fn new(config: CacheConfig) -> ResponseCache {
+    pub fn new(config: CacheConfig, shared: Option<Arc<Shared>>) -> ResponseCache {
         let entries = moka::future::Cache::builder()
             .max_capacity(config.max_bytes)
             .weigher(move |key: &String, value: &Cached| config.weight(key.len() + value.body.len()))
-            .time_to_live(config.ttl)
+            .expire_after(Freshness(config.ttl))
             .build();
-        ResponseCache { entries, hits: AtomicU64::new(0), misses: AtomicU64::new(0) }
+        ResponseCache { entries, ttl: config.ttl, shared, hits: AtomicU64::new(0), misses: AtomicU64::new(0) }
+    }
+
+    /// The response from the shared cache: there already, or fetched meanwhile by the
+    /// instance holding its lock. `Err(true)` when this instance holds the lock now.
+    async fn shared_answer(&self, shared: &Shared, key: &str) -> Result<Cached, bool> {
+        if let Some(found) = shared.get(key).await {
+            return Ok(found);
+        }
+        if shared.lock(key).await != Some(false) {
+            return Err(true); // this instance fetches (or Redis is away: it fetches anyway)
+        }
+        let deadline = Instant::now() + SHARED_WAIT;
+        while Instant::now() < deadline {
+            tokio::time::sleep(SHARED_POLL).await;
+            if let Some(found) = shared.get(key).await {
+                return Ok(found);
+            }
+            if shared.locked(key).await != Some(true) {
+                break; // the other fetch failed, or Redis went away
+            }
+        }
+        Err(false)
     }
 
     /// The cached response for `key`, or the result of `fetch` (run once however many
@@ -86,13 +127,29 @@ impl ResponseCache {
         let fetched = std::sync::atomic::AtomicBool::new(false);
         let result = self
             .entries
-            .try_get_with(key, async {
+            .try_get_with(key.clone(), async {
+                let mut locked = false;
+                if let Some(shared) = &self.shared {
+                    match self.shared_answer(shared, &key).await {
+                        Ok(found) => return Ok(found),
+                        Err(holding) => locked = holding,
+                    }
+                }
                 fetched.store(true, Ordering::Relaxed);
-                match fetch.await {
+                let outcome = match fetch.await {
                     Ok(response) if response.status() == http::StatusCode::OK => Ok(Cached::from_response(response)),
                     Ok(response) => Err(NotCached::Response(Cached::from_response(response))),
                     Err(e) => Err(NotCached::Failed(e)),
+                };
+                if let Some(shared) = &self.shared {
+                    if let Ok(cached) = &outcome {
+                        shared.put(&key, cached, self.ttl).await;
+                    }
+                    if locked {
+                        shared.unlock(&key).await;
+                    }
                 }
+                outcome
             })
             .await;
         let hit = result.is_ok() && !fetched.load(Ordering::Relaxed);
@@ -156,7 +213,7 @@ mod tests {
 
     #[tokio::test]
     async fn stores_only_successes() {
-        let cache = ResponseCache::new(config());
+        let cache = ResponseCache::new(config(), None);
         let (first, hit) = cache.get_or_fetch("k".into(), async { ok("x") }).await.unwrap();
         assert!(!hit && first.body == "x");
         let (_, hit) = cache.get_or_fetch("k".into(), async { ok("y") }).await.unwrap();
@@ -169,7 +226,7 @@ mod tests {
 
     #[tokio::test]
     async fn concurrent_misses_fetch_once() {
-        let cache = ResponseCache::new(config());
+        let cache = ResponseCache::new(config(), None);
         let calls = AtomicU64::new(0);
         let fetch = || async {
             calls.fetch_add(1, Ordering::Relaxed);
@@ -183,7 +240,7 @@ mod tests {
 
     #[tokio::test]
     async fn entries_expire() {
-        let cache = ResponseCache::new(CacheConfig { ttl: Duration::from_millis(50), ..config() });
+        let cache = ResponseCache::new(CacheConfig { ttl: Duration::from_millis(50), ..config() }, None);
         cache.get_or_fetch("k".into(), async { ok("x") }).await.unwrap();
         tokio::time::sleep(Duration::from_millis(80)).await;
         let (_, hit) = cache.get_or_fetch("k".into(), async { ok("y") }).await.unwrap();

@@ -325,6 +325,9 @@ pub struct RuntimeArgs {
     /// Seconds the open breaker refuses upstream requests before one probe.
     #[arg(long, env = "EPMCP_BREAKER_OPEN_SECS", default_value_t = 30, global = true)]
     pub breaker_open_secs: u64,
+    /// Share the response cache, single-flight and rate-limit buckets with other instances through Redis: `redis://[:password@]host:port[/db]`, or `rediss://` for TLS.
+    #[arg(long, env = "EPMCP_REDIS_URL", global = true)]
+    pub redis_url: Option<String>,
 }
 
 /// Tools that walk many pages cost more.
@@ -353,6 +356,8 @@ pub struct Config {
     pub upstream_per_5min: u32,
     /// `None`: no circuit breaker.
     pub breaker: Option<crate::breaker::BreakerConfig>,
+    /// `None`: nothing shared; this instance's state only.
+    pub redis_url: Option<String>,
     /// `None`: no audit log.
     pub audit: Option<AuditConfig>,
     pub metrics_listen: Option<std::net::SocketAddr>,
@@ -412,6 +417,7 @@ impl Config {
             "cache": self.cache.map_or(json!({"enabled": false}), |c| json!({"ttlSeconds": c.ttl.as_secs(), "entries": c.max_entries, "mib": c.max_bytes >> 20})),
             "rateLimit": {"default": rate(self.calls.default), "roles": roles, "toolCosts": self.calls.costs},
             "upstreamPer5Min": self.upstream_per_5min,
+            "redis": self.redis_url.as_deref().map_or(json!({"enabled": false}), |u| json!({"tls": u.starts_with("rediss://"), "passwordSet": u.contains('@')})),
             "circuitBreaker": self.breaker.map_or(json!({"enabled": false}), |b| json!({"failures": b.failures, "openSeconds": b.open_for.as_secs()})),
             "stdioRole": self.stdio_role,
             "audit": self.audit.as_ref().map_or(json!({"enabled": false}), |a| json!({"dir": a.dir, "retentionDays": a.retention_days})),
@@ -486,6 +492,12 @@ impl RuntimeArgs {
         }
         if self.breaker_failures > 1000 || !(1..=3600).contains(&self.breaker_open_secs) {
             bail!("circuit breaker {} failures / {} s open is outside 0..=1000 failures, 1..=3600 s", self.breaker_failures, self.breaker_open_secs);
+        }
+        if let Some(url) = &self.redis_url {
+            let scheme_ok = url.starts_with("redis://") || url.starts_with("rediss://");
+            if !scheme_ok || redis::Client::open(url.as_str()).is_err() {
+                bail!("redis URL must be redis://[:password@]host:port[/db] or rediss://… (got a malformed one)");
+            }
         }
         let breaker = (self.breaker_failures > 0)
             .then(|| crate::breaker::BreakerConfig { failures: self.breaker_failures, open_for: Duration::from_secs(self.breaker_open_secs) });
@@ -580,6 +592,7 @@ impl RuntimeArgs {
             stdio_role: self.stdio_role.clone(),
             upstream_per_5min: self.upstream_per_5min,
             breaker,
+            redis_url: self.redis_url.clone(),
             audit,
             metrics_listen: self.metrics_listen,
             http,

@@ -247,7 +247,7 @@ impl Dispatcher {
         } else if slot.is_none() {
             Err(CallError::Busy { limit: self.concurrency.per_identity() })
         } else {
-            let admitted = if known { self.limiter.admit(&caller.id, &caller.role, name) } else { Ok(()) };
+            let admitted = if known { self.limiter.admit_shared(self.runtime.shared(), &caller.id, &caller.role, name).await } else { Ok(()) };
             match admitted {
                 Ok(()) => self.run(caller, name, arguments, link).await,
                 Err(retry) => {

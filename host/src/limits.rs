@@ -92,6 +92,17 @@ impl CallLimiter {
         }
     }
 
+    /// As [`CallLimiter::admit`], on the bucket all instances share when Redis is given
+    /// (this instance's own bucket while Redis is unavailable).
+    pub async fn admit_shared(&self, shared: Option<&crate::shared::Shared>, identity: &str, role: &str, tool: &str) -> Result<(), RetryAfter> {
+        let Some(((rate, _), shared)) = self.buckets(role).zip(shared) else { return self.admit(identity, role, tool) };
+        match shared.take(&format!("{role}:{identity}"), rate.burst, rate.window, self.cost(tool)).await {
+            Some(Ok(())) => Ok(()),
+            Some(Err(wait)) => Err(RetryAfter(wait)),
+            None => self.admit(identity, role, tool),
+        }
+    }
+
     pub fn quota(&self) -> &CallQuota {
         &self.quota
     }

@@ -23,6 +23,7 @@ mod rbac;
 mod results;
 mod runtime;
 mod session;
+mod shared;
 mod summary;
 mod tls;
 mod transport;
@@ -141,11 +142,12 @@ async fn start_host(config: &Config, transport: &str, default_caller: identity::
         runtime.watch()?;
     }
     let ready = {
-        let runtime = runtime.clone();
-        transport::observe::Readiness::new(move || {
+        let (runtime, shared) = (runtime.clone(), runtime.clone());
+        let ready = transport::observe::Readiness::new(move || {
             let registry = runtime.registry();
             (registry.components.len(), registry.tools().len())
-        })
+        });
+        if shared.shared().is_some() { ready.with_redis(move || shared.shared().is_some_and(shared::Shared::is_up)) } else { ready }
     };
     if let Some(addr) = config.metrics_listen {
         let bound = transport::observe::serve(addr, metrics.clone(), ready.clone()).await?;

@@ -39,6 +39,9 @@ pub struct Metrics {
     /// The upstream circuit breaker: 0 closed, 1 open, 2 half-open.
     pub breaker_state: Gauge,
     breaker_transitions: Family<Labels, Counter>,
+    /// Redis (`--redis-url`): 1 reachable, 0 not (local state serves meanwhile).
+    pub redis_up: Gauge,
+    redis_fallbacks: Family<Labels, Counter>,
     /// Totals kept for get_server_health.
     egress_denials_total: AtomicU64,
     rate_limit_violations_total: AtomicU64,
@@ -64,6 +67,8 @@ impl Default for Metrics {
             component_changes: Family::default(),
             breaker_state: Gauge::default(),
             breaker_transitions: Family::default(),
+            redis_up: Gauge::default(),
+            redis_fallbacks: Family::default(),
             egress_denials_total: AtomicU64::new(0),
             rate_limit_violations_total: AtomicU64::new(0),
         };
@@ -84,6 +89,8 @@ impl Default for Metrics {
             r.register("component_changes", "Components loaded, replaced, removed or refused", m.component_changes.clone());
             r.register("upstream_breaker_state", "The EP API circuit breaker: 0 closed, 1 open, 2 half-open", m.breaker_state.clone());
             r.register("upstream_breaker_transitions", "Circuit breaker state changes, by the state entered", m.breaker_transitions.clone());
+            r.register("redis_up", "Whether Redis answered the last shared-state operation (1) or not (0)", m.redis_up.clone());
+            r.register("redis_fallbacks", "Shared-state operations served from this instance's own state, by operation", m.redis_fallbacks.clone());
             r.register("results_reused", "Tool calls answered with a result computed from still-cached responses", m.results_reused.clone());
         }
         m
@@ -127,6 +134,10 @@ impl Metrics {
 
     pub fn component_change(&self, action: &'static str) {
         self.component_changes.get_or_create(&vec![("action", action.to_string())]).inc();
+    }
+
+    pub fn redis_fallback(&self, op: &'static str) {
+        self.redis_fallbacks.get_or_create(&vec![("op", op.to_string())]).inc();
     }
 
     pub fn breaker_transition(&self, to: &'static str) {

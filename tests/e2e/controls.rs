@@ -166,6 +166,7 @@ fn bad_limit_settings_are_refused_at_start() {
         ("EPMCP_RATE_LIMIT_WINDOW_SECS", "0", "rate limit"),
         ("EPMCP_UPSTREAM_PER_5MIN", "0", "upstream rate"),
         ("EPMCP_BREAKER_OPEN_SECS", "0", "circuit breaker"),
+        ("EPMCP_REDIS_URL", "http://127.0.0.1:6379", "redis URL"),
         ("EPMCP_CACHE_MIB", "0", "cache size"),
         ("EPMCP_AUDIT_RETENTION_DAYS", "91", "audit retention"),
         ("EPMCP_ROLE_RATE_LIMITS", "public", "role=n"),

@@ -19,6 +19,7 @@ mod family_members;
 mod protocol;
 mod python_sdk;
 mod sandbox;
+mod scale;
 mod tidy;
 mod support;
 mod tools;

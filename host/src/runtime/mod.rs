@@ -32,6 +32,7 @@ use store::State;
 
 use crate::audit::Audit;
 use crate::breaker::Breaker;
+use crate::shared::Shared;
 use crate::cache::{Provenance, ResponseCache};
 use crate::limits::UpstreamLimiter;
 use crate::config::{CallLimits, Config};
@@ -72,6 +73,8 @@ pub struct Runtime {
     cache: Option<Arc<ResponseCache>>,
     upstream_limiter: Arc<UpstreamLimiter>,
     breaker: Option<Arc<Breaker>>,
+    /// Redis, when instances share state.
+    shared: Option<Arc<Shared>>,
     metrics: Arc<Metrics>,
     audit: Audit,
     /// The snapshot new calls use; calls in flight hold the one they started with.
@@ -105,6 +108,7 @@ impl Runtime {
         let engine = engine::engine(&config.limits)?;
         let linker = engine::linker(&engine)?;
         let ticker = engine::start_epoch_ticker(&engine);
+        let shared = config.redis_url.as_deref().map(|url| Shared::new(url, metrics.clone()).map(Arc::new)).transpose()?;
         Ok(Runtime {
             engine,
             linker,
@@ -113,7 +117,8 @@ impl Runtime {
             cache_dir: config.cache_dir.clone(),
             trust: config.trust.clone(),
             upstream,
-            cache: config.cache.map(|c| Arc::new(ResponseCache::new(c))),
+            cache: config.cache.map(|c| Arc::new(ResponseCache::new(c, shared.clone()))),
+            shared,
             upstream_limiter: Arc::new(UpstreamLimiter::new(
                 config.upstream_per_5min,
                 std::time::Duration::from_secs(300),
@@ -147,6 +152,11 @@ impl Runtime {
 
     pub fn cache(&self) -> Option<&ResponseCache> {
         self.cache.as_deref()
+    }
+
+    /// Redis, when instances share state.
+    pub fn shared(&self) -> Option<&Shared> {
+        self.shared.as_deref()
     }
 
     /// The upstream circuit breaker's state (`closed`, `open`, `half_open`), if there is one.

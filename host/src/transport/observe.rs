@@ -22,11 +22,18 @@ use crate::metrics::Metrics;
 pub struct Readiness {
     /// Components and tools being served now (they change as components are swapped).
     counts: Arc<dyn Fn() -> (usize, usize) + Send + Sync>,
+    /// Whether Redis answers, when instances share state (the instance is ready either way).
+    redis_up: Option<Arc<dyn Fn() -> bool + Send + Sync>>,
 }
 
 impl Readiness {
     pub fn new(counts: impl Fn() -> (usize, usize) + Send + Sync + 'static) -> Readiness {
-        Readiness { counts: Arc::new(counts) }
+        Readiness { counts: Arc::new(counts), redis_up: None }
+    }
+
+    pub fn with_redis(mut self, up: impl Fn() -> bool + Send + Sync + 'static) -> Readiness {
+        self.redis_up = Some(Arc::new(up));
+        self
     }
 
     /// `(components, tools)`.
@@ -54,7 +61,11 @@ pub fn route(request: &Request<Incoming>, metrics: &Metrics, ready: &Readiness) 
         "/readyz" => {
             let (components, tools) = ready.counts();
             let status = if tools > 0 { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-            let body = format!("{{\"ready\":{},\"components\":{components},\"tools\":{tools}}}\n", tools > 0);
+            let mut body = serde_json::json!({"ready": tools > 0, "components": components, "tools": tools});
+            if let Some(up) = &ready.redis_up {
+                body["redis"] = if up() { "up".into() } else { "unavailable: serving with this instance's own cache and limits".into() };
+            }
+            let body = format!("{body}\n");
             reply(status, "application/json", body)
         }
         _ => reply(StatusCode::NOT_FOUND, "text/plain", "not found\n".into()),

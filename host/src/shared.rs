@@ -1,0 +1,210 @@
+//! State shared by every instance through Redis (`--redis-url`): cached EP API
+//! responses, single-flight locks and rate-limit buckets, so that instances behind a load
+//! balancer act as one. Every operation has a short deadline; when Redis fails or is slow
+//! the instance carries on with its local state (the fallback is counted, logged once
+//! per outage and shown by /readyz), skips Redis for a moment, then tries it again.
+//!
+//! Keys (`PREFIX` = `epmcp:`):
+//! - `epmcp:cache:<cache key>` — one response: status, content type, when it was fetched, body; expires with the cache TTL.
+//! - `epmcp:lock:<cache key>` — held for at most [`LOCK_TTL`] by the instance fetching that response.
+//! - `epmcp:rate:<role>:<identity>` — an identity's bucket: its theoretical arrival time in ms (GCRA), expiring when full again.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result};
+use bytes::Bytes;
+use http::HeaderValue;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+use crate::cache::Cached;
+use crate::metrics::Metrics;
+
+pub const PREFIX: &str = "epmcp:";
+/// How long one Redis operation may take before the instance goes on without it.
+const OP_TIMEOUT: Duration = Duration::from_millis(250);
+/// After a failure, Redis is left alone this long (no request pays the timeout meanwhile).
+const BACK_OFF: Duration = Duration::from_secs(1);
+/// A fetching instance's lock expires after this, even if the instance died.
+pub const LOCK_TTL: Duration = Duration::from_secs(10);
+
+/// GCRA token bucket on Redis's own clock, atomic across instances. KEYS[1]: the bucket;
+/// ARGV: ms per token, burst, cost. Returns 0 when admitted, else ms until it would be.
+const TAKE: &str = r#"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local interval, burst, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local new_tat = tat + interval * cost
+local allowed_at = new_tat - interval * burst
+if allowed_at > now then return allowed_at - now end
+redis.call('SET', KEYS[1], new_tat, 'PX', math.max(1, new_tat - now))
+return 0
+"#;
+
+pub struct Shared {
+    connection: ConnectionManager,
+    take: redis::Script,
+    /// Until when Redis is skipped after a failure (ms since start; 0: not skipped).
+    skip_until_ms: AtomicU64,
+    up: AtomicBool,
+    started: Instant,
+    metrics: Arc<Metrics>,
+}
+
+impl Shared {
+    /// A client for `url` (`redis://` or `rediss://`, password in the URL). Connects
+    /// lazily: an instance starts, and serves, while Redis is still down.
+    pub fn new(url: &str, metrics: Arc<Metrics>) -> Result<Shared> {
+        let client = redis::Client::open(url).context("--redis-url")?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(OP_TIMEOUT))
+            .set_response_timeout(Some(OP_TIMEOUT))
+            .set_number_of_retries(1);
+        let connection = ConnectionManager::new_lazy_with_config(client, config).context("--redis-url")?;
+        metrics.redis_up.set(1);
+        Ok(Shared { connection, take: redis::Script::new(TAKE), skip_until_ms: AtomicU64::new(0), up: AtomicBool::new(true), started: Instant::now(), metrics })
+    }
+
+    /// Whether the last operation reached Redis (for /readyz).
+    pub fn is_up(&self) -> bool {
+        self.up.load(Ordering::Relaxed)
+    }
+
+    /// Runs one operation unless Redis is being skipped; `None` when it failed or was
+    /// skipped (the caller falls back on local state).
+    async fn run<T, F>(&self, op: &'static str, f: impl Fn(ConnectionManager) -> F) -> Option<T>
+    where
+        F: Future<Output = redis::RedisResult<T>>,
+    {
+        let now_ms = self.started.elapsed().as_millis() as u64;
+        if now_ms < self.skip_until_ms.load(Ordering::Relaxed) {
+            self.metrics.redis_fallback(op);
+            return None;
+        }
+        // A connection Redis dropped (a restart) fails once and is re-established by the
+        // manager: that case gets a second try within the same deadline.
+        let attempt = async {
+            match f(self.connection.clone()).await {
+                Err(e) if e.is_connection_dropped() || e.is_io_error() => f(self.connection.clone()).await,
+                outcome => outcome,
+            }
+        };
+        match tokio::time::timeout(OP_TIMEOUT, attempt).await {
+            Ok(Ok(value)) => {
+                if !self.up.swap(true, Ordering::Relaxed) {
+                    self.metrics.redis_up.set(1);
+                    tracing::info!("redis reachable again: shared cache and limits resume");
+                }
+                Some(value)
+            }
+            outcome => {
+                let reason = match outcome {
+                    Ok(Err(e)) => e.to_string(),
+                    _ => format!("no answer within {} ms", OP_TIMEOUT.as_millis()),
+                };
+                self.skip_until_ms.store(now_ms + BACK_OFF.as_millis() as u64, Ordering::Relaxed);
+                self.metrics.redis_fallback(op);
+                if self.up.swap(false, Ordering::Relaxed) {
+                    self.metrics.redis_up.set(0);
+                    tracing::warn!(op, "redis unavailable ({reason}): serving with this instance's own cache and limits");
+                }
+                None
+            }
+        }
+    }
+
+    /// A cached response, if another instance (or this one) stored it.
+    pub async fn get(&self, key: &str) -> Option<Cached> {
+        let key = &format!("{PREFIX}cache:{key}");
+        let bytes = self.run("get", |mut c| async move { redis::cmd("GET").arg(key).query_async::<Option<Vec<u8>>>(&mut c).await }).await??;
+        decode(&bytes)
+    }
+
+    /// Stores a response for what is left of `ttl` (it ages from when it was fetched).
+    pub async fn put(&self, key: &str, cached: &Cached, ttl: Duration) {
+        let left = ttl.saturating_sub(cached.fetched_at.elapsed());
+        if left.is_zero() {
+            return;
+        }
+        let (key, value) = (&format!("{PREFIX}cache:{key}"), &encode(cached));
+        let px = left.as_millis().max(1) as u64;
+        let _: Option<()> = self.run("put", |mut c| async move { redis::cmd("SET").arg(key).arg(value).arg("PX").arg(px).query_async(&mut c).await }).await;
+    }
+
+    /// Takes the fetch lock of a cache key: `Some(true)` when this instance should fetch.
+    pub async fn lock(&self, key: &str) -> Option<bool> {
+        let key = &format!("{PREFIX}lock:{key}");
+        let px = LOCK_TTL.as_millis() as u64;
+        let set: Option<String> = self.run("lock", |mut c| async move { redis::cmd("SET").arg(key).arg(1).arg("NX").arg("PX").arg(px).query_async(&mut c).await }).await?;
+        Some(set.is_some())
+    }
+
+    /// Whether another instance is fetching that response.
+    pub async fn locked(&self, key: &str) -> Option<bool> {
+        let key = &format!("{PREFIX}lock:{key}");
+        self.run("lock", |mut c| async move { redis::cmd("EXISTS").arg(key).query_async(&mut c).await }).await
+    }
+
+    pub async fn unlock(&self, key: &str) {
+        let key = &format!("{PREFIX}lock:{key}");
+        let _: Option<i64> = self.run("unlock", |mut c| async move { redis::cmd("DEL").arg(key).query_async(&mut c).await }).await;
+    }
+
+    /// Takes `cost` tokens from a shared bucket of `burst` refilled over `window`:
+    /// `Some(Ok)` admitted, `Some(Err(wait))` refused, `None` Redis unavailable.
+    pub async fn take(&self, bucket: &str, burst: u32, window: Duration, cost: u32) -> Option<Result<(), Duration>> {
+        let key = &format!("{PREFIX}rate:{bucket}");
+        let interval_ms = (window.as_millis() as f64 / f64::from(burst.max(1))).max(0.001);
+        let script = &self.take;
+        let wait_ms: f64 = self
+            .run("rate", |mut c| async move { script.key(key).arg(interval_ms).arg(burst).arg(cost).invoke_async(&mut c).await })
+            .await?;
+        Some(if wait_ms <= 0.0 { Ok(()) } else { Err(Duration::from_millis(wait_ms.ceil() as u64)) })
+    }
+}
+
+/// A response as stored in Redis: status (2 bytes), fetched-at in ms since the Unix epoch
+/// (8), content-type length (2) and bytes, then the body.
+fn encode(cached: &Cached) -> Vec<u8> {
+    let fetched_ms = (SystemTime::now() - cached.fetched_at.elapsed()).duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+    let content_type = cached.content_type.as_ref().map_or(&b""[..], HeaderValue::as_bytes);
+    let mut out = Vec::with_capacity(12 + content_type.len() + cached.body.len());
+    out.extend_from_slice(&cached.status.as_u16().to_be_bytes());
+    out.extend_from_slice(&fetched_ms.to_be_bytes());
+    out.extend_from_slice(&(content_type.len() as u16).to_be_bytes());
+    out.extend_from_slice(content_type);
+    out.extend_from_slice(&cached.body);
+    out
+}
+
+fn decode(bytes: &[u8]) -> Option<Cached> {
+    let status = http::StatusCode::from_u16(u16::from_be_bytes(bytes.get(..2)?.try_into().ok()?)).ok()?;
+    let fetched_ms = u64::from_be_bytes(bytes.get(2..10)?.try_into().ok()?);
+    let ct_len = u16::from_be_bytes(bytes.get(10..12)?.try_into().ok()?) as usize;
+    let content_type = bytes.get(12..12 + ct_len)?;
+    let content_type = (!content_type.is_empty()).then(|| HeaderValue::from_bytes(content_type).ok()).flatten();
+    let body = Bytes::copy_from_slice(bytes.get(12 + ct_len..)?);
+    // Its age, on this instance's clock (a clock behind the writer's reads as age 0).
+    let age = SystemTime::now().duration_since(UNIX_EPOCH + Duration::from_millis(fetched_ms)).unwrap_or_default();
+    let fetched_at = Instant::now().checked_sub(age)?;
+    Some(Cached { status, content_type, body, fetched_at })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_response_survives_the_round_trip_with_its_age() {
+        let fetched_at = Instant::now() - Duration::from_secs(5);
+        let cached = Cached { status: http::StatusCode::OK, content_type: Some(HeaderValue::from_static("application/ld+json")), body: Bytes::from_static(b"{\"data\":[]}"), fetched_at };
+        let back = decode(&encode(&cached)).unwrap();
+        assert_eq!((back.status, back.content_type, back.body), (cached.status, cached.content_type, cached.body));
+        let age = back.fetched_at.elapsed().as_secs_f64();
+        assert!((4.9..5.2).contains(&age), "age {age}");
+        assert!(decode(b"\x00").is_none(), "truncated");
+    }
+}

@@ -1,0 +1,199 @@
+//! Scale-out through a real Redis: three `epmcp serve` instances sharing one Redis act as
+//! one server for the cache, single-flight and rate limits (the fake's request log is the
+//! proof), and carry on alone when Redis goes away.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::support::{Fake, Hosted, TempDir, WAIT, http};
+
+/// `redis-server` on a loopback port, in a temporary directory, persisting nothing.
+struct Redis {
+    child: Option<Child>,
+    port: u16,
+    dir: TempDir,
+}
+
+impl Redis {
+    fn start() -> Redis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut redis = Redis { child: None, port, dir: TempDir::new("redis") };
+        redis.run();
+        redis
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    /// Starts the server (again, on the same port) and waits for its PONG.
+    fn run(&mut self) {
+        let child = Command::new(std::env::var("EPMCP_REDIS_SERVER").unwrap_or_else(|_| "redis-server".into()))
+            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string(), "--save", "", "--appendonly", "no"])
+            .args(["--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru"])
+            .arg("--dir")
+            .arg(&self.dir.0)
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server (`make setup-test` installs it)");
+        self.child = Some(child);
+        let started = Instant::now();
+        while started.elapsed() < WAIT {
+            if self.command(&["PING"]).starts_with("+PONG") {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("redis-server did not answer on port {}", self.port);
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// One command (arguments may hold spaces); its raw RESP answer ("" when nothing answers).
+    fn command(&self, args: &[&str]) -> String {
+        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else { return String::new() };
+        stream.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+        let mut request = format!("*{}\r\n", args.len());
+        for arg in args {
+            request.push_str(&format!("${}\r\n{arg}\r\n", arg.len()));
+        }
+        let _ = stream.write_all(request.as_bytes());
+        let mut buf = [0u8; 4096];
+        let n = stream.read(&mut buf).unwrap_or(0);
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// An MCP session over Streamable HTTP on one instance, by hand.
+struct Session {
+    addr: String,
+    id: String,
+}
+
+const JSON: (&str, &str) = ("Content-Type", "application/json");
+const ACCEPT: (&str, &str) = ("Accept", "application/json, text/event-stream");
+
+impl Session {
+    fn open(server: &Hosted) -> Session {
+        let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "scale", "version": "0"}}});
+        let (status, headers, body) = http(&server.addr, "POST", "/mcp", &[JSON, ACCEPT], &init.to_string());
+        assert_eq!(status, 200, "{body}");
+        let id = headers.iter().find(|(k, _)| k == "mcp-session-id").map(|(_, v)| v.clone()).expect("a session id");
+        let session = Session { addr: server.addr.clone(), id };
+        session.post(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+        session
+    }
+
+    fn post(&self, message: &Value) -> String {
+        let headers = [JSON, ACCEPT, ("Mcp-Session-Id", self.id.as_str()), ("Mcp-Protocol-Version", "2025-11-25")];
+        http(&self.addr, "POST", "/mcp", &headers, &message.to_string()).2
+    }
+
+    /// A tools/call; the answer's text (SSE or JSON, unparsed).
+    fn call(&self, tool: &str, arguments: Value) -> String {
+        self.post(&json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": tool, "arguments": arguments}}))
+    }
+}
+
+fn ok(answer: &str) -> bool {
+    answer.contains(r#""isError":false"#)
+}
+
+fn upstream_requests(fake: &Fake, needle: &str) -> usize {
+    fake.requests().iter().filter(|r| r.contains(needle)).count()
+}
+
+/// Three instances on one Redis (and `env`).
+fn three(fake: &Fake, redis: &Redis, env: &[(&str, &str)]) -> Vec<Hosted> {
+    let url = redis.url();
+    let mut env: Vec<(&str, &str)> = env.to_vec();
+    env.extend([("EPMCP_REDIS_URL", url.as_str()), ("EPMCP_ANONYMOUS_ROLE", "researcher")]);
+    (0..3).map(|_| Hosted::start(fake, &env)).collect()
+}
+
+#[test]
+fn three_instances_share_one_cache_and_one_fetch() {
+    let redis = Redis::start();
+    // Each EP answer takes 300 ms, so the three concurrent misses below overlap.
+    let fake = Fake::start_with(&["--delay-ms", "300"]);
+    let servers = three(&fake, &redis, &[]);
+    let sessions: Vec<Session> = servers.iter().map(Session::open).collect();
+    // Cached through A, a hit through B and C: one upstream request in all.
+    assert!(ok(&sessions[0].call("get_mep_details", json!({"id": "1294"}))));
+    assert!(ok(&sessions[1].call("get_mep_details", json!({"id": "1294"}))));
+    assert!(ok(&sessions[2].call("get_mep_details", json!({"id": "MEP-1294"}))));
+    assert_eq!(upstream_requests(&fake, "/meps/1294?"), 1);
+    assert!(redis.command(&["KEYS", "epmcp:cache:*"]).contains("meps/1294"), "the shared entry is in Redis");
+    // The same miss on all three at once: one instance fetches, the others wait for it.
+    std::thread::scope(|scope| {
+        let calls: Vec<_> = sessions.iter().map(|s| scope.spawn(move || s.call("get_mep_details", json!({"id": "101"})))).collect();
+        for call in calls {
+            assert!(ok(&call.join().unwrap()));
+        }
+    });
+    assert_eq!(upstream_requests(&fake, "/meps/101?"), 1, "concurrent identical misses across instances: one request");
+    let keys = redis.command(&["KEYS", "epmcp:cache:*meps/101?*"]);
+    let key = keys.lines().find(|l| l.starts_with("epmcp:cache:")).unwrap_or_else(|| panic!("no shared entry for 101: {keys}"));
+    let ttl: i64 = redis.command(&["PTTL", key]).trim().trim_start_matches(':').parse().unwrap_or(-1);
+    assert!(ttl > 0 && ttl <= 900_000, "entries keep the cache TTL in Redis: {ttl}");
+}
+
+#[test]
+fn one_identitys_limit_holds_across_instances() {
+    let redis = Redis::start();
+    let fake = Fake::start();
+    let servers = three(&fake, &redis, &[("EPMCP_RATE_LIMIT", "4")]);
+    let sessions: Vec<Session> = servers.iter().map(Session::open).collect();
+    // The same client (its address, anonymous) round-robin over the three: 4 calls in all.
+    for i in 0..4 {
+        assert!(ok(&sessions[i % 3].call("get_mep_details", json!({"id": "1294"}))), "call {i}");
+    }
+    let refused = sessions[1].call("get_mep_details", json!({"id": "1294"}));
+    assert!(refused.contains("rate limit") && refused.contains("retry"), "{refused}");
+    assert!(redis.command(&["KEYS", "epmcp:rate:*"]).contains("researcher:"), "the bucket is in Redis");
+}
+
+#[test]
+fn instances_carry_on_without_redis_and_share_again_when_it_returns() {
+    let mut redis = Redis::start();
+    let fake = Fake::start();
+    let servers = three(&fake, &redis, &[]);
+    let sessions: Vec<Session> = servers.iter().map(Session::open).collect();
+    assert!(ok(&sessions[0].call("get_mep_details", json!({"id": "1294"}))));
+
+    redis.stop();
+    // Every call still answers, each instance on its own cache and limits.
+    for (i, id) in ["101", "102", "103"].iter().enumerate() {
+        assert!(ok(&sessions[i].call("get_mep_details", json!({"id": id}))), "instance {i} without Redis");
+    }
+    let ready = http(&servers[0].addr, "GET", "/readyz", &[], "");
+    assert_eq!(ready.0, 200, "still ready: it degrades, it does not fail");
+    assert!(ready.2.contains("unavailable: serving with this instance's own cache and limits"), "{}", ready.2);
+    let metrics = http(&servers[1].addr, "GET", "/metrics", &[], "").2;
+    assert!(metrics.contains("redis_up 0") && metrics.contains("redis_fallbacks_total{op="), "{metrics}");
+
+    redis.run();
+    std::thread::sleep(Duration::from_millis(1100)); // past the back-off
+    assert!(ok(&sessions[0].call("get_mep_details", json!({"id": "104"}))));
+    assert!(ok(&sessions[1].call("get_mep_details", json!({"id": "104"}))));
+    assert_eq!(upstream_requests(&fake, "/meps/104?"), 1, "shared again once Redis is back");
+    let ready = http(&servers[1].addr, "GET", "/readyz", &[], "").2;
+    assert!(ready.contains(r#""redis":"up""#), "{ready}");
+    assert!(servers[2].stderr().contains("redis unavailable") && servers[0].stderr().contains("redis reachable again"), "{}", servers[0].stderr());
+}
