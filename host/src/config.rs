@@ -328,6 +328,9 @@ pub struct RuntimeArgs {
     /// Share the response cache, single-flight and rate-limit buckets with other instances through Redis: `redis://[:password@]host:port[/db]`, or `rediss://` for TLS.
     #[arg(long, env = "EPMCP_REDIS_URL", global = true)]
     pub redis_url: Option<String>,
+    /// Export traces (a trace per tools/call: validation, component, upstream spans) to this OTLP/HTTP collector, e.g. http://127.0.0.1:4318.
+    #[arg(long, env = "EPMCP_OTLP_ENDPOINT", global = true)]
+    pub otlp_endpoint: Option<String>,
 }
 
 /// Tools that walk many pages cost more.
@@ -358,6 +361,8 @@ pub struct Config {
     pub breaker: Option<crate::breaker::BreakerConfig>,
     /// `None`: nothing shared; this instance's state only.
     pub redis_url: Option<String>,
+    /// `None`: no traces exported.
+    pub otlp_endpoint: Option<String>,
     /// `None`: no audit log.
     pub audit: Option<AuditConfig>,
     pub metrics_listen: Option<std::net::SocketAddr>,
@@ -418,6 +423,7 @@ impl Config {
             "rateLimit": {"default": rate(self.calls.default), "roles": roles, "toolCosts": self.calls.costs},
             "upstreamPer5Min": self.upstream_per_5min,
             "redis": self.redis_url.as_deref().map_or(json!({"enabled": false}), |u| json!({"tls": u.starts_with("rediss://"), "passwordSet": u.contains('@')})),
+            "otlpEndpoint": self.otlp_endpoint,
             "circuitBreaker": self.breaker.map_or(json!({"enabled": false}), |b| json!({"failures": b.failures, "openSeconds": b.open_for.as_secs()})),
             "stdioRole": self.stdio_role,
             "audit": self.audit.as_ref().map_or(json!({"enabled": false}), |a| json!({"dir": a.dir, "retentionDays": a.retention_days})),
@@ -492,6 +498,9 @@ impl RuntimeArgs {
         }
         if self.breaker_failures > 1000 || !(1..=3600).contains(&self.breaker_open_secs) {
             bail!("circuit breaker {} failures / {} s open is outside 0..=1000 failures, 1..=3600 s", self.breaker_failures, self.breaker_open_secs);
+        }
+        if let Some(endpoint) = &self.otlp_endpoint {
+            crate::telemetry::check_endpoint(endpoint)?;
         }
         if let Some(url) = &self.redis_url {
             let scheme_ok = url.starts_with("redis://") || url.starts_with("rediss://");
@@ -593,6 +602,7 @@ impl RuntimeArgs {
             upstream_per_5min: self.upstream_per_5min,
             breaker,
             redis_url: self.redis_url.clone(),
+            otlp_endpoint: self.otlp_endpoint.clone(),
             audit,
             metrics_listen: self.metrics_listen,
             http,

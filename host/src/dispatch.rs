@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use tracing::Instrument;
 use serde_json::{Map, Value, json};
 
 use crate::catalog::{self, Candidate, CompletionSpec, PromptSource};
@@ -405,7 +406,7 @@ impl Dispatcher {
 
     async fn run_tool(&self, name: &str, arguments: Option<Map<String, Value>>, link: Link) -> Result<Answer, CallError> {
         let spec = self.runtime.registry().get(name).cloned().ok_or_else(|| CallError::UnknownTool(name.to_string()))?;
-        let arguments = spec.schemas.arguments(arguments).map_err(CallError::Invalid)?;
+        let arguments = tracing::info_span!("validate").in_scope(|| spec.schemas.arguments(arguments)).map_err(CallError::Invalid)?;
         let key = self.results.as_ref().map(|_| ResultCache::key(&spec.component.digest, name, &arguments));
         if let (Some(results), Some(key)) = (&self.results, &key)
             && let Some(value) = results.get(key)
@@ -416,7 +417,11 @@ impl Dispatcher {
         }
         let started = Instant::now();
         let provenance = Arc::new(Provenance::default());
-        let outcome = self.runtime.call(&spec, &arguments.to_string(), provenance.clone(), link).await;
+        let outcome = self
+            .runtime
+            .call(&spec, &arguments.to_string(), provenance.clone(), link)
+            .instrument(tracing::info_span!("component", component = %spec.component.name))
+            .await;
         let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
         match &outcome {
             Ok(_) => tracing::info!(tool = name, elapsed_ms, outcome = "ok", "tool call"),

@@ -224,7 +224,10 @@ impl WasiHttpHooks for Gateway {
         let provenance = self.provenance.clone();
         let accept = request.headers().get(http::header::ACCEPT).cloned();
         let uri = request.uri().clone();
-        Box::new(async move {
+        // The request runs as a task of its own: its span is made here, under the call's.
+        let span = tracing::info_span!("upstream", endpoint = tracing::field::Empty, cache_hit = tracing::field::Empty);
+        let traced = span.clone();
+        Box::new(tracing::Instrument::instrument(async move {
             let path = match decision {
                 Ok(path) => path,
                 Err(denied) => {
@@ -263,6 +266,7 @@ impl WasiHttpHooks for Gateway {
                 }
             };
             let (endpoint, query) = path.split_once('?').unwrap_or((&path, ""));
+            traced.record("endpoint", endpoint).record("cache_hit", cache_hit);
             let params: Vec<&str> = query.split('&').filter_map(|kv| kv.split('=').next()).filter(|k| !k.is_empty()).collect();
             audit.record(
                 "upstream",
@@ -280,7 +284,7 @@ impl WasiHttpHooks for Gateway {
             let body: Body = Full::new(body).map_err(|never: std::convert::Infallible| match never {}).boxed_unsync();
             let done: IoFuture = Box::new(async { Ok(()) });
             Ok((http::Response::from_parts(parts, body), done))
-        })
+        }, span))
     }
 }
 

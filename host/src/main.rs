@@ -25,6 +25,7 @@ mod runtime;
 mod session;
 mod shared;
 mod summary;
+mod telemetry;
 mod tls;
 mod transport;
 mod trust;
@@ -38,15 +39,16 @@ use anyhow::{Context, Result};
 
 use config::{AuditCommand, Cli, Command, ComponentsCommand, Config, KeysCommand};
 
+/// Logs to stderr only (in stdio mode stdout carries nothing but JSON-RPC), filtered by
+/// `EPMCP_LOG`; with `traces`, this crate's spans are exported too.
+fn init_logging(traces: Option<&opentelemetry_sdk::trace::SdkTracerProvider>) {
+    use tracing_subscriber::prelude::*;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("EPMCP_LOG").unwrap_or_else(|_| "info".into());
+    let logs = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(false).with_filter(filter);
+    tracing_subscriber::registry().with(traces.map(telemetry::layer)).with(logs).init();
+}
+
 fn main() -> ExitCode {
-    // Logs go to stderr only: in stdio mode stdout carries nothing but JSON-RPC.
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("EPMCP_LOG").unwrap_or_else(|_| "info".into()),
-        )
-        .init();
     let cli = match Cli::load() {
         Ok(cli) => cli,
         Err(e) => {
@@ -68,10 +70,23 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let traces = match cli.runtime.otlp_endpoint.as_deref().map(|e| telemetry::check_endpoint(e).and_then(|()| telemetry::provider(e))) {
+        Some(Err(e)) => {
+            eprintln!("epmcp: {e:#}");
+            return ExitCode::from(2);
+        }
+        Some(Ok(provider)) => Some(provider),
+        None => None,
+    };
+    init_logging(traces.as_ref());
     if cli.health {
         return runtime.block_on(check_health(cli));
     }
-    match runtime.block_on(run(cli)) {
+    let outcome = runtime.block_on(run(cli));
+    if let Some(provider) = traces {
+        let _ = provider.shutdown(); // sends the last spans
+    }
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("epmcp: {e:#}");

@@ -248,7 +248,17 @@ impl ServerHandler for McpServer {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let link = self.link(&context);
-        match self.dispatcher.call_tool(&self.caller(&context), &request.name, request.arguments, link).await {
+        // One trace per call; an HTTP client's W3C trace context is its parent.
+        let span = tracing::info_span!("tools/call", tool = %request.name);
+        if let Some(parts) = context.extensions.get::<http::request::Parts>()
+            && parts.headers.contains_key("traceparent")
+        {
+            use tracing_opentelemetry::OpenTelemetrySpanExt;
+            let _ = span.set_parent(crate::telemetry::remote_parent(&parts.headers));
+        }
+        let caller = self.caller(&context);
+        let called = self.dispatcher.call_tool(&caller, &request.name, request.arguments, link);
+        match tracing::Instrument::instrument(called, span).await {
             Ok(Output { structured: Some(value), content: blocks }) if blocks.is_empty() => {
                 // Clients of revisions with structuredContent get large results summarised in the
                 // text block; older clients read only the text, so they get the JSON whole.

@@ -112,17 +112,24 @@ async fn client(addr: String, until: Instant, latencies: Arc<std::sync::Mutex<Ve
 
 /// `clients` sessions calling for `seconds` against a fresh server with `env`.
 pub fn run(bin: &std::path::Path, url: &str, env: &[(&str, &str)], clients: usize, seconds: u64) -> Report {
-    let (mut child, addr) = serve(bin, url, env);
+    run_spread(bin, url, env, 1, clients, seconds)
+}
+
+/// As [`run`], against `instances` fresh servers, the clients spread over them in turn
+/// (a round-robin balancer). CPU is the servers' total; RSS the largest one's.
+pub fn run_spread(bin: &std::path::Path, url: &str, env: &[(&str, &str)], instances: usize, clients: usize, seconds: u64) -> Report {
+    let mut servers: Vec<(Child, String)> = (0..instances).map(|_| serve(bin, url, env)).collect();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let latencies = Arc::new(std::sync::Mutex::new(Vec::new()));
     let failures = Arc::new(AtomicU64::new(0));
-    let cpu_before = cpu_seconds(child.id());
+    let servers_cpu = |servers: &[(Child, String)]| servers.iter().map(|(c, _)| cpu_seconds(c.id())).sum::<f64>();
+    let cpu_before = servers_cpu(&servers);
     let own_before = cpu_seconds(std::process::id());
     let started = Instant::now();
     let until = started + Duration::from_secs(seconds);
     runtime.block_on(async {
         let tasks: Vec<_> = (0..clients)
-            .map(|_| tokio::spawn(client(addr.clone(), until, latencies.clone(), failures.clone())))
+            .map(|i| tokio::spawn(client(servers[i % instances].1.clone(), until, latencies.clone(), failures.clone())))
             .collect();
         for task in tasks {
             if !matches!(task.await, Ok(Ok(()))) {
@@ -131,11 +138,13 @@ pub fn run(bin: &std::path::Path, url: &str, env: &[(&str, &str)], clients: usiz
         }
     });
     let seconds = started.elapsed().as_secs_f64();
-    let cpu = cpu_seconds(child.id()) - cpu_before;
+    let cpu = servers_cpu(&servers) - cpu_before;
     let own = cpu_seconds(std::process::id()) - own_before;
-    let rss_mb = peak_rss_mb(child.id());
-    let _ = child.kill();
-    let _ = child.wait();
+    let rss_mb = servers.iter().map(|(c, _)| peak_rss_mb(c.id())).fold(0.0, f64::max);
+    for (child, _) in &mut servers {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
     let latencies = std::mem::take(&mut *latencies.lock().unwrap());
     let server_cpu_us_per_call = cpu * 1e6 / latencies.len().max(1) as f64;
     let client_cpu_us_per_call = own * 1e6 / latencies.len().max(1) as f64;

@@ -189,6 +189,44 @@ fn year_timing() -> (Duration, f64) {
     (elapsed, rss_mb)
 }
 
+/// One instance in memory against three sharing a Redis, both with every call taking a
+/// token from its client's bucket (in Redis: one Lua script per call) and results reused.
+fn scale_out(bin: &Path, url: &str, seconds: u64) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dir = std::env::temp_dir().join(format!("epmcp-bench-redis-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let Ok(mut redis) = Command::new("redis-server")
+        .args(["--bind", "127.0.0.1", "--port", &port.to_string(), "--save", "", "--appendonly", "no"])
+        .arg("--dir")
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .spawn()
+    else {
+        println!("scale-out: skipped (no redis-server; `make setup-test` installs it)");
+        return;
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    let redis_url = format!("redis://127.0.0.1:{port}/0");
+    let limited = [("EPMCP_RATE_LIMIT", "1000000"), ("EPMCP_RATE_LIMIT_WINDOW_SECS", "60")];
+    let shared: Vec<(&str, &str)> = limited.iter().copied().chain([("EPMCP_REDIS_URL", redis_url.as_str())]).collect();
+    println!();
+    println!("scale-out: 200 sessions, results reused, a rate-limit token per call (all on the same 2 cores)");
+    let mut rows = Vec::new();
+    for (label, env, instances) in [("1 instance, in memory", &limited[..], 1), ("3 instances + Redis", &shared[..], 3)] {
+        let mut r = load::run_spread(bin, url, env, instances, 200, seconds);
+        let rate = r.calls as f64 / r.seconds;
+        let (p50, p99) = (percentile(&mut r.latencies, 0.5), percentile(&mut r.latencies, 0.99));
+        println!("{label:<30} {rate:>9.0} calls/s  p50 {p50:>6.2} ms  p99 {p99:>6.2} ms  failed {}", r.failures);
+        rows.push((rate, p50));
+    }
+    let _ = redis.kill();
+    let _ = redis.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    let ((one, one_p50), (three, three_p50)) = (rows[0], rows[1]);
+    println!("{:<30} {:>9.0} %  (target ≥ 70 %; the same cores, so total against total)", "  throughput kept", three / one * 100.0);
+    println!("{:<30} {:>9.2} ms (target ≤ 0.5 ms)", "  p50 added", three_p50 - one_p50);
+}
+
 /// (month, day) of day `n` (1-based) of 2024.
 fn month_day(mut n: usize) -> (usize, usize) {
     let lengths = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -435,6 +473,7 @@ fn main() {
                 r.failures, r.rss_mb, r.server_cpu_us_per_call, r.client_cpu_us_per_call
             );
         }
+        scale_out(&bin, &url, seconds);
     }
     let _ = fake.kill();
     let _ = fake.wait();

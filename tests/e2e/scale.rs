@@ -1,6 +1,7 @@
 //! Scale-out through a real Redis: three `epmcp serve` instances sharing one Redis act as
 //! one server for the cache, single-flight and rate limits (the fake's request log is the
-//! proof), and carry on alone when Redis goes away.
+//! proof), and carry on alone when Redis goes away. And traces: the spans of a call reach
+//! an OTLP/HTTP collector with their parents.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -101,7 +102,12 @@ impl Session {
     }
 
     fn post(&self, message: &Value) -> String {
-        let headers = [JSON, ACCEPT, ("Mcp-Session-Id", self.id.as_str()), ("Mcp-Protocol-Version", "2025-11-25")];
+        self.post_with(message, &[])
+    }
+
+    fn post_with(&self, message: &Value, extra: &[(&str, &str)]) -> String {
+        let mut headers = vec![JSON, ACCEPT, ("Mcp-Session-Id", self.id.as_str()), ("Mcp-Protocol-Version", "2025-11-25")];
+        headers.extend_from_slice(extra);
         http(&self.addr, "POST", "/mcp", &headers, &message.to_string()).2
     }
 
@@ -196,4 +202,93 @@ fn instances_carry_on_without_redis_and_share_again_when_it_returns() {
     let ready = http(&servers[1].addr, "GET", "/readyz", &[], "").2;
     assert!(ready.contains(r#""redis":"up""#), "{ready}");
     assert!(servers[2].stderr().contains("redis unavailable") && servers[0].stderr().contains("redis reachable again"), "{}", servers[0].stderr());
+}
+
+/// A loopback OTLP/HTTP collector: every JSON body POSTed to it, kept.
+fn collector() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let bodies = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = bodies.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(50) {
+            let Ok(mut stream) = stream else { continue };
+            let kept = kept.clone();
+            std::thread::spawn(move || {
+                stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 65536];
+                // Requests on a kept-alive connection, one after another.
+                loop {
+                    let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+                        match stream.read(&mut chunk) {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                        continue;
+                    };
+                    let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+                    let length: usize = head.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse().ok()).unwrap_or(0);
+                    while buf.len() < end + 4 + length {
+                        match stream.read(&mut chunk) {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    let body: Vec<u8> = buf.drain(..end + 4 + length).skip(end + 4).collect();
+                    if let Ok(value) = serde_json::from_slice(&body) {
+                        kept.lock().unwrap().push(value);
+                    }
+                    let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
+                }
+            });
+        }
+    });
+    (url, bodies)
+}
+
+/// Every span the collector received.
+fn spans(bodies: &[Value]) -> Vec<Value> {
+    let mut all = Vec::new();
+    for body in bodies {
+        for resource in body["resourceSpans"].as_array().into_iter().flatten() {
+            for scope in resource["scopeSpans"].as_array().into_iter().flatten() {
+                all.extend(scope["spans"].as_array().into_iter().flatten().cloned());
+            }
+        }
+    }
+    all
+}
+
+#[test]
+fn a_calls_spans_reach_the_collector_under_the_clients_trace() {
+    let (endpoint, bodies) = collector();
+    let fake = Fake::start();
+    let server = Hosted::start(&fake, &[("EPMCP_OTLP_ENDPOINT", &endpoint), ("EPMCP_ANONYMOUS_ROLE", "researcher")]);
+    let session = Session::open(&server);
+    // The client's own trace (W3C trace context): the call's span is its child.
+    let (trace, parent) = ("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331");
+    let traceparent = format!("00-{trace}-{parent}-01");
+    let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "get_mep_details", "arguments": {"id": "1294"}}});
+    assert!(ok(&session.post_with(&call, &[("traceparent", &traceparent)])));
+    let started = Instant::now();
+    let named = |spans: &[Value], name: &str| spans.iter().find(|s| s["name"] == name).cloned();
+    let mut all = Vec::new();
+    while started.elapsed() < WAIT {
+        all = spans(&bodies.lock().unwrap());
+        if ["tools/call", "validate", "component", "upstream"].iter().all(|n| named(&all, n).is_some()) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let get = |name: &str| named(&all, name).unwrap_or_else(|| panic!("no {name} span in {all:?}"));
+    let (call, validate, component, upstream) = (get("tools/call"), get("validate"), get("component"), get("upstream"));
+    assert_eq!((call["traceId"].as_str(), call["parentSpanId"].as_str()), (Some(trace), Some(parent)), "{call}");
+    for child in [&validate, &component] {
+        assert_eq!(child["parentSpanId"], call["spanId"], "{child}");
+    }
+    assert_eq!(upstream["parentSpanId"], component["spanId"], "the upstream request is the component's: {upstream}");
+    assert!(all.iter().filter(|s| s["traceId"] == trace).count() >= 4);
+    let attributes = upstream["attributes"].to_string();
+    assert!(attributes.contains("cache_hit") && attributes.contains("\"endpoint\"") && attributes.contains("meps/1294"), "{attributes}");
 }
