@@ -40,7 +40,7 @@ if tat < now then tat = now end
 local new_tat = tat + interval * cost
 local allowed_at = new_tat - interval * burst
 if allowed_at > now then return allowed_at - now end
-redis.call('SET', KEYS[1], new_tat, 'PX', math.max(1, new_tat - now))
+redis.call('SET', KEYS[1], new_tat, 'PX', math.max(1, math.ceil(new_tat - now)))
 return 0
 "#;
 

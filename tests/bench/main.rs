@@ -217,14 +217,30 @@ fn scale_out(bin: &Path, url: &str, seconds: u64) {
         let rate = r.calls as f64 / r.seconds;
         let (p50, p99) = (percentile(&mut r.latencies, 0.5), percentile(&mut r.latencies, 0.99));
         println!("{label:<30} {rate:>9.0} calls/s  p50 {p50:>6.2} ms  p99 {p99:>6.2} ms  failed {}", r.failures);
-        rows.push((rate, p50));
+        rows.push((rate, p50, r.calls));
     }
+    // The shared path was taken: one script run in Redis per call, not a local fallback.
+    let scripts = redis_info(port, "cmdstat_evalsha:calls=").or_else(|| redis_info(port, "cmdstat_eval:calls="));
+    println!("{:<30} {:>9}    (calls answered by the 3 instances: {})", "  rate-limit scripts in Redis", scripts.unwrap_or(0), rows[1].2);
     let _ = redis.kill();
     let _ = redis.wait();
     let _ = std::fs::remove_dir_all(&dir);
-    let ((one, one_p50), (three, three_p50)) = (rows[0], rows[1]);
+    let ((one, one_p50, _), (three, three_p50, _)) = (rows[0], rows[1]);
     println!("{:<30} {:>9.0} %  (target ≥ 70 %; the same cores, so total against total)", "  throughput kept", three / one * 100.0);
     println!("{:<30} {:>9.2} ms (target ≤ 0.5 ms)", "  p50 added", three_p50 - one_p50);
+}
+
+/// A counter from Redis's `INFO commandstats` (`prefix` up to the number).
+fn redis_info(port: u16, prefix: &str) -> Option<u64> {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.write_all(b"*2\r\n$4\r\nINFO\r\n$12\r\ncommandstats\r\n").ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    let mut buf = vec![0u8; 65536];
+    let n = stream.read(&mut buf).ok()?;
+    let text = String::from_utf8_lossy(&buf[..n]);
+    let at = text.find(prefix)? + prefix.len();
+    text[at..].split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
 }
 
 /// (month, day) of day `n` (1-based) of 2024.
