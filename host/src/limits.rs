@@ -96,7 +96,7 @@ impl CallLimiter {
     /// (this instance's own bucket while Redis is unavailable).
     pub async fn admit_shared(&self, shared: Option<&crate::shared::Shared>, identity: &str, role: &str, tool: &str) -> Result<(), RetryAfter> {
         let Some(((rate, _), shared)) = self.buckets(role).zip(shared) else { return self.admit(identity, role, tool) };
-        match shared.take(&format!("{role}:{identity}"), rate.burst, rate.window, self.cost(tool)).await {
+        match shared.take(&format!("call:{role}:{identity}"), rate.burst, rate.window, self.cost(tool)).await {
             Some(Ok(())) => Ok(()),
             Some(Err(wait)) => Err(RetryAfter(wait)),
             None => self.admit(identity, role, tool),
@@ -136,18 +136,33 @@ impl ConcurrencyLimiter {
 /// 5 minutes per endpoint. A request waits for its token up to `max_wait`.
 pub struct UpstreamLimiter {
     limiter: Keyed,
+    rate: Rate,
     max_wait: Duration,
     clock: DefaultClock,
+    /// Redis: one budget for every instance (this instance's own while Redis is away).
+    shared: Option<std::sync::Arc<crate::shared::Shared>>,
 }
 
 impl UpstreamLimiter {
-    pub fn new(per_window: u32, window: Duration, max_wait: Duration) -> UpstreamLimiter {
-        UpstreamLimiter { limiter: RateLimiter::keyed(quota(per_window, window)), max_wait, clock: DefaultClock::default() }
+    pub fn new(per_window: u32, window: Duration, max_wait: Duration, shared: Option<std::sync::Arc<crate::shared::Shared>>) -> UpstreamLimiter {
+        let rate = Rate { burst: per_window, window };
+        UpstreamLimiter { limiter: RateLimiter::keyed(quota(per_window, window)), rate, max_wait, clock: DefaultClock::default(), shared }
     }
 
     /// Waits for a token of `path`'s endpoint, or refuses when the wait would be too long.
     pub async fn acquire(&self, path: &str) -> Result<(), RetryAfter> {
         let endpoint = path.split(['/', '?']).next().unwrap_or(path).to_string();
+        if let Some(shared) = &self.shared {
+            let bucket = format!("upstream:{endpoint}");
+            loop {
+                match shared.take(&bucket, self.rate.burst, self.rate.window, 1).await {
+                    Some(Ok(())) => return Ok(()),
+                    Some(Err(wait)) if wait > self.max_wait => return Err(RetryAfter(wait)),
+                    Some(Err(wait)) => tokio::time::sleep(wait).await,
+                    None => break, // Redis away: this instance's own budget
+                }
+            }
+        }
         loop {
             match self.limiter.check_key(&endpoint) {
                 Ok(()) => return Ok(()),
@@ -224,14 +239,14 @@ mod tests {
 
     #[tokio::test]
     async fn upstream_requests_wait_or_are_refused() {
-        let l = UpstreamLimiter::new(2, Duration::from_millis(200), Duration::from_millis(150));
+        let l = UpstreamLimiter::new(2, Duration::from_millis(200), Duration::from_millis(150), None);
         assert!(l.acquire("meps/1?x").await.is_ok());
         assert!(l.acquire("meps/2").await.is_ok());
         let started = std::time::Instant::now();
         assert!(l.acquire("meps/3").await.is_ok(), "waits ~100 ms for the next token");
         assert!(started.elapsed() >= Duration::from_millis(50));
         assert!(l.acquire("procedures").await.is_ok(), "per endpoint");
-        let strict = UpstreamLimiter::new(1, Duration::from_secs(60), Duration::from_millis(10));
+        let strict = UpstreamLimiter::new(1, Duration::from_secs(60), Duration::from_millis(10), None);
         assert!(strict.acquire("meps").await.is_ok());
         assert!(strict.acquire("meps").await.is_err());
     }

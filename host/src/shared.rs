@@ -7,7 +7,7 @@
 //! Keys (`PREFIX` = `epmcp:`):
 //! - `epmcp:cache:<cache key>` — one response: status, content type, when it was fetched, body; expires with the cache TTL.
 //! - `epmcp:lock:<cache key>` — held for at most [`LOCK_TTL`] by the instance fetching that response.
-//! - `epmcp:rate:<role>:<identity>` — an identity's bucket: its theoretical arrival time in ms (GCRA), expiring when full again.
+//! - `epmcp:rate:call:<role>:<identity>` — an identity's call bucket, and `epmcp:rate:upstream:<endpoint>` an EP API endpoint's request budget: each its theoretical arrival time in ms (GCRA), expiring when full again.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -173,10 +173,24 @@ fn one_identitys_limit_holds_across_instances() {
     }
     let refused = sessions[1].call("get_mep_details", json!({"id": "1294"}));
     assert!(refused.contains("rate limit") && refused.contains("retry"), "{refused}");
-    assert!(redis.command(&["KEYS", "epmcp:rate:*"]).contains("researcher:"), "the bucket is in Redis");
+    assert!(redis.command(&["KEYS", "epmcp:rate:*"]).contains("epmcp:rate:call:researcher:"), "the bucket is in Redis");
     for server in &servers {
         assert!(!server.stderr().contains("redis unavailable"), "the shared bucket was used, not a fallback: {}", server.stderr());
     }
+}
+
+#[test]
+fn the_ep_apis_budget_is_one_for_all_instances() {
+    let redis = Redis::start();
+    let fake = Fake::start();
+    let servers = three(&fake, &redis, &[("EPMCP_UPSTREAM_PER_5MIN", "2")]);
+    let sessions: Vec<Session> = servers.iter().map(Session::open).collect();
+    assert!(ok(&sessions[0].call("get_mep_details", json!({"id": "1294"}))));
+    assert!(ok(&sessions[1].call("get_mep_details", json!({"id": "101"}))));
+    let refused = sessions[2].call("get_mep_details", json!({"id": "102"}));
+    assert!(refused.contains("request budget") && refused.contains("retry after"), "a third instance may not spend a third budget: {refused}");
+    assert!(ok(&sessions[2].call("get_mep_details", json!({"id": "101"}))), "a shared cache hit spends nothing");
+    assert_eq!(upstream_requests(&fake, "/meps/"), 2);
 }
 
 #[test]

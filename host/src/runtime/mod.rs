@@ -118,11 +118,12 @@ impl Runtime {
             trust: config.trust.clone(),
             upstream,
             cache: config.cache.map(|c| Arc::new(ResponseCache::new(c, shared.clone()))),
-            shared,
+            shared: shared.clone(),
             upstream_limiter: Arc::new(UpstreamLimiter::new(
                 config.upstream_per_5min,
                 std::time::Duration::from_secs(300),
                 UPSTREAM_MAX_WAIT,
+                shared.clone(),
             )),
             breaker: config.breaker.map(|b| Arc::new(Breaker::new(b, metrics.clone(), audit.clone()))),
             metrics,
