@@ -328,6 +328,9 @@ pub struct RuntimeArgs {
     /// Share the response cache, single-flight and rate-limit buckets with other instances through Redis: `redis://[:password@]host:port[/db]`, or `rediss://` for TLS.
     #[arg(long, env = "EPMCP_REDIS_URL", global = true)]
     pub redis_url: Option<String>,
+    /// With rediss://: the CA certificate (PEM) that signed Redis's certificate, instead of the public roots.
+    #[arg(long, env = "EPMCP_REDIS_CA", global = true)]
+    pub redis_ca: Option<PathBuf>,
     /// Export traces (a trace per tools/call: validation, component, upstream spans) to this OTLP/HTTP collector, e.g. http://127.0.0.1:4318.
     #[arg(long, env = "EPMCP_OTLP_ENDPOINT", global = true)]
     pub otlp_endpoint: Option<String>,
@@ -361,6 +364,8 @@ pub struct Config {
     pub breaker: Option<crate::breaker::BreakerConfig>,
     /// `None`: nothing shared; this instance's state only.
     pub redis_url: Option<String>,
+    /// The CA (PEM) Redis's TLS certificate must chain to; `None`: the public roots.
+    pub redis_ca: Option<Vec<u8>>,
     /// `None`: no traces exported.
     pub otlp_endpoint: Option<String>,
     /// `None`: no audit log.
@@ -508,6 +513,11 @@ impl RuntimeArgs {
                 bail!("redis URL must be redis://[:password@]host:port[/db] or rediss://… (got a malformed one)");
             }
         }
+        let redis_ca = match &self.redis_ca {
+            None => None,
+            Some(_) if !self.redis_url.as_deref().is_some_and(|u| u.starts_with("rediss://")) => bail!("redis CA is only for a rediss:// URL"),
+            Some(path) => Some(std::fs::read(path).with_context(|| format!("redis CA {}", path.display()))?),
+        };
         let breaker = (self.breaker_failures > 0)
             .then(|| crate::breaker::BreakerConfig { failures: self.breaker_failures, open_for: Duration::from_secs(self.breaker_open_secs) });
         let window = Duration::from_secs(self.rate_limit_window_secs);
@@ -602,6 +612,7 @@ impl RuntimeArgs {
             upstream_per_5min: self.upstream_per_5min,
             breaker,
             redis_url: self.redis_url.clone(),
+            redis_ca,
             otlp_endpoint: self.otlp_endpoint.clone(),
             audit,
             metrics_listen: self.metrics_listen,

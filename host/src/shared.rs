@@ -57,8 +57,12 @@ pub struct Shared {
 impl Shared {
     /// A client for `url` (`redis://` or `rediss://`, password in the URL). Connects
     /// lazily: an instance starts, and serves, while Redis is still down.
-    pub fn new(url: &str, metrics: Arc<Metrics>) -> Result<Shared> {
-        let client = redis::Client::open(url).context("--redis-url")?;
+    pub fn new(url: &str, ca: Option<&[u8]>, metrics: Arc<Metrics>) -> Result<Shared> {
+        let client = match ca {
+            None => redis::Client::open(url),
+            Some(ca) => redis::Client::build_with_tls(url, redis::TlsCertificates { client_tls: None, root_cert: Some(ca.to_vec()) }),
+        }
+        .context("--redis-url")?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(OP_TIMEOUT))
             .set_response_timeout(Some(OP_TIMEOUT))

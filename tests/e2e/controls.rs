@@ -167,6 +167,8 @@ fn bad_limit_settings_are_refused_at_start() {
         ("EPMCP_UPSTREAM_PER_5MIN", "0", "upstream rate"),
         ("EPMCP_BREAKER_OPEN_SECS", "0", "circuit breaker"),
         ("EPMCP_REDIS_URL", "http://127.0.0.1:6379", "redis URL"),
+        ("EPMCP_REDIS_CA", "ca.pem", "only for a rediss:// URL"),
+        ("EPMCP_OTLP_ENDPOINT", "ftp://collector", "OTLP/HTTP"),
         ("EPMCP_CACHE_MIB", "0", "cache size"),
         ("EPMCP_AUDIT_RETENTION_DAYS", "91", "audit retention"),
         ("EPMCP_ROLE_RATE_LIMITS", "public", "role=n"),

@@ -17,12 +17,21 @@ struct Redis {
     child: Option<Child>,
     port: u16,
     dir: TempDir,
+    /// More options (TLS, a password).
+    extra: Vec<String>,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 impl Redis {
     fn start() -> Redis {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut redis = Redis { child: None, port, dir: TempDir::new("redis") };
+        Redis::start_with(Vec::new(), TempDir::new("redis"))
+    }
+
+    fn start_with(extra: Vec<String>, dir: TempDir) -> Redis {
+        let mut redis = Redis { child: None, port: free_port(), dir, extra };
         redis.run();
         redis
     }
@@ -36,6 +45,7 @@ impl Redis {
         let child = Command::new(std::env::var("EPMCP_REDIS_SERVER").unwrap_or_else(|_| "redis-server".into()))
             .args(["--bind", "127.0.0.1", "--port", &self.port.to_string(), "--save", "", "--appendonly", "no"])
             .args(["--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru"])
+            .args(&self.extra)
             .arg("--dir")
             .arg(&self.dir.0)
             .stdout(Stdio::null())
@@ -44,7 +54,8 @@ impl Redis {
         self.child = Some(child);
         let started = Instant::now();
         while started.elapsed() < WAIT {
-            if self.command(&["PING"]).starts_with("+PONG") {
+            let answer = self.command(&["PING"]);
+            if answer.starts_with("+PONG") || answer.starts_with("-NOAUTH") {
                 return;
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -191,6 +202,45 @@ fn the_ep_apis_budget_is_one_for_all_instances() {
     assert!(refused.contains("request budget") && refused.contains("retry after"), "a third instance may not spend a third budget: {refused}");
     assert!(ok(&sessions[2].call("get_mep_details", json!({"id": "101"}))), "a shared cache hit spends nothing");
     assert_eq!(upstream_requests(&fake, "/meps/"), 2);
+}
+
+#[test]
+fn redis_over_tls_with_a_password_and_a_wrong_password_falls_back() {
+    // A throw-away CA and Redis's certificate for 127.0.0.1, signed by it.
+    let dir = TempDir::new("redis-tls");
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign, rcgen::KeyUsagePurpose::CrlSign];
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    let server_key = rcgen::KeyPair::generate().unwrap();
+    let server = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap().signed_by(&server_key, &issuer).unwrap();
+    let file = |name: &str, text: String| {
+        let path = dir.0.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let (ca_pem, cert, key) = (file("ca.pem", ca.pem()), file("redis.pem", server.pem()), file("redis.key", server_key.serialize_pem()));
+    let tls_port = free_port();
+    let extra = ["--tls-port", &tls_port.to_string(), "--tls-cert-file", &cert, "--tls-key-file", &key, "--tls-ca-cert-file", &ca_pem,
+        "--tls-auth-clients", "no", "--requirepass", "s3cret"];
+    let _redis = Redis::start_with(extra.iter().map(|s| s.to_string()).collect(), TempDir::new("redis"));
+    let fake = Fake::start();
+    let url = format!("rediss://:s3cret@127.0.0.1:{tls_port}/0");
+    let env = [("EPMCP_REDIS_URL", url.as_str()), ("EPMCP_REDIS_CA", ca_pem.as_str()), ("EPMCP_ANONYMOUS_ROLE", "researcher")];
+    let (a, b) = (Hosted::start(&fake, &env), Hosted::start(&fake, &env));
+    assert!(ok(&Session::open(&a).call("get_mep_details", json!({"id": "1294"}))));
+    assert!(ok(&Session::open(&b).call("get_mep_details", json!({"id": "1294"}))));
+    assert_eq!(upstream_requests(&fake, "/meps/1294?"), 1, "shared over TLS");
+    for server in [&a, &b] {
+        assert!(!server.stderr().contains("redis unavailable"), "{}", server.stderr());
+    }
+    // A wrong password: refused by Redis, so the instance serves on its own, and says so.
+    let wrong = format!("rediss://:wrong@127.0.0.1:{tls_port}/0");
+    let c = Hosted::start(&fake, &[("EPMCP_REDIS_URL", wrong.as_str()), ("EPMCP_REDIS_CA", ca_pem.as_str()), ("EPMCP_ANONYMOUS_ROLE", "researcher")]);
+    assert!(ok(&Session::open(&c).call("get_mep_details", json!({"id": "101"}))));
+    assert!(c.stderr().contains("redis unavailable"), "{}", c.stderr());
 }
 
 #[test]
