@@ -84,7 +84,7 @@ pub struct Dispatcher {
 
 impl Dispatcher {
     pub fn new(runtime: Arc<Runtime>, metrics: Arc<Metrics>, controls: Controls, audit: Audit) -> Dispatcher {
-        let limiter = CallLimiter::new(controls.quota);
+        let limiter = CallLimiter::new(controls.quota, runtime.shared().cloned());
         let results = controls.cache.map(ResultCache::new);
         let (policy, public_config) = (controls.policy, controls.public_config);
         let concurrency = ConcurrencyLimiter::new(controls.calls_per_client);
@@ -248,7 +248,7 @@ impl Dispatcher {
         } else if slot.is_none() {
             Err(CallError::Busy { limit: self.concurrency.per_identity() })
         } else {
-            let admitted = if known { self.limiter.admit_shared(self.runtime.shared(), &caller.id, &caller.role, name).await } else { Ok(()) };
+            let admitted = if known { self.limiter.admit(&caller.id, &caller.role, name).await } else { Ok(()) };
             match admitted {
                 Ok(()) => self.run(caller, name, arguments, link).await,
                 Err(retry) => {

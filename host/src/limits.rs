@@ -4,11 +4,14 @@
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
+
+use crate::shared::Shared;
 
 type Keyed = RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock>;
 
@@ -59,13 +62,15 @@ pub struct CallLimiter {
     default: Option<(Rate, Keyed)>,
     quota: CallQuota,
     clock: DefaultClock,
+    /// Redis: one bucket per identity for every instance (this instance's own while Redis is away).
+    shared: Option<Arc<Shared>>,
 }
 
 impl CallLimiter {
-    pub fn new(quota_config: CallQuota) -> CallLimiter {
+    pub fn new(quota_config: CallQuota, shared: Option<Arc<Shared>>) -> CallLimiter {
         let buckets = |rate: Rate| (rate, RateLimiter::keyed(quota(rate.burst, rate.window)));
         let by_role = quota_config.roles.iter().filter_map(|(role, rate)| Some((role.clone(), buckets((*rate)?)))).collect();
-        CallLimiter { by_role, default: quota_config.default.map(buckets), quota: quota_config, clock: DefaultClock::default() }
+        CallLimiter { by_role, default: quota_config.default.map(buckets), quota: quota_config, clock: DefaultClock::default(), shared }
     }
 
     pub fn cost(&self, tool: &str) -> u32 {
@@ -80,8 +85,17 @@ impl CallLimiter {
     }
 
     /// Takes the tool's cost from the identity's bucket (under its role's rate), or says
-    /// when to retry.
-    pub fn admit(&self, identity: &str, role: &str, tool: &str) -> Result<(), RetryAfter> {
+    /// when to retry: the bucket all instances share when there is Redis.
+    pub async fn admit(&self, identity: &str, role: &str, tool: &str) -> Result<(), RetryAfter> {
+        let Some(((rate, _), shared)) = self.buckets(role).zip(self.shared.as_deref()) else { return self.admit_here(identity, role, tool) };
+        match shared.take(&format!("call:{role}:{identity}"), rate.burst, rate.window, self.cost(tool)).await {
+            Some(outcome) => outcome.map_err(RetryAfter),
+            None => self.admit_here(identity, role, tool),
+        }
+    }
+
+    /// As [`CallLimiter::admit`], on this instance's own bucket.
+    fn admit_here(&self, identity: &str, role: &str, tool: &str) -> Result<(), RetryAfter> {
         let Some((rate, limiter)) = self.buckets(role) else { return Ok(()) };
         let cost = NonZeroU32::new(self.cost(tool)).expect("costs are at least 1");
         match limiter.check_key_n(&identity.to_string(), cost) {
@@ -89,17 +103,6 @@ impl CallLimiter {
             Ok(Err(not_until)) => Err(RetryAfter(not_until.wait_time_from(self.clock.now()))),
             // More than the whole burst: it can never fit.
             Err(_) => Err(RetryAfter(rate.window)),
-        }
-    }
-
-    /// As [`CallLimiter::admit`], on the bucket all instances share when Redis is given
-    /// (this instance's own bucket while Redis is unavailable).
-    pub async fn admit_shared(&self, shared: Option<&crate::shared::Shared>, identity: &str, role: &str, tool: &str) -> Result<(), RetryAfter> {
-        let Some(((rate, _), shared)) = self.buckets(role).zip(shared) else { return self.admit(identity, role, tool) };
-        match shared.take(&format!("call:{role}:{identity}"), rate.burst, rate.window, self.cost(tool)).await {
-            Some(Ok(())) => Ok(()),
-            Some(Err(wait)) => Err(RetryAfter(wait)),
-            None => self.admit(identity, role, tool),
         }
     }
 
@@ -140,11 +143,11 @@ pub struct UpstreamLimiter {
     max_wait: Duration,
     clock: DefaultClock,
     /// Redis: one budget for every instance (this instance's own while Redis is away).
-    shared: Option<std::sync::Arc<crate::shared::Shared>>,
+    shared: Option<Arc<Shared>>,
 }
 
 impl UpstreamLimiter {
-    pub fn new(per_window: u32, window: Duration, max_wait: Duration, shared: Option<std::sync::Arc<crate::shared::Shared>>) -> UpstreamLimiter {
+    pub fn new(per_window: u32, window: Duration, max_wait: Duration, shared: Option<Arc<Shared>>) -> UpstreamLimiter {
         let rate = Rate { burst: per_window, window };
         UpstreamLimiter { limiter: RateLimiter::keyed(quota(per_window, window)), rate, max_wait, clock: DefaultClock::default(), shared }
     }
@@ -152,27 +155,18 @@ impl UpstreamLimiter {
     /// Waits for a token of `path`'s endpoint, or refuses when the wait would be too long.
     pub async fn acquire(&self, path: &str) -> Result<(), RetryAfter> {
         let endpoint = path.split(['/', '?']).next().unwrap_or(path).to_string();
-        if let Some(shared) = &self.shared {
-            let bucket = format!("upstream:{endpoint}");
-            loop {
-                match shared.take(&bucket, self.rate.burst, self.rate.window, 1).await {
-                    Some(Ok(())) => return Ok(()),
-                    Some(Err(wait)) if wait > self.max_wait => return Err(RetryAfter(wait)),
-                    Some(Err(wait)) => tokio::time::sleep(wait).await,
-                    None => break, // Redis away: this instance's own budget
-                }
-            }
-        }
+        let bucket = format!("upstream:{endpoint}");
         loop {
-            match self.limiter.check_key(&endpoint) {
+            // The budget all instances share, or this instance's own while Redis is away.
+            let shared = match &self.shared {
+                Some(shared) => shared.take(&bucket, self.rate.burst, self.rate.window, 1).await,
+                None => None,
+            };
+            let taken = shared.unwrap_or_else(|| self.limiter.check_key(&endpoint).map_err(|not_until| not_until.wait_time_from(self.clock.now())));
+            match taken {
                 Ok(()) => return Ok(()),
-                Err(not_until) => {
-                    let wait = not_until.wait_time_from(self.clock.now());
-                    if wait > self.max_wait {
-                        return Err(RetryAfter(wait));
-                    }
-                    tokio::time::sleep(wait).await;
-                }
+                Err(wait) if wait > self.max_wait => return Err(RetryAfter(wait)),
+                Err(wait) => tokio::time::sleep(wait).await,
             }
         }
     }
@@ -185,44 +179,44 @@ mod tests {
     fn limiter(burst: u32, window_ms: u64) -> CallLimiter {
         let costs = [("heavy".to_string(), 3)].into();
         let default = Some(Rate { burst, window: Duration::from_millis(window_ms) });
-        CallLimiter::new(CallQuota { default, roles: HashMap::new(), costs })
+        CallLimiter::new(CallQuota { default, roles: HashMap::new(), costs }, None)
     }
 
     #[test]
     fn the_call_after_the_burst_is_refused_then_the_bucket_refills() {
         let l = limiter(3, 300);
         for _ in 0..3 {
-            assert!(l.admit("a", "r", "t").is_ok());
+            assert!(l.admit_here("a", "r", "t").is_ok());
         }
-        let retry = l.admit("a", "r", "t").unwrap_err();
+        let retry = l.admit_here("a", "r", "t").unwrap_err();
         assert!(retry.0 <= Duration::from_millis(100) && retry.secs() == 1, "{retry:?}");
-        assert!(l.admit("b", "r", "t").is_ok(), "buckets are per client");
+        assert!(l.admit_here("b", "r", "t").is_ok(), "buckets are per client");
         std::thread::sleep(Duration::from_millis(120));
-        assert!(l.admit("a", "r", "t").is_ok(), "refilled");
+        assert!(l.admit_here("a", "r", "t").is_ok(), "refilled");
     }
 
     #[test]
     fn tools_can_cost_more() {
         let l = limiter(4, 60_000);
-        assert!(l.admit("a", "r", "heavy").is_ok());
-        assert!(l.admit("a", "r", "heavy").is_err(), "3 + 3 > 4");
-        assert!(l.admit("a", "r", "t").is_ok());
-        assert!(limiter(2, 1000).admit("a", "r", "heavy").is_err(), "more than the burst never fits");
+        assert!(l.admit_here("a", "r", "heavy").is_ok());
+        assert!(l.admit_here("a", "r", "heavy").is_err(), "3 + 3 > 4");
+        assert!(l.admit_here("a", "r", "t").is_ok());
+        assert!(limiter(2, 1000).admit_here("a", "r", "heavy").is_err(), "more than the burst never fits");
     }
 
     #[test]
     fn roles_have_their_own_rates() {
         let rate = |burst| Some(Rate { burst, window: Duration::from_secs(60) });
         let roles = [("public".to_string(), rate(1)), ("admin".to_string(), None)].into();
-        let l = CallLimiter::new(CallQuota { default: rate(2), roles, costs: HashMap::new() });
-        assert!(l.admit("anon", "public", "t").is_ok());
-        assert!(l.admit("anon", "public", "t").is_err(), "public: 1 call");
+        let l = CallLimiter::new(CallQuota { default: rate(2), roles, costs: HashMap::new() }, None);
+        assert!(l.admit_here("anon", "public", "t").is_ok());
+        assert!(l.admit_here("anon", "public", "t").is_err(), "public: 1 call");
         for _ in 0..2 {
-            assert!(l.admit("key", "researcher", "t").is_ok(), "roles without their own rate get the default");
+            assert!(l.admit_here("key", "researcher", "t").is_ok(), "roles without their own rate get the default");
         }
-        assert!(l.admit("key", "researcher", "t").is_err());
+        assert!(l.admit_here("key", "researcher", "t").is_err());
         for _ in 0..10 {
-            assert!(l.admit("root", "admin", "t").is_ok(), "admin: unlimited");
+            assert!(l.admit_here("root", "admin", "t").is_ok(), "admin: unlimited");
         }
     }
 

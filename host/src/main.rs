@@ -70,7 +70,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let traces = match cli.runtime.otlp_endpoint.as_deref().map(|e| telemetry::check_endpoint(e).and_then(|()| telemetry::provider(e))) {
+    let traces = match cli.runtime.otlp_endpoint.as_deref().map(telemetry::provider) {
         Some(Err(e)) => {
             eprintln!("epmcp: {e:#}");
             return ExitCode::from(2);
@@ -157,12 +157,15 @@ async fn start_host(config: &Config, transport: &str, default_caller: identity::
         runtime.watch()?;
     }
     let ready = {
-        let (runtime, shared) = (runtime.clone(), runtime.clone());
-        let ready = transport::observe::Readiness::new(move || {
+        let runtime = runtime.clone();
+        transport::observe::Readiness::new(move || {
             let registry = runtime.registry();
             (registry.components.len(), registry.tools().len())
-        });
-        if shared.shared().is_some() { ready.with_redis(move || shared.shared().is_some_and(shared::Shared::is_up)) } else { ready }
+        })
+    };
+    let ready = match runtime.shared().cloned() {
+        Some(redis) => ready.with_redis(move || redis.is_up()),
+        None => ready,
     };
     if let Some(addr) = config.metrics_listen {
         let bound = transport::observe::serve(addr, metrics.clone(), ready.clone()).await?;

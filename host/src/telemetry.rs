@@ -23,6 +23,7 @@ const EXPORT_EVERY: Duration = Duration::from_millis(500);
 /// The tracer provider exporting to `endpoint` (`http://host:4318`: spans go to
 /// `…/v1/traces`). Call [`SdkTracerProvider::shutdown`] at exit to send the last batch.
 pub fn provider(endpoint: &str) -> Result<SdkTracerProvider> {
+    check_endpoint(endpoint)?;
     let client = opentelemetry_http::hyper::HyperClient::with_default_connector(Duration::from_secs(10), None);
     let exporter = opentelemetry_otlp::SpanExporter::builder()
         .with_http()

@@ -315,17 +315,19 @@ fn stall_threshold(records: &[(String, Value, Vec<Event>)]) -> (Option<i64>, usi
     (value, count)
 }
 
+/// The events that end a procedure (see [`FINAL_ACTS`]).
+fn final_acts(events: &[Event]) -> impl Iterator<Item = &Event> {
+    events.iter().filter(|e| e.activity_type.as_deref().is_some_and(|t| FINAL_ACTS.contains(&t)))
+}
+
 fn completed(events: &[Event]) -> bool {
-    events.iter().any(|e| e.activity_type.as_deref().is_some_and(|t| FINAL_ACTS.contains(&t)))
+    final_acts(events).next().is_some()
 }
 
 /// In the pipeline during the period: begun by its end, and not completed before its start.
 fn in_pipeline(events: &[Event], period: &Period) -> bool {
     let Some(first) = events.first().and_then(|e| e.date.as_deref()) else { return false };
-    let completed_before = events
-        .iter()
-        .filter(|e| e.activity_type.as_deref().is_some_and(|t| FINAL_ACTS.contains(&t)))
-        .any(|e| e.date.as_deref().is_some_and(|d| d < period.from.as_str()));
+    let completed_before = final_acts(events).any(|e| e.date.as_deref().is_some_and(|d| d < period.from.as_str()));
     first <= period.to.as_str() && !completed_before
 }
 

@@ -156,8 +156,8 @@ impl Runtime {
     }
 
     /// Redis, when instances share state.
-    pub fn shared(&self) -> Option<&Shared> {
-        self.shared.as_deref()
+    pub fn shared(&self) -> Option<&Arc<Shared>> {
+        self.shared.as_ref()
     }
 
     /// The upstream circuit breaker's state (`closed`, `open`, `half_open`), if there is one.
