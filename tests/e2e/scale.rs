@@ -165,6 +165,12 @@ fn three_instances_share_one_cache_and_one_fetch() {
         }
     });
     assert_eq!(upstream_requests(&fake, "/meps/101?"), 1, "concurrent identical misses across instances: one request");
+    // The official Python SDK, one session per instance in turn: one upstream request too.
+    let urls: Vec<&str> = servers.iter().map(|s| s.url.as_str()).collect();
+    let answers = crate::support::python("round_robin.py", &[&["get_mep_details", r#"{"id": "107"}"#][..], &urls[..]].concat(), &[]);
+    assert_eq!(answers.as_array().map(Vec::len), Some(3), "{answers}");
+    assert!(answers.as_array().unwrap().iter().all(|a| a["isError"] == false && a["name"].as_str().is_some_and(|n| n.contains("NIELSEN"))), "{answers}");
+    assert_eq!(upstream_requests(&fake, "/meps/107?"), 1, "three SDK sessions on three instances: one request");
     let keys = redis.command(&["KEYS", "epmcp:cache:*meps/101?*"]);
     let key = keys.lines().find(|l| l.starts_with("epmcp:cache:")).unwrap_or_else(|| panic!("no shared entry for 101: {keys}"));
     let ttl: i64 = redis.command(&["PTTL", key]).trim().trim_start_matches(':').parse().unwrap_or(-1);
