@@ -8,10 +8,11 @@ use serde_json::{Value, json};
 pub const CONFIG: &str = "admin_config";
 pub const METRICS: &str = "admin_metrics";
 pub const COMPONENTS: &str = "admin_components";
+pub const TENANTS: &str = "admin_tenants";
 
 /// The tools the host answers itself (no component may provide one of these names).
 pub fn is_host_tool(name: &str) -> bool {
-    matches!(name, crate::health::TOOL | CONFIG | METRICS | COMPONENTS)
+    matches!(name, crate::health::TOOL | CONFIG | METRICS | COMPONENTS | TENANTS)
 }
 
 /// A tool the host answers itself: what tools/list shows of it.
@@ -49,6 +50,18 @@ pub fn tools() -> Vec<HostTool> {
             output_schema: json!({
                 "type": "object", "required": ["components"],
                 "properties": {"components": {"type": "array", "items": {"type": "object", "required": ["name", "version", "digest", "trust", "egress", "limits", "tools"]}}}
+            }),
+        },
+        HostTool {
+            name: TENANTS,
+            title: "Tenants and their usage",
+            description: "Each tenant's settings (plan, calls per minute, cache, user cap, tool groups, audit \
+                retention, share of the EP API budget) and what it used on this instance since it started: calls, \
+                refused calls, EP API requests and bytes, result bytes, active users. An admin of the operator's \
+                tenant sees every tenant; any other admin sees only its own.",
+            output_schema: json!({
+                "type": "object", "required": ["tenants"],
+                "properties": {"tenants": {"type": "array", "items": {"type": "object", "required": ["name", "settings", "usage"]}}}
             }),
         },
     ]

@@ -48,6 +48,11 @@ impl Audit {
         Audit { inner: None }
     }
 
+    /// Whether records are written.
+    pub fn is_on(&self) -> bool {
+        self.inner.is_some()
+    }
+
     /// Opens (or continues) today's file and starts the writer thread.
     pub fn start(config: AuditConfig) -> Result<Audit> {
         std::fs::create_dir_all(&config.dir).with_context(|| format!("creating audit directory {}", config.dir.display()))?;

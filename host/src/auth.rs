@@ -12,6 +12,7 @@ use http::HeaderMap;
 use crate::digest::sha256_hex;
 use crate::identity::{Caller, valid_role};
 use crate::jwt::TokenValidator;
+use crate::tenant::DEFAULT as DEFAULT_TENANT;
 
 /// Prefix of keys made by `epmcp keys add` (tells a key from a token at a glance).
 const KEY_PREFIX: &str = "epk_";
@@ -37,10 +38,19 @@ impl AuthError {
     }
 }
 
+/// What a key or token grants: a role within a tenant.
+#[derive(Debug, Clone, PartialEq)]
+struct Grant {
+    role: String,
+    tenant: String,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Authenticator {
-    /// SHA-256 (hex) of each key → its role.
-    keys: HashMap<String, String>,
+    /// SHA-256 (hex) of each key → its role and tenant.
+    keys: HashMap<String, Grant>,
+    /// The tenants credentials may name.
+    tenants: Vec<String>,
     /// The role of requests without credentials; `None`: they are refused.
     anonymous_role: Option<String>,
     /// Bearer JWTs, when an issuer is configured.
@@ -48,32 +58,39 @@ pub struct Authenticator {
 }
 
 impl Authenticator {
-    /// `role:sha256hex,role:sha256hex` and the anonymous role (`none`: no anonymous access).
-    pub fn new(keys: &str, anonymous_role: &str, tokens: Option<TokenValidator>) -> Result<Authenticator> {
+    /// `role[@tenant]:sha256hex,…`, the anonymous role (`none`: no anonymous access), and
+    /// the tenants a key or token may name (besides `default`).
+    pub fn new(keys: &str, anonymous_role: &str, tokens: Option<TokenValidator>, tenants: &[String]) -> Result<Authenticator> {
         let mut parsed = HashMap::new();
         for entry in keys.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-            let (role, hash) = entry.split_once(':').with_context(|| format!("API key entry '{entry}' is not role:sha256"))?;
+            let (grant, hash) = entry.split_once(':').with_context(|| format!("API key entry '{entry}' is not role[@tenant]:sha256"))?;
+            let (role, tenant) = grant.split_once('@').unwrap_or((grant, DEFAULT_TENANT));
             if !valid_role(role) {
                 bail!("API key entry for role '{role}': not a role name (lower-case letters, digits, - and _)");
+            }
+            if tenant != DEFAULT_TENANT && !tenants.iter().any(|t| t == tenant) {
+                bail!("API key entry for tenant '{tenant}': no such tenant in the tenants file");
             }
             if hash.len() != 64 || !hash.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()) {
                 bail!("API key entry for role '{role}': the hash must be 64 lower-case hex digits (from `epmcp keys add`)");
             }
-            parsed.insert(hash.to_string(), role.to_string());
+            parsed.insert(hash.to_string(), Grant { role: role.to_string(), tenant: tenant.to_string() });
         }
         let anonymous_role = match anonymous_role {
             "none" => None,
             role if valid_role(role) => Some(role.to_string()),
             role => bail!("anonymous role '{role}' is not a role name (or `none`)"),
         };
-        Ok(Authenticator { keys: parsed, anonymous_role, tokens })
+        Ok(Authenticator { keys: parsed, tenants: tenants.to_vec(), anonymous_role, tokens })
     }
 
-    /// API keys counted per role, and the anonymous role (no hashes: see `admin_config`).
+    /// API keys counted per role (`role@tenant` outside the default tenant), and the
+    /// anonymous role (no hashes: see `admin_config`).
     pub fn summary(&self) -> serde_json::Value {
-        let mut per_role = std::collections::BTreeMap::<&str, usize>::new();
-        for role in self.keys.values() {
-            *per_role.entry(role).or_default() += 1;
+        let mut per_role = std::collections::BTreeMap::<String, usize>::new();
+        for grant in self.keys.values() {
+            let name = if grant.tenant == DEFAULT_TENANT { grant.role.clone() } else { format!("{}@{}", grant.role, grant.tenant) };
+            *per_role.entry(name).or_default() += 1;
         }
         let tokens = self.tokens.as_ref().map(TokenValidator::metadata);
         serde_json::json!({"apiKeys": per_role, "anonymousRole": self.anonymous_role, "bearerTokens": tokens})
@@ -94,21 +111,26 @@ impl Authenticator {
         let address = Some(peer.to_string());
         let Some(credential) = credential(headers)? else {
             let role = self.anonymous_role.clone().ok_or(AuthError::Missing)?;
-            return Ok(Caller { id: format!("addr:{peer}"), role, address });
+            return Ok(Caller { id: format!("addr:{peer}"), role, tenant: DEFAULT_TENANT.into(), address });
         };
         if !credential.starts_with(KEY_PREFIX) {
             return match &self.tokens {
                 Some(tokens) if credential.matches('.').count() == 2 => {
-                    let (subject, role) = tokens.validate(credential)?;
-                    Ok(Caller { id: format!("sub:{subject}"), role, address })
+                    let (subject, role, tenant) = tokens.validate(credential)?;
+                    let tenant = match tenant {
+                        None => DEFAULT_TENANT.to_string(),
+                        Some(t) if self.tenants.contains(&t) => t,
+                        Some(_) => return Err(AuthError::Invalid("token for an unknown tenant")),
+                    };
+                    Ok(Caller { id: format!("sub:{subject}"), role, tenant, address })
                 }
                 _ => Err(AuthError::Invalid("unknown credential type")),
             };
         }
         let hash = sha256_hex(credential.as_bytes());
-        let role = self.keys.get(&hash).ok_or(AuthError::Invalid("unknown API key"))?;
+        let grant = self.keys.get(&hash).ok_or(AuthError::Invalid("unknown API key"))?;
         // The identity is a prefix of the hash: stable, and useless for guessing the key.
-        Ok(Caller { id: format!("key:{}", &hash[..12]), role: role.clone(), address })
+        Ok(Caller { id: format!("key:{}", &hash[..12]), role: grant.role.clone(), tenant: grant.tenant.clone(), address })
     }
 }
 
@@ -138,15 +160,22 @@ fn credential(headers: &HeaderMap) -> Result<Option<&str>, AuthError> {
 }
 
 
-/// A new API key and the `role:hash` entry that admits it.
-pub fn new_key(role: &str) -> Result<(String, String)> {
+/// A new API key and the `role[@tenant]:hash` entry that admits it.
+pub fn new_key(role: &str, tenant: Option<&str>) -> Result<(String, String)> {
     if !valid_role(role) {
         bail!("'{role}' is not a role name (lower-case letters, digits, - and _)");
+    }
+    if let Some(tenant) = tenant.filter(|t| !valid_role(t)) {
+        bail!("'{tenant}' is not a tenant name (lower-case letters, digits, - and _)");
     }
     let mut secret = [0u8; 32];
     getrandom::fill(&mut secret).map_err(|e| anyhow::anyhow!("no randomness from the OS: {e}"))?;
     let key = format!("{KEY_PREFIX}{}", secret.iter().map(|b| format!("{b:02x}")).collect::<String>());
-    let entry = format!("{role}:{}", sha256_hex(key.as_bytes()));
+    let grant = match tenant {
+        Some(tenant) if tenant != DEFAULT_TENANT => format!("{role}@{tenant}"),
+        _ => role.to_string(),
+    };
+    let entry = format!("{grant}:{}", sha256_hex(key.as_bytes()));
     Ok((key, entry))
 }
 
@@ -160,9 +189,9 @@ mod tests {
 
     #[test]
     fn keys_admit_their_role_and_nothing_else() {
-        let (key, entry) = new_key("researcher").unwrap();
-        let (other, _) = new_key("admin").unwrap();
-        let auth = Authenticator::new(&entry, "public", None).unwrap();
+        let (key, entry) = new_key("researcher", None).unwrap();
+        let (other, _) = new_key("admin", None).unwrap();
+        let auth = Authenticator::new(&entry, "public", None, &[]).unwrap();
         let peer: IpAddr = "127.0.0.1".parse().unwrap();
         let caller = auth.authenticate(&headers(&[("authorization", &format!("Bearer {key}"))]), peer).unwrap();
         assert_eq!(caller.role, "researcher");
@@ -170,7 +199,7 @@ mod tests {
         assert_eq!(auth.authenticate(&headers(&[("x-api-key", &key)]), peer).unwrap(), caller);
         assert_eq!(auth.authenticate(&headers(&[("x-api-key", &other)]), peer), Err(AuthError::Invalid("unknown API key")));
         assert_eq!(auth.authenticate(&headers(&[]), peer).unwrap().role, "public");
-        let closed = Authenticator::new(&entry, "none", None).unwrap();
+        let closed = Authenticator::new(&entry, "none", None, &[]).unwrap();
         assert_eq!(closed.authenticate(&headers(&[]), peer), Err(AuthError::Missing));
         for bad in [vec![("authorization", "Basic abc")], vec![("authorization", "Bearer ")], vec![("authorization", "Bearer epk_1"), ("x-api-key", "epk_2")]] {
             assert!(matches!(auth.authenticate(&headers(&bad), peer), Err(AuthError::Invalid(_))), "{bad:?}");
@@ -179,9 +208,20 @@ mod tests {
 
     #[test]
     fn bad_entries_are_refused() {
-        for bad in ["researcher", "Researcher:00", &format!("x:{}", "A".repeat(64)), "x:abc"] {
-            assert!(Authenticator::new(bad, "public", None).is_err(), "{bad}");
+        for bad in ["researcher", "Researcher:00", &format!("x:{}", "A".repeat(64)), "x:abc", &format!("x@nobody:{}", "a".repeat(64))] {
+            assert!(Authenticator::new(bad, "public", None, &[]).is_err(), "{bad}");
         }
-        assert!(Authenticator::new("", "Root", None).is_err());
+        assert!(Authenticator::new("", "Root", None, &[]).is_err());
+    }
+
+    #[test]
+    fn keys_name_their_tenant() {
+        let (key, entry) = new_key("researcher", Some("acme")).unwrap();
+        assert!(entry.starts_with("researcher@acme:"), "{entry}");
+        let auth = Authenticator::new(&entry, "public", None, &["acme".into()]).unwrap();
+        let peer: IpAddr = "127.0.0.1".parse().unwrap();
+        let caller = auth.authenticate(&headers(&[("x-api-key", &key)]), peer).unwrap();
+        assert_eq!((caller.role.as_str(), caller.tenant.as_str()), ("researcher", "acme"));
+        assert_eq!(auth.authenticate(&headers(&[]), peer).unwrap().tenant, "default", "anonymous callers are the operator's");
     }
 }

@@ -60,6 +60,8 @@ pub enum NotCached {
 
 pub struct ResponseCache {
     entries: moka::future::Cache<String, Cached>,
+    /// The tenant whose responses these are: its keys in Redis start with it.
+    namespace: String,
     ttl: Duration,
     /// Redis, when instances share their cache (`--redis-url`).
     shared: Option<Arc<Shared>>,
@@ -87,13 +89,13 @@ impl moka::Expiry<String, Cached> for Freshness {
 }
 
 impl ResponseCache {
-    pub fn new(config: CacheConfig, shared: Option<Arc<Shared>>) -> ResponseCache {
+    pub fn new(config: CacheConfig, shared: Option<Arc<Shared>>, namespace: &str) -> ResponseCache {
         let entries = moka::future::Cache::builder()
             .max_capacity(config.max_bytes)
             .weigher(move |key: &String, value: &Cached| config.weight(key.len() + value.body.len()))
             .expire_after(Freshness(config.ttl))
             .build();
-        ResponseCache { entries, ttl: config.ttl, shared, hits: AtomicU64::new(0), misses: AtomicU64::new(0) }
+        ResponseCache { entries, namespace: namespace.to_string(), ttl: config.ttl, shared, hits: AtomicU64::new(0), misses: AtomicU64::new(0) }
     }
 
     /// The response from the shared cache: there already, or fetched meanwhile by the
@@ -129,8 +131,9 @@ impl ResponseCache {
             .entries
             .try_get_with(key.clone(), async {
                 let mut locked = false;
+                let shared_key = format!("{}:{key}", self.namespace);
                 if let Some(shared) = &self.shared {
-                    match self.shared_answer(shared, &key).await {
+                    match self.shared_answer(shared, &shared_key).await {
                         Ok(found) => return Ok(found),
                         Err(holding) => locked = holding,
                     }
@@ -143,10 +146,10 @@ impl ResponseCache {
                 };
                 if let Some(shared) = &self.shared {
                     if let Ok(cached) = &outcome {
-                        shared.put(&key, cached, self.ttl).await;
+                        shared.put(&shared_key, cached, self.ttl).await;
                     }
                     if locked {
-                        shared.unlock(&key).await;
+                        shared.unlock(&shared_key).await;
                     }
                 }
                 outcome
@@ -213,7 +216,7 @@ mod tests {
 
     #[tokio::test]
     async fn stores_only_successes() {
-        let cache = ResponseCache::new(config(), None);
+        let cache = ResponseCache::new(config(), None, "t");
         let (first, hit) = cache.get_or_fetch("k".into(), async { ok("x") }).await.unwrap();
         assert!(!hit && first.body == "x");
         let (_, hit) = cache.get_or_fetch("k".into(), async { ok("y") }).await.unwrap();
@@ -226,7 +229,7 @@ mod tests {
 
     #[tokio::test]
     async fn concurrent_misses_fetch_once() {
-        let cache = ResponseCache::new(config(), None);
+        let cache = ResponseCache::new(config(), None, "t");
         let calls = AtomicU64::new(0);
         let fetch = || async {
             calls.fetch_add(1, Ordering::Relaxed);
@@ -240,7 +243,7 @@ mod tests {
 
     #[tokio::test]
     async fn entries_expire() {
-        let cache = ResponseCache::new(CacheConfig { ttl: Duration::from_millis(50), ..config() }, None);
+        let cache = ResponseCache::new(CacheConfig { ttl: Duration::from_millis(50), ..config() }, None, "t");
         cache.get_or_fetch("k".into(), async { ok("x") }).await.unwrap();
         tokio::time::sleep(Duration::from_millis(80)).await;
         let (_, hit) = cache.get_or_fetch("k".into(), async { ok("y") }).await.unwrap();

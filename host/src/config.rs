@@ -161,6 +161,9 @@ pub enum KeysCommand {
     Add {
         #[arg(long)]
         role: String,
+        /// The tenant the key's caller belongs to (default: the operator's own).
+        #[arg(long)]
+        tenant: Option<String>,
     },
 }
 
@@ -331,6 +334,11 @@ pub struct RuntimeArgs {
     /// With rediss://: the CA certificate (PEM) that signed Redis's certificate, instead of the public roots.
     #[arg(long, env = "EPMCP_REDIS_CA", global = true)]
     pub redis_ca: Option<PathBuf>,
+    /// A TOML file of tenants, one table each (`[acme]` with plan, calls_per_minute,
+    /// cache_entries, cache_mib, max_users, tool_groups, audit_retention_days,
+    /// upstream_per_5min); keys (`role@tenant:hash`) and tokens (claim `tenant`) name them.
+    #[arg(long, env = "EPMCP_TENANTS", global = true)]
+    pub tenants: Option<PathBuf>,
     /// Export traces (a trace per tools/call: validation, component, upstream spans) to this OTLP/HTTP collector, e.g. http://127.0.0.1:4318.
     #[arg(long, env = "EPMCP_OTLP_ENDPOINT", global = true)]
     pub otlp_endpoint: Option<String>,
@@ -368,6 +376,8 @@ pub struct Config {
     pub redis_ca: Option<Vec<u8>>,
     /// `None`: no traces exported.
     pub otlp_endpoint: Option<String>,
+    /// Every tenant's settings, the default tenant first.
+    pub tenants: Vec<crate::tenant::TenantConfig>,
     /// `None`: no audit log.
     pub audit: Option<AuditConfig>,
     pub metrics_listen: Option<std::net::SocketAddr>,
@@ -442,6 +452,7 @@ impl Config {
                 "idleTimeoutSeconds": h.idle_timeout.as_secs(),
             })),
             "authentication": self.auth.summary(),
+            "tenants": self.tenants.iter().map(|t| (t.name.clone(), t.view())).collect::<serde_json::Map<_, _>>(),
             "roles": self.policy.summary(),
         })
     }
@@ -591,7 +602,10 @@ impl RuntimeArgs {
                 scope_roles,
             })?),
         };
-        let auth = Authenticator::new(&self.api_keys, &self.anonymous_role, tokens)?;
+        let host = crate::tenant::HostDefaults { cache, audit_retention_days: self.audit_retention_days, upstream_per_5min: self.upstream_per_5min };
+        let tenants = crate::tenant::load(self.tenants.as_deref(), &host)?;
+        let tenant_names: Vec<String> = tenants.iter().map(|t| t.name.clone()).collect();
+        let auth = Authenticator::new(&self.api_keys, &self.anonymous_role, tokens, &tenant_names)?;
         let policy = Policy::parse(&self.role_tools)?;
         let upstream_timeout = Duration::from_millis(self.upstream_timeout_ms);
         Ok(Config {
@@ -614,6 +628,7 @@ impl RuntimeArgs {
             redis_url: self.redis_url.clone(),
             redis_ca,
             otlp_endpoint: self.otlp_endpoint.clone(),
+            tenants,
             audit,
             metrics_listen: self.metrics_listen,
             http,

@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use crate::catalog::{self, Candidate, CompletionSpec, PromptSource};
 use crate::admin;
-use crate::audit::{self, Audit};
+use crate::audit;
 use crate::error::{CallError, Failed, ReadError};
 use crate::identity::Caller;
 use crate::runtime::{CallFailure, ContentBlock, Link, ToolOutput};
@@ -20,6 +20,7 @@ use crate::metrics::Metrics;
 use crate::cache::{CacheConfig, Provenance};
 use crate::results::ResultCache;
 use crate::rbac::Policy;
+use crate::tenant::{Tenant, TenantRefusal};
 use crate::runtime::registry::Registry;
 use crate::runtime::{Generations, Runtime};
 
@@ -56,12 +57,15 @@ impl Output {
     fn structured(value: Value) -> Output {
         Output { structured: Some(value), content: Vec::new() }
     }
+
 }
 
 /// A tool's result, and whether it was reused rather than computed by this call.
 struct Answer {
     output: Output,
     reused: bool,
+    /// Its size (JSON text and content blocks), as the tenant's usage counts it.
+    bytes: usize,
 }
 
 pub struct Dispatcher {
@@ -72,7 +76,6 @@ pub struct Dispatcher {
     limiter: CallLimiter,
     /// Calls running at once per identity.
     concurrency: ConcurrencyLimiter,
-    audit: Audit,
     /// Completion candidates by source, with the time they were read.
     completions: Mutex<HashMap<String, Cached>>,
     /// Results reusable while their EP responses are cached; `None` with the cache off.
@@ -83,7 +86,7 @@ pub struct Dispatcher {
 }
 
 impl Dispatcher {
-    pub fn new(runtime: Arc<Runtime>, metrics: Arc<Metrics>, controls: Controls, audit: Audit) -> Dispatcher {
+    pub fn new(runtime: Arc<Runtime>, metrics: Arc<Metrics>, controls: Controls) -> Dispatcher {
         let limiter = CallLimiter::new(controls.quota, runtime.shared().cloned());
         let results = controls.cache.map(ResultCache::new);
         let (policy, public_config) = (controls.policy, controls.public_config);
@@ -94,7 +97,6 @@ impl Dispatcher {
             metrics,
             limiter,
             concurrency,
-            audit,
             completions: Mutex::default(),
             results,
             policy,
@@ -102,9 +104,21 @@ impl Dispatcher {
         }
     }
 
-    /// Whether `caller` may use the tool or prompt `name`.
+    /// Whether `caller` may use the tool or prompt `name`: its role grants it, and its
+    /// tenant has the tool's group (a prompt's group is `prompts`).
     pub fn permits(&self, caller: &Caller, name: &str) -> bool {
         self.policy.allows(&caller.role, name)
+            && self.runtime.tenants().get(&caller.tenant).is_some_and(|tenant| tenant.allows_group(&self.group_of(name)))
+    }
+
+    /// A tool's group, as tenants enable them: its component's name, `admin` for the
+    /// admin tools, `health` for get_server_health, `prompts` for anything else.
+    fn group_of(&self, name: &str) -> String {
+        match name {
+            crate::health::TOOL => "health".into(),
+            _ if admin::is_host_tool(name) => "admin".into(),
+            _ => self.runtime.registry().get(name).map_or_else(|| "prompts".into(), |t| t.component.name.clone()),
+        }
     }
 
     /// Whether `caller` may use the tool behind a resource template.
@@ -148,7 +162,8 @@ impl Dispatcher {
     /// limit of its own: [`Self::readable`] was checked at subscription); `None` if the read failed.
     pub async fn read_watched(&self, uri: &str) -> Option<Output> {
         let (tool, _, arguments) = self.resolve(uri)?;
-        self.run(&Caller::host(), &tool, Some(arguments), None).await.ok().map(|answer| answer.output)
+        let tenants = self.runtime.tenants();
+        self.run(&Caller::host(), tenants.default_tenant(), &tool, Some(arguments), None).await.ok().map(|answer| answer.output)
     }
 
     /// A prompt and the content of its user messages: its rendered template, or the
@@ -206,7 +221,8 @@ impl Dispatcher {
         let mut arguments = source.arguments.clone();
         let mut candidates = Vec::new();
         for _ in 0..COMPLETION_MAX_PAGES {
-            let result = self.run(&Caller::host(), &source.tool, Some(arguments.clone()), None).await?.output.structured.unwrap_or_default();
+            let default = self.runtime.tenants().default_tenant();
+            let result = self.run(&Caller::host(), default, &source.tool, Some(arguments.clone()), None).await?.output.structured.unwrap_or_default();
             candidates.extend(source.candidates(&result));
             match result.get("nextOffset").and_then(Value::as_u64) {
                 Some(next) => {
@@ -233,54 +249,74 @@ impl Dispatcher {
         }
     }
 
-    /// A client's call, in this order: the caller's role must grant the tool, the caller
-    /// must have a free concurrency slot, and its bucket must hold the tool's cost; then
+    /// A client's call, in this order: the caller's role must grant the tool and its
+    /// tenant enable it, the caller must have a free concurrency slot, the tenant room for
+    /// the caller among its users and calls, and the caller's bucket the tool's cost; then
     /// [`Self::run`]. Reads of resources are calls too. Every call gets an id, written in
-    /// its audit records and in the error a failed call returns.
+    /// its audit records (the tenant's stream) and in the error a failed call returns.
     pub async fn call_tool(&self, caller: &Caller, name: &str, arguments: Option<Map<String, Value>>, link: Link) -> Result<Output, Failed> {
         let started = Instant::now();
         let id = audit::call_id();
         let summary = arguments.as_ref().map_or(json!({"argumentKeys": []}), audit::argument_summary);
-        let known = admin::is_host_tool(name) || self.runtime.registry().get(name).is_some();
-        let slot = self.concurrency.try_enter(&caller.id);
-        let result = if known && !self.permits(caller, name) {
-            Err(CallError::Forbidden { tool: name.to_string(), role: caller.role.clone() })
-        } else if slot.is_none() {
-            Err(CallError::Busy { limit: self.concurrency.per_identity() })
-        } else {
-            let admitted = if known { self.limiter.admit(&caller.id, &caller.role, name).await } else { Ok(()) };
-            match admitted {
-                Ok(()) => self.run(caller, name, arguments, link).await,
-                Err(retry) => {
-                    self.metrics.rate_limited(name);
-                    tracing::warn!(client = caller.id, tool = name, retry_after_secs = retry.secs(), "rate limit");
-                    Err(CallError::RateLimited { retry_after_secs: retry.secs() })
-                }
+        // Credentials name only configured tenants; anything else is the operator's.
+        let tenants = self.runtime.tenants();
+        let tenant = tenants.get(&caller.tenant).unwrap_or(tenants.default_tenant());
+        let result = self.admit_and_run(caller, tenant, name, arguments, link).await;
+        tenant.usage.calls.inc();
+        match &result {
+            Ok(answer) => {
+                tenant.usage.result_bytes.inc_by(answer.bytes as u64);
             }
-        };
-        self.audit_call(&id, caller, name, summary, &result, started);
+            Err(e) if e.is_refusal() => {
+                tenant.usage.refused.inc();
+            }
+            Err(_) => {}
+        }
+        self.audit_call(&id, caller, tenant, name, summary, &result, started);
         result.map(|answer| answer.output).map_err(|error| Failed { id, error })
     }
 
+    async fn admit_and_run(&self, caller: &Caller, tenant: &Arc<Tenant>, name: &str, arguments: Option<Map<String, Value>>, link: Link) -> Result<Answer, CallError> {
+        let known = admin::is_host_tool(name) || self.runtime.registry().get(name).is_some();
+        if known && !self.policy.allows(&caller.role, name) {
+            return Err(CallError::Forbidden { tool: name.to_string(), role: caller.role.clone() });
+        }
+        if known && !tenant.allows_group(&self.group_of(name)) {
+            return Err(CallError::NotEnabled { tool: name.to_string(), tenant: tenant.name().to_string() });
+        }
+        let _slot = self.concurrency.try_enter(&format!("{}:{}", tenant.name(), caller.id)).ok_or(CallError::Busy { limit: self.concurrency.per_identity() })?;
+        if known {
+            let refused = |refusal| match refusal {
+                TenantRefusal::RateLimited(retry) => CallError::TenantLimited { tenant: tenant.name().to_string(), retry_after_secs: retry.secs() },
+                TenantRefusal::TooManyUsers(limit) => CallError::TooManyUsers { tenant: tenant.name().to_string(), limit },
+            };
+            tenant.admit_user(&caller.id).map_err(refused)?;
+            let shared = self.runtime.shared().map(Arc::as_ref);
+            tenant.admit_call(shared).await.map_err(refused)?;
+            if let Err(retry) = self.limiter.admit(tenant.name(), &caller.id, &caller.role, name).await {
+                self.metrics.rate_limited(name);
+                tracing::warn!(client = caller.id, tenant = tenant.name(), tool = name, retry_after_secs = retry.secs(), "rate limit");
+                return Err(CallError::RateLimited { retry_after_secs: retry.secs() });
+            }
+        }
+        self.run(caller, tenant, name, arguments, link).await
+    }
+
     /// The call record, plus a security record for refusals and sandbox traps.
-    fn audit_call(&self, id: &str, caller: &Caller, tool: &str, mut record: Value, result: &Result<Answer, CallError>, started: Instant) {
+    #[allow(clippy::too_many_arguments)]
+    fn audit_call(&self, id: &str, caller: &Caller, tenant: &Tenant, tool: &str, mut record: Value, result: &Result<Answer, CallError>, started: Instant) {
         record["callId"] = id.into();
         record["tool"] = tool.into();
         record["client"] = caller.id.as_str().into();
         record["role"] = caller.role.as_str().into();
+        record["tenant"] = tenant.name().into();
         if let Some(address) = &caller.address {
             record["address"] = address.as_str().into();
         }
         record["durationMs"] = (started.elapsed().as_secs_f64() * 1000.0).into();
         let outcome = match result {
             Ok(_) => "ok",
-            Err(
-                CallError::UnknownTool(_)
-                | CallError::Invalid(_)
-                | CallError::RateLimited { .. }
-                | CallError::Forbidden { .. }
-                | CallError::Busy { .. },
-            ) => "refused",
+            Err(e) if e.is_refusal() => "refused",
             Err(_) => "error",
         };
         record["outcome"] = outcome.into();
@@ -290,7 +326,10 @@ impl Dispatcher {
         let security = match result {
             Err(CallError::Invalid(invalid)) => Some(("validation_failure", invalid.kind())),
             Err(CallError::RateLimited { .. }) => Some(("rate_limit", "calls")),
+            Err(CallError::TenantLimited { .. }) => Some(("rate_limit", "tenant")),
+            Err(CallError::TooManyUsers { .. }) => Some(("rate_limit", "tenant users")),
             Err(CallError::Forbidden { .. }) => Some(("forbidden", "role")),
+            Err(CallError::NotEnabled { .. }) => Some(("forbidden", "tenant")),
             Err(CallError::Busy { .. }) => Some(("rate_limit", "concurrency")),
             Err(CallError::BadOutput { .. }) => Some(("output_violation", "output schema")),
             Err(CallError::Failure { failure: CallFailure::Deadline(_), .. }) => Some(("sandbox_trap", "deadline")),
@@ -307,7 +346,7 @@ impl Dispatcher {
         {
             fields.remove("ids"); // unvalidated values are not kept, even identifier-shaped ones
         }
-        self.audit.record("call", record);
+        tenant.audit.record("call", record);
         let label = if self.runtime.registry().get(tool).is_some() || admin::is_host_tool(tool) { tool } else { "unknown" };
         self.metrics.request(label, outcome, started.elapsed().as_secs_f64() * 1000.0);
         if let Some((event, detail)) = security {
@@ -317,17 +356,19 @@ impl Dispatcher {
                 "output_violation" => self.metrics.validation_failed(label, "output_schema"),
                 _ => {}
             }
-            self.audit.security(event, json!({"callId": id, "tool": tool, "client": caller.id, "detail": detail}));
+            tenant.audit.security(event, json!({"callId": id, "tool": tool, "client": caller.id, "tenant": tenant.name(), "detail": detail}));
         }
     }
 
     /// Validate → run in a fresh sandbox → validate the result; the outcome feeds
     /// `get_server_health`, which the host answers itself.
-    async fn run(&self, caller: &Caller, name: &str, arguments: Option<Map<String, Value>>, link: Link) -> Result<Answer, CallError> {
+    async fn run(&self, caller: &Caller, tenant: &Arc<Tenant>, name: &str, arguments: Option<Map<String, Value>>, link: Link) -> Result<Answer, CallError> {
         if admin::is_host_tool(name) {
-            return self.host_tool(caller, name, arguments).map(|value| Answer { output: Output::structured(value), reused: false });
+            let value = self.host_tool(caller, name, arguments)?;
+            let bytes = value.to_string().len();
+            return Ok(Answer { output: Output::structured(value), reused: false, bytes });
         }
-        let result = self.run_tool(name, arguments, link).await;
+        let result = self.run_tool(tenant, name, arguments, link).await;
         if let Some(spec) = self.runtime.registry().get(name) {
             match &result {
                 Ok(_) => self.health.record(&spec.name, None),
@@ -347,6 +388,7 @@ impl Dispatcher {
             admin::CONFIG => json!({"settings": self.public_config}),
             admin::METRICS => admin::metrics(self.metrics.encode()),
             admin::COMPONENTS => self.components_report(),
+            admin::TENANTS => self.tenants_report(caller),
             _ => self.server_health(caller),
         })
     }
@@ -382,11 +424,25 @@ impl Dispatcher {
         json!({"components": components})
     }
 
+    /// Every tenant for the operator's own callers; its own tenant for anyone else's.
+    fn tenants_report(&self, caller: &Caller) -> Value {
+        let tenants = self.runtime.tenants();
+        let visible: Vec<Value> = tenants
+            .all()
+            .iter()
+            .filter(|t| caller.tenant == crate::tenant::DEFAULT || t.name() == caller.tenant)
+            .map(|t| t.view())
+            .collect();
+        json!({"tenants": visible})
+    }
+
     fn server_health(&self, caller: &Caller) -> Value {
         let registry = self.runtime.registry();
         let names: Vec<&str> = registry.tools().iter().map(|t| t.name.as_str()).collect();
         let mut report = self.health.report(&names, registry.components.len(), self.metrics.egress_denials_total());
-        report["cache"] = self.runtime.cache().map_or(json!({"enabled": false}), |c| c.stats());
+        let tenants = self.runtime.tenants();
+        let tenant = tenants.get(&caller.tenant).unwrap_or(tenants.default_tenant());
+        report["cache"] = tenant.cache.as_ref().map_or(json!({"enabled": false}), |c| c.stats());
         report["upstreamBreaker"] = self.runtime.breaker_state().map_or(json!({"enabled": false}), |state| json!({"state": state}));
         if let (Some(results), Some(cache)) = (&self.results, report["cache"].as_object_mut()) {
             cache.insert("reusedResults".into(), results.hits().into());
@@ -404,22 +460,23 @@ impl Dispatcher {
         report
     }
 
-    async fn run_tool(&self, name: &str, arguments: Option<Map<String, Value>>, link: Link) -> Result<Answer, CallError> {
+    async fn run_tool(&self, tenant: &Arc<Tenant>, name: &str, arguments: Option<Map<String, Value>>, link: Link) -> Result<Answer, CallError> {
         let spec = self.runtime.registry().get(name).cloned().ok_or_else(|| CallError::UnknownTool(name.to_string()))?;
         let arguments = tracing::info_span!("validate").in_scope(|| spec.schemas.arguments(arguments)).map_err(CallError::Invalid)?;
-        let key = self.results.as_ref().map(|_| ResultCache::key(&spec.component.digest, name, &arguments));
+        // Results are the tenant's own, like the responses they were computed from.
+        let key = self.results.as_ref().map(|_| ResultCache::key(tenant.name(), &spec.component.digest, name, &arguments));
         if let (Some(results), Some(key)) = (&self.results, &key)
-            && let Some(value) = results.get(key)
+            && let Some((value, bytes)) = results.get(key)
         {
             self.metrics.result_reused(name);
             tracing::info!(tool = name, outcome = "ok", "tool call answered with a reused result");
-            return Ok(Answer { output: Output::structured(value), reused: true });
+            return Ok(Answer { output: Output::structured(value), reused: true, bytes });
         }
         let started = Instant::now();
         let provenance = Arc::new(Provenance::default());
         let outcome = self
             .runtime
-            .call(&spec, &arguments.to_string(), provenance.clone(), link)
+            .call(&spec, &arguments.to_string(), provenance.clone(), link, tenant)
             .instrument(tracing::info_span!("component", component = %spec.component.name))
             .await;
         let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -428,6 +485,7 @@ impl Dispatcher {
             Err(failure) => tracing::warn!(tool = name, elapsed_ms, outcome = "error", "tool call failed: {failure}"),
         }
         let ToolOutput { structured, content } = outcome.map_err(|failure| CallError::Failure { tool: name.to_string(), failure })?;
+        let structured_bytes = structured.as_ref().map_or(0, String::len);
         let bad = |reason: String| {
             tracing::error!(tool = name, "invalid result: {reason}");
             CallError::BadOutput { tool: name.to_string(), reason }
@@ -439,9 +497,10 @@ impl Dispatcher {
         if let (Some(results), Some(key), Some(since), Some(value), true) =
             (&self.results, key, provenance.fresh_since(), &value, content.is_empty())
         {
-            results.insert(key, value, structured.map_or(0, |s| s.len()), since);
+            results.insert(key, value, structured_bytes, since);
         }
-        Ok(Answer { output: Output { structured: value, content }, reused: false })
+        let bytes = structured_bytes + content.iter().map(crate::runtime::content_bytes).sum::<usize>();
+        Ok(Answer { output: Output { structured: value, content }, reused: false, bytes })
     }
 }
 

@@ -8,11 +8,11 @@ use std::sync::Arc;
 use http_body_util::{BodyExt, Full};
 use wasmtime_wasi_http::WasiHttpHooks;
 
-use crate::audit::Audit;
 use crate::breaker::Breaker;
-use crate::cache::{self, Cached, NotCached, Provenance, ResponseCache};
+use crate::cache::{self, Cached, NotCached, Provenance};
 use crate::limits::UpstreamLimiter;
 use crate::metrics::Metrics;
+use crate::tenant::Tenant;
 use crate::upstream::{Upstream, UpstreamError};
 
 /// The only host a tool may address.
@@ -130,17 +130,17 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The per-call gateway: the tool's declared prefixes, plus the shared upstream and cache.
+/// The per-call gateway: the tool's declared prefixes, the shared upstream, and the
+/// calling tenant (its cache, its share of the budget, its audit stream, its usage).
 pub struct Gateway {
     pub tool: Arc<str>,
     pub prefixes: Arc<[String]>,
     pub upstream: Arc<Upstream>,
-    pub cache: Option<Arc<ResponseCache>>,
+    pub tenant: Arc<Tenant>,
     pub upstream_limiter: Arc<UpstreamLimiter>,
     /// `None`: no circuit breaker.
     pub breaker: Option<Arc<Breaker>>,
     pub metrics: Arc<Metrics>,
-    pub audit: Audit,
     /// Freshness of what this call read, for reuse of its result.
     pub provenance: Arc<Provenance>,
 }
@@ -151,16 +151,25 @@ async fn fetch(
     limiter: &UpstreamLimiter,
     breaker: Option<&Breaker>,
     metrics: &Metrics,
+    tenant: &Tenant,
     tool: &str,
     path: &str,
     accept: Option<http::HeaderValue>,
 ) -> Result<http::Response<bytes::Bytes>, UpstreamError> {
     // An open breaker answers at once, before any budget is spent.
     let permit = breaker.map(Breaker::admit).transpose().map_err(UpstreamError::Unavailable)?;
-    // Only requests that go out spend the endpoint's budget (cache hits never get here).
+    // Only requests that go out spend the endpoint's budget (cache hits never get here):
+    // first the tenant's share, so a tenant past it spends nothing of the others'.
+    if let Some(share) = &tenant.upstream {
+        share.acquire(path).await.map_err(|retry| UpstreamError::Budget(retry.secs()))?;
+    }
     limiter.acquire(path).await.map_err(|retry| UpstreamError::Budget(retry.secs()))?;
     let started = std::time::Instant::now();
     let response = upstream.get(path, accept).await;
+    tenant.usage.upstream_requests.inc();
+    if let Ok(r) = &response {
+        tenant.usage.upstream_bytes.inc_by(r.body().len() as u64);
+    }
     if let Some(permit) = permit {
         // The API's health: it failed to answer, or answered with a server error. A 4xx,
         // a redirect or an oversized body is an answer.
@@ -216,10 +225,10 @@ impl WasiHttpHooks for Gateway {
         let decision = check(request.method(), request.uri(), &self.prefixes);
         let tool = self.tool.clone();
         let upstream = self.upstream.clone();
-        let cache = self.cache.clone();
+        let tenant = self.tenant.clone();
         let limiter = self.upstream_limiter.clone();
         let breaker = self.breaker.clone();
-        let audit = self.audit.clone();
+        let audit = self.tenant.audit.clone();
         let metrics = self.metrics.clone();
         let provenance = self.provenance.clone();
         let accept = request.headers().get(http::header::ACCEPT).cloned();
@@ -239,17 +248,18 @@ impl WasiHttpHooks for Gateway {
                 }
             };
             let started = std::time::Instant::now();
-            let (response, cache_hit) = match &cache {
+            let (response, cache_hit) = match &tenant.cache {
                 None => {
                     provenance.uncacheable();
-                    (fetch(&upstream, &limiter, breaker.as_deref(), &metrics, &tool, &path, accept).await.map_err(|e| denied_by_upstream(&tool, &path, &e)), false)
+                    let fetched = fetch(&upstream, &limiter, breaker.as_deref(), &metrics, &tenant, &tool, &path, accept).await;
+                    (fetched.map_err(|e| denied_by_upstream(&tool, &path, &e)), false)
                 }
                 Some(cache) => {
                     let key = cache::key(&path, accept.as_ref());
-                    let fetched = cache.get_or_fetch(key, fetch(&upstream, &limiter, breaker.as_deref(), &metrics, &tool, &path, accept)).await;
+                    let fetched = cache.get_or_fetch(key, fetch(&upstream, &limiter, breaker.as_deref(), &metrics, &tenant, &tool, &path, accept)).await;
                     let hit = matches!(fetched, Ok((_, true)));
                     if hit { metrics.cache_hits.inc() } else { metrics.cache_misses.inc() };
-                    metrics.cache_size.set(cache.size() as i64);
+                    metrics.cache_size(tenant.name(), cache.size());
                     match fetched {
                         Ok((cached, hit)) => {
                             provenance.read(&cached);

@@ -24,6 +24,12 @@ pub enum CallError {
     Forbidden { tool: String, role: String },
     #[error("too many calls at once from this client (at most {limit})")]
     Busy { limit: u32 },
+    #[error("tool '{tool}' is not enabled for the tenant '{tenant}'")]
+    NotEnabled { tool: String, tenant: String },
+    #[error("rate limit exceeded for the tenant '{tenant}': retry after {retry_after_secs} s")]
+    TenantLimited { tenant: String, retry_after_secs: u64 },
+    #[error("the tenant '{tenant}' has its {limit} users for today")]
+    TooManyUsers { tenant: String, limit: u32 },
 }
 
 /// A call that did not succeed, and the id of its audit records.
@@ -47,7 +53,7 @@ impl CallError {
         let tool_error = |text: String| Ok(CallToolResult::error(vec![ContentBlock::text(format!("{text} (error id {id})"))]));
         let invalid = |text: String| Err(ErrorData::invalid_params(format!("{text} (error id {id})"), Some(json!({"errorId": id}))));
         match self {
-            CallError::UnknownTool(_) | CallError::Invalid(_) | CallError::Forbidden { .. } => invalid(self.to_string()),
+            CallError::UnknownTool(_) | CallError::Invalid(_) | CallError::Forbidden { .. } | CallError::NotEnabled { .. } => invalid(self.to_string()),
             CallError::Failure { tool, failure } => match failure {
                 CallFailure::Tool(ToolError::InvalidArguments(m)) => invalid(format!("invalid arguments: {}", public(m))),
                 CallFailure::Tool(ToolError::NotFound(m)) => tool_error(format!("not found: {}", public(m))),
@@ -75,11 +81,28 @@ impl CallError {
             CallError::RateLimited { retry_after_secs } => tool_error(format!(
                 "rate limit exceeded for this client: retry after {retry_after_secs} s (see get_server_health)"
             )),
+            CallError::TenantLimited { .. } => tool_error(format!("{self}: the tenant's callers together used its calls per minute")),
+            CallError::TooManyUsers { .. } => tool_error(format!("{self}: no other identity may call until one has been idle for a day")),
         }
     }
 }
 
 impl CallError {
+    /// Whether the call was refused (wrong, not allowed, or over a limit) rather than failed.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            CallError::UnknownTool(_)
+                | CallError::Invalid(_)
+                | CallError::RateLimited { .. }
+                | CallError::Forbidden { .. }
+                | CallError::Busy { .. }
+                | CallError::NotEnabled { .. }
+                | CallError::TenantLimited { .. }
+                | CallError::TooManyUsers { .. }
+        )
+    }
+
     /// Whether the failure says something about the tool's health (an upstream or
     /// sandbox failure) rather than about the request; a short reason if so.
     pub fn health_reason(&self) -> Option<&'static str> {
@@ -88,7 +111,10 @@ impl CallError {
             | CallError::Invalid(_)
             | CallError::RateLimited { .. }
             | CallError::Forbidden { .. }
-            | CallError::Busy { .. } => None,
+            | CallError::Busy { .. }
+            | CallError::NotEnabled { .. }
+            | CallError::TenantLimited { .. }
+            | CallError::TooManyUsers { .. } => None,
             CallError::BadOutput { .. } => Some("returned a result that violates its output schema"),
             CallError::Failure { failure, .. } => match failure {
                 CallFailure::Tool(ToolError::InvalidArguments(_) | ToolError::NotFound(_) | ToolError::Failed(_)) => None,

@@ -6,6 +6,8 @@ pub struct Caller {
     /// Stable identity the buckets and records are keyed by (`stdio` for the one local client).
     pub id: String,
     pub role: String,
+    /// The tenant the identity belongs to (`default` unless its credential names one).
+    pub tenant: String,
     /// The client's network address, when it has one.
     pub address: Option<String>,
 }
@@ -13,16 +15,16 @@ pub struct Caller {
 impl Caller {
     /// The local client on stdio: the user who started the process, in the configured role.
     pub fn stdio(role: &str) -> Caller {
-        Caller { id: "stdio".into(), role: role.into(), address: None }
+        Caller { id: "stdio".into(), role: role.into(), tenant: crate::tenant::DEFAULT.into(), address: None }
     }
 
     /// The host itself, reading EP data for its own purposes (completion values).
     pub fn host() -> Caller {
-        Caller { id: "host".into(), role: "host".into(), address: None }
+        Caller { id: "host".into(), role: "host".into(), tenant: crate::tenant::DEFAULT.into(), address: None }
     }
 }
 
-/// Role names: lower-case words (`public`, `researcher`, `admin`, or an operator's own).
+/// Role (and tenant) names: lower-case words (`public`, `researcher`, `admin`, or an operator's own).
 pub fn valid_role(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_lowercase())

@@ -77,6 +77,9 @@ struct Claims {
     /// Some servers send scopes as an array.
     #[serde(default)]
     scp: Option<Vec<String>>,
+    /// The tenant the subject belongs to (absent: the default tenant).
+    #[serde(default)]
+    tenant: Option<String>,
 }
 
 impl TokenValidator {
@@ -148,8 +151,8 @@ impl TokenValidator {
         });
     }
 
-    /// The token's subject and role, or why it is refused.
-    pub fn validate(&self, token: &str) -> Result<(String, String), AuthError> {
+    /// The token's subject, role and tenant claim, or why it is refused.
+    pub fn validate(&self, token: &str) -> Result<(String, String, Option<String>), AuthError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::Invalid("malformed token"))?;
         if !matches!(header.alg, Algorithm::RS256 | Algorithm::ES256) {
             return Err(AuthError::Invalid("token algorithm not accepted"));
@@ -176,7 +179,7 @@ impl TokenValidator {
             .map(|(_, role)| role.clone())
             .ok_or(AuthError::InsufficientScope)?;
         let subject: String = claims.sub.chars().filter(|c| !c.is_control()).take(128).collect();
-        Ok((subject, role))
+        Ok((subject, role, claims.tenant))
     }
 
     /// RFC 9728 protected resource metadata.

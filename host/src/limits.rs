@@ -86,7 +86,9 @@ impl CallLimiter {
 
     /// Takes the tool's cost from the identity's bucket (under its role's rate), or says
     /// when to retry: the bucket all instances share when there is Redis.
-    pub async fn admit(&self, identity: &str, role: &str, tool: &str) -> Result<(), RetryAfter> {
+    /// Identities are buckets within their tenant (`<tenant>:<identity>`).
+    pub async fn admit(&self, tenant: &str, identity: &str, role: &str, tool: &str) -> Result<(), RetryAfter> {
+        let identity = &format!("{tenant}:{identity}");
         let Some(((rate, _), shared)) = self.buckets(role).zip(self.shared.as_deref()) else { return self.admit_here(identity, role, tool) };
         match shared.take(&format!("call:{role}:{identity}"), rate.burst, rate.window, self.cost(tool)).await {
             Some(outcome) => outcome.map_err(RetryAfter),
@@ -108,6 +110,35 @@ impl CallLimiter {
 
     pub fn quota(&self) -> &CallQuota {
         &self.quota
+    }
+}
+
+/// One bucket (a tenant's calls): shared by every instance through Redis, or this
+/// instance's own while Redis is away.
+pub struct Bucket {
+    key: String,
+    rate: Rate,
+    local: RateLimiter<governor::state::NotKeyed, governor::state::InMemoryState, DefaultClock>,
+    clock: DefaultClock,
+}
+
+impl Bucket {
+    pub fn new(key: String, rate: Rate) -> Bucket {
+        Bucket { key, rate, local: RateLimiter::direct(quota(rate.burst, rate.window)), clock: DefaultClock::default() }
+    }
+
+    pub async fn take(&self, shared: Option<&Shared>, cost: u32) -> Result<(), RetryAfter> {
+        if let Some(shared) = shared
+            && let Some(outcome) = shared.take(&self.key, self.rate.burst, self.rate.window, cost).await
+        {
+            return outcome.map_err(RetryAfter);
+        }
+        let cost = NonZeroU32::new(cost.max(1)).expect("at least 1");
+        match self.local.check_n(cost) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(not_until)) => Err(RetryAfter(not_until.wait_time_from(self.clock.now()))),
+            Err(_) => Err(RetryAfter(self.rate.window)),
+        }
     }
 }
 
@@ -136,8 +167,11 @@ impl ConcurrencyLimiter {
 }
 
 /// Requests to the EP API per endpoint (first path segment): the API promises 500 per
-/// 5 minutes per endpoint. A request waits for its token up to `max_wait`.
+/// 5 minutes per endpoint. A request waits for its token up to `max_wait`. The host has
+/// one for the whole budget, and each tenant one for its share.
 pub struct UpstreamLimiter {
+    /// `""` for the host's budget, `<tenant>:` for a tenant's share (Redis key names).
+    namespace: String,
     limiter: Keyed,
     rate: Rate,
     max_wait: Duration,
@@ -147,15 +181,16 @@ pub struct UpstreamLimiter {
 }
 
 impl UpstreamLimiter {
-    pub fn new(per_window: u32, window: Duration, max_wait: Duration, shared: Option<Arc<Shared>>) -> UpstreamLimiter {
+    pub fn new(per_window: u32, window: Duration, max_wait: Duration, shared: Option<Arc<Shared>>, namespace: &str) -> UpstreamLimiter {
         let rate = Rate { burst: per_window, window };
-        UpstreamLimiter { limiter: RateLimiter::keyed(quota(per_window, window)), rate, max_wait, clock: DefaultClock::default(), shared }
+        let namespace = namespace.to_string();
+        UpstreamLimiter { namespace, limiter: RateLimiter::keyed(quota(per_window, window)), rate, max_wait, clock: DefaultClock::default(), shared }
     }
 
     /// Waits for a token of `path`'s endpoint, or refuses when the wait would be too long.
     pub async fn acquire(&self, path: &str) -> Result<(), RetryAfter> {
         let endpoint = path.split(['/', '?']).next().unwrap_or(path).to_string();
-        let bucket = format!("upstream:{endpoint}");
+        let bucket = format!("upstream:{}{endpoint}", self.namespace);
         loop {
             // The budget all instances share, or this instance's own while Redis is away.
             let shared = match &self.shared {
@@ -233,14 +268,14 @@ mod tests {
 
     #[tokio::test]
     async fn upstream_requests_wait_or_are_refused() {
-        let l = UpstreamLimiter::new(2, Duration::from_millis(200), Duration::from_millis(150), None);
+        let l = UpstreamLimiter::new(2, Duration::from_millis(200), Duration::from_millis(150), None, "");
         assert!(l.acquire("meps/1?x").await.is_ok());
         assert!(l.acquire("meps/2").await.is_ok());
         let started = std::time::Instant::now();
         assert!(l.acquire("meps/3").await.is_ok(), "waits ~100 ms for the next token");
         assert!(started.elapsed() >= Duration::from_millis(50));
         assert!(l.acquire("procedures").await.is_ok(), "per endpoint");
-        let strict = UpstreamLimiter::new(1, Duration::from_secs(60), Duration::from_millis(10), None);
+        let strict = UpstreamLimiter::new(1, Duration::from_secs(60), Duration::from_millis(10), None, "");
         assert!(strict.acquire("meps").await.is_ok());
         assert!(strict.acquire("meps").await.is_err());
     }

@@ -26,6 +26,7 @@ mod session;
 mod shared;
 mod summary;
 mod telemetry;
+mod tenant;
 mod tls;
 mod transport;
 mod trust;
@@ -96,8 +97,8 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<()> {
-    if let Some(Command::Keys(KeysCommand::Add { role })) = &cli.command {
-        let (key, entry) = auth::new_key(role)?;
+    if let Some(Command::Keys(KeysCommand::Add { role, tenant })) = &cli.command {
+        let (key, entry) = auth::new_key(role, tenant.as_deref())?;
         println!("key:   {key}");
         println!("entry: {entry}");
         eprintln!("The key is shown only now: give it to its user. Add the entry to api_keys (EPMCP_API_KEYS).");
@@ -142,6 +143,8 @@ struct Host {
     server: mcp::McpServer,
     metrics: Arc<metrics::Metrics>,
     audit: audit::Audit,
+    /// Each tenant's audit stream is flushed with the host's at shutdown.
+    tenants: Arc<tenant::Tenants>,
     ready: transport::observe::Readiness,
 }
 
@@ -178,9 +181,10 @@ async fn start_host(config: &Config, transport: &str, default_caller: identity::
         public_config: config.public_view(),
         calls_per_client: config.max_calls_per_client,
     };
-    let dispatcher = Arc::new(dispatch::Dispatcher::new(runtime, metrics.clone(), controls, audit.clone()));
+    let tenants = runtime.tenants().clone();
+    let dispatcher = Arc::new(dispatch::Dispatcher::new(runtime, metrics.clone(), controls));
     let server = mcp::McpServer::new(dispatcher, config.text_max_bytes, config.subscription_poll, default_caller);
-    Ok(Host { server, metrics, audit, ready })
+    Ok(Host { server, metrics, audit, tenants, ready })
 }
 
 async fn serve_stdio(config: &Config) -> Result<()> {
@@ -190,6 +194,7 @@ async fn serve_stdio(config: &Config) -> Result<()> {
     // Ends when the client closes stdin.
     let served = transport::stdio::serve(host.server).await;
     host.audit.flush(AUDIT_FLUSH_LIMIT);
+    host.tenants.flush(AUDIT_FLUSH_LIMIT);
     served?;
     tracing::info!(egress_denials = host.metrics.egress_denials_total(), "stopped");
     Ok(())
@@ -199,8 +204,9 @@ async fn serve_stdio(config: &Config) -> Result<()> {
 async fn serve_http(config: &Config) -> Result<()> {
     let settings = config.http.clone().ok_or_else(|| anyhow::anyhow!("epmcp serve needs --listen ADDR (or EPMCP_LISTEN)"))?;
     // Every request of the listener carries its authenticated caller; this one is never used.
-    let host = start_host(config, "http", identity::Caller { id: "unauthenticated".into(), role: "none".into(), address: None }).await?;
+    let host = start_host(config, "http", identity::Caller { id: "unauthenticated".into(), role: "none".into(), tenant: tenant::DEFAULT.into(), address: None }).await?;
     let audit = host.audit.clone();
+    let tenants = host.tenants.clone();
     let shared = transport::http::Shared {
         server: host.server,
         auth: config.auth.clone(),
@@ -246,6 +252,7 @@ async fn serve_http(config: &Config) -> Result<()> {
         ended = &mut serving => ended??,
     }
     audit.flush(AUDIT_FLUSH_LIMIT);
+    tenants.flush(AUDIT_FLUSH_LIMIT);
     tracing::info!("stopped");
     Ok(())
 }

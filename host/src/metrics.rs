@@ -30,7 +30,8 @@ pub struct Metrics {
     sandbox_traps: Family<Labels, Counter>,
     upstream_requests: Family<Labels, Counter>,
     upstream_duration_ms: Family<Labels, Histogram, fn() -> Histogram>,
-    pub cache_size: Gauge,
+    /// Responses held by each tenant's cache.
+    cache_size: Family<Labels, Gauge>,
     pub cache_hits: Counter,
     pub cache_misses: Counter,
     results_reused: Family<Labels, Counter>,
@@ -42,6 +43,12 @@ pub struct Metrics {
     /// Redis (`--redis-url`): 1 reachable, 0 not (local state serves meanwhile).
     pub redis_up: Gauge,
     redis_fallbacks: Family<Labels, Counter>,
+    /// Per tenant (label values: the configured tenant names, at most 64).
+    tenant_calls: Family<Labels, Counter>,
+    tenant_refused: Family<Labels, Counter>,
+    tenant_upstream_requests: Family<Labels, Counter>,
+    tenant_upstream_bytes: Family<Labels, Counter>,
+    tenant_result_bytes: Family<Labels, Counter>,
     /// Totals kept for get_server_health.
     egress_denials_total: AtomicU64,
     rate_limit_violations_total: AtomicU64,
@@ -59,7 +66,7 @@ impl Default for Metrics {
             sandbox_traps: Family::default(),
             upstream_requests: Family::default(),
             upstream_duration_ms: Family::new_with_constructor(duration_histogram),
-            cache_size: Gauge::default(),
+            cache_size: Family::default(),
             cache_hits: Counter::default(),
             cache_misses: Counter::default(),
             results_reused: Family::default(),
@@ -69,6 +76,11 @@ impl Default for Metrics {
             breaker_transitions: Family::default(),
             redis_up: Gauge::default(),
             redis_fallbacks: Family::default(),
+            tenant_calls: Family::default(),
+            tenant_refused: Family::default(),
+            tenant_upstream_requests: Family::default(),
+            tenant_upstream_bytes: Family::default(),
+            tenant_result_bytes: Family::default(),
             egress_denials_total: AtomicU64::new(0),
             rate_limit_violations_total: AtomicU64::new(0),
         };
@@ -82,7 +94,7 @@ impl Default for Metrics {
             r.register("sandbox_traps", "Calls stopped by the sandbox (deadline, memory, crash, output)", m.sandbox_traps.clone());
             r.register("upstream_requests", "Requests sent to the EP API by endpoint and status", m.upstream_requests.clone());
             r.register("upstream_duration_ms", "EP API request duration in milliseconds", m.upstream_duration_ms.clone());
-            r.register("cache_size", "Responses held by the cache", m.cache_size.clone());
+            r.register("cache_size", "Responses held by a tenant's cache", m.cache_size.clone());
             r.register("cache_hits", "Upstream requests answered from the cache", m.cache_hits.clone());
             r.register("cache_misses", "Upstream requests the cache could not answer", m.cache_misses.clone());
             r.register("auth_failures", "Requests refused by authentication, by reason", m.auth_failures.clone());
@@ -91,6 +103,11 @@ impl Default for Metrics {
             r.register("upstream_breaker_transitions", "Circuit breaker state changes, by the state entered", m.breaker_transitions.clone());
             r.register("redis_up", "Whether Redis answered the last shared-state operation (1) or not (0)", m.redis_up.clone());
             r.register("redis_fallbacks", "Shared-state operations served from this instance's own state, by operation", m.redis_fallbacks.clone());
+            r.register("tenant_calls", "Tool calls by tenant", m.tenant_calls.clone());
+            r.register("tenant_refused_calls", "Tool calls refused (role, limits, validation, blocks) by tenant", m.tenant_refused.clone());
+            r.register("tenant_upstream_requests", "EP API requests sent for a tenant's calls", m.tenant_upstream_requests.clone());
+            r.register("tenant_upstream_bytes", "EP API response bytes read for a tenant's calls", m.tenant_upstream_bytes.clone());
+            r.register("tenant_result_bytes", "Result bytes returned to a tenant's callers", m.tenant_result_bytes.clone());
             r.register("results_reused", "Tool calls answered with a result computed from still-cached responses", m.results_reused.clone());
         }
         m
@@ -150,6 +167,22 @@ impl Metrics {
         with_status.push(("status", status.to_string()));
         self.upstream_requests.get_or_create(&with_status).inc();
         self.upstream_duration_ms.get_or_create(&endpoint).observe(duration_ms);
+    }
+
+    pub fn cache_size(&self, tenant: &str, entries: u64) {
+        self.cache_size.get_or_create(&vec![("tenant", tenant.to_string())]).set(entries as i64);
+    }
+
+    /// A tenant's usage counters, which are its metrics: one count, two readers.
+    pub fn tenant_usage(&self, tenant: &str) -> crate::tenant::Usage {
+        let label = vec![("tenant", tenant.to_string())];
+        crate::tenant::Usage {
+            calls: self.tenant_calls.get_or_create(&label).clone(),
+            refused: self.tenant_refused.get_or_create(&label).clone(),
+            upstream_requests: self.tenant_upstream_requests.get_or_create(&label).clone(),
+            upstream_bytes: self.tenant_upstream_bytes.get_or_create(&label).clone(),
+            result_bytes: self.tenant_result_bytes.get_or_create(&label).clone(),
+        }
     }
 
     pub fn egress_denials_total(&self) -> u64 {

@@ -13,8 +13,12 @@ pub const DEFAULT_GRANTS: &str = "public=get_meps get_plenary_sessions,researche
 
 #[derive(Debug, Clone)]
 pub struct Policy {
-    grants: HashMap<String, Vec<Pattern>>,
+    grants: HashMap<String, Grant>,
 }
+
+/// Name patterns, the last match deciding (also a tenant's tool groups).
+#[derive(Debug, Clone)]
+pub struct Grant(Vec<Pattern>);
 
 #[derive(Debug, Clone)]
 struct Pattern {
@@ -34,17 +38,8 @@ impl Policy {
             if !crate::identity::valid_role(role) {
                 bail!("role grant '{entry}': '{role}' is not a role name (lower-case letters, digits, - and _)");
             }
-            let patterns: Vec<Pattern> = patterns
-                .split_whitespace()
-                .map(|p| match p.strip_prefix('!') {
-                    Some(glob) => Pattern { glob: glob.to_string(), deny: true },
-                    None => Pattern { glob: p.to_string(), deny: false },
-                })
-                .collect();
-            if let Some(bad) = patterns.iter().find(|p| p.glob.is_empty() || !p.glob.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '*')) {
-                bail!("role grant '{entry}': pattern '{}' may hold only letters, digits, _ and *", bad.glob);
-            }
-            grants.insert(role.to_string(), patterns);
+            let grant = Grant::parse(patterns.split_whitespace()).map_err(|e| anyhow::anyhow!("role grant '{entry}': {e}"))?;
+            grants.insert(role.to_string(), grant);
         }
         Ok(Policy { grants })
     }
@@ -54,15 +49,41 @@ impl Policy {
         let grants: std::collections::BTreeMap<&str, Vec<String>> = self
             .grants
             .iter()
-            .map(|(role, patterns)| (role.as_str(), patterns.iter().map(|p| format!("{}{}", if p.deny { "!" } else { "" }, p.glob)).collect()))
+            .map(|(role, grant)| (role.as_str(), grant.words()))
             .collect();
         serde_json::json!(grants)
     }
 
     /// Whether `role` may use the tool or prompt `name`. Unknown roles may use nothing.
     pub fn allows(&self, role: &str, name: &str) -> bool {
-        let Some(patterns) = self.grants.get(role) else { return false };
-        patterns.iter().rev().find(|p| glob_match(&p.glob, name)).is_some_and(|p| !p.deny)
+        self.grants.get(role).is_some_and(|grant| grant.allows(name))
+    }
+}
+
+impl Grant {
+    /// Words such as `get_*`, `!admin_*` (letters, digits, `_` and `*`).
+    pub fn parse<'a>(words: impl IntoIterator<Item = &'a str>) -> Result<Grant> {
+        let patterns: Vec<Pattern> = words
+            .into_iter()
+            .map(|p| match p.strip_prefix('!') {
+                Some(glob) => Pattern { glob: glob.to_string(), deny: true },
+                None => Pattern { glob: p.to_string(), deny: false },
+            })
+            .collect();
+        if let Some(bad) = patterns.iter().find(|p| p.glob.is_empty() || !p.glob.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '*'))) {
+            bail!("pattern '{}' may hold only letters, digits, _ and *", bad.glob);
+        }
+        Ok(Grant(patterns))
+    }
+
+    /// Whether the last pattern matching `name` admits it (none matching: no).
+    pub fn allows(&self, name: &str) -> bool {
+        self.0.iter().rev().find(|p| glob_match(&p.glob, name)).is_some_and(|p| !p.deny)
+    }
+
+    /// The patterns as written.
+    pub fn words(&self) -> Vec<String> {
+        self.0.iter().map(|p| format!("{}{}", if p.deny { "!" } else { "" }, p.glob)).collect()
     }
 }
 

@@ -43,16 +43,19 @@ impl ResultCache {
         ResultCache { entries, ttl: config.ttl, hits: AtomicU64::new(0) }
     }
 
-    pub fn key(digest: &str, tool: &str, arguments: &Value) -> String {
+    /// Per tenant (a result is its tenant's, like the responses it came from), component
+    /// build, tool, UTC day and validated arguments.
+    pub fn key(tenant: &str, digest: &str, tool: &str, arguments: &Value) -> String {
         // The UTC day as a day number: cheaper than formatting a date on every call.
         let day = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() / 86_400);
-        format!("{digest}\n{tool}\n{day}\n{arguments}")
+        format!("{tenant}\n{digest}\n{tool}\n{day}\n{arguments}")
     }
 
-    pub fn get(&self, key: &str) -> Option<Value> {
+    /// A result still reusable, with its size in bytes.
+    pub fn get(&self, key: &str) -> Option<(Value, usize)> {
         let entry = self.entries.get(key).filter(|e| e.expires_at > Instant::now())?;
         self.hits.fetch_add(1, Ordering::Relaxed);
-        Some(entry.value)
+        Some((entry.value, entry.bytes as usize))
     }
 
     /// Keeps `value` until the responses it was computed from, the oldest fetched at
@@ -84,7 +87,7 @@ mod tests {
         let c = cache(200);
         let fetched = Instant::now() - Duration::from_millis(150);
         c.insert("k".into(), &json!({"a": 1}), 7, fetched);
-        assert_eq!(c.get("k"), Some(json!({"a": 1})));
+        assert_eq!(c.get("k").map(|(v, _)| v), Some(json!({"a": 1})));
         std::thread::sleep(Duration::from_millis(80));
         assert_eq!(c.get("k"), None, "the source expired 50 ms after it was read, so did the result");
         c.insert("old".into(), &json!(1), 1, Instant::now() - Duration::from_secs(1));
@@ -94,9 +97,10 @@ mod tests {
 
     #[test]
     fn keys_separate_components_tools_and_arguments() {
-        let a = ResultCache::key("d1", "t", &json!({"id": "1"}));
-        assert_ne!(a, ResultCache::key("d2", "t", &json!({"id": "1"})));
-        assert_ne!(a, ResultCache::key("d1", "u", &json!({"id": "1"})));
-        assert_ne!(a, ResultCache::key("d1", "t", &json!({"id": "2"})));
+        let a = ResultCache::key("acme", "d1", "t", &json!({"id": "1"}));
+        assert_ne!(a, ResultCache::key("beta", "d1", "t", &json!({"id": "1"})));
+        assert_ne!(a, ResultCache::key("acme", "d2", "t", &json!({"id": "1"})));
+        assert_ne!(a, ResultCache::key("acme", "d1", "u", &json!({"id": "1"})));
+        assert_ne!(a, ResultCache::key("acme", "d1", "t", &json!({"id": "2"})));
     }
 }

@@ -20,6 +20,7 @@ mod protocol;
 mod python_sdk;
 mod sandbox;
 mod scale;
+mod tenants;
 mod tidy;
 mod support;
 mod tools;

@@ -33,7 +33,8 @@ use store::State;
 use crate::audit::Audit;
 use crate::breaker::Breaker;
 use crate::shared::Shared;
-use crate::cache::{Provenance, ResponseCache};
+use crate::cache::Provenance;
+use crate::tenant::{Tenant, Tenants};
 use crate::limits::UpstreamLimiter;
 use crate::config::{CallLimits, Config};
 use crate::egress::Gateway;
@@ -70,7 +71,8 @@ pub struct Runtime {
     cache_dir: PathBuf,
     trust: crate::trust::Trust,
     upstream: Arc<Upstream>,
-    cache: Option<Arc<ResponseCache>>,
+    /// Each tenant's cache, upstream share and audit stream.
+    tenants: Arc<Tenants>,
     upstream_limiter: Arc<UpstreamLimiter>,
     breaker: Option<Arc<Breaker>>,
     /// Redis, when instances share state.
@@ -117,13 +119,14 @@ impl Runtime {
             cache_dir: config.cache_dir.clone(),
             trust: config.trust.clone(),
             upstream,
-            cache: config.cache.map(|c| Arc::new(ResponseCache::new(c, shared.clone()))),
+            tenants: Arc::new(Tenants::start(&config.tenants, &audit, config.audit.as_ref(), shared.clone(), config.upstream_per_5min, &metrics)?),
             shared: shared.clone(),
             upstream_limiter: Arc::new(UpstreamLimiter::new(
                 config.upstream_per_5min,
                 std::time::Duration::from_secs(300),
                 UPSTREAM_MAX_WAIT,
                 shared.clone(),
+                "",
             )),
             breaker: config.breaker.map(|b| Arc::new(Breaker::new(b, metrics.clone(), audit.clone()))),
             metrics,
@@ -151,8 +154,8 @@ impl Runtime {
         self.changes.subscribe()
     }
 
-    pub fn cache(&self) -> Option<&ResponseCache> {
-        self.cache.as_deref()
+    pub fn tenants(&self) -> &Arc<Tenants> {
+        &self.tenants
     }
 
     /// Redis, when instances share state.
@@ -178,19 +181,19 @@ impl Runtime {
         Ok((info, digest))
     }
 
-    fn store(&self, tool: &str, prefixes: Arc<[String]>, provenance: Arc<Provenance>, link: Link, limits: &ComponentLimits) -> Store<State> {
+    /// A call's store: its requests go through the gateway as `tenant`'s.
+    fn store(&self, tool: &str, prefixes: Arc<[String]>, provenance: Arc<Provenance>, link: Link, limits: &ComponentLimits, tenant: &Arc<Tenant>) -> Store<State> {
         let tool: Arc<str> = Arc::from(tool);
-        let client = CallClient::new(link, tool.clone(), self.audit.clone(), provenance.clone());
+        let client = CallClient::new(link, tool.clone(), tenant.audit.clone(), provenance.clone());
         let gateway = Gateway {
             provenance,
             tool,
             prefixes,
             upstream: self.upstream.clone(),
-            cache: self.cache.clone(),
+            tenant: tenant.clone(),
             upstream_limiter: self.upstream_limiter.clone(),
             breaker: self.breaker.clone(),
             metrics: self.metrics.clone(),
-            audit: self.audit.clone(),
         };
         let mut store = Store::new(&self.engine, State::new(gateway, client, limits.memory_bytes));
         store.limiter(|s| &mut s.limits);
@@ -205,19 +208,20 @@ impl Runtime {
         store
     }
 
-    /// Runs one tool call in a fresh instance. `arguments` has passed validation.
-    /// `provenance` learns how fresh the EP responses it read were; `link` is the MCP
-    /// client the component may talk to through the `client` interface.
+    /// Runs one tool call of `tenant`'s in a fresh instance. `arguments` has passed
+    /// validation. `provenance` learns how fresh the EP responses it read were; `link` is
+    /// the MCP client the component may talk to through the `client` interface.
     pub async fn call(
         &self,
         spec: &ToolSpec,
         arguments: &str,
         provenance: Arc<Provenance>,
         link: Link,
+        tenant: &Arc<Tenant>,
     ) -> Result<ToolOutput, CallFailure> {
         let slot = self.slots.clone().acquire_owned().await.map_err(|_| CallFailure::Trap("runtime is shutting down".into()))?;
         let limits = spec.component.limits;
-        let mut store = self.store(&spec.name, spec.prefixes.clone(), provenance, link, &limits);
+        let mut store = self.store(&spec.name, spec.prefixes.clone(), provenance, link, &limits, tenant);
         let deadline = limits.deadline;
         let paused = store.data().client.paused.clone();
         // The epoch traps CPU-bound guests; the wall clock bounds time spent waiting on
