@@ -51,6 +51,8 @@ pub struct Authenticator {
     keys: HashMap<String, Grant>,
     /// The tenants credentials may name.
     tenants: Vec<String>,
+    /// Client certificates' common names → role and tenant (mutual TLS).
+    certificates: HashMap<String, Grant>,
     /// The role of requests without credentials; `None`: they are refused.
     anonymous_role: Option<String>,
     /// Bearer JWTs, when an issuer is configured.
@@ -81,7 +83,27 @@ impl Authenticator {
             role if valid_role(role) => Some(role.to_string()),
             role => bail!("anonymous role '{role}' is not a role name (or `none`)"),
         };
-        Ok(Authenticator { keys: parsed, tenants: tenants.to_vec(), anonymous_role, tokens })
+        Ok(Authenticator { keys: parsed, tenants: tenants.to_vec(), certificates: HashMap::new(), anonymous_role, tokens })
+    }
+
+    /// Client certificates as identities: `CN=role[@tenant],…`.
+    pub fn with_certificates(mut self, raw: &str, tenants: &[String]) -> Result<Authenticator> {
+        for entry in raw.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let (name, grant) = entry.rsplit_once('=').with_context(|| format!("client certificate entry '{entry}' is not CN=role[@tenant]"))?;
+            let (role, tenant) = grant.split_once('@').unwrap_or((grant, DEFAULT_TENANT));
+            let name = name.trim();
+            if name.is_empty() || name.chars().any(char::is_control) {
+                bail!("client certificate entry '{entry}': empty or unprintable common name");
+            }
+            if !valid_role(role) {
+                bail!("client certificate entry '{entry}': '{role}' is not a role name");
+            }
+            if tenant != DEFAULT_TENANT && !tenants.iter().any(|t| t == tenant) {
+                bail!("client certificate entry '{entry}': no tenant '{tenant}' in the tenants file");
+            }
+            self.certificates.insert(name.to_string(), Grant { role: role.to_string(), tenant: tenant.to_string() });
+        }
+        Ok(self)
     }
 
     /// API keys counted per role (`role@tenant` outside the default tenant), and the
@@ -93,7 +115,9 @@ impl Authenticator {
             *per_role.entry(name).or_default() += 1;
         }
         let tokens = self.tokens.as_ref().map(TokenValidator::metadata);
-        serde_json::json!({"apiKeys": per_role, "anonymousRole": self.anonymous_role, "bearerTokens": tokens})
+        let certificates: std::collections::BTreeMap<&str, String> =
+            self.certificates.iter().map(|(name, g)| (name.as_str(), format!("{}@{}", g.role, g.tenant))).collect();
+        serde_json::json!({"apiKeys": per_role, "anonymousRole": self.anonymous_role, "bearerTokens": tokens, "clientCertificates": certificates})
     }
 
     /// The bearer-token validator, when tokens are accepted.
@@ -106,10 +130,15 @@ impl Authenticator {
         self.tokens.as_ref().map(TokenValidator::metadata)
     }
 
-    /// The caller a request's headers identify.
-    pub fn authenticate(&self, headers: &HeaderMap, peer: IpAddr) -> Result<Caller, AuthError> {
+    /// The caller a request's headers identify, else the connection's client certificate
+    /// (its common name, verified against the client CA in the handshake), else anonymous.
+    pub fn authenticate(&self, headers: &HeaderMap, peer: IpAddr, certificate: Option<&str>) -> Result<Caller, AuthError> {
         let address = Some(peer.to_string());
         let Some(credential) = credential(headers)? else {
+            if let Some(name) = certificate {
+                let grant = self.certificates.get(name).ok_or(AuthError::Invalid("client certificate not mapped to a role"))?;
+                return Ok(Caller { id: format!("cert:{name}"), role: grant.role.clone(), tenant: grant.tenant.clone(), address });
+            }
             let role = self.anonymous_role.clone().ok_or(AuthError::Missing)?;
             return Ok(Caller { id: format!("addr:{peer}"), role, tenant: DEFAULT_TENANT.into(), address });
         };
@@ -193,16 +222,16 @@ mod tests {
         let (other, _) = new_key("admin", None).unwrap();
         let auth = Authenticator::new(&entry, "public", None, &[]).unwrap();
         let peer: IpAddr = "127.0.0.1".parse().unwrap();
-        let caller = auth.authenticate(&headers(&[("authorization", &format!("Bearer {key}"))]), peer).unwrap();
+        let caller = auth.authenticate(&headers(&[("authorization", &format!("Bearer {key}"))]), peer, None).unwrap();
         assert_eq!(caller.role, "researcher");
         assert!(caller.id.starts_with("key:") && !caller.id.contains(&key[4..20]));
-        assert_eq!(auth.authenticate(&headers(&[("x-api-key", &key)]), peer).unwrap(), caller);
-        assert_eq!(auth.authenticate(&headers(&[("x-api-key", &other)]), peer), Err(AuthError::Invalid("unknown API key")));
-        assert_eq!(auth.authenticate(&headers(&[]), peer).unwrap().role, "public");
+        assert_eq!(auth.authenticate(&headers(&[("x-api-key", &key)]), peer, None).unwrap(), caller);
+        assert_eq!(auth.authenticate(&headers(&[("x-api-key", &other)]), peer, None), Err(AuthError::Invalid("unknown API key")));
+        assert_eq!(auth.authenticate(&headers(&[]), peer, None).unwrap().role, "public");
         let closed = Authenticator::new(&entry, "none", None, &[]).unwrap();
-        assert_eq!(closed.authenticate(&headers(&[]), peer), Err(AuthError::Missing));
+        assert_eq!(closed.authenticate(&headers(&[]), peer, None), Err(AuthError::Missing));
         for bad in [vec![("authorization", "Basic abc")], vec![("authorization", "Bearer ")], vec![("authorization", "Bearer epk_1"), ("x-api-key", "epk_2")]] {
-            assert!(matches!(auth.authenticate(&headers(&bad), peer), Err(AuthError::Invalid(_))), "{bad:?}");
+            assert!(matches!(auth.authenticate(&headers(&bad), peer, None), Err(AuthError::Invalid(_))), "{bad:?}");
         }
     }
 
@@ -220,8 +249,22 @@ mod tests {
         assert!(entry.starts_with("researcher@acme:"), "{entry}");
         let auth = Authenticator::new(&entry, "public", None, &["acme".into()]).unwrap();
         let peer: IpAddr = "127.0.0.1".parse().unwrap();
-        let caller = auth.authenticate(&headers(&[("x-api-key", &key)]), peer).unwrap();
+        let caller = auth.authenticate(&headers(&[("x-api-key", &key)]), peer, None).unwrap();
         assert_eq!((caller.role.as_str(), caller.tenant.as_str()), ("researcher", "acme"));
-        assert_eq!(auth.authenticate(&headers(&[]), peer).unwrap().tenant, "default", "anonymous callers are the operator's");
+        assert_eq!(auth.authenticate(&headers(&[]), peer, None).unwrap().tenant, "default", "anonymous callers are the operator's");
+    }
+
+    #[test]
+    fn client_certificates_map_to_roles_and_tenants() {
+        let auth = Authenticator::new("", "none", None, &["acme".into()]).unwrap().with_certificates("alice=researcher@acme, ops.example=admin", &["acme".into()]).unwrap();
+        let peer: IpAddr = "127.0.0.1".parse().unwrap();
+        let alice = auth.authenticate(&headers(&[]), peer, Some("alice")).unwrap();
+        assert_eq!((alice.id.as_str(), alice.role.as_str(), alice.tenant.as_str()), ("cert:alice", "researcher", "acme"));
+        assert_eq!(auth.authenticate(&headers(&[]), peer, Some("ops.example")).unwrap().tenant, "default");
+        assert_eq!(auth.authenticate(&headers(&[]), peer, Some("mallory")), Err(AuthError::Invalid("client certificate not mapped to a role")));
+        assert_eq!(auth.authenticate(&headers(&[]), peer, None), Err(AuthError::Missing));
+        for bad in ["alice", "alice=Admin", "alice=researcher@nobody", "=researcher"] {
+            assert!(Authenticator::default().with_certificates(bad, &["acme".into()]).is_err(), "{bad}");
+        }
     }
 }

@@ -131,6 +131,17 @@ pub enum Command {
     /// API keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Compliance policies (Rego) over the effective configuration.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Every policy's verdict as JSON; exits 1 if a `deny` policy is violated.
+    Check,
+    /// Control by control (ISO 27001, NIST CSF 2.0): the policies that evidence it, their verdicts and evidence.
+    Report,
 }
 
 #[derive(Debug, Subcommand)]
@@ -234,7 +245,7 @@ pub struct RuntimeArgs {
     /// in seconds.
     #[arg(long, env = "EPMCP_SUBSCRIPTION_POLL_SECS", default_value_t = 300, global = true)]
     pub subscription_poll_secs: u64,
-    /// How long a successful EP API response is reused, in seconds (at most 900).
+    /// How long a successful EP API response is reused, in seconds (policy: at most 900).
     #[arg(long, env = "EPMCP_CACHE_TTL_SECS", default_value_t = 900, global = true)]
     pub cache_ttl_secs: u64,
     /// Responses the cache holds at most; 0 turns the cache off.
@@ -267,6 +278,19 @@ pub struct RuntimeArgs {
     /// The private key (PEM) of --tls-cert. Both files are reloaded when they change.
     #[arg(long, env = "EPMCP_TLS_KEY", global = true)]
     pub tls_key: Option<PathBuf>,
+    /// Mutual TLS: the CA (PEM) that issues client certificates. The listener then asks every
+    /// client for a certificate chaining to it; one without (or with another) is refused at
+    /// the handshake, unless --client-cert-optional.
+    #[arg(long, env = "EPMCP_CLIENT_CA", global = true)]
+    pub client_ca: Option<PathBuf>,
+    /// With --client-ca: clients without a certificate may still connect (and authenticate
+    /// with a key or token); a certificate that is presented must still chain to the CA.
+    #[arg(long, env = "EPMCP_CLIENT_CERT_OPTIONAL", global = true)]
+    pub client_cert_optional: bool,
+    /// Client certificates as identities: `CN=role[@tenant],…` (the subject's common name). A
+    /// certificate whose name is not listed gets no role: its requests are refused.
+    #[arg(long, env = "EPMCP_CLIENT_CERT_ROLES", default_value = "", global = true)]
+    pub client_cert_roles: String,
     /// Serve plain HTTP on a non-loopback address (only behind a TLS-terminating proxy).
     #[arg(long, env = "EPMCP_INSECURE_HTTP", global = true)]
     pub insecure_http: bool,
@@ -316,7 +340,7 @@ pub struct RuntimeArgs {
     /// Directory of the audit log (JSON Lines, one file per day); unset: no audit log.
     #[arg(long, env = "EPMCP_AUDIT_DIR", global = true)]
     pub audit_dir: Option<PathBuf>,
-    /// Days audit files are kept (at most 90).
+    /// Days audit files are kept (policy: at most 90).
     #[arg(long, env = "EPMCP_AUDIT_RETENTION_DAYS", default_value_t = 90, global = true)]
     pub audit_retention_days: u32,
     /// Requests to one EP API endpoint per 5 minutes, across all tools (the API asks for at most 500).
@@ -339,6 +363,21 @@ pub struct RuntimeArgs {
     /// upstream_per_5min); keys (`role@tenant:hash`) and tokens (claim `tenant`) name them.
     #[arg(long, env = "EPMCP_TENANTS", global = true)]
     pub tenants: Option<PathBuf>,
+    /// A directory of the operator's own compliance policies (`*.rego`, packages
+    /// `epmcp.policies.<name>`), evaluated with the default ones at start-up.
+    #[arg(long, env = "EPMCP_POLICY_DIR", global = true)]
+    pub policy_dir: Option<PathBuf>,
+    /// Policies whose violations the operator accepts, comma-separated ids: a `deny`
+    /// policy named here only warns (the report shows the exception).
+    #[arg(long, env = "EPMCP_POLICY_EXCEPTIONS", default_value = "", global = true)]
+    pub policy_exceptions: String,
+    /// With rediss://: this instance's client certificate (PEM), for a Redis that requires
+    /// mutual TLS (`tls-auth-clients yes`); with --redis-client-key.
+    #[arg(long, env = "EPMCP_REDIS_CLIENT_CERT", global = true)]
+    pub redis_client_cert: Option<PathBuf>,
+    /// The private key (PEM) of --redis-client-cert.
+    #[arg(long, env = "EPMCP_REDIS_CLIENT_KEY", global = true)]
+    pub redis_client_key: Option<PathBuf>,
     /// Export traces (a trace per tools/call: validation, component, upstream spans) to this OTLP/HTTP collector, e.g. http://127.0.0.1:4318.
     #[arg(long, env = "EPMCP_OTLP_ENDPOINT", global = true)]
     pub otlp_endpoint: Option<String>,
@@ -374,10 +413,17 @@ pub struct Config {
     pub redis_url: Option<String>,
     /// The CA (PEM) Redis's TLS certificate must chain to; `None`: the public roots.
     pub redis_ca: Option<Vec<u8>>,
+    /// This instance's client certificate and key (PEM) for Redis's mutual TLS.
+    pub redis_client: Option<(Vec<u8>, Vec<u8>)>,
     /// `None`: no traces exported.
     pub otlp_endpoint: Option<String>,
     /// Every tenant's settings, the default tenant first.
     pub tenants: Vec<crate::tenant::TenantConfig>,
+    /// The operator's own policies, besides the default ones.
+    pub policy_dir: Option<PathBuf>,
+    pub policy_exceptions: Vec<String>,
+    /// The listener serves plain HTTP behind the operator's TLS proxy.
+    pub insecure_http: bool,
     /// `None`: no audit log.
     pub audit: Option<AuditConfig>,
     pub metrics_listen: Option<std::net::SocketAddr>,
@@ -437,7 +483,7 @@ impl Config {
             "cache": self.cache.map_or(json!({"enabled": false}), |c| json!({"ttlSeconds": c.ttl.as_secs(), "entries": c.max_entries, "mib": c.max_bytes >> 20})),
             "rateLimit": {"default": rate(self.calls.default), "roles": roles, "toolCosts": self.calls.costs},
             "upstreamPer5Min": self.upstream_per_5min,
-            "redis": self.redis_url.as_deref().map_or(json!({"enabled": false}), |u| json!({"tls": u.starts_with("rediss://"), "passwordSet": u.contains('@')})),
+            "redis": self.redis_url.as_deref().map_or(json!({"enabled": false}), |u| json!({"tls": u.starts_with("rediss://"), "passwordSet": u.contains('@'), "clientCertificate": self.redis_client.is_some()})),
             "otlpEndpoint": self.otlp_endpoint,
             "circuitBreaker": self.breaker.map_or(json!({"enabled": false}), |b| json!({"failures": b.failures, "openSeconds": b.open_for.as_secs()})),
             "stdioRole": self.stdio_role,
@@ -445,7 +491,10 @@ impl Config {
             "metricsListen": self.metrics_listen.map(|a| a.to_string()),
             "listener": self.http.as_ref().map(|h| json!({
                 "listen": h.listen.to_string(),
-                "tls": h.tls.as_ref().map(|t| json!({"cert": t.cert, "key": t.key, "versions": ["TLSv1.3"]})),
+                "tls": h.tls.as_ref().map(|t| json!({
+                    "cert": t.cert, "key": t.key, "versions": ["TLSv1.3"],
+                    "clientCa": t.client_ca, "clientCertificates": if t.client_ca.is_none() { "none" } else if t.client_cert_optional { "optional" } else { "required" },
+                })),
                 "allowedHosts": h.allowed_hosts,
                 "allowedOrigins": h.allowed_origins,
                 "maxConnections": h.max_connections,
@@ -492,8 +541,9 @@ impl RuntimeArgs {
         if !(1..=10_000).contains(&self.max_calls_per_client) {
             bail!("max calls per client {} is outside 1..=10000", self.max_calls_per_client);
         }
-        if !(1..=900).contains(&self.cache_ttl_secs) {
-            bail!("cache TTL {} s is outside 1..=900 (the EP data's freshness promise)", self.cache_ttl_secs);
+        // The compliance bound (900 s) is a policy (`cache_ttl`); this is only sanity.
+        if !(1..=86_400).contains(&self.cache_ttl_secs) {
+            bail!("cache TTL {} s is outside 1..=86400", self.cache_ttl_secs);
         }
         if !(1..=86_400).contains(&self.subscription_poll_secs) {
             bail!("subscription poll interval {} s is outside 1..=86400", self.subscription_poll_secs);
@@ -529,6 +579,16 @@ impl RuntimeArgs {
             Some(_) if !self.redis_url.as_deref().is_some_and(|u| u.starts_with("rediss://")) => bail!("redis CA is only for a rediss:// URL"),
             Some(path) => Some(std::fs::read(path).with_context(|| format!("redis CA {}", path.display()))?),
         };
+        let rediss = self.redis_url.as_deref().is_some_and(|u| u.starts_with("rediss://"));
+        let redis_client = match (&self.redis_client_cert, &self.redis_client_key) {
+            (None, None) => None,
+            (Some(_), Some(_)) if !rediss => bail!("a redis client certificate is only for a rediss:// URL"),
+            (Some(cert), Some(key)) => Some((
+                std::fs::read(cert).with_context(|| format!("redis client certificate {}", cert.display()))?,
+                std::fs::read(key).with_context(|| format!("redis client key {}", key.display()))?,
+            )),
+            _ => bail!("--redis-client-cert and --redis-client-key go together"),
+        };
         let breaker = (self.breaker_failures > 0)
             .then(|| crate::breaker::BreakerConfig { failures: self.breaker_failures, open_for: Duration::from_secs(self.breaker_open_secs) });
         let window = Duration::from_secs(self.rate_limit_window_secs);
@@ -540,8 +600,9 @@ impl RuntimeArgs {
         if !crate::identity::valid_role(&self.stdio_role) {
             bail!("stdio role '{}' is not a role name (lower-case letters, digits, - and _)", self.stdio_role);
         }
-        if !(1..=90).contains(&self.audit_retention_days) {
-            bail!("audit retention {} days is outside 1..=90", self.audit_retention_days);
+        // The compliance bound (90 days) is a policy (`audit_retention`).
+        if !(1..=3650).contains(&self.audit_retention_days) {
+            bail!("audit retention {} days is outside 1..=3650", self.audit_retention_days);
         }
         if let Some(addr) = self.metrics_listen
             && !addr.ip().is_loopback()
@@ -553,13 +614,14 @@ impl RuntimeArgs {
             None => None,
             Some(addr) => {
                 let tls = match (&self.tls_cert, &self.tls_key) {
-                    (Some(cert), Some(key)) => Some(TlsFiles { cert: cert.clone(), key: key.clone() }),
+                    (Some(cert), Some(key)) => {
+                        Some(TlsFiles { cert: cert.clone(), key: key.clone(), client_ca: self.client_ca.clone(), client_cert_optional: self.client_cert_optional })
+                    }
+                    (None, None) if self.client_ca.is_some() => bail!("--client-ca needs the listener's own TLS (--tls-cert, --tls-key)"),
                     (None, None) => None,
                     _ => bail!("--tls-cert and --tls-key go together"),
                 };
-                if !addr.ip().is_loopback() && tls.is_none() && !self.insecure_http {
-                    bail!("listen address {addr} is not loopback: serve it with TLS (--tls-cert, --tls-key), or behind a TLS proxy with --insecure-http");
-                }
+                // TLS on a non-loopback address is a policy (`listener_tls`).
                 if !(1..=100_000).contains(&self.max_connections) {
                     bail!("max connections {} is outside 1..=100000", self.max_connections);
                 }
@@ -605,7 +667,8 @@ impl RuntimeArgs {
         let host = crate::tenant::HostDefaults { cache, audit_retention_days: self.audit_retention_days, upstream_per_5min: self.upstream_per_5min };
         let tenants = crate::tenant::load(self.tenants.as_deref(), &host)?;
         let tenant_names: Vec<String> = tenants.iter().map(|t| t.name.clone()).collect();
-        let auth = Authenticator::new(&self.api_keys, &self.anonymous_role, tokens, &tenant_names)?;
+        let auth = Authenticator::new(&self.api_keys, &self.anonymous_role, tokens, &tenant_names)?
+            .with_certificates(&self.client_cert_roles, &tenant_names)?;
         let policy = Policy::parse(&self.role_tools)?;
         let upstream_timeout = Duration::from_millis(self.upstream_timeout_ms);
         Ok(Config {
@@ -627,8 +690,12 @@ impl RuntimeArgs {
             breaker,
             redis_url: self.redis_url.clone(),
             redis_ca,
+            redis_client,
             otlp_endpoint: self.otlp_endpoint.clone(),
             tenants,
+            policy_dir: self.policy_dir.clone(),
+            policy_exceptions: list(&self.policy_exceptions),
+            insecure_http: self.insecure_http,
             audit,
             metrics_listen: self.metrics_listen,
             http,

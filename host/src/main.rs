@@ -19,6 +19,7 @@ mod limits;
 mod mcp;
 mod metrics;
 mod operator;
+mod policy;
 mod rbac;
 mod results;
 mod runtime;
@@ -38,7 +39,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 
-use config::{AuditCommand, Cli, Command, ComponentsCommand, Config, KeysCommand};
+use config::{AuditCommand, Cli, Command, ComponentsCommand, Config, KeysCommand, PolicyCommand};
 
 /// Logs to stderr only (in stdio mode stdout carries nothing but JSON-RPC), filtered by
 /// `EPMCP_LOG`; with `traces`, this crate's spans are exported too.
@@ -116,6 +117,21 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Keys(_) => unreachable!("handled before the configuration is needed"),
         Command::Precompile => operator::precompile(&config).await,
         Command::Components { command } => operator::components(&config, command.unwrap_or(ComponentsCommand::List)).await,
+        Command::Policy(command) => {
+            let (runtime, _) = start(&config).await?;
+            let findings = policy::evaluate(&policy::input(&config, &runtime.registry()), config.policy_dir.as_deref(), &config.policy_exceptions)?;
+            match command {
+                PolicyCommand::Check => {
+                    let verdict = policy::check_view(&findings);
+                    println!("{}", serde_json::to_string_pretty(&verdict)?);
+                    if verdict["compliant"] == false {
+                        std::process::exit(1);
+                    }
+                }
+                PolicyCommand::Report => print!("{}", policy::report(&findings)),
+            }
+            Ok(())
+        }
         Command::Audit(AuditCommand::Verify { file }) => {
             let records = audit::verify(&file)?;
             println!("{}: {records} records, chain intact", file.display());
@@ -156,6 +172,11 @@ async fn start_host(config: &Config, transport: &str, default_caller: identity::
     };
     audit.record("start", serde_json::json!({"version": env!("CARGO_PKG_VERSION"), "transport": transport}));
     let (runtime, _) = start_with(config, metrics.clone(), audit.clone()).await?;
+    // The compliance policies, over this configuration and the components just loaded:
+    // a `deny` violation refuses to serve.
+    let findings = policy::evaluate(&policy::input(config, &runtime.registry()), config.policy_dir.as_deref(), &config.policy_exceptions)?;
+    audit.record("policy", serde_json::json!({"policies": findings.len(), "violations": findings.iter().map(|f| f.violations.len()).sum::<usize>()}));
+    policy::enforce(&findings)?;
     if config.watch {
         runtime.watch()?;
     }
@@ -268,11 +289,19 @@ async fn check_health(cli: Cli) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let listener = config.http.as_ref().map(|h| (h.listen, h.tls.as_ref()));
+    // A listener that requires client certificates cannot be asked without one: then
+    // the metrics listener answers, if there is one.
+    let listener = config.http.as_ref().filter(|h| h.tls.as_ref().is_none_or(|t| t.client_ca.is_none() || t.client_cert_optional)).map(|h| (h.listen, h.tls.as_ref()));
     let (ready, report) = match listener.or(config.metrics_listen.map(|addr| (addr, None))) {
         Some((addr, tls)) => transport::observe::probe(addr, tls).await,
         None => match start(&config).await {
             Ok((rt, _)) => {
+                // A configuration its policies refuse would not start: invalid, like a bad flag.
+                let verdict = policy::evaluate(&policy::input(&config, &rt.registry()), config.policy_dir.as_deref(), &config.policy_exceptions).and_then(|f| policy::enforce(&f));
+                if let Err(e) = verdict {
+                    println!("{}", serde_json::json!({"ready": false, "reason": format!("invalid configuration: {e:#}")}));
+                    return ExitCode::from(2);
+                }
                 let (components, tools) = (rt.registry().components.len(), rt.registry().tools().len());
                 (tools > 0, serde_json::json!({"ready": tools > 0, "components": components, "tools": tools}))
             }

@@ -57,10 +57,13 @@ pub struct Shared {
 impl Shared {
     /// A client for `url` (`redis://` or `rediss://`, password in the URL). Connects
     /// lazily: an instance starts, and serves, while Redis is still down.
-    pub fn new(url: &str, ca: Option<&[u8]>, metrics: Arc<Metrics>) -> Result<Shared> {
-        let client = match ca {
-            None => redis::Client::open(url),
-            Some(ca) => redis::Client::build_with_tls(url, redis::TlsCertificates { client_tls: None, root_cert: Some(ca.to_vec()) }),
+    /// With rediss://, `ca` replaces the public roots and `client` (certificate, key; PEM)
+    /// is presented to a Redis that requires mutual TLS.
+    pub fn new(url: &str, ca: Option<&[u8]>, client: Option<&(Vec<u8>, Vec<u8>)>, metrics: Arc<Metrics>) -> Result<Shared> {
+        let client_tls = client.map(|(cert, key)| redis::ClientTlsConfig { client_cert: cert.clone(), client_key: key.clone() });
+        let client = match (ca, client_tls) {
+            (None, None) => redis::Client::open(url),
+            (ca, client_tls) => redis::Client::build_with_tls(url, redis::TlsCertificates { client_tls, root_cert: ca.map(<[u8]>::to_vec) }),
         }
         .context("--redis-url")?;
         let config = ConnectionManagerConfig::new()

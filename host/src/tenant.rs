@@ -160,8 +160,8 @@ fn parse(tables: BTreeMap<String, Settings>, host: &HostDefaults) -> Result<Vec<
         let groups = s.tool_groups.unwrap_or_else(|| vec!["*".into(), "!admin".into()]);
         let tool_groups = Grant::parse(groups.iter().map(String::as_str)).map_err(|e| bad(format!("tool_groups: {e}")))?;
         let audit_retention_days = s.audit_retention_days.unwrap_or(host.audit_retention_days);
-        if !(1..=365).contains(&audit_retention_days) {
-            bail!(bad("audit_retention_days must be 1..=365".into()));
+        if !(1..=3650).contains(&audit_retention_days) {
+            bail!(bad("audit_retention_days must be 1..=3650 (policy: at most 90)".into()));
         }
         let upstream_per_5min = s.upstream_per_5min.unwrap_or(even_share);
         if upstream_per_5min == 0 {

@@ -21,6 +21,10 @@ const RELOAD_CHECK: Duration = Duration::from_secs(2);
 pub struct TlsFiles {
     pub cert: PathBuf,
     pub key: PathBuf,
+    /// Mutual TLS: client certificates must chain to this CA (PEM).
+    pub client_ca: Option<PathBuf>,
+    /// With `client_ca`: a client may also connect without a certificate.
+    pub client_cert_optional: bool,
 }
 
 /// The certificate served now; swapped whole on reload.
@@ -54,10 +58,13 @@ fn modified(files: &TlsFiles) -> Option<(SystemTime, SystemTime)> {
 /// (until `stop`).
 pub fn acceptor(files: TlsFiles, stop: CancellationToken) -> Result<tokio_rustls::TlsAcceptor> {
     let current = Arc::new(Current(RwLock::new(load(&files)?)));
-    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
-        .with_protocol_versions(&[&rustls::version::TLS13])?
-        .with_no_client_auth()
-        .with_cert_resolver(current.clone());
+    let provider = Arc::new(ring::default_provider());
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone()).with_protocol_versions(&[&rustls::version::TLS13])?;
+    let builder = match &files.client_ca {
+        None => builder.with_no_client_auth(),
+        Some(ca) => builder.with_client_cert_verifier(client_verifier(ca, files.client_cert_optional, provider)?),
+    };
+    let mut config = builder.with_cert_resolver(current.clone());
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     tokio::spawn(async move {
         let mut seen = modified(&files);
@@ -81,6 +88,25 @@ pub fn acceptor(files: TlsFiles, stop: CancellationToken) -> Result<tokio_rustls
         }
     });
     Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+/// Client certificates must chain to the CA of `ca` (webpki: validity, key usage, chain).
+fn client_verifier(ca: &Path, optional: bool, provider: Arc<rustls::crypto::CryptoProvider>) -> Result<Arc<dyn rustls::server::danger::ClientCertVerifier>> {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(ca).with_context(|| format!("reading client CA {}", ca.display()))? {
+        roots.add(cert.with_context(|| format!("client CA {} is not PEM", ca.display()))?).with_context(|| format!("client CA {}", ca.display()))?;
+    }
+    anyhow::ensure!(!roots.is_empty(), "client CA {} holds no certificate", ca.display());
+    let builder = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider);
+    let builder = if optional { builder.allow_unauthenticated() } else { builder };
+    Ok(builder.build()?)
+}
+
+/// The common name of a certificate's subject (the identity a client certificate names).
+pub fn common_name(der: &[u8]) -> Option<String> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    let name = cert.subject().iter_common_name().next()?.as_str().ok()?;
+    Some(name.chars().filter(|c| !c.is_control()).take(128).collect())
 }
 
 /// The client side of `epmcp --health` against a TLS listener: it trusts exactly the

@@ -12,7 +12,7 @@ fn components_reach_the_client_only_within_the_hosts_bounds() {
     let components = components_with(&["meps"], &["conformance_fixtures", "hostile"]);
     let audit = TempDir::new("client-audit");
     let env = [
-        ("EPMCP_ANONYMOUS_ROLE", "researcher"),
+        ("EPMCP_ANONYMOUS_ROLE", "researcher"), crate::support::ANONYMOUS_ANALYTICS,
         ("EPMCP_SUBSCRIPTION_POLL_SECS", "1"),
         ("EPMCP_AUDIT_DIR", audit.0.to_str().unwrap()),
     ];

@@ -168,7 +168,7 @@ fn a_new_release_dropped_into_the_directory_serves_connected_clients() {
     let fake = Fake::start();
     let components = components_with(&["meps"], &["versioned"]);
     let audit = TempDir::new("swap-audit");
-    let env = [("EPMCP_AUDIT_DIR", audit.0.to_str().unwrap()), ("EPMCP_ANONYMOUS_ROLE", "researcher")];
+    let env = [("EPMCP_AUDIT_DIR", audit.0.to_str().unwrap()), ("EPMCP_ANONYMOUS_ROLE", "researcher"), crate::support::ANONYMOUS_ANALYTICS];
     let mut server = Hosted::start_with(&fake, &components.0, &env);
     let staged = test_components_dir();
     let report = python("hot_swap.py", &[&server.url, components.0.to_str().unwrap(), staged.to_str().unwrap()], &[]);

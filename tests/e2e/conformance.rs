@@ -50,7 +50,7 @@ fn the_official_conformance_suite_passes() {
     assert!(conformance.exists(), "{} missing: run `make setup-test`", conformance.display());
     let fake = Fake::start();
     let components = components_with(&["meps"], &["conformance_fixtures"]);
-    let server = Hosted::start_with(&fake, &components.0, &[("EPMCP_ANONYMOUS_ROLE", "researcher")]);
+    let server = Hosted::start_with(&fake, &components.0, &[("EPMCP_ANONYMOUS_ROLE", "researcher"), crate::support::ANONYMOUS_ANALYTICS]);
     let results = TempDir::new("conformance");
     // Node 22 from the suite's own install comes first on PATH.
     let path_var = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());

@@ -172,7 +172,7 @@ fn wrong_credentials_foreign_origins_and_hosts_are_refused_and_audited() {
 fn shutdown_finishes_the_calls_in_flight() {
     // Every EP answer takes 1.5 s: the call is still running when SIGTERM arrives.
     let fake = Fake::start_with(&["--delay-ms", "1500"]);
-    let mut server = Hosted::start(&fake, &[("EPMCP_ANONYMOUS_ROLE", "researcher")]);
+    let mut server = Hosted::start(&fake, &[("EPMCP_ANONYMOUS_ROLE", "researcher"), crate::support::ANONYMOUS_ANALYTICS]);
     let addr = server.addr.clone();
     let call = std::thread::spawn(move || {
         let headers = [("Content-Type", "application/json"), ("Accept", "application/json, text/event-stream")];

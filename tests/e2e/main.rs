@@ -10,7 +10,9 @@ mod conformance;
 mod controls;
 mod faults;
 mod hosted;
+mod mtls;
 mod parity;
+mod policy;
 
 mod family_documents;
 mod family_feeds;

@@ -140,7 +140,7 @@ fn upstream_requests(fake: &Fake, needle: &str) -> usize {
 fn three(fake: &Fake, redis: &Redis, env: &[(&str, &str)]) -> Vec<Hosted> {
     let url = redis.url();
     let mut env: Vec<(&str, &str)> = env.to_vec();
-    env.extend([("EPMCP_REDIS_URL", url.as_str()), ("EPMCP_ANONYMOUS_ROLE", "researcher")]);
+    env.extend([("EPMCP_REDIS_URL", url.as_str()), ("EPMCP_ANONYMOUS_ROLE", "researcher"), crate::support::ANONYMOUS_ANALYTICS]);
     (0..3).map(|_| Hosted::start(fake, &env)).collect()
 }
 
@@ -211,42 +211,42 @@ fn the_ep_apis_budget_is_one_for_all_instances() {
 }
 
 #[test]
-fn redis_over_tls_with_a_password_and_a_wrong_password_falls_back() {
-    // A throw-away CA and Redis's certificate for 127.0.0.1, signed by it.
+fn redis_over_mutual_tls_with_a_password_and_wrong_credentials_fall_back() {
+    // A throw-away CA; Redis's certificate for 127.0.0.1 and the instances' client
+    // certificate, signed by it. Redis requires a client certificate and a password.
     let dir = TempDir::new("redis-tls");
-    let ca_key = rcgen::KeyPair::generate().unwrap();
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign, rcgen::KeyUsagePurpose::CrlSign];
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = rcgen::Issuer::new(ca_params, ca_key);
-    let server_key = rcgen::KeyPair::generate().unwrap();
-    let server = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap().signed_by(&server_key, &issuer).unwrap();
-    let file = |name: &str, text: String| {
-        let path = dir.0.join(name);
-        std::fs::write(&path, text).unwrap();
-        path.to_str().unwrap().to_string()
-    };
-    let (ca_pem, cert, key) = (file("ca.pem", ca.pem()), file("redis.pem", server.pem()), file("redis.key", server_key.serialize_pem()));
+    let ca = crate::support::TestCa::new(&dir.0, "redis");
+    let (cert, key) = ca.issue("redis", &["127.0.0.1"], false);
+    let (client_cert, client_key) = ca.issue("epmcp-instance", &[], true);
+    let ca_pem = ca.pem.to_str().unwrap().to_string();
     let tls_port = free_port();
     let extra = ["--tls-port", &tls_port.to_string(), "--tls-cert-file", &cert, "--tls-key-file", &key, "--tls-ca-cert-file", &ca_pem,
-        "--tls-auth-clients", "no", "--requirepass", "s3cret"];
+        "--tls-auth-clients", "yes", "--requirepass", "s3cret"];
     let _redis = Redis::start_with(extra.iter().map(|s| s.to_string()).collect(), TempDir::new("redis"));
     let fake = Fake::start();
     let url = format!("rediss://:s3cret@127.0.0.1:{tls_port}/0");
-    let env = [("EPMCP_REDIS_URL", url.as_str()), ("EPMCP_REDIS_CA", ca_pem.as_str()), ("EPMCP_ANONYMOUS_ROLE", "researcher")];
+    let base = [("EPMCP_REDIS_CA", ca_pem.as_str()), ("EPMCP_ANONYMOUS_ROLE", "researcher"), crate::support::ANONYMOUS_ANALYTICS];
+    let mut env = base.to_vec();
+    env.extend([("EPMCP_REDIS_URL", url.as_str()), ("EPMCP_REDIS_CLIENT_CERT", client_cert.as_str()), ("EPMCP_REDIS_CLIENT_KEY", client_key.as_str())]);
     let (a, b) = (Hosted::start(&fake, &env), Hosted::start(&fake, &env));
     assert!(ok(&Session::open(&a).call("get_mep_details", json!({"id": "1294"}))));
     assert!(ok(&Session::open(&b).call("get_mep_details", json!({"id": "1294"}))));
-    assert_eq!(upstream_requests(&fake, "/meps/1294?"), 1, "shared over TLS");
+    assert_eq!(upstream_requests(&fake, "/meps/1294?"), 1, "shared over mutual TLS");
     for server in [&a, &b] {
         assert!(!server.stderr().contains("redis unavailable"), "{}", server.stderr());
     }
-    // A wrong password: refused by Redis, so the instance serves on its own, and says so.
+    // Without the client certificate, or with a wrong password, Redis refuses the
+    // instance: it serves on its own, and says so.
     let wrong = format!("rediss://:wrong@127.0.0.1:{tls_port}/0");
-    let c = Hosted::start(&fake, &[("EPMCP_REDIS_URL", wrong.as_str()), ("EPMCP_REDIS_CA", ca_pem.as_str()), ("EPMCP_ANONYMOUS_ROLE", "researcher")]);
-    assert!(ok(&Session::open(&c).call("get_mep_details", json!({"id": "101"}))));
-    assert!(c.stderr().contains("redis unavailable"), "{}", c.stderr());
+    let without_certificate = [base.as_slice(), &[("EPMCP_REDIS_URL", url.as_str())]].concat();
+    let mut wrong_password = env.clone();
+    wrong_password.retain(|(k, _)| *k != "EPMCP_REDIS_URL");
+    wrong_password.push(("EPMCP_REDIS_URL", wrong.as_str()));
+    for (case, env, id) in [("no client certificate", without_certificate, "101"), ("wrong password", wrong_password, "102")] {
+        let c = Hosted::start(&fake, &env);
+        assert!(ok(&Session::open(&c).call("get_mep_details", json!({"id": id}))), "{case}");
+        assert!(c.stderr().contains("redis unavailable"), "{case}: {}", c.stderr());
+    }
 }
 
 #[test]
@@ -338,7 +338,7 @@ fn spans(bodies: &[Value]) -> Vec<Value> {
 fn a_calls_spans_reach_the_collector_under_the_clients_trace() {
     let (endpoint, bodies) = collector();
     let fake = Fake::start();
-    let server = Hosted::start(&fake, &[("EPMCP_OTLP_ENDPOINT", &endpoint), ("EPMCP_ANONYMOUS_ROLE", "researcher")]);
+    let server = Hosted::start(&fake, &[("EPMCP_OTLP_ENDPOINT", &endpoint), ("EPMCP_ANONYMOUS_ROLE", "researcher"), crate::support::ANONYMOUS_ANALYTICS]);
     let session = Session::open(&server);
     // The client's own trace (W3C trace context): the call's span is its child.
     let (trace, parent) = ("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331");

@@ -352,6 +352,10 @@ pub fn ids(list: &Value) -> Vec<&str> {
     list["data"].as_array().unwrap().iter().map(|item| item["id"].as_str().unwrap()).collect()
 }
 
+/// Tests that make anonymous callers researchers (for brevity, on loopback) accept the
+/// `anonymous_analytics` policy's violation, as an operator would by exception.
+pub const ANONYMOUS_ANALYTICS: (&str, &str) = ("EPMCP_POLICY_EXCEPTIONS", "anonymous_analytics");
+
 /// `epmcp serve --listen 127.0.0.1:0`: the hosted listener, stopped (SIGTERM) on drop.
 pub struct Hosted {
     child: Child,
@@ -464,4 +468,41 @@ pub fn audit_records(dir: &Path) -> (PathBuf, Vec<Value>) {
     let file = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).find(|p| p.extension().is_some_and(|e| e == "jsonl")).unwrap();
     let text = std::fs::read_to_string(&file).unwrap();
     (file, text.lines().map(|l| serde_json::from_str(l).unwrap()).collect())
+}
+
+/// A throw-away certificate authority made at test time (nothing is committed): it writes
+/// its certificate and the certificates it issues as PEM files into `dir`.
+pub struct TestCa {
+    issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
+    dir: PathBuf,
+    /// The CA certificate's file.
+    pub pem: PathBuf,
+}
+
+impl TestCa {
+    pub fn new(dir: &Path, name: &str) -> TestCa {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign, rcgen::KeyUsagePurpose::CrlSign];
+        params.distinguished_name.push(rcgen::DnType::CommonName, format!("{name} test CA"));
+        let cert = params.self_signed(&key).unwrap();
+        let pem = dir.join(format!("{name}-ca.pem"));
+        std::fs::write(&pem, cert.pem()).unwrap();
+        TestCa { issuer: rcgen::Issuer::new(params, key), dir: dir.to_path_buf(), pem }
+    }
+
+    /// A certificate for `common_name` (and, for a server, the names it answers to):
+    /// the paths of its certificate and key.
+    pub fn issue(&self, common_name: &str, names: &[&str], client: bool) -> (String, String) {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).unwrap();
+        params.distinguished_name.push(rcgen::DnType::CommonName, common_name);
+        params.extended_key_usages = vec![if client { rcgen::ExtendedKeyUsagePurpose::ClientAuth } else { rcgen::ExtendedKeyUsagePurpose::ServerAuth }];
+        let cert = params.signed_by(&key, &self.issuer).unwrap();
+        let (cert_file, key_file) = (self.dir.join(format!("{common_name}.pem")), self.dir.join(format!("{common_name}.key")));
+        std::fs::write(&cert_file, cert.pem()).unwrap();
+        std::fs::write(&key_file, key.serialize_pem()).unwrap();
+        (cert_file.to_str().unwrap().to_string(), key_file.to_str().unwrap().to_string())
+    }
 }

@@ -3,7 +3,7 @@
 tests that need to see exactly what a given caller gets. Prints a JSON report: the tool
 names the caller sees and, per call, its structured result or its error text.
 
-usage: calls.py URL CALLS_JSON
+usage: calls.py URL CALLS_JSON     (no session at all: {"connectError": why})
   CALLS_JSON: [[tool, arguments], …]; a repeated call may be written [tool, arguments, times]
   EPMCP_KEY: the API key to send (Authorization: Bearer)
   EPMCP_CA_FILE: the CA to trust for https URLs
@@ -60,5 +60,16 @@ async def main(url: str, calls: list) -> int:
     return 0
 
 
+def reasons(error: BaseException) -> list[str]:
+    """The leaf errors of an exception (the SDK wraps them in task-group exception groups)."""
+    if isinstance(error, BaseExceptionGroup):
+        return [r for e in error.exceptions for r in reasons(e)]
+    return [f"{type(error).__name__}: {error}"]
+
+
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main(sys.argv[1], json.loads(sys.argv[2]))))
+    try:
+        sys.exit(asyncio.run(main(sys.argv[1], json.loads(sys.argv[2]))))
+    except Exception as e:  # no session at all (refused handshake, 401): reported, not raised
+        print(json.dumps({"connectError": " | ".join(reasons(e))}))
+        sys.exit(0)

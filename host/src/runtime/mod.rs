@@ -110,7 +110,7 @@ impl Runtime {
         let engine = engine::engine(&config.limits)?;
         let linker = engine::linker(&engine)?;
         let ticker = engine::start_epoch_ticker(&engine);
-        let shared = config.redis_url.as_deref().map(|url| Shared::new(url, config.redis_ca.as_deref(), metrics.clone()).map(Arc::new)).transpose()?;
+        let shared = config.redis_url.as_deref().map(|url| Shared::new(url, config.redis_ca.as_deref(), config.redis_client.as_ref(), metrics.clone()).map(Arc::new)).transpose()?;
         Ok(Runtime {
             engine,
             linker,

@@ -131,17 +131,34 @@ pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: Cancellatio
         let idle_timeout = settings.idle_timeout;
         tokio::spawn(async move {
             let _permit = permit;
-            let service = service_fn(move |request| route(request, peer, shared.clone(), mcp.clone(), in_flight.clone()));
+            let metrics = shared.metrics.clone();
+            let service = |certificate: Option<Arc<str>>| {
+                service_fn(move |request| route(request, peer, certificate.clone(), shared.clone(), mcp.clone(), in_flight.clone()))
+            };
             // HTTP/1.1 (with upgrades, for /ws) and HTTP/2.
             let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
             builder.http1().timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT).max_buf_size(64 << 10);
             builder.http2().timer(TokioTimer::new()).max_concurrent_streams(64);
             let stream = Idle::new(stream, idle_timeout);
             let ended = match tls {
-                None => watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service)).await,
+                None => watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service(None))).await,
                 Some(acceptor) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                    Ok(Ok(stream)) => watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service)).await,
-                    Ok(Err(e)) => return tracing::debug!(%peer, "TLS handshake failed: {e}"),
+                    Ok(Ok(stream)) => {
+                        // The client certificate the handshake verified (mutual TLS), by its name.
+                        let certificate = stream.get_ref().1.peer_certificates().and_then(|chain| chain.first()).and_then(|leaf| {
+                            let name = crate::tls::common_name(leaf);
+                            if name.is_none() {
+                                tracing::warn!(%peer, "client certificate without a common name");
+                            }
+                            name.map(Arc::from)
+                        });
+                        watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service(certificate))).await
+                    }
+                    Ok(Err(e)) => {
+                        // Without the certificate mutual TLS asks for, this is where a client is refused.
+                        metrics.auth_failed("tls handshake");
+                        return tracing::debug!(%peer, "TLS handshake failed: {e}");
+                    }
                     Err(_) => return tracing::debug!(%peer, "TLS handshake timed out"),
                 },
             };
@@ -175,6 +192,7 @@ pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: Cancellatio
 async fn route(
     mut request: Request<Incoming>,
     peer: SocketAddr,
+    certificate: Option<Arc<str>>,
     shared: Arc<Shared>,
     mut mcp: StreamableHttpService<McpServer, LocalSessionManager>,
     in_flight: Arc<AtomicUsize>,
@@ -185,7 +203,7 @@ async fn route(
             if let Some(why) = foreign_site(request.headers(), &shared) {
                 return Ok(json_response(StatusCode::FORBIDDEN, serde_json::json!({"error": why}).to_string()));
             }
-            return Ok(match shared.auth.authenticate(request.headers(), peer.ip()) {
+            return Ok(match shared.auth.authenticate(request.headers(), peer.ip(), certificate.as_deref()) {
                 Ok(caller) => super::ws::upgrade(request, caller, shared.server.clone()),
                 Err(e) => unauthorized(&e, peer, &shared, request.headers(), settings_scheme(&shared)),
             });
@@ -193,7 +211,7 @@ async fn route(
         METADATA_PATH | METADATA_PATH_MCP => return Ok(resource_metadata(&shared)),
         _ => return Ok(observe::route(&request, &shared.metrics, &shared.ready).map(|b| b.boxed())),
     }
-    match shared.auth.authenticate(request.headers(), peer.ip()) {
+    match shared.auth.authenticate(request.headers(), peer.ip(), certificate.as_deref()) {
         Ok(caller) => {
             let session = request.headers().get(SESSION_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
             if let Some(id) = &session
