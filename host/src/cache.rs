@@ -252,7 +252,8 @@ mod tests {
 }
 
 /// What the responses one call read allow of its result: reuse until the oldest of them
-/// expires, if every one of them came from (or went into) the cache.
+/// expires, if every one of them came from (or went into) the cache; and how many of its
+/// requests the gateway refused.
 #[derive(Debug, Default)]
 pub struct Provenance {
     state: std::sync::Mutex<ProvenanceState>,
@@ -262,6 +263,8 @@ pub struct Provenance {
 struct ProvenanceState {
     oldest: Option<Instant>,
     uncacheable: bool,
+    /// Requests the gateway refused (for anomaly detection).
+    denied: u32,
 }
 
 impl Provenance {
@@ -273,6 +276,18 @@ impl Provenance {
     /// A response that was not cached (an error, a non-200, no cache): the result is not reusable.
     pub fn uncacheable(&self) {
         self.state.lock().unwrap_or_else(|e| e.into_inner()).uncacheable = true;
+    }
+
+    /// A request the gateway refused: never reusable, and counted.
+    pub fn denied(&self) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.uncacheable = true;
+        state.denied += 1;
+    }
+
+    /// Requests the gateway refused during the call.
+    pub fn denials(&self) -> u32 {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).denied
     }
 
     /// When the oldest response was fetched, if the result may be reused; a call that

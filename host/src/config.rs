@@ -80,6 +80,7 @@ fn file_flags(path: &std::path::Path, given: &clap::ArgMatches) -> Result<Vec<Os
             }
             toml::Value::String(s) => s,
             toml::Value::Integer(n) => n.to_string(),
+            toml::Value::Boolean(on) => on.to_string(),
             // `api_keys = ["researcher:…", "admin:…"]` → a comma-separated list
             toml::Value::Array(items) => items
                 .into_iter()
@@ -363,6 +364,19 @@ pub struct RuntimeArgs {
     /// upstream_per_5min); keys (`role@tenant:hash`) and tokens (claim `tenant`) name them.
     #[arg(long, env = "EPMCP_TENANTS", global = true)]
     pub tenants: Option<PathBuf>,
+    /// Anomaly detection on hosted callers (identities and tenants): baselines of six
+    /// signals, and responses from a tighter rate limit to isolation.
+    #[arg(long, env = "EPMCP_ANOMALY_DETECTION", default_value_t = true, action = ArgAction::Set, global = true)]
+    pub anomaly_detection: bool,
+    /// How long anomaly detection tightens a caller's rate limit, in seconds.
+    #[arg(long, env = "EPMCP_ANOMALY_TIGHTEN_SECS", default_value_t = 120, global = true)]
+    pub anomaly_tighten_secs: u64,
+    /// How long it blocks a caller, in seconds.
+    #[arg(long, env = "EPMCP_ANOMALY_BLOCK_SECS", default_value_t = 60, global = true)]
+    pub anomaly_block_secs: u64,
+    /// How long it isolates a caller blocked twice within the hour, in seconds.
+    #[arg(long, env = "EPMCP_ANOMALY_ISOLATE_SECS", default_value_t = 600, global = true)]
+    pub anomaly_isolate_secs: u64,
     /// A directory of the operator's own compliance policies (`*.rego`, packages
     /// `epmcp.policies.<name>`), evaluated with the default ones at start-up.
     #[arg(long, env = "EPMCP_POLICY_DIR", global = true)]
@@ -419,6 +433,8 @@ pub struct Config {
     pub otlp_endpoint: Option<String>,
     /// Every tenant's settings, the default tenant first.
     pub tenants: Vec<crate::tenant::TenantConfig>,
+    /// `None`: no anomaly detection.
+    pub anomaly: Option<crate::anomaly::DetectionConfig>,
     /// The operator's own policies, besides the default ones.
     pub policy_dir: Option<PathBuf>,
     pub policy_exceptions: Vec<String>,
@@ -487,6 +503,9 @@ impl Config {
             "otlpEndpoint": self.otlp_endpoint,
             "circuitBreaker": self.breaker.map_or(json!({"enabled": false}), |b| json!({"failures": b.failures, "openSeconds": b.open_for.as_secs()})),
             "stdioRole": self.stdio_role,
+            "anomaly": self.anomaly.map_or(json!({"enabled": false}), |a| json!({
+                "enabled": true, "tightenSeconds": a.tighten_for.as_secs(), "blockSeconds": a.block_for.as_secs(), "isolateSeconds": a.isolate_for.as_secs(),
+            })),
             "audit": self.audit.as_ref().map_or(json!({"enabled": false}), |a| json!({"dir": a.dir, "retentionDays": a.retention_days})),
             "metricsListen": self.metrics_listen.map(|a| a.to_string()),
             "listener": self.http.as_ref().map(|h| json!({
@@ -589,6 +608,16 @@ impl RuntimeArgs {
             )),
             _ => bail!("--redis-client-cert and --redis-client-key go together"),
         };
+        for (name, secs) in [("tighten", self.anomaly_tighten_secs), ("block", self.anomaly_block_secs), ("isolate", self.anomaly_isolate_secs)] {
+            if !(1..=86_400).contains(&secs) {
+                bail!("anomaly {name} duration {secs} s is outside 1..=86400");
+            }
+        }
+        let anomaly = self.anomaly_detection.then(|| crate::anomaly::DetectionConfig {
+            tighten_for: Duration::from_secs(self.anomaly_tighten_secs),
+            block_for: Duration::from_secs(self.anomaly_block_secs),
+            isolate_for: Duration::from_secs(self.anomaly_isolate_secs),
+        });
         let breaker = (self.breaker_failures > 0)
             .then(|| crate::breaker::BreakerConfig { failures: self.breaker_failures, open_for: Duration::from_secs(self.breaker_open_secs) });
         let window = Duration::from_secs(self.rate_limit_window_secs);
@@ -693,6 +722,7 @@ impl RuntimeArgs {
             redis_client,
             otlp_endpoint: self.otlp_endpoint.clone(),
             tenants,
+            anomaly,
             policy_dir: self.policy_dir.clone(),
             policy_exceptions: list(&self.policy_exceptions),
             insecure_http: self.insecure_http,

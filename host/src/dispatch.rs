@@ -21,6 +21,7 @@ use crate::cache::{CacheConfig, Provenance};
 use crate::results::ResultCache;
 use crate::rbac::Policy;
 use crate::tenant::{Tenant, TenantRefusal};
+use crate::anomaly::{self, DetectionConfig, Detector, Observation, Response, Verdict};
 use crate::runtime::registry::Registry;
 use crate::runtime::{Generations, Runtime};
 
@@ -41,6 +42,8 @@ pub struct Controls {
     pub public_config: Value,
     /// Calls one identity may have running at once.
     pub calls_per_client: u32,
+    /// `None`: no anomaly detection.
+    pub anomaly: Option<DetectionConfig>,
 }
 
 /// Content blocks of one result may hold at most this many bytes (media, text, resources).
@@ -82,6 +85,8 @@ pub struct Dispatcher {
     results: Option<ResultCache>,
     /// Which role may use which tools and prompts.
     policy: Policy,
+    /// Scores hosted callers' behaviour and answers anomalies; `None`: off.
+    detector: Option<Arc<Detector>>,
     public_config: Value,
 }
 
@@ -91,6 +96,7 @@ impl Dispatcher {
         let results = controls.cache.map(ResultCache::new);
         let (policy, public_config) = (controls.policy, controls.public_config);
         let concurrency = ConcurrencyLimiter::new(controls.calls_per_client);
+        let detector = controls.anomaly.map(|config| Detector::new(config, runtime.shared().cloned()));
         Dispatcher {
             runtime,
             health: Health::default(),
@@ -100,6 +106,7 @@ impl Dispatcher {
             completions: Mutex::default(),
             results,
             policy,
+            detector,
             public_config,
         }
     }
@@ -163,7 +170,8 @@ impl Dispatcher {
     pub async fn read_watched(&self, uri: &str) -> Option<Output> {
         let (tool, _, arguments) = self.resolve(uri)?;
         let tenants = self.runtime.tenants();
-        self.run(&Caller::host(), tenants.default_tenant(), &tool, Some(arguments), None).await.ok().map(|answer| answer.output)
+        let read = self.run(&Caller::host(), tenants.default_tenant(), &tool, Some(arguments), None, Arc::default()).await;
+        read.ok().map(|answer| answer.output)
     }
 
     /// A prompt and the content of its user messages: its rendered template, or the
@@ -222,7 +230,8 @@ impl Dispatcher {
         let mut candidates = Vec::new();
         for _ in 0..COMPLETION_MAX_PAGES {
             let default = self.runtime.tenants().default_tenant();
-            let result = self.run(&Caller::host(), default, &source.tool, Some(arguments.clone()), None).await?.output.structured.unwrap_or_default();
+            let read = self.run(&Caller::host(), default, &source.tool, Some(arguments.clone()), None, Arc::default()).await?;
+            let result = read.output.structured.unwrap_or_default();
             candidates.extend(source.candidates(&result));
             match result.get("nextOffset").and_then(Value::as_u64) {
                 Some(next) => {
@@ -261,7 +270,20 @@ impl Dispatcher {
         // Credentials name only configured tenants; anything else is the operator's.
         let tenants = self.runtime.tenants();
         let tenant = tenants.get(&caller.tenant).unwrap_or(tenants.default_tenant());
-        let result = self.admit_and_run(caller, tenant, name, arguments, link).await;
+        // Hosted callers (those with an address) are scored; the stdio user and the host are not.
+        let detector = self.detector.as_deref().filter(|_| caller.address.is_some());
+        let verdict = detector.map_or(Verdict::Allow, |d| d.verdict(tenant.name(), &caller.id, name));
+        let provenance = Arc::new(Provenance::default());
+        let result = match verdict {
+            Verdict::Refused { response, seconds, reason } => {
+                let state = if response == Response::Isolate { "isolated" } else { "blocked" };
+                Err(CallError::Blocked { state, retry_after_secs: seconds, reason })
+            }
+            verdict => {
+                let cost_factor = if verdict == Verdict::Tightened { anomaly::TIGHTENED_COST } else { 1 };
+                self.admit_and_run(caller, tenant, name, arguments, link, cost_factor, provenance.clone()).await
+            }
+        };
         tenant.usage.calls.inc();
         match &result {
             Ok(answer) => {
@@ -273,10 +295,50 @@ impl Dispatcher {
             Err(_) => {}
         }
         self.audit_call(&id, caller, tenant, name, summary, &result, started);
+        if let Some(detector) = detector
+            && !matches!(result, Err(CallError::Blocked { .. }))
+        {
+            let seen = Observation {
+                validation_failure: matches!(result, Err(CallError::Invalid(_) | CallError::UnknownTool(_))),
+                rate_limited: matches!(result, Err(CallError::RateLimited { .. } | CallError::TenantLimited { .. } | CallError::Busy { .. })),
+                error: matches!(&result, Err(e) if !e.is_refusal()),
+                egress_denials: provenance.denials(),
+            };
+            for detection in detector.observe(tenant.name(), &caller.id, name, seen).await {
+                self.record_detection(tenant, &detection.action);
+            }
+        }
         result.map(|answer| answer.output).map_err(|error| Failed { id, error })
     }
 
-    async fn admit_and_run(&self, caller: &Caller, tenant: &Arc<Tenant>, name: &str, arguments: Option<Map<String, Value>>, link: Link) -> Result<Answer, CallError> {
+    /// A response of anomaly detection: logged, counted and audited with its evidence.
+    fn record_detection(&self, tenant: &Tenant, action: &anomaly::Action) {
+        let response = match action.response {
+            Response::Log => "log",
+            Response::Tighten => "tighten",
+            Response::Block => "block",
+            Response::Isolate => "isolate",
+        };
+        self.metrics.anomaly_response(response);
+        tracing::warn!(subject = action.subject, response, seconds = action.seconds_left(), "anomaly: {}", action.reason);
+        let record = json!({
+            "subject": action.subject, "tenant": action.tenant, "response": response,
+            "seconds": action.seconds_left(), "reason": action.reason, "evidence": action.evidence,
+        });
+        tenant.audit.security("anomaly", record);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn admit_and_run(
+        &self,
+        caller: &Caller,
+        tenant: &Arc<Tenant>,
+        name: &str,
+        arguments: Option<Map<String, Value>>,
+        link: Link,
+        cost_factor: u32,
+        provenance: Arc<Provenance>,
+    ) -> Result<Answer, CallError> {
         let known = admin::is_host_tool(name) || self.runtime.registry().get(name).is_some();
         if known && !self.policy.allows(&caller.role, name) {
             return Err(CallError::Forbidden { tool: name.to_string(), role: caller.role.clone() });
@@ -293,13 +355,13 @@ impl Dispatcher {
             tenant.admit_user(&caller.id).map_err(refused)?;
             let shared = self.runtime.shared().map(Arc::as_ref);
             tenant.admit_call(shared).await.map_err(refused)?;
-            if let Err(retry) = self.limiter.admit(tenant.name(), &caller.id, &caller.role, name).await {
+            if let Err(retry) = self.limiter.admit(tenant.name(), &caller.id, &caller.role, name, cost_factor).await {
                 self.metrics.rate_limited(name);
                 tracing::warn!(client = caller.id, tenant = tenant.name(), tool = name, retry_after_secs = retry.secs(), "rate limit");
                 return Err(CallError::RateLimited { retry_after_secs: retry.secs() });
             }
         }
-        self.run(caller, tenant, name, arguments, link).await
+        self.run(caller, tenant, name, arguments, link, provenance).await
     }
 
     /// The call record, plus a security record for refusals and sandbox traps.
@@ -362,13 +424,21 @@ impl Dispatcher {
 
     /// Validate → run in a fresh sandbox → validate the result; the outcome feeds
     /// `get_server_health`, which the host answers itself.
-    async fn run(&self, caller: &Caller, tenant: &Arc<Tenant>, name: &str, arguments: Option<Map<String, Value>>, link: Link) -> Result<Answer, CallError> {
+    async fn run(
+        &self,
+        caller: &Caller,
+        tenant: &Arc<Tenant>,
+        name: &str,
+        arguments: Option<Map<String, Value>>,
+        link: Link,
+        provenance: Arc<Provenance>,
+    ) -> Result<Answer, CallError> {
         if admin::is_host_tool(name) {
-            let value = self.host_tool(caller, name, arguments)?;
+            let value = self.host_tool(caller, name, arguments).await?;
             let bytes = value.to_string().len();
             return Ok(Answer { output: Output::structured(value), reused: false, bytes });
         }
-        let result = self.run_tool(tenant, name, arguments, link).await;
+        let result = self.run_tool(tenant, name, arguments, link, provenance).await;
         if let Some(spec) = self.runtime.registry().get(name) {
             match &result {
                 Ok(_) => self.health.record(&spec.name, None),
@@ -378,17 +448,50 @@ impl Dispatcher {
         result
     }
 
-    /// The tools the host answers from its own state; none takes arguments.
-    fn host_tool(&self, caller: &Caller, name: &str, arguments: Option<Map<String, Value>>) -> Result<Value, CallError> {
-        if let Some(extra) = arguments.as_ref().and_then(|a| a.keys().next()) {
-            let message = format!("{name} takes no arguments (got '{extra}')");
-            return Err(CallError::Invalid(crate::validate::Invalid::Schema { field: extra.clone(), message }));
+    /// The tools the host answers from its own state; only admin_lift_block takes arguments.
+    async fn host_tool(&self, caller: &Caller, name: &str, arguments: Option<Map<String, Value>>) -> Result<Value, CallError> {
+        let invalid = |field: &str, message: String| CallError::Invalid(crate::validate::Invalid::Schema { field: field.to_string(), message });
+        let mut arguments = arguments.unwrap_or_default();
+        let subject = match (name, arguments.remove("subject")) {
+            (admin::LIFT, Some(Value::String(s))) if !s.is_empty() && s.len() <= 300 => Some(s),
+            (admin::LIFT, _) => return Err(invalid("subject", "admin_lift_block needs subject: a string of 1..=300 characters".into())),
+            (_, Some(_)) => return Err(invalid("subject", format!("{name} takes no arguments (got 'subject')"))),
+            (_, None) => None,
+        };
+        if let Some(extra) = arguments.keys().next() {
+            return Err(invalid(extra, format!("{name} takes no arguments (got '{extra}')")));
         }
+        // An admin of the operator's tenant sees every tenant; any other admin its own.
+        let scope = (caller.tenant != crate::tenant::DEFAULT).then_some(caller.tenant.as_str());
         Ok(match name {
             admin::CONFIG => json!({"settings": self.public_config}),
             admin::METRICS => admin::metrics(self.metrics.encode()),
             admin::COMPONENTS => self.components_report(),
             admin::TENANTS => self.tenants_report(caller),
+            admin::ANOMALIES => {
+                let actions = self.detector.as_ref().map(|d| d.list(scope)).unwrap_or_default();
+                let responses: Vec<Value> = actions
+                    .iter()
+                    .map(|a| json!({"subject": a.subject, "tenant": a.tenant, "response": a.response, "secondsLeft": a.seconds_left(), "reason": a.reason, "evidence": a.evidence}))
+                    .collect();
+                json!({"enabled": self.detector.is_some(), "responses": responses})
+            }
+            admin::LIFT => {
+                let subject = subject.unwrap_or_default();
+                let lifted = match &self.detector {
+                    Some(d) => d.lift(&subject, scope).await,
+                    None => None,
+                };
+                if let Some(action) = &lifted {
+                    let tenants = self.runtime.tenants();
+                    let audit = &tenants.get(&action.tenant).unwrap_or(tenants.default_tenant()).audit;
+                    audit.record("anomaly_lifted", json!({"subject": subject, "by": caller.id, "response": action.response}));
+                }
+                match lifted {
+                    Some(action) => json!({"lifted": true, "response": action}),
+                    None => json!({"lifted": false}),
+                }
+            }
             _ => self.server_health(caller),
         })
     }
@@ -460,7 +563,14 @@ impl Dispatcher {
         report
     }
 
-    async fn run_tool(&self, tenant: &Arc<Tenant>, name: &str, arguments: Option<Map<String, Value>>, link: Link) -> Result<Answer, CallError> {
+    async fn run_tool(
+        &self,
+        tenant: &Arc<Tenant>,
+        name: &str,
+        arguments: Option<Map<String, Value>>,
+        link: Link,
+        provenance: Arc<Provenance>,
+    ) -> Result<Answer, CallError> {
         let spec = self.runtime.registry().get(name).cloned().ok_or_else(|| CallError::UnknownTool(name.to_string()))?;
         let arguments = tracing::info_span!("validate").in_scope(|| spec.schemas.arguments(arguments)).map_err(CallError::Invalid)?;
         // Results are the tenant's own, like the responses they were computed from.
@@ -473,7 +583,6 @@ impl Dispatcher {
             return Ok(Answer { output: Output::structured(value), reused: true, bytes });
         }
         let started = Instant::now();
-        let provenance = Arc::new(Provenance::default());
         let outcome = self
             .runtime
             .call(&spec, &arguments.to_string(), provenance.clone(), link, tenant)

@@ -240,7 +240,7 @@ impl WasiHttpHooks for Gateway {
             let path = match decision {
                 Ok(path) => path,
                 Err(denied) => {
-                    provenance.uncacheable();
+                    provenance.denied();
                     metrics.egress_denied(&tool, denied.reason());
                     audit.security("egress_denial", serde_json::json!({"tool": &*tool, "reason": denied.reason()}));
                     tracing::warn!(tool = %tool, uri = %uri, reason = denied.reason(), "egress denied: {denied}");

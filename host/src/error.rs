@@ -30,6 +30,9 @@ pub enum CallError {
     TenantLimited { tenant: String, retry_after_secs: u64 },
     #[error("the tenant '{tenant}' has its {limit} users for today")]
     TooManyUsers { tenant: String, limit: u32 },
+    /// Anomaly detection's response: `blocked` or `isolated`.
+    #[error("this client is {state} for {retry_after_secs} s after {reason}")]
+    Blocked { state: &'static str, retry_after_secs: u64, reason: String },
 }
 
 /// A call that did not succeed, and the id of its audit records.
@@ -83,6 +86,7 @@ impl CallError {
             )),
             CallError::TenantLimited { .. } => tool_error(format!("{self}: the tenant's callers together used its calls per minute")),
             CallError::TooManyUsers { .. } => tool_error(format!("{self}: no other identity may call until one has been idle for a day")),
+            CallError::Blocked { .. } => tool_error(format!("{self}; an administrator can lift it (admin_lift_block)")),
         }
     }
 }
@@ -100,6 +104,7 @@ impl CallError {
                 | CallError::NotEnabled { .. }
                 | CallError::TenantLimited { .. }
                 | CallError::TooManyUsers { .. }
+                | CallError::Blocked { .. }
         )
     }
 
@@ -114,7 +119,8 @@ impl CallError {
             | CallError::Busy { .. }
             | CallError::NotEnabled { .. }
             | CallError::TenantLimited { .. }
-            | CallError::TooManyUsers { .. } => None,
+            | CallError::TooManyUsers { .. }
+            | CallError::Blocked { .. } => None,
             CallError::BadOutput { .. } => Some("returned a result that violates its output schema"),
             CallError::Failure { failure, .. } => match failure {
                 CallFailure::Tool(ToolError::InvalidArguments(_) | ToolError::NotFound(_) | ToolError::Failed(_)) => None,

@@ -86,20 +86,22 @@ impl CallLimiter {
 
     /// Takes the tool's cost from the identity's bucket (under its role's rate), or says
     /// when to retry: the bucket all instances share when there is Redis.
-    /// Identities are buckets within their tenant (`<tenant>:<identity>`).
-    pub async fn admit(&self, tenant: &str, identity: &str, role: &str, tool: &str) -> Result<(), RetryAfter> {
+    /// Identities are buckets within their tenant (`<tenant>:<identity>`). A tightened
+    /// caller (anomaly detection) pays `factor` times the tool's cost.
+    pub async fn admit(&self, tenant: &str, identity: &str, role: &str, tool: &str, factor: u32) -> Result<(), RetryAfter> {
         let identity = &format!("{tenant}:{identity}");
-        let Some(((rate, _), shared)) = self.buckets(role).zip(self.shared.as_deref()) else { return self.admit_here(identity, role, tool) };
-        match shared.take(&format!("call:{role}:{identity}"), rate.burst, rate.window, self.cost(tool)).await {
+        let cost = self.cost(tool).saturating_mul(factor.max(1));
+        let Some(((rate, _), shared)) = self.buckets(role).zip(self.shared.as_deref()) else { return self.admit_here(identity, role, cost) };
+        match shared.take(&format!("call:{role}:{identity}"), rate.burst, rate.window, cost).await {
             Some(outcome) => outcome.map_err(RetryAfter),
-            None => self.admit_here(identity, role, tool),
+            None => self.admit_here(identity, role, cost),
         }
     }
 
     /// As [`CallLimiter::admit`], on this instance's own bucket.
-    fn admit_here(&self, identity: &str, role: &str, tool: &str) -> Result<(), RetryAfter> {
+    fn admit_here(&self, identity: &str, role: &str, cost: u32) -> Result<(), RetryAfter> {
         let Some((rate, limiter)) = self.buckets(role) else { return Ok(()) };
-        let cost = NonZeroU32::new(self.cost(tool)).expect("costs are at least 1");
+        let cost = NonZeroU32::new(cost.max(1)).expect("costs are at least 1");
         match limiter.check_key_n(&identity.to_string(), cost) {
             Ok(Ok(())) => Ok(()),
             Ok(Err(not_until)) => Err(RetryAfter(not_until.wait_time_from(self.clock.now()))),
@@ -211,6 +213,11 @@ impl UpstreamLimiter {
 mod tests {
     use super::*;
 
+    /// A call of `tool` from this instance's bucket.
+    fn take(l: &CallLimiter, identity: &str, role: &str, tool: &str) -> Result<(), RetryAfter> {
+        l.admit_here(identity, role, l.cost(tool))
+    }
+
     fn limiter(burst: u32, window_ms: u64) -> CallLimiter {
         let costs = [("heavy".to_string(), 3)].into();
         let default = Some(Rate { burst, window: Duration::from_millis(window_ms) });
@@ -221,22 +228,22 @@ mod tests {
     fn the_call_after_the_burst_is_refused_then_the_bucket_refills() {
         let l = limiter(3, 300);
         for _ in 0..3 {
-            assert!(l.admit_here("a", "r", "t").is_ok());
+            assert!(take(&l, "a", "r", "t").is_ok());
         }
-        let retry = l.admit_here("a", "r", "t").unwrap_err();
+        let retry = take(&l, "a", "r", "t").unwrap_err();
         assert!(retry.0 <= Duration::from_millis(100) && retry.secs() == 1, "{retry:?}");
-        assert!(l.admit_here("b", "r", "t").is_ok(), "buckets are per client");
+        assert!(take(&l, "b", "r", "t").is_ok(), "buckets are per client");
         std::thread::sleep(Duration::from_millis(120));
-        assert!(l.admit_here("a", "r", "t").is_ok(), "refilled");
+        assert!(take(&l, "a", "r", "t").is_ok(), "refilled");
     }
 
     #[test]
     fn tools_can_cost_more() {
         let l = limiter(4, 60_000);
-        assert!(l.admit_here("a", "r", "heavy").is_ok());
-        assert!(l.admit_here("a", "r", "heavy").is_err(), "3 + 3 > 4");
-        assert!(l.admit_here("a", "r", "t").is_ok());
-        assert!(limiter(2, 1000).admit_here("a", "r", "heavy").is_err(), "more than the burst never fits");
+        assert!(take(&l, "a", "r", "heavy").is_ok());
+        assert!(take(&l, "a", "r", "heavy").is_err(), "3 + 3 > 4");
+        assert!(take(&l, "a", "r", "t").is_ok());
+        assert!(take(&limiter(2, 1000), "a", "r", "heavy").is_err(), "more than the burst never fits");
     }
 
     #[test]
@@ -244,14 +251,14 @@ mod tests {
         let rate = |burst| Some(Rate { burst, window: Duration::from_secs(60) });
         let roles = [("public".to_string(), rate(1)), ("admin".to_string(), None)].into();
         let l = CallLimiter::new(CallQuota { default: rate(2), roles, costs: HashMap::new() }, None);
-        assert!(l.admit_here("anon", "public", "t").is_ok());
-        assert!(l.admit_here("anon", "public", "t").is_err(), "public: 1 call");
+        assert!(take(&l, "anon", "public", "t").is_ok());
+        assert!(take(&l, "anon", "public", "t").is_err(), "public: 1 call");
         for _ in 0..2 {
-            assert!(l.admit_here("key", "researcher", "t").is_ok(), "roles without their own rate get the default");
+            assert!(take(&l, "key", "researcher", "t").is_ok(), "roles without their own rate get the default");
         }
-        assert!(l.admit_here("key", "researcher", "t").is_err());
+        assert!(take(&l, "key", "researcher", "t").is_err());
         for _ in 0..10 {
-            assert!(l.admit_here("root", "admin", "t").is_ok(), "admin: unlimited");
+            assert!(take(&l, "root", "admin", "t").is_ok(), "admin: unlimited");
         }
     }
 

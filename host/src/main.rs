@@ -2,6 +2,7 @@
 //! (with their causes) on stderr and the process exits non-zero.
 
 mod admin;
+mod anomaly;
 mod audit;
 mod auth;
 mod breaker;
@@ -201,6 +202,7 @@ async fn start_host(config: &Config, transport: &str, default_caller: identity::
         policy: config.policy.clone(),
         public_config: config.public_view(),
         calls_per_client: config.max_calls_per_client,
+        anomaly: config.anomaly,
     };
     let tenants = runtime.tenants().clone();
     let dispatcher = Arc::new(dispatch::Dispatcher::new(runtime, metrics.clone(), controls));

@@ -145,7 +145,7 @@ fn object(value: &Value) -> Arc<serde_json::Map<String, Value>> {
 
 /// Every tool: the components' and the host's own.
 fn tool_list(registry: &Registry) -> Arc<[Tool]> {
-    let host_tools = admin::tools().into_iter().map(|t| host_tool(t.name, t.title, t.description, &admin::input_schema(), &t.output_schema));
+    let host_tools = admin::tools().into_iter().map(|t| host_tool(t.name, t.title, t.description, &t.input_schema, &t.output_schema));
     registry.tools().iter().map(|spec| tool(spec)).chain([health_tool()]).chain(host_tools).collect()
 }
 

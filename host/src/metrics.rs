@@ -43,6 +43,7 @@ pub struct Metrics {
     /// Redis (`--redis-url`): 1 reachable, 0 not (local state serves meanwhile).
     pub redis_up: Gauge,
     redis_fallbacks: Family<Labels, Counter>,
+    anomaly_responses: Family<Labels, Counter>,
     /// Per tenant (label values: the configured tenant names, at most 64).
     tenant_calls: Family<Labels, Counter>,
     tenant_refused: Family<Labels, Counter>,
@@ -76,6 +77,7 @@ impl Default for Metrics {
             breaker_transitions: Family::default(),
             redis_up: Gauge::default(),
             redis_fallbacks: Family::default(),
+            anomaly_responses: Family::default(),
             tenant_calls: Family::default(),
             tenant_refused: Family::default(),
             tenant_upstream_requests: Family::default(),
@@ -103,6 +105,7 @@ impl Default for Metrics {
             r.register("upstream_breaker_transitions", "Circuit breaker state changes, by the state entered", m.breaker_transitions.clone());
             r.register("redis_up", "Whether Redis answered the last shared-state operation (1) or not (0)", m.redis_up.clone());
             r.register("redis_fallbacks", "Shared-state operations served from this instance's own state, by operation", m.redis_fallbacks.clone());
+            r.register("anomaly_responses", "Responses to anomalous behaviour (log, tighten, block, isolate)", m.anomaly_responses.clone());
             r.register("tenant_calls", "Tool calls by tenant", m.tenant_calls.clone());
             r.register("tenant_refused_calls", "Tool calls refused (role, limits, validation, blocks) by tenant", m.tenant_refused.clone());
             r.register("tenant_upstream_requests", "EP API requests sent for a tenant's calls", m.tenant_upstream_requests.clone());
@@ -167,6 +170,10 @@ impl Metrics {
         with_status.push(("status", status.to_string()));
         self.upstream_requests.get_or_create(&with_status).inc();
         self.upstream_duration_ms.get_or_create(&endpoint).observe(duration_ms);
+    }
+
+    pub fn anomaly_response(&self, response: &'static str) {
+        self.anomaly_responses.get_or_create(&vec![("response", response.to_string())]).inc();
     }
 
     pub fn cache_size(&self, tenant: &str, entries: u64) {

@@ -24,6 +24,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("signed_components.rego", include_str!("../policies/signed_components.rego")),
     ("hosted_audit.rego", include_str!("../policies/hosted_audit.rego")),
     ("anonymous_rate_limit.rego", include_str!("../policies/anonymous_rate_limit.rego")),
+    ("anomaly_response.rego", include_str!("../policies/anomaly_response.rego")),
 ];
 
 const ROOT: &str = "data.epmcp.policies.";

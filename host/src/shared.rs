@@ -7,6 +7,7 @@
 //! Keys (`PREFIX` = `epmcp:`):
 //! - `epmcp:cache:<cache key>` — one response: status, content type, when it was fetched, body; expires with the cache TTL.
 //! - `epmcp:lock:<cache key>` — held for at most [`LOCK_TTL`] by the instance fetching that response.
+//! - `epmcp:anomaly:action:<subject>` — a response to an anomaly in force (JSON), expiring with it; `epmcp:anomaly:strikes:<subject>` — its blocks within the hour.
 //! - `epmcp:rate:call:<role>:<identity>` — an identity's call bucket, and `epmcp:rate:upstream:<endpoint>` an EP API endpoint's request budget: each its theoretical arrival time in ms (GCRA), expiring when full again.
 
 use std::sync::Arc;
@@ -170,6 +171,53 @@ impl Shared {
             .run("rate", |mut c| async move { script.key(key).arg(interval_ms).arg(burst).arg(cost).invoke_async(&mut c).await })
             .await?;
         Some(if wait_ms <= 0.0 { Ok(()) } else { Err(Duration::from_millis(wait_ms.ceil() as u64)) })
+    }
+}
+
+impl Shared {
+    /// Increments a counter that expires `ttl` after its first increment; its new value.
+    pub async fn incr_with_ttl(&self, key: &str, ttl: Duration) -> Option<u64> {
+        let key = &format!("{PREFIX}{key}");
+        let px = ttl.as_millis() as u64;
+        self.run("anomaly", |mut c| async move {
+            let (count,): (u64,) = redis::pipe().atomic().incr(key, 1).cmd("PEXPIRE").arg(key).arg(px).arg("NX").ignore().query_async(&mut c).await?;
+            Ok(count)
+        })
+        .await
+    }
+
+    pub async fn set_with_ttl(&self, key: &str, value: &[u8], ttl: Duration) {
+        let key = &format!("{PREFIX}{key}");
+        let px = ttl.as_millis().max(1) as u64;
+        let _: Option<()> = self.run("anomaly", |mut c| async move { redis::cmd("SET").arg(key).arg(value).arg("PX").arg(px).query_async(&mut c).await }).await;
+    }
+
+    pub async fn delete(&self, key: &str) {
+        let key = &format!("{PREFIX}{key}");
+        let _: Option<i64> = self.run("anomaly", |mut c| async move { redis::cmd("DEL").arg(key).query_async(&mut c).await }).await;
+    }
+
+    /// The values of every key starting with `prefix` (a few: the responses in force).
+    pub async fn scan_values(&self, prefix: &str) -> Option<Vec<Vec<u8>>> {
+        let pattern = &format!("{PREFIX}{prefix}*");
+        self.run("anomaly", |mut c| async move {
+            let mut keys: Vec<String> = Vec::new();
+            let mut cursor: u64 = 0;
+            loop {
+                let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN").arg(cursor).arg("MATCH").arg(pattern).arg("COUNT").arg(500).query_async(&mut c).await?;
+                keys.extend(batch);
+                cursor = next;
+                if cursor == 0 || keys.len() >= 10_000 {
+                    break;
+                }
+            }
+            if keys.is_empty() {
+                return Ok(Vec::new());
+            }
+            let values: Vec<Option<Vec<u8>>> = redis::cmd("MGET").arg(&keys).query_async(&mut c).await?;
+            Ok(values.into_iter().flatten().collect())
+        })
+        .await
     }
 }
 

@@ -50,12 +50,14 @@ fn every_default_deny_policy_refuses_a_configuration_that_violates_it() {
 #[test]
 fn warnings_are_logged_and_reported_and_the_server_still_starts() {
     let fake = Fake::start();
-    // A hosted server without an audit log, its anonymous role without a rate limit.
-    let env = [("EPMCP_ROLE_RATE_LIMITS", "public=0")];
+    // A hosted server without an audit log, its anonymous role without a rate limit, and
+    // no anomaly detection: three warnings.
+    let env = [("EPMCP_ROLE_RATE_LIMITS", "public=0"), ("EPMCP_ANOMALY_DETECTION", "false")];
     let server = Hosted::start(&fake, &env);
     let stderr = server.stderr();
     assert!(stderr.contains("policy warning") && stderr.contains("without an audit log"), "{stderr}");
     assert!(stderr.contains("the anonymous role 'public' has no rate limit"), "{stderr}");
+    assert!(stderr.contains("anomaly detection is off on a hosted server"), "{stderr}");
 
     let mut args = vec!["policy", "check"];
     args.extend_from_slice(&LOCAL[1..]);
@@ -67,6 +69,7 @@ fn warnings_are_logged_and_reported_and_the_server_still_starts() {
     assert_eq!(policy("hosted_audit")["passed"], false);
     assert_eq!(policy("hosted_audit")["severity"], "warn");
     assert_eq!(policy("anonymous_rate_limit")["evidence"]["rate"], "unlimited");
+    assert_eq!(policy("anomaly_response")["passed"], false);
     assert_eq!(policy("cache_ttl")["passed"], true);
     assert_eq!(policy("cache_ttl")["evidence"]["cacheTtlSeconds"], 900);
 }
@@ -97,7 +100,7 @@ evidence := {"upstreamPer5Min": input.settings.upstreamPer5Min}
     assert_eq!(code, Some(0), "{stderr}");
     for line in [
         "A.5.1 Information security policies: PASS",
-        "8 policies in force (7 default, 1 the operator's)",
+        "9 policies in force (8 default, 1 the operator's)",
         "A.9.1 Access control: PASS",
         "The EP budget is kept under 300 requests per endpoint (small_budget): pass",
         "evidence: {\"upstreamPer5Min\":250}",

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """One Streamable HTTP session of the official Python MCP SDK making a list of calls, for
 tests that need to see exactly what a given caller gets. Prints a JSON report: the tool
-names the caller sees and, per call, its structured result or its error text.
+names the caller sees and, per call, its structured result or its error text, and when it
+was answered (ms since the first call began).
 
 usage: calls.py URL CALLS_JSON     (no session at all: {"connectError": why})
   CALLS_JSON: [[tool, arguments], …]; a repeated call may be written [tool, arguments, times]
@@ -14,6 +15,7 @@ import json
 import os
 import ssl
 import sys
+import time
 
 import httpx
 from mcp import ClientSession
@@ -51,11 +53,14 @@ async def main(url: str, calls: list) -> int:
             await session.initialize()
             tools = await session.list_tools()
             answers = []
+            started = time.monotonic()
             for entry in calls:
                 tool, arguments = entry[0], entry[1]
                 times = entry[2] if len(entry) > 2 else 1
                 for _ in range(times):
-                    answers.append(await call(session, tool, arguments))
+                    answer = await call(session, tool, arguments)
+                    answer["ms"] = round((time.monotonic() - started) * 1000, 1)  # since the first call began
+                    answers.append(answer)
             print(json.dumps({"tools": [t.name for t in tools.tools], "calls": answers}))
     return 0
 
