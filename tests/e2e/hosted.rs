@@ -344,11 +344,14 @@ fn bearer_tokens_are_checked_and_their_scopes_give_roles() {
         c.as_object_mut().unwrap().extend(changes.as_object().unwrap().clone());
         c
     };
+    let tenants = dir.0.join("tenants.toml");
+    std::fs::write(&tenants, "[acme]\ntool_groups = [\"meps\", \"health\"]\n").unwrap();
     let env = [
         ("EPMCP_JWKS_FILE", jwks_file.to_str().unwrap()),
         ("EPMCP_TOKEN_ISSUER", ISSUER),
         ("EPMCP_TOKEN_AUDIENCE", AUDIENCE),
         ("EPMCP_ANONYMOUS_ROLE", "none"),
+        ("EPMCP_TENANTS", tenants.to_str().unwrap()),
     ];
     let server = Hosted::start(&fake, &env);
 
@@ -360,6 +363,10 @@ fn bearer_tokens_are_checked_and_their_scopes_give_roles() {
     assert_eq!(session["health"]["result"]["rateLimit"]["role"], "researcher");
     let reader = python_session(&server.url, Some(&sign_with(&signer, claims(json!({"scope": "epmcp:read"})))));
     assert_eq!(names(&reader["tools"]), ["get_meps", "get_plenary_sessions"], "epmcp:read maps to public");
+    // A `tenant` claim puts the subject in that tenant: acme's plan has the meps tools only.
+    let tenant = python_session(&server.url, Some(&sign_with(&signer, claims(json!({"tenant": "acme"})))));
+    assert!(names(&tenant["tools"]).contains(&"get_mep_details") && !names(&tenant["tools"]).contains(&"get_plenary_sessions"), "{tenant}");
+    assert_eq!(tenant["details"]["result"]["name"], "Elio DI RUPO");
 
     let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
         "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}}})
@@ -380,6 +387,7 @@ fn bearer_tokens_are_checked_and_their_scopes_give_roles() {
         (sign_with(&intruder, claims(json!({}))), 401, "signature invalid"),
         (hs256, 401, "algorithm not accepted"),
         (sign_with(&signer, claims(json!({"scope": "openid profile"}))), 403, "no scope"),
+        (sign_with(&signer, claims(json!({"tenant": "nobody"}))), 401, "token for an unknown tenant"),
         ("a.b.c".to_string(), 401, "malformed token"),
     ] {
         let (got, headers, body) = post(&token);

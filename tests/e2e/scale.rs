@@ -366,3 +366,47 @@ fn a_calls_spans_reach_the_collector_under_the_clients_trace() {
     let attributes = upstream["attributes"].to_string();
     assert!(attributes.contains("cache_hit") && attributes.contains("\"endpoint\"") && attributes.contains("meps/1294"), "{attributes}");
 }
+
+#[test]
+fn tenants_stay_apart_in_redis_and_a_block_on_one_instance_holds_on_all() {
+    use crate::tenants::{session, tenant_key};
+    let redis = Redis::start();
+    let fake = Fake::start();
+    let dir = TempDir::new("scale-tenants");
+    let tenants = dir.0.join("tenants.toml");
+    std::fs::write(&tenants, "[acme]\n[beta]\n").unwrap();
+    let (acme, acme_entry) = tenant_key("researcher", "acme");
+    let (beta, beta_entry) = tenant_key("researcher", "beta");
+    let (operator, operator_entry) = tenant_key("admin", "default");
+    let keys = [acme_entry, beta_entry, operator_entry].join(",");
+    let url = redis.url();
+    let env = [("EPMCP_REDIS_URL", url.as_str()), ("EPMCP_TENANTS", tenants.to_str().unwrap()), ("EPMCP_API_KEYS", keys.as_str())];
+    let (one, two) = (Hosted::start(&fake, &env), Hosted::start(&fake, &env));
+    let valid = json!(["get_mep_details", {"id": "1294"}]);
+    let served = |report: &Value| report["calls"][0]["result"]["name"] == "Elio DI RUPO";
+
+    // acme's response is shared by acme's callers on both instances, never with beta's.
+    assert!(served(&session(&one.url, &acme, json!([valid]))));
+    assert!(served(&session(&two.url, &beta, json!([valid]))));
+    assert!(served(&session(&two.url, &acme, json!([valid]))));
+    assert_eq!(upstream_requests(&fake, "/meps/1294?"), 2, "one read per tenant");
+    let keys = redis.command(&["KEYS", "epmcp:cache:*"]);
+    assert!(keys.contains("epmcp:cache:acme:") && keys.contains("epmcp:cache:beta:"), "{keys}");
+
+    // Blocked on one: refused on the other within a second or so.
+    let burst = session(&one.url, &acme, json!([["get_mep_details", {"id": "../x"}, 30]]));
+    assert!(burst["calls"].as_array().unwrap().iter().any(|a| a["error"].as_str().is_some_and(|e| e.contains("blocked"))), "{burst}");
+    assert!(redis.command(&["KEYS", "epmcp:anomaly:action:*"]).contains("identity:acme:key:"), "the block is in Redis");
+    std::thread::sleep(Duration::from_millis(1500));
+    let elsewhere = session(&two.url, &acme, json!([valid]));
+    assert!(elsewhere["calls"][0]["error"].as_str().is_some_and(|e| e.contains("this client is blocked")), "{elsewhere}");
+    assert!(served(&session(&two.url, &beta, json!([valid]))), "beta is untouched");
+
+    // Lifted through one instance: served again through the other.
+    let listed = session(&two.url, &operator, json!([["admin_anomalies", {}]]));
+    let subject = listed["calls"][0]["result"]["responses"][0]["subject"].as_str().unwrap().to_string();
+    let lift = session(&two.url, &operator, json!([["admin_lift_block", {"subject": subject}]]));
+    assert_eq!(lift["calls"][0]["result"]["lifted"], true, "{lift}");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(served(&session(&one.url, &acme, json!([valid]))), "the lift reached the other instance");
+}
