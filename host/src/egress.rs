@@ -145,46 +145,50 @@ pub struct Gateway {
     pub provenance: Arc<Provenance>,
 }
 
-/// One upstream request, logged with its duration (`make bench` subtracts it per call).
-async fn fetch(
-    upstream: &Upstream,
-    limiter: &UpstreamLimiter,
-    breaker: Option<&Breaker>,
-    metrics: &Metrics,
-    tenant: &Tenant,
-    tool: &str,
-    path: &str,
-    accept: Option<http::HeaderValue>,
-) -> Result<http::Response<bytes::Bytes>, UpstreamError> {
-    // An open breaker answers at once, before any budget is spent.
-    let permit = breaker.map(Breaker::admit).transpose().map_err(UpstreamError::Unavailable)?;
-    // Only requests that go out spend the endpoint's budget (cache hits never get here):
-    // first the tenant's share, so a tenant past it spends nothing of the others'.
-    if let Some(share) = &tenant.upstream {
-        share.acquire(path).await.map_err(|retry| UpstreamError::Budget(retry.secs()))?;
+/// What one guest request needs to go upstream, owned (the request runs as a task of its own).
+struct Outbound {
+    upstream: Arc<Upstream>,
+    limiter: Arc<UpstreamLimiter>,
+    breaker: Option<Arc<Breaker>>,
+    metrics: Arc<Metrics>,
+    tenant: Arc<Tenant>,
+    tool: Arc<str>,
+}
+
+impl Outbound {
+    /// One upstream request, logged with its duration (`make bench` subtracts it per call).
+    async fn fetch(&self, path: &str, accept: Option<http::HeaderValue>) -> Result<http::Response<bytes::Bytes>, UpstreamError> {
+        let (tenant, tool) = (&self.tenant, &*self.tool);
+        // An open breaker answers at once, before any budget is spent.
+        let permit = self.breaker.as_deref().map(Breaker::admit).transpose().map_err(UpstreamError::Unavailable)?;
+        // Only requests that go out spend the endpoint's budget (cache hits never get here):
+        // first the tenant's share, so a tenant past it spends nothing of the others'.
+        if let Some(share) = &tenant.upstream {
+            share.acquire(path).await.map_err(|retry| UpstreamError::Budget(retry.secs()))?;
+        }
+        self.limiter.acquire(path).await.map_err(|retry| UpstreamError::Budget(retry.secs()))?;
+        let started = std::time::Instant::now();
+        let response = self.upstream.get(path, accept).await;
+        tenant.usage.upstream_requests.inc();
+        if let Ok(r) = &response {
+            tenant.usage.upstream_bytes.inc_by(r.body().len() as u64);
+        }
+        if let Some(permit) = permit {
+            // The API's health: it failed to answer, or answered with a server error. A 4xx,
+            // a redirect or an oversized body is an answer.
+            let failed = match &response {
+                Ok(r) => r.status().is_server_error(),
+                Err(e) => matches!(e, UpstreamError::Timeout | UpstreamError::Connect(_) | UpstreamError::Protocol(_)),
+            };
+            if failed { permit.failed() } else { permit.succeeded() }
+        }
+        let upstream_us = started.elapsed().as_micros() as u64;
+        let status = response.as_ref().map(|r| r.status().as_u16()).unwrap_or(0);
+        tracing::debug!(tool, path, status, upstream_us, "upstream");
+        let endpoint = path.split(['/', '?']).next().unwrap_or_default();
+        self.metrics.upstream(endpoint, status, upstream_us as f64 / 1000.0);
+        response
     }
-    limiter.acquire(path).await.map_err(|retry| UpstreamError::Budget(retry.secs()))?;
-    let started = std::time::Instant::now();
-    let response = upstream.get(path, accept).await;
-    tenant.usage.upstream_requests.inc();
-    if let Ok(r) = &response {
-        tenant.usage.upstream_bytes.inc_by(r.body().len() as u64);
-    }
-    if let Some(permit) = permit {
-        // The API's health: it failed to answer, or answered with a server error. A 4xx,
-        // a redirect or an oversized body is an answer.
-        let failed = match &response {
-            Ok(r) => r.status().is_server_error(),
-            Err(e) => matches!(e, UpstreamError::Timeout | UpstreamError::Connect(_) | UpstreamError::Protocol(_)),
-        };
-        if failed { permit.failed() } else { permit.succeeded() }
-    }
-    let upstream_us = started.elapsed().as_micros() as u64;
-    let status = response.as_ref().map(|r| r.status().as_u16()).unwrap_or(0);
-    tracing::debug!(tool, path, status, upstream_us, "upstream");
-    let endpoint = path.split(['/', '?']).next().unwrap_or_default();
-    metrics.upstream(endpoint, status, upstream_us as f64 / 1000.0);
-    response
 }
 
 fn denied_by_upstream(tool: &str, path: &str, e: &UpstreamError) -> HttpError {
@@ -224,10 +228,15 @@ impl WasiHttpHooks for Gateway {
     ) -> Box<dyn Future<Output = Result<(http::Response<Body>, IoFuture), HttpError>> + Send> {
         let decision = check(request.method(), request.uri(), &self.prefixes);
         let tool = self.tool.clone();
-        let upstream = self.upstream.clone();
         let tenant = self.tenant.clone();
-        let limiter = self.upstream_limiter.clone();
-        let breaker = self.breaker.clone();
+        let outbound = Outbound {
+            upstream: self.upstream.clone(),
+            limiter: self.upstream_limiter.clone(),
+            breaker: self.breaker.clone(),
+            metrics: self.metrics.clone(),
+            tenant: self.tenant.clone(),
+            tool: self.tool.clone(),
+        };
         let audit = self.tenant.audit.clone();
         let metrics = self.metrics.clone();
         let provenance = self.provenance.clone();
@@ -251,12 +260,12 @@ impl WasiHttpHooks for Gateway {
             let (response, cache_hit) = match &tenant.cache {
                 None => {
                     provenance.uncacheable();
-                    let fetched = fetch(&upstream, &limiter, breaker.as_deref(), &metrics, &tenant, &tool, &path, accept).await;
+                    let fetched = outbound.fetch(&path, accept).await;
                     (fetched.map_err(|e| denied_by_upstream(&tool, &path, &e)), false)
                 }
                 Some(cache) => {
                     let key = cache::key(&path, accept.as_ref());
-                    let fetched = cache.get_or_fetch(key, fetch(&upstream, &limiter, breaker.as_deref(), &metrics, &tenant, &tool, &path, accept)).await;
+                    let fetched = cache.get_or_fetch(key, outbound.fetch(&path, accept)).await;
                     let hit = matches!(fetched, Ok((_, true)));
                     if hit { metrics.cache_hits.inc() } else { metrics.cache_misses.inc() };
                     metrics.cache_size(tenant.name(), cache.size());

@@ -111,16 +111,10 @@ impl CallError {
     /// Whether the failure says something about the tool's health (an upstream or
     /// sandbox failure) rather than about the request; a short reason if so.
     pub fn health_reason(&self) -> Option<&'static str> {
+        if self.is_refusal() {
+            return None;
+        }
         match self {
-            CallError::UnknownTool(_)
-            | CallError::Invalid(_)
-            | CallError::RateLimited { .. }
-            | CallError::Forbidden { .. }
-            | CallError::Busy { .. }
-            | CallError::NotEnabled { .. }
-            | CallError::TenantLimited { .. }
-            | CallError::TooManyUsers { .. }
-            | CallError::Blocked { .. } => None,
             CallError::BadOutput { .. } => Some("returned a result that violates its output schema"),
             CallError::Failure { failure, .. } => match failure {
                 CallFailure::Tool(ToolError::InvalidArguments(_) | ToolError::NotFound(_) | ToolError::Failed(_)) => None,
@@ -132,6 +126,7 @@ impl CallError {
                 CallFailure::Trap(_) => Some("crashed"),
                 CallFailure::Output(_) => Some("exceeded its output limit"),
             },
+            _ => None, // the refusals, answered above
         }
     }
 }

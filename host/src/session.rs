@@ -206,7 +206,7 @@ impl ClientLink for PeerLink {
     fn sample(&self, params: Value) -> BoxFuture<'static, Result<Value, String>> {
         let peer = self.peer.clone();
         async move {
-            if !peer.peer_info().is_some_and(|i| i.capabilities.sampling.is_some()) {
+            if peer.peer_info().is_none_or(|i| i.capabilities.sampling.is_none()) {
                 return Err("the client does not support sampling".to_string());
             }
             let params: CreateMessageRequestParams =
@@ -220,7 +220,7 @@ impl ClientLink for PeerLink {
     fn elicit(&self, params: Value) -> BoxFuture<'static, Result<Value, String>> {
         let peer = self.peer.clone();
         async move {
-            if !peer.peer_info().is_some_and(|i| i.capabilities.elicitation.is_some()) {
+            if peer.peer_info().is_none_or(|i| i.capabilities.elicitation.is_none()) {
                 return Err("the client does not support elicitation".to_string());
             }
             let params: ElicitRequestParams =

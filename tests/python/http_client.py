@@ -6,33 +6,12 @@ usage: http_client.py URL [API_KEY]   (EPMCP_CA_FILE: the CA to trust for https 
 """
 import asyncio
 import json
-import os
-import ssl
 import sys
 
-import httpx
 from mcp import ClientSession
 from mcp.client.streamable_http import streamablehttp_client
-from mcp.shared._httpx_utils import create_mcp_http_client
 
-
-def client_factory(headers=None, timeout=None, auth=None):
-    """The SDK's client, trusting the test's own CA when one is given."""
-    ca = os.environ.get("EPMCP_CA_FILE")
-    if not ca:
-        return create_mcp_http_client(headers=headers, timeout=timeout, auth=auth)
-    context = ssl.create_default_context(cafile=ca)
-    return httpx.AsyncClient(headers=headers, timeout=timeout or 30, auth=auth, verify=context)
-
-
-async def call(session, tool, arguments):
-    try:
-        result = await session.call_tool(tool, arguments)
-        if result.isError:
-            return {"error": result.content[0].text}
-        return {"result": result.structuredContent}
-    except Exception as e:  # JSON-RPC errors (e.g. a forbidden tool) surface as exceptions
-        return {"error": str(e)}
+from calls import call, client_factory  # one call's report; the SDK's client trusting the test's CA
 
 
 async def main(url: str, key: str | None) -> int:
