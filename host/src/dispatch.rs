@@ -467,7 +467,7 @@ impl Dispatcher {
             admin::CONFIG => json!({"settings": self.public_config}),
             admin::METRICS => admin::metrics(self.metrics.encode()),
             admin::COMPONENTS => self.components_report(),
-            admin::TENANTS => self.tenants_report(caller),
+            admin::TENANTS => self.tenants_report(caller).await,
             admin::ANOMALIES => {
                 let actions = self.detector.as_ref().map(|d| d.list(scope)).unwrap_or_default();
                 let responses: Vec<Value> = actions
@@ -528,14 +528,13 @@ impl Dispatcher {
     }
 
     /// Every tenant for the operator's own callers; its own tenant for anyone else's.
-    fn tenants_report(&self, caller: &Caller) -> Value {
+    async fn tenants_report(&self, caller: &Caller) -> Value {
         let tenants = self.runtime.tenants();
-        let visible: Vec<Value> = tenants
-            .all()
-            .iter()
-            .filter(|t| caller.tenant == crate::tenant::DEFAULT || t.name() == caller.tenant)
-            .map(|t| t.view())
-            .collect();
+        let shared = self.runtime.shared().map(Arc::as_ref);
+        let mut visible = Vec::new();
+        for tenant in tenants.all().iter().filter(|t| caller.tenant == crate::tenant::DEFAULT || t.name() == caller.tenant) {
+            visible.push(tenant.view_with(shared).await);
+        }
         json!({"tenants": visible})
     }
 

@@ -205,6 +205,9 @@ async fn start_host(config: &Config, transport: &str, default_caller: identity::
         anomaly: config.anomaly,
     };
     let tenants = runtime.tenants().clone();
+    if let Some(shared) = runtime.shared() {
+        tenants.share_usage(shared.clone());
+    }
     let dispatcher = Arc::new(dispatch::Dispatcher::new(runtime, metrics.clone(), controls));
     let server = mcp::McpServer::new(dispatcher, config.text_max_bytes, config.subscription_poll, default_caller);
     Ok(Host { server, metrics, audit, tenants, ready })

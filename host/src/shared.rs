@@ -7,6 +7,7 @@
 //! Keys (`PREFIX` = `epmcp:`):
 //! - `epmcp:cache:<cache key>` — one response: status, content type, when it was fetched, body; expires with the cache TTL.
 //! - `epmcp:lock:<cache key>` — held for at most [`LOCK_TTL`] by the instance fetching that response.
+//! - `epmcp:usage:<tenant>` — a tenant's usage counters summed over instances (a hash).
 //! - `epmcp:anomaly:action:<subject>` — a response to an anomaly in force (JSON), expiring with it; `epmcp:anomaly:strikes:<subject>` — its blocks within the hour.
 //! - `epmcp:rate:call:<role>:<identity>` — an identity's call bucket, and `epmcp:rate:upstream:<endpoint>` an EP API endpoint's request budget: each its theoretical arrival time in ms (GCRA), expiring when full again.
 
@@ -190,6 +191,26 @@ impl Shared {
         let key = &format!("{PREFIX}{key}");
         let px = ttl.as_millis().max(1) as u64;
         let _: Option<()> = self.run("anomaly", |mut c| async move { redis::cmd("SET").arg(key).arg(value).arg("PX").arg(px).query_async(&mut c).await }).await;
+    }
+
+    /// Adds to the fields of a hash (counters summed over instances); whether Redis took it.
+    pub async fn add_counts(&self, key: &str, fields: &[(&str, u64)]) -> bool {
+        let key = &format!("{PREFIX}{key}");
+        self.run("usage", |mut c| async move {
+            let mut pipe = redis::pipe();
+            for (field, n) in fields {
+                pipe.hincr(key, *field, *n).ignore();
+            }
+            pipe.query_async::<()>(&mut c).await
+        })
+        .await
+        .is_some()
+    }
+
+    /// A hash of counters.
+    pub async fn counts(&self, key: &str) -> Option<std::collections::HashMap<String, u64>> {
+        let key = &format!("{PREFIX}{key}");
+        self.run("usage", |mut c| async move { redis::cmd("HGETALL").arg(key).query_async(&mut c).await }).await
     }
 
     pub async fn delete(&self, key: &str) {

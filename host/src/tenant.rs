@@ -183,7 +183,16 @@ pub struct Usage {
     pub result_bytes: Counter,
 }
 
+/// The usage counters' names, in [`Usage::counts`] order (also their Redis hash fields).
+const USAGE_FIELDS: [&str; 5] = ["calls", "refusedCalls", "upstreamRequests", "upstreamBytes", "resultBytes"];
+/// How often each instance adds its usage to the totals in Redis.
+const USAGE_FLUSH: Duration = Duration::from_secs(2);
+
 impl Usage {
+    fn counts(&self) -> [u64; 5] {
+        [self.calls.get(), self.refused.get(), self.upstream_requests.get(), self.upstream_bytes.get(), self.result_bytes.get()]
+    }
+
     pub fn view(&self) -> Value {
         let n = |c: &Counter| c.get();
         json!({
@@ -210,6 +219,8 @@ pub struct Tenant {
     calls: Option<Bucket>,
     /// Identities seen in the last [`USER_WINDOW`], with when.
     users: Mutex<HashMap<String, Instant>>,
+    /// The usage already added to the totals in Redis.
+    flushed: Mutex<[u64; 5]>,
 }
 
 /// Refusals that are the tenant's, not the caller's.
@@ -256,8 +267,31 @@ impl Tenant {
         }
     }
 
-    /// Its settings and usage, for `admin_tenants`.
-    pub fn view(&self) -> Value {
+    /// Its settings and usage, for `admin_tenants`; with Redis, also every instance's usage together.
+    pub async fn view_with(&self, shared: Option<&Shared>) -> Value {
+        let mut view = self.view();
+        if let Some(shared) = shared {
+            let totals = shared.counts(&format!("usage:{}", self.name())).await;
+            view["usageAllInstances"] = totals.map_or(Value::Null, |t| USAGE_FIELDS.iter().map(|f| (f.to_string(), json!(t.get(*f).copied().unwrap_or(0)))).collect());
+        }
+        view
+    }
+
+    /// Adds what this instance used since the last time to the totals in Redis.
+    async fn flush_usage(&self, shared: &Shared) {
+        let now = self.usage.counts();
+        let before = *self.flushed.lock().unwrap_or_else(|e| e.into_inner());
+        let delta: Vec<(&str, u64)> = USAGE_FIELDS.iter().zip(now.iter().zip(before)).map(|(f, (n, b))| (*f, n - b)).filter(|(_, d)| *d > 0).collect();
+        if delta.is_empty() {
+            return;
+        }
+        if shared.add_counts(&format!("usage:{}", self.name()), &delta).await {
+            *self.flushed.lock().unwrap_or_else(|e| e.into_inner()) = now;
+        }
+    }
+
+    /// Its settings and usage on this instance.
+    fn view(&self) -> Value {
         let users = self.users.lock().unwrap_or_else(|e| e.into_inner()).len();
         json!({
             "name": self.config.name,
@@ -300,6 +334,7 @@ impl Tenants {
                     .then(|| UpstreamLimiter::new(config.upstream_per_5min, window, SHARE_MAX_WAIT, shared.clone(), &format!("{}:", config.name))),
                 calls: config.calls_per_minute.map(|n| Bucket::new(format!("tenant:{}", config.name), Rate { burst: n, window: Duration::from_secs(60) })),
                 users: Mutex::default(),
+                flushed: Mutex::default(),
                 config: config.clone(),
             };
             order.push(Arc::new(tenant));
@@ -320,6 +355,22 @@ impl Tenants {
 
     pub fn all(&self) -> &[Arc<Tenant>] {
         &self.order
+    }
+
+    /// With Redis: every [`USAGE_FLUSH`], each tenant's usage on this instance is added to
+    /// the totals of all instances (`epmcp:usage:<tenant>`), for `admin_tenants`.
+    pub fn share_usage(self: &Arc<Self>, shared: Arc<Shared>) {
+        let tenants = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(USAGE_FLUSH);
+            loop {
+                tick.tick().await;
+                let Some(tenants) = tenants.upgrade() else { return };
+                for tenant in &tenants.order {
+                    tenant.flush_usage(&shared).await;
+                }
+            }
+        });
     }
 
     /// Flushes every tenant's audit stream (at shutdown).

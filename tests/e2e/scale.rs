@@ -392,6 +392,13 @@ fn tenants_stay_apart_in_redis_and_a_block_on_one_instance_holds_on_all() {
     assert_eq!(upstream_requests(&fake, "/meps/1294?"), 2, "one read per tenant");
     let keys = redis.command(&["KEYS", "epmcp:cache:*"]);
     assert!(keys.contains("epmcp:cache:acme:") && keys.contains("epmcp:cache:beta:"), "{keys}");
+    // Usage is summed over the instances (each adds its own every 2 s).
+    std::thread::sleep(Duration::from_millis(2500));
+    let report = session(&one.url, &operator, json!([["admin_tenants", {}]]));
+    let acme_view = report["calls"][0]["result"]["tenants"].as_array().unwrap().iter().find(|t| t["name"] == "acme").unwrap().clone();
+    assert_eq!(acme_view["usage"]["calls"], 1, "this instance's: {acme_view}");
+    assert_eq!(acme_view["usageAllInstances"]["calls"], 2, "both instances': {acme_view}");
+    assert_eq!(acme_view["usageAllInstances"]["upstreamRequests"], 1, "{acme_view}");
 
     // Blocked on one: refused on the other within a second or so.
     let burst = session(&one.url, &acme, json!([["get_mep_details", {"id": "../x"}, 30]]));
