@@ -63,6 +63,22 @@ impl Output {
 
 }
 
+/// One call on its way through the controls: who makes it, for which tenant, the MCP
+/// client a component may talk to, and what the call's EP requests were.
+struct Call<'a> {
+    caller: &'a Caller,
+    tenant: &'a Arc<Tenant>,
+    link: Link,
+    provenance: Arc<Provenance>,
+}
+
+impl<'a> Call<'a> {
+    /// The host's own read (completion values, subscriptions), as the operator's tenant.
+    fn host(caller: &'a Caller, runtime: &'a Runtime) -> Call<'a> {
+        Call { caller, tenant: runtime.tenants().default_tenant(), link: None, provenance: Arc::default() }
+    }
+}
+
 /// A tool's result, and whether it was reused rather than computed by this call.
 struct Answer {
     output: Output,
@@ -169,8 +185,8 @@ impl Dispatcher {
     /// limit of its own: [`Self::readable`] was checked at subscription); `None` if the read failed.
     pub async fn read_watched(&self, uri: &str) -> Option<Output> {
         let (tool, _, arguments) = self.resolve(uri)?;
-        let tenants = self.runtime.tenants();
-        let read = self.run(&Caller::host(), tenants.default_tenant(), &tool, Some(arguments), None, Arc::default()).await;
+        let host = Caller::host();
+        let read = self.run(Call::host(&host, &self.runtime), &tool, Some(arguments)).await;
         read.ok().map(|answer| answer.output)
     }
 
@@ -229,8 +245,8 @@ impl Dispatcher {
         let mut arguments = source.arguments.clone();
         let mut candidates = Vec::new();
         for _ in 0..COMPLETION_MAX_PAGES {
-            let default = self.runtime.tenants().default_tenant();
-            let read = self.run(&Caller::host(), default, &source.tool, Some(arguments.clone()), None, Arc::default()).await?;
+            let host = Caller::host();
+            let read = self.run(Call::host(&host, &self.runtime), &source.tool, Some(arguments.clone())).await?;
             let result = read.output.structured.unwrap_or_default();
             candidates.extend(source.candidates(&result));
             match result.get("nextOffset").and_then(Value::as_u64) {
@@ -281,7 +297,8 @@ impl Dispatcher {
             }
             verdict => {
                 let cost_factor = if verdict == Verdict::Tightened { anomaly::TIGHTENED_COST } else { 1 };
-                self.admit_and_run(caller, tenant, name, arguments, link, cost_factor, provenance.clone()).await
+                let call = Call { caller, tenant, link, provenance: provenance.clone() };
+                self.admit_and_run(call, name, arguments, cost_factor).await
             }
         };
         tenant.usage.calls.inc();
@@ -328,17 +345,10 @@ impl Dispatcher {
         tenant.audit.security("anomaly", record);
     }
 
-    #[allow(clippy::too_many_arguments)]
-    async fn admit_and_run(
-        &self,
-        caller: &Caller,
-        tenant: &Arc<Tenant>,
-        name: &str,
-        arguments: Option<Map<String, Value>>,
-        link: Link,
-        cost_factor: u32,
-        provenance: Arc<Provenance>,
-    ) -> Result<Answer, CallError> {
+    /// The role, tenant and rate controls, then [`Self::run`]. A tightened caller's calls
+    /// cost `cost_factor` times their tokens.
+    async fn admit_and_run(&self, call: Call<'_>, name: &str, arguments: Option<Map<String, Value>>, cost_factor: u32) -> Result<Answer, CallError> {
+        let (caller, tenant) = (call.caller, call.tenant);
         let known = admin::is_host_tool(name) || self.runtime.registry().get(name).is_some();
         if known && !self.policy.allows(&caller.role, name) {
             return Err(CallError::Forbidden { tool: name.to_string(), role: caller.role.clone() });
@@ -361,7 +371,7 @@ impl Dispatcher {
                 return Err(CallError::RateLimited { retry_after_secs: retry.secs() });
             }
         }
-        self.run(caller, tenant, name, arguments, link, provenance).await
+        self.run(call, name, arguments).await
     }
 
     /// The call record, plus a security record for refusals and sandbox traps.
@@ -424,21 +434,13 @@ impl Dispatcher {
 
     /// Validate → run in a fresh sandbox → validate the result; the outcome feeds
     /// `get_server_health`, which the host answers itself.
-    async fn run(
-        &self,
-        caller: &Caller,
-        tenant: &Arc<Tenant>,
-        name: &str,
-        arguments: Option<Map<String, Value>>,
-        link: Link,
-        provenance: Arc<Provenance>,
-    ) -> Result<Answer, CallError> {
+    async fn run(&self, call: Call<'_>, name: &str, arguments: Option<Map<String, Value>>) -> Result<Answer, CallError> {
         if admin::is_host_tool(name) {
-            let value = self.host_tool(caller, name, arguments).await?;
+            let value = self.host_tool(call.caller, name, arguments).await?;
             let bytes = value.to_string().len();
             return Ok(Answer { output: Output::structured(value), reused: false, bytes });
         }
-        let result = self.run_tool(tenant, name, arguments, link, provenance).await;
+        let result = self.run_tool(call, name, arguments).await;
         if let Some(spec) = self.runtime.registry().get(name) {
             match &result {
                 Ok(_) => self.health.record(&spec.name, None),
@@ -562,14 +564,8 @@ impl Dispatcher {
         report
     }
 
-    async fn run_tool(
-        &self,
-        tenant: &Arc<Tenant>,
-        name: &str,
-        arguments: Option<Map<String, Value>>,
-        link: Link,
-        provenance: Arc<Provenance>,
-    ) -> Result<Answer, CallError> {
+    async fn run_tool(&self, call: Call<'_>, name: &str, arguments: Option<Map<String, Value>>) -> Result<Answer, CallError> {
+        let Call { tenant, link, provenance, .. } = call;
         let spec = self.runtime.registry().get(name).cloned().ok_or_else(|| CallError::UnknownTool(name.to_string()))?;
         let arguments = tracing::info_span!("validate").in_scope(|| spec.schemas.arguments(arguments)).map_err(CallError::Invalid)?;
         // Results are the tenant's own, like the responses they were computed from.
