@@ -69,6 +69,18 @@ pub enum Response {
     Isolate,
 }
 
+impl Response {
+    /// Its name in logs, metrics and audit records (as it is serialised).
+    pub fn name(self) -> &'static str {
+        match self {
+            Response::Log => "log",
+            Response::Tighten => "tighten",
+            Response::Block => "block",
+            Response::Isolate => "isolate",
+        }
+    }
+}
+
 /// A response in force.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Action {
@@ -189,12 +201,6 @@ fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
-/// A response taken now, to be audited by the caller (its tenant's stream).
-#[derive(Debug, Clone)]
-pub struct Detection {
-    pub action: Action,
-}
-
 pub struct Detector {
     config: DetectionConfig,
     subjects: Mutex<HashMap<String, Subject>>,
@@ -252,8 +258,9 @@ impl Detector {
         verdict
     }
 
-    /// Counts a finished call and answers what it reveals. Returns the responses taken now.
-    pub async fn observe(&self, tenant: &str, identity: &str, tool: &str, seen: Observation) -> Vec<Detection> {
+    /// Counts a finished call and answers what it reveals. Returns the responses taken now
+    /// (logged ones included), for the caller to audit in the tenant's stream.
+    pub async fn observe(&self, tenant: &str, identity: &str, tool: &str, seen: Observation) -> Vec<Action> {
         let second = now_ms() / 1000;
         let mut found = Vec::new();
         {
@@ -283,18 +290,13 @@ impl Detector {
                     continue;
                 }
                 state.answered = Some(response);
-                found.push((subject, response, state.evidence(signal, score), state.strikes.clone()));
+                found.push((subject, response, state.evidence(signal, score)));
             }
         }
         let mut taken = Vec::new();
-        for (subject, mut response, evidence, mut strikes) in found {
-            if response == Response::Block {
-                let now = now_ms();
-                strikes.retain(|t| now - t < STRIKE_WINDOW.as_millis() as u64);
-                let earlier = self.strike(&subject, now, strikes.len()).await;
-                if earlier > 0 {
-                    response = Response::Isolate; // blocked before within the hour
-                }
+        for (subject, mut response, evidence) in found {
+            if response == Response::Block && self.strike(&subject).await > 0 {
+                response = Response::Isolate; // blocked before within the hour
             }
             let duration = match response {
                 Response::Log => Duration::ZERO,
@@ -308,28 +310,28 @@ impl Detector {
             if response > Response::Log {
                 self.install(action.clone()).await;
             }
-            taken.push(Detection { action });
+            taken.push(action);
         }
         taken
     }
 
     /// Records a block: returns how many earlier ones the subject had within the hour
-    /// (across instances with Redis).
-    async fn strike(&self, subject: &str, now: u64, local_earlier: usize) -> u64 {
-        {
+    /// (across instances with Redis; this instance's own while Redis is away).
+    async fn strike(&self, subject: &str) -> u64 {
+        let now = now_ms();
+        let earlier_here = {
             let mut subjects = self.subjects.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(s) = subjects.get_mut(subject) {
+            subjects.get_mut(subject).map_or(0, |s| {
                 s.strikes.retain(|t| now - t < STRIKE_WINDOW.as_millis() as u64);
                 s.strikes.push(now);
-            }
-        }
-        match &self.shared {
-            Some(shared) => match shared.incr_with_ttl(&format!("{STRIKES_KEY}{subject}"), STRIKE_WINDOW).await {
-                Some(count) => count.saturating_sub(1),
-                None => local_earlier as u64,
-            },
-            None => local_earlier as u64,
-        }
+                s.strikes.len() as u64 - 1
+            })
+        };
+        let shared = match &self.shared {
+            Some(shared) => shared.incr_with_ttl(&format!("{STRIKES_KEY}{subject}"), STRIKE_WINDOW).await,
+            None => None,
+        };
+        shared.map_or(earlier_here, |count| count.saturating_sub(1))
     }
 
     async fn install(&self, action: Action) {
@@ -400,7 +402,7 @@ mod tests {
         let d = detector();
         let mut responses = Vec::new();
         for _ in 0..20 {
-            responses.extend(d.observe("acme", "key:a", "get_meps", invalid()).await.into_iter().map(|x| x.action.response));
+            responses.extend(d.observe("acme", "key:a", "get_meps", invalid()).await.into_iter().map(|a| a.response));
         }
         assert_eq!(responses, [Response::Log, Response::Tighten, Response::Block], "8 failures in a second are logged, 10 tighten, 16 block");
         assert!(matches!(d.verdict("acme", "key:a", "get_meps"), Verdict::Refused { response: Response::Block, .. }));
@@ -413,7 +415,7 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(1100)).await;
         let mut again = Vec::new();
         for _ in 0..20 {
-            again.extend(d.observe("acme", "key:a", "get_meps", invalid()).await.into_iter().map(|x| x.action.response));
+            again.extend(d.observe("acme", "key:a", "get_meps", invalid()).await.into_iter().map(|a| a.response));
         }
         assert!(again.contains(&Response::Isolate), "{again:?}");
         assert!(matches!(d.verdict("acme", "key:a", "get_meps"), Verdict::Refused { response: Response::Isolate, .. }));

@@ -38,11 +38,25 @@ impl AuthError {
     }
 }
 
-/// What a key or token grants: a role within a tenant.
+/// What a key or certificate grants: a role within a tenant.
 #[derive(Debug, Clone, PartialEq)]
 struct Grant {
     role: String,
     tenant: String,
+}
+
+impl Grant {
+    /// `role[@tenant]`: a role name, and a tenant `tenants` holds (none named: `default`).
+    fn parse(text: &str, tenants: &[String]) -> Result<Grant> {
+        let (role, tenant) = text.split_once('@').unwrap_or((text, DEFAULT_TENANT));
+        if !valid_role(role) {
+            bail!("'{role}' is not a role name (lower-case letters, digits, - and _)");
+        }
+        if tenant != DEFAULT_TENANT && !tenants.iter().any(|t| t == tenant) {
+            bail!("no such tenant '{tenant}' in the tenants file");
+        }
+        Ok(Grant { role: role.to_string(), tenant: tenant.to_string() })
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -66,17 +80,11 @@ impl Authenticator {
         let mut parsed = HashMap::new();
         for entry in keys.split(',').map(str::trim).filter(|e| !e.is_empty()) {
             let (grant, hash) = entry.split_once(':').with_context(|| format!("API key entry '{entry}' is not role[@tenant]:sha256"))?;
-            let (role, tenant) = grant.split_once('@').unwrap_or((grant, DEFAULT_TENANT));
-            if !valid_role(role) {
-                bail!("API key entry for role '{role}': not a role name (lower-case letters, digits, - and _)");
-            }
-            if tenant != DEFAULT_TENANT && !tenants.iter().any(|t| t == tenant) {
-                bail!("API key entry for tenant '{tenant}': no such tenant in the tenants file");
-            }
+            let grant = Grant::parse(grant, tenants).with_context(|| format!("API key entry for '{grant}'"))?;
             if hash.len() != 64 || !hash.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()) {
-                bail!("API key entry for role '{role}': the hash must be 64 lower-case hex digits (from `epmcp keys add`)");
+                bail!("API key entry for role '{}': the hash must be 64 lower-case hex digits (from `epmcp keys add`)", grant.role);
             }
-            parsed.insert(hash.to_string(), Grant { role: role.to_string(), tenant: tenant.to_string() });
+            parsed.insert(hash.to_string(), grant);
         }
         let anonymous_role = match anonymous_role {
             "none" => None,
@@ -86,22 +94,16 @@ impl Authenticator {
         Ok(Authenticator { keys: parsed, tenants: tenants.to_vec(), certificates: HashMap::new(), anonymous_role, tokens })
     }
 
-    /// Client certificates as identities: `CN=role[@tenant],…`.
-    pub fn with_certificates(mut self, raw: &str, tenants: &[String]) -> Result<Authenticator> {
+    /// Client certificates as identities: `CN=role[@tenant],…` (tenants as given to [`Self::new`]).
+    pub fn with_certificates(mut self, raw: &str) -> Result<Authenticator> {
         for entry in raw.split(',').map(str::trim).filter(|e| !e.is_empty()) {
             let (name, grant) = entry.rsplit_once('=').with_context(|| format!("client certificate entry '{entry}' is not CN=role[@tenant]"))?;
-            let (role, tenant) = grant.split_once('@').unwrap_or((grant, DEFAULT_TENANT));
             let name = name.trim();
             if name.is_empty() || name.chars().any(char::is_control) {
                 bail!("client certificate entry '{entry}': empty or unprintable common name");
             }
-            if !valid_role(role) {
-                bail!("client certificate entry '{entry}': '{role}' is not a role name");
-            }
-            if tenant != DEFAULT_TENANT && !tenants.iter().any(|t| t == tenant) {
-                bail!("client certificate entry '{entry}': no tenant '{tenant}' in the tenants file");
-            }
-            self.certificates.insert(name.to_string(), Grant { role: role.to_string(), tenant: tenant.to_string() });
+            let grant = Grant::parse(grant, &self.tenants).with_context(|| format!("client certificate entry '{entry}'"))?;
+            self.certificates.insert(name.to_string(), grant);
         }
         Ok(self)
     }
@@ -256,7 +258,7 @@ mod tests {
 
     #[test]
     fn client_certificates_map_to_roles_and_tenants() {
-        let auth = Authenticator::new("", "none", None, &["acme".into()]).unwrap().with_certificates("alice=researcher@acme, ops.example=admin", &["acme".into()]).unwrap();
+        let auth = Authenticator::new("", "none", None, &["acme".into()]).unwrap().with_certificates("alice=researcher@acme, ops.example=admin").unwrap();
         let peer: IpAddr = "127.0.0.1".parse().unwrap();
         let alice = auth.authenticate(&headers(&[]), peer, Some("alice")).unwrap();
         assert_eq!((alice.id.as_str(), alice.role.as_str(), alice.tenant.as_str()), ("cert:alice", "researcher", "acme"));
@@ -264,7 +266,8 @@ mod tests {
         assert_eq!(auth.authenticate(&headers(&[]), peer, Some("mallory")), Err(AuthError::Invalid("client certificate not mapped to a role")));
         assert_eq!(auth.authenticate(&headers(&[]), peer, None), Err(AuthError::Missing));
         for bad in ["alice", "alice=Admin", "alice=researcher@nobody", "=researcher"] {
-            assert!(Authenticator::default().with_certificates(bad, &["acme".into()]).is_err(), "{bad}");
+            let auth = Authenticator::new("", "none", None, &["acme".into()]).unwrap();
+            assert!(auth.with_certificates(bad).is_err(), "{bad}");
         }
     }
 }

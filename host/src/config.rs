@@ -697,7 +697,7 @@ impl RuntimeArgs {
         let tenants = crate::tenant::load(self.tenants.as_deref(), &host)?;
         let tenant_names: Vec<String> = tenants.iter().map(|t| t.name.clone()).collect();
         let auth = Authenticator::new(&self.api_keys, &self.anonymous_role, tokens, &tenant_names)?
-            .with_certificates(&self.client_cert_roles, &tenant_names)?;
+            .with_certificates(&self.client_cert_roles)?;
         let policy = Policy::parse(&self.role_tools)?;
         let upstream_timeout = Duration::from_millis(self.upstream_timeout_ms);
         Ok(Config {

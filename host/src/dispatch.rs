@@ -60,7 +60,6 @@ impl Output {
     fn structured(value: Value) -> Output {
         Output { structured: Some(value), content: Vec::new() }
     }
-
 }
 
 /// One call on its way through the controls: who makes it, for which tenant, the MCP
@@ -283,9 +282,7 @@ impl Dispatcher {
         let started = Instant::now();
         let id = audit::call_id();
         let summary = arguments.as_ref().map_or(json!({"argumentKeys": []}), audit::argument_summary);
-        // Credentials name only configured tenants; anything else is the operator's.
-        let tenants = self.runtime.tenants();
-        let tenant = tenants.get(&caller.tenant).unwrap_or(tenants.default_tenant());
+        let tenant = self.runtime.tenants().of(&caller.tenant);
         // Hosted callers (those with an address) are scored; the stdio user and the host are not.
         let detector = self.detector.as_deref().filter(|_| caller.address.is_some());
         let verdict = detector.map_or(Verdict::Allow, |d| d.verdict(tenant.name(), &caller.id, name));
@@ -321,8 +318,8 @@ impl Dispatcher {
                 error: matches!(&result, Err(e) if !e.is_refusal()),
                 egress_denials: provenance.denials(),
             };
-            for detection in detector.observe(tenant.name(), &caller.id, name, seen).await {
-                self.record_detection(tenant, &detection.action);
+            for action in detector.observe(tenant.name(), &caller.id, name, seen).await {
+                self.record_detection(tenant, &action);
             }
         }
         result.map(|answer| answer.output).map_err(|error| Failed { id, error })
@@ -330,12 +327,7 @@ impl Dispatcher {
 
     /// A response of anomaly detection: logged, counted and audited with its evidence.
     fn record_detection(&self, tenant: &Tenant, action: &anomaly::Action) {
-        let response = match action.response {
-            Response::Log => "log",
-            Response::Tighten => "tighten",
-            Response::Block => "block",
-            Response::Isolate => "isolate",
-        };
+        let response = action.response.name();
         self.metrics.anomaly_response(response);
         tracing::warn!(subject = action.subject, response, seconds = action.seconds_left(), "anomaly: {}", action.reason);
         let record = json!({
@@ -469,7 +461,7 @@ impl Dispatcher {
             admin::CONFIG => json!({"settings": self.public_config}),
             admin::METRICS => admin::metrics(self.metrics.encode()),
             admin::COMPONENTS => self.components_report(),
-            admin::TENANTS => self.tenants_report(caller).await,
+            admin::TENANTS => self.tenants_report(scope).await,
             admin::ANOMALIES => {
                 let actions = self.detector.as_ref().map(|d| d.list(scope)).unwrap_or_default();
                 let responses: Vec<Value> = actions
@@ -485,8 +477,7 @@ impl Dispatcher {
                     None => None,
                 };
                 if let Some(action) = &lifted {
-                    let tenants = self.runtime.tenants();
-                    let audit = &tenants.get(&action.tenant).unwrap_or(tenants.default_tenant()).audit;
+                    let audit = &self.runtime.tenants().of(&action.tenant).audit;
                     audit.record("anomaly_lifted", json!({"subject": subject, "by": caller.id, "response": action.response}));
                 }
                 match lifted {
@@ -529,12 +520,12 @@ impl Dispatcher {
         json!({"components": components})
     }
 
-    /// Every tenant for the operator's own callers; its own tenant for anyone else's.
-    async fn tenants_report(&self, caller: &Caller) -> Value {
+    /// Every tenant (`scope` None: the operator's own callers), or the one of `scope`.
+    async fn tenants_report(&self, scope: Option<&str>) -> Value {
         let tenants = self.runtime.tenants();
         let shared = self.runtime.shared().map(Arc::as_ref);
         let mut visible = Vec::new();
-        for tenant in tenants.all().iter().filter(|t| caller.tenant == crate::tenant::DEFAULT || t.name() == caller.tenant) {
+        for tenant in tenants.all().iter().filter(|t| scope.is_none_or(|s| t.name() == s)) {
             visible.push(tenant.view_with(shared).await);
         }
         json!({"tenants": visible})
@@ -544,8 +535,7 @@ impl Dispatcher {
         let registry = self.runtime.registry();
         let names: Vec<&str> = registry.tools().iter().map(|t| t.name.as_str()).collect();
         let mut report = self.health.report(&names, registry.components.len(), self.metrics.egress_denials_total());
-        let tenants = self.runtime.tenants();
-        let tenant = tenants.get(&caller.tenant).unwrap_or(tenants.default_tenant());
+        let tenant = self.runtime.tenants().of(&caller.tenant);
         report["cache"] = tenant.cache.as_ref().map_or(json!({"enabled": false}), |c| c.stats());
         report["upstreamBreaker"] = self.runtime.breaker_state().map_or(json!({"enabled": false}), |state| json!({"state": state}));
         if let (Some(results), Some(cache)) = (&self.results, report["cache"].as_object_mut()) {

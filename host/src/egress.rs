@@ -227,8 +227,6 @@ impl WasiHttpHooks for Gateway {
         _fut: IoFuture,
     ) -> Box<dyn Future<Output = Result<(http::Response<Body>, IoFuture), HttpError>> + Send> {
         let decision = check(request.method(), request.uri(), &self.prefixes);
-        let tool = self.tool.clone();
-        let tenant = self.tenant.clone();
         let outbound = Outbound {
             upstream: self.upstream.clone(),
             limiter: self.upstream_limiter.clone(),
@@ -237,8 +235,6 @@ impl WasiHttpHooks for Gateway {
             tenant: self.tenant.clone(),
             tool: self.tool.clone(),
         };
-        let audit = self.tenant.audit.clone();
-        let metrics = self.metrics.clone();
         let provenance = self.provenance.clone();
         let accept = request.headers().get(http::header::ACCEPT).cloned();
         let uri = request.uri().clone();
@@ -246,12 +242,14 @@ impl WasiHttpHooks for Gateway {
         let span = tracing::info_span!("upstream", endpoint = tracing::field::Empty, cache_hit = tracing::field::Empty);
         let traced = span.clone();
         Box::new(tracing::Instrument::instrument(async move {
+            let (tool, tenant, metrics) = (&outbound.tool, &outbound.tenant, &outbound.metrics);
+            let audit = &tenant.audit;
             let path = match decision {
                 Ok(path) => path,
                 Err(denied) => {
                     provenance.denied();
-                    metrics.egress_denied(&tool, denied.reason());
-                    audit.security("egress_denial", serde_json::json!({"tool": &*tool, "reason": denied.reason()}));
+                    metrics.egress_denied(tool, denied.reason());
+                    audit.security("egress_denial", serde_json::json!({"tool": &**tool, "reason": denied.reason()}));
                     tracing::warn!(tool = %tool, uri = %uri, reason = denied.reason(), "egress denied: {denied}");
                     return Err(HttpError::HttpRequestDenied);
                 }
@@ -261,7 +259,7 @@ impl WasiHttpHooks for Gateway {
                 None => {
                     provenance.uncacheable();
                     let fetched = outbound.fetch(&path, accept).await;
-                    (fetched.map_err(|e| denied_by_upstream(&tool, &path, &e)), false)
+                    (fetched.map_err(|e| denied_by_upstream(tool, &path, &e)), false)
                 }
                 Some(cache) => {
                     let key = cache::key(&path, accept.as_ref());
@@ -278,7 +276,7 @@ impl WasiHttpHooks for Gateway {
                             provenance.uncacheable();
                             match &*not_cached {
                                 NotCached::Response(response) => (Ok(Cached::to_response(response)), false),
-                                NotCached::Failed(e) => (Err(denied_by_upstream(&tool, &path, e)), false),
+                                NotCached::Failed(e) => (Err(denied_by_upstream(tool, &path, e)), false),
                             }
                         }
                     }
@@ -290,7 +288,7 @@ impl WasiHttpHooks for Gateway {
             audit.record(
                 "upstream",
                 serde_json::json!({
-                    "tool": &*tool,
+                    "tool": &**tool,
                     "endpoint": endpoint,
                     "params": params,
                     "responseMs": started.elapsed().as_secs_f64() * 1000.0,

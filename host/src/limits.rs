@@ -56,6 +56,20 @@ fn quota(burst: u32, window: Duration) -> Quota {
     Quota::with_period(period).expect("a non-zero period").allow_burst(burst)
 }
 
+/// A governor check of n tokens as this module's answer: admitted, or when to retry.
+fn checked(
+    outcome: Result<Result<(), governor::NotUntil<<DefaultClock as Clock>::Instant>>, governor::InsufficientCapacity>,
+    clock: &DefaultClock,
+    window: Duration,
+) -> Result<(), RetryAfter> {
+    match outcome {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(not_until)) => Err(RetryAfter(not_until.wait_time_from(clock.now()))),
+        // More than the whole burst: it can never fit.
+        Err(_) => Err(RetryAfter(window)),
+    }
+}
+
 /// One keyed bucket set per distinct rate; identities are keys within their role's set.
 pub struct CallLimiter {
     by_role: HashMap<String, (Rate, Keyed)>,
@@ -102,12 +116,7 @@ impl CallLimiter {
     fn admit_here(&self, identity: &str, role: &str, cost: u32) -> Result<(), RetryAfter> {
         let Some((rate, limiter)) = self.buckets(role) else { return Ok(()) };
         let cost = NonZeroU32::new(cost.max(1)).expect("costs are at least 1");
-        match limiter.check_key_n(&identity.to_string(), cost) {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(not_until)) => Err(RetryAfter(not_until.wait_time_from(self.clock.now()))),
-            // More than the whole burst: it can never fit.
-            Err(_) => Err(RetryAfter(rate.window)),
-        }
+        checked(limiter.check_key_n(&identity.to_string(), cost), &self.clock, rate.window)
     }
 
     pub fn quota(&self) -> &CallQuota {
@@ -136,11 +145,7 @@ impl Bucket {
             return outcome.map_err(RetryAfter);
         }
         let cost = NonZeroU32::new(cost.max(1)).expect("at least 1");
-        match self.local.check_n(cost) {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(not_until)) => Err(RetryAfter(not_until.wait_time_from(self.clock.now()))),
-            Err(_) => Err(RetryAfter(self.rate.window)),
-        }
+        checked(self.local.check_n(cost), &self.clock, self.rate.window)
     }
 }
 

@@ -120,7 +120,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Components { command } => operator::components(&config, command.unwrap_or(ComponentsCommand::List)).await,
         Command::Policy(command) => {
             let (runtime, _) = start(&config).await?;
-            let findings = policy::evaluate(&policy::input(&config, &runtime.registry()), config.policy_dir.as_deref(), &config.policy_exceptions)?;
+            let findings = policy::findings(&config, &runtime.registry())?;
             match command {
                 PolicyCommand::Check => {
                     let verdict = policy::check_view(&findings);
@@ -175,7 +175,7 @@ async fn start_host(config: &Config, transport: &str, default_caller: identity::
     let (runtime, _) = start_with(config, metrics.clone(), audit.clone()).await?;
     // The compliance policies, over this configuration and the components just loaded:
     // a `deny` violation refuses to serve.
-    let findings = policy::evaluate(&policy::input(config, &runtime.registry()), config.policy_dir.as_deref(), &config.policy_exceptions)?;
+    let findings = policy::findings(config, &runtime.registry())?;
     audit.record("policy", serde_json::json!({"policies": findings.len(), "violations": findings.iter().map(|f| f.violations.len()).sum::<usize>()}));
     policy::enforce(&findings)?;
     if config.watch {
@@ -302,7 +302,7 @@ async fn check_health(cli: Cli) -> ExitCode {
         None => match start(&config).await {
             Ok((rt, _)) => {
                 // A configuration its policies refuse would not start: invalid, like a bad flag.
-                let verdict = policy::evaluate(&policy::input(&config, &rt.registry()), config.policy_dir.as_deref(), &config.policy_exceptions).and_then(|f| policy::enforce(&f));
+                let verdict = policy::findings(&config, &rt.registry()).and_then(|f| policy::enforce(&f));
                 if let Err(e) = verdict {
                     println!("{}", serde_json::json!({"ready": false, "reason": format!("invalid configuration: {e:#}")}));
                     return ExitCode::from(2);

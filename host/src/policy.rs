@@ -97,7 +97,7 @@ impl Finding {
 
 /// What the policies see: the effective settings (secrets left out, as `admin_config`
 /// shows them) and facts derived from them and the loaded components.
-pub fn input(config: &Config, registry: &Registry) -> Value {
+fn input(config: &Config, registry: &Registry) -> Value {
     let settings = config.public_view();
     let mut tools: Vec<&str> = registry.tools().iter().map(|t| t.name.as_str()).collect();
     tools.extend(crate::admin::tools().iter().map(|t| t.name));
@@ -137,6 +137,12 @@ pub fn input(config: &Config, registry: &Registry) -> Value {
         "components": components,
         "componentTrust": trust,
     })
+}
+
+/// The verdicts on `config` with the components of `registry`: the default policies, the
+/// operator's (`--policy-dir`) and their exceptions (`--policy-exceptions`).
+pub fn findings(config: &Config, registry: &Registry) -> Result<Vec<Finding>> {
+    evaluate(&input(config, registry), config.policy_dir.as_deref(), &config.policy_exceptions)
 }
 
 /// Evaluates the default policies and every `.rego` file of `dir` over `input`;

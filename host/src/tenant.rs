@@ -194,14 +194,7 @@ impl Usage {
     }
 
     pub fn view(&self) -> Value {
-        let n = |c: &Counter| c.get();
-        json!({
-            "calls": n(&self.calls),
-            "refusedCalls": n(&self.refused),
-            "upstreamRequests": n(&self.upstream_requests),
-            "upstreamBytes": n(&self.upstream_bytes),
-            "resultBytes": n(&self.result_bytes),
-        })
+        USAGE_FIELDS.iter().zip(self.counts()).map(|(field, n)| (field.to_string(), json!(n))).collect()
     }
 }
 
@@ -271,7 +264,7 @@ impl Tenant {
     pub async fn view_with(&self, shared: Option<&Shared>) -> Value {
         let mut view = self.view();
         if let Some(shared) = shared {
-            let totals = shared.counts(&format!("usage:{}", self.name())).await;
+            let totals = shared.counts(&self.usage_key()).await;
             view["usageAllInstances"] = totals.map_or(Value::Null, |t| USAGE_FIELDS.iter().map(|f| (f.to_string(), json!(t.get(*f).copied().unwrap_or(0)))).collect());
         }
         view
@@ -285,9 +278,14 @@ impl Tenant {
         if delta.is_empty() {
             return;
         }
-        if shared.add_counts(&format!("usage:{}", self.name()), &delta).await {
+        if shared.add_counts(&self.usage_key(), &delta).await {
             *self.flushed.lock().unwrap_or_else(|e| e.into_inner()) = now;
         }
+    }
+
+    /// Where Redis sums its usage over the instances (`epmcp:usage:<tenant>`).
+    fn usage_key(&self) -> String {
+        format!("usage:{}", self.name())
     }
 
     /// Its settings and usage on this instance.
@@ -351,6 +349,12 @@ impl Tenants {
 
     pub fn default_tenant(&self) -> &Arc<Tenant> {
         &self.order[0]
+    }
+
+    /// A caller's tenant. Credentials name only configured tenants (`auth` refuses any
+    /// other), so the fallback to the operator's is never taken in practice.
+    pub fn of(&self, name: &str) -> &Arc<Tenant> {
+        self.get(name).unwrap_or(self.default_tenant())
     }
 
     pub fn all(&self) -> &[Arc<Tenant>] {
