@@ -16,9 +16,13 @@ TEST_COMPONENTS := target/test-components
 DEV_KEY  := target/keys/dev
 VENV     := .venv
 MCP_PY   := mcp[ws]==1.30.0
-# The official MCP conformance suite (pinned) and the Node 22 it needs, from the npm registry.
+# The official MCP conformance suite (pinned) and the Node 22 it needs, from the npm registry;
+# beside it, clients no one here wrote: the MCP Inspector CLI, the TypeScript SDK at an old,
+# a middle and the current version, and Ajv (JSON Schema 2020-12, strict) with its formats.
 CONFORMANCE := .conformance
-CONFORMANCE_PKGS := node@22 @modelcontextprotocol/conformance@0.1.16
+CONFORMANCE_PKGS := node@22 @modelcontextprotocol/conformance@0.1.16 @modelcontextprotocol/inspector@2.12.0 \
+	sdk-1.17@npm:@modelcontextprotocol/sdk@1.17.5 sdk-1.22@npm:@modelcontextprotocol/sdk@1.22.0 \
+	sdk-1.32@npm:@modelcontextprotocol/sdk@1.32.2 ajv@8.20.0 ajv-formats@3.0.1
 
 export EPMCP_BIN := $(CURDIR)/$(BIN)
 export EPMCP_FAKE := $(CURDIR)/target/release/fake-ep-api
@@ -29,13 +33,16 @@ export EPMCP_FIXTURES := $(CURDIR)/tests/fixtures/ep-api
 export EPMCP_CONFORMANCE_BIN := $(CURDIR)/$(CONFORMANCE)/node_modules/.bin
 export EPMCP_TRUSTED_KEYS ?= $(CURDIR)/$(DEV_KEY).pub
 
-.PHONY: all setup setup-test build guests host run test test-unit test-e2e demo bench clean
+.PHONY: all setup setup-python setup-test build guests host run test test-unit test-e2e demo bench clean
 
 all: build
 
-## Install what a fresh machine lacks (the wasm32-wasip2 target, the Python MCP SDK venv).
+## Install what a fresh machine lacks to build (the wasm32-wasip2 target).
 setup:
 	@rustup target list --installed | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
+
+## The official Python MCP SDK in a venv: the demo's and the tests' client (serving needs none).
+setup-python:
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	@$(VENV)/bin/python -c 'import mcp, websockets' 2>/dev/null || $(VENV)/bin/pip install -q '$(MCP_PY)'
 
@@ -44,8 +51,9 @@ setup:
 setup-test:
 	@command -v redis-server >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get install -y -q redis-server >/dev/null 2>&1 || { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q redis-server >/dev/null; }; }
-	@test -x $(CONFORMANCE)/node_modules/.bin/conformance || ( mkdir -p $(CONFORMANCE) && cd $(CONFORMANCE) \
+	@test -x $(CONFORMANCE)/node_modules/.bin/mcp-inspector -a -d $(CONFORMANCE)/node_modules/sdk-1.17 || ( mkdir -p $(CONFORMANCE) && cd $(CONFORMANCE) \
 		&& echo '{"name": "epmcp-conformance", "private": true}' > package.json && npm install --no-audit --no-fund --loglevel=error $(CONFORMANCE_PKGS) >/dev/null )
+	@cp tests/node/*.mjs $(CONFORMANCE)/
 
 ## Guest components (wasm32-wasip2), the host, signed manifests, and the precompiled cache.
 build: setup guests host
@@ -69,7 +77,7 @@ run: build
 	$(BIN)
 
 ## Unit tests (host, guest client, tool families natively) and the end-to-end suite.
-test: build setup-test test-unit test-e2e
+test: build setup-python setup-test test-unit test-e2e
 
 test-unit:
 	$(CARGO) test --release -p epmcp -p guest-client $(addprefix -p ,$(GUESTS))
@@ -79,7 +87,7 @@ test-e2e:
 	$(CARGO) test --release -p epmcp-tests --test e2e -- --test-threads=2 $(T)
 
 ## A loopback fake of the EP API with the bundled samples, and a scripted client session.
-demo: build
+demo: build setup-python
 	$(VENV)/bin/python tests/python/demo.py
 
 ## Cold start, tools/list and tools/call latency, host overhead, peak RSS.

@@ -42,7 +42,7 @@ impl Tool {
             title,
             description,
             egress,
-            input_schema: schema_of::<P>,
+            input_schema: input_schema_of::<P>,
             output_schema: schema_of::<O>,
             run: Box::new(move |ep, arguments| {
                 let params: P = serde_json::from_value(arguments)
@@ -69,6 +69,21 @@ impl Tool {
 
 pub fn schema_of<T: JsonSchema>() -> Value {
     serde_json::to_value(schemars::schema_for!(T)).expect("a JSON Schema serialises")
+}
+
+/// Paging arguments mean the same in every list tool: described once, here, when the
+/// tool's own type does not say more.
+fn input_schema_of<T: JsonSchema>() -> Value {
+    let mut schema = schema_of::<T>();
+    for (name, description) in [
+        ("limit", "Items per page."),
+        ("offset", "Items to skip: pass the previous page's nextOffset for the next page."),
+    ] {
+        if let Some(property) = schema.pointer_mut(&format!("/properties/{name}")).and_then(Value::as_object_mut) {
+            property.entry("description").or_insert_with(|| description.into());
+        }
+    }
+    schema
 }
 
 /// The component's `describe` export.

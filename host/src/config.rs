@@ -212,8 +212,13 @@ pub struct RuntimeArgs {
     pub max_output_kib: u64,
     /// Public keys whose signatures on component manifests the host trusts, comma-separated:
     /// each `ed25519:<base64>` or the path of a `.pub` file (`epmcp components keygen`).
+    /// They add to the build's own key (see --trust-build-key).
     #[arg(long, env = "EPMCP_TRUSTED_KEYS", default_value = "", global = true)]
     pub trusted_keys: String,
+    /// Trust the key this binary's own build signed its components with (embedded at build
+    /// time). `false` trusts only --trusted-keys and --pinned-manifests.
+    #[arg(long, env = "EPMCP_TRUST_BUILD_KEY", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub trust_build_key: bool,
     /// Component manifests trusted without a signature, by their SHA-256 (`sha256:<hex>`),
     /// comma-separated (`epmcp components inspect NAME` prints it).
     #[arg(long, env = "EPMCP_PINNED_MANIFESTS", default_value = "", global = true)]
@@ -238,10 +243,6 @@ pub struct RuntimeArgs {
     /// Calls that may run at once (sizes the instance pool).
     #[arg(long, env = "EPMCP_MAX_CONCURRENT_CALLS", default_value_t = 64, global = true)]
     pub max_concurrent_calls: u32,
-    /// Tool results up to this size (JSON bytes) are repeated whole in the text block;
-    /// larger ones are summarised there (and complete in structuredContent).
-    #[arg(long, env = "EPMCP_TEXT_MAX_BYTES", default_value_t = 8192, global = true)]
-    pub text_max_bytes: usize,
     /// How often a subscribed resource is read again to notify its subscribers of a change,
     /// in seconds.
     #[arg(long, env = "EPMCP_SUBSCRIPTION_POLL_SECS", default_value_t = 300, global = true)]
@@ -332,6 +333,11 @@ pub struct RuntimeArgs {
     /// Token scopes → roles, first match wins: `scope=role,…`.
     #[arg(long, env = "EPMCP_SCOPE_ROLES", default_value = "epmcp:admin=admin,epmcp:research=researcher,epmcp:read=public", global = true)]
     pub scope_roles: String,
+    /// The tools this server offers: a profile (`core`: 20 everyday data tools; `analysis`:
+    /// the analyses and the data tools they start from; `all`) or tool-name patterns
+    /// (`get_* !get_*_feed`). Roles and tenants choose among these.
+    #[arg(long, env = "EPMCP_TOOLS", default_value = "all", global = true)]
+    pub tools: String,
     /// Which tools and prompts each role may use: `role=pattern pattern,…` (`*` globs, `!` excludes).
     #[arg(long, env = "EPMCP_ROLE_TOOLS", default_value = crate::rbac::DEFAULT_GRANTS, global = true)]
     pub role_tools: String,
@@ -407,8 +413,6 @@ pub struct Config {
     pub cache_dir: PathBuf,
     pub upstream: UpstreamConfig,
     pub limits: CallLimits,
-    /// See [`RuntimeArgs::text_max_bytes`].
-    pub text_max_bytes: usize,
     /// See [`RuntimeArgs::subscription_poll_secs`].
     pub subscription_poll: Duration,
     /// `None`: no cache.
@@ -447,6 +451,8 @@ pub struct Config {
     pub http: Option<HttpSettings>,
     pub auth: Authenticator,
     pub policy: Policy,
+    /// The tools offered at all (`--tools`).
+    pub profile: crate::rbac::Grant,
     /// Which components may load.
     pub trust: crate::trust::Trust,
     /// Whether the components directory is watched for changes while serving.
@@ -488,13 +494,13 @@ impl Config {
                 "trustedKeys": self.trust.key_ids(),
                 "pinnedManifests": self.trust.pins(),
                 "allowUnsigned": self.trust.allow_unsigned,
+                "trustsBuildKey": self.trust.build_key,
                 "watch": self.watch,
             },
             "maxConcurrentCalls": self.limits.max_concurrent,
             "maxCallsPerClient": self.max_calls_per_client,
             "upstreamTimeoutMs": self.upstream.total_timeout.as_millis() as u64,
             "maxResponseMiB": self.upstream.max_body_bytes >> 20,
-            "textMaxBytes": self.text_max_bytes,
             "subscriptionPollSeconds": self.subscription_poll.as_secs(),
             "cache": self.cache.map_or(json!({"enabled": false}), |c| json!({"ttlSeconds": c.ttl.as_secs(), "entries": c.max_entries, "mib": c.max_bytes >> 20})),
             "rateLimit": {"default": rate(self.calls.default), "roles": roles, "toolCosts": self.calls.costs},
@@ -522,6 +528,7 @@ impl Config {
             "authentication": self.auth.summary(),
             "tenants": self.tenants.iter().map(|t| (t.name.clone(), t.view())).collect::<serde_json::Map<_, _>>(),
             "roles": self.policy.summary(),
+            "tools": self.profile.words(),
         })
     }
 }
@@ -549,8 +556,11 @@ impl RuntimeArgs {
         if !(1..=262_144).contains(&self.max_output_kib) {
             bail!("output cap {} KiB is outside 1..=262144", self.max_output_kib);
         }
-        let trust = crate::trust::Trust::new(&list(&self.trusted_keys), &list(&self.pinned_manifests), self.allow_unsigned)
+        let mut trust = crate::trust::Trust::new(&list(&self.trusted_keys), &list(&self.pinned_manifests), self.allow_unsigned)
             .context("component trust settings")?;
+        if self.trust_build_key {
+            trust = trust.with_build_key().context("the build's own key")?;
+        }
         if !(1..=1024).contains(&self.max_response_mib) {
             bail!("response cap {} MiB is outside 1..=1024", self.max_response_mib);
         }
@@ -699,6 +709,7 @@ impl RuntimeArgs {
         let auth = Authenticator::new(&self.api_keys, &self.anonymous_role, tokens, &tenant_names)?
             .with_certificates(&self.client_cert_roles)?;
         let policy = Policy::parse(&self.role_tools)?;
+        let profile = crate::rbac::profile(&self.tools)?;
         let upstream_timeout = Duration::from_millis(self.upstream_timeout_ms);
         Ok(Config {
             components_dir,
@@ -709,7 +720,6 @@ impl RuntimeArgs {
                 connect_timeout: upstream_timeout.min(Duration::from_secs(10)),
                 max_body_bytes: (self.max_response_mib as usize) << 20,
             },
-            text_max_bytes: self.text_max_bytes,
             subscription_poll: Duration::from_secs(self.subscription_poll_secs),
             cache,
             calls,
@@ -731,6 +741,7 @@ impl RuntimeArgs {
             http,
             auth,
             policy,
+            profile,
             limits: CallLimits {
                 deadline: Duration::from_millis(self.call_timeout_ms),
                 memory_bytes: (self.memory_mib as usize) << 20,

@@ -19,7 +19,7 @@ use crate::limits::{CallLimiter, CallQuota, ConcurrencyLimiter};
 use crate::metrics::Metrics;
 use crate::cache::{CacheConfig, Provenance};
 use crate::results::ResultCache;
-use crate::rbac::Policy;
+use crate::rbac::{Grant, Policy};
 use crate::tenant::{Tenant, TenantRefusal};
 use crate::anomaly::{self, DetectionConfig, Detector, Observation, Response, Verdict};
 use crate::runtime::registry::Registry;
@@ -38,6 +38,8 @@ pub struct Controls {
     pub quota: CallQuota,
     pub cache: Option<CacheConfig>,
     pub policy: Policy,
+    /// The tools offered at all (`--tools`): others are unknown to every caller.
+    pub profile: Grant,
     /// The effective configuration without secrets, for `admin_config`.
     pub public_config: Value,
     /// Calls one identity may have running at once.
@@ -100,6 +102,8 @@ pub struct Dispatcher {
     results: Option<ResultCache>,
     /// Which role may use which tools and prompts.
     policy: Policy,
+    /// The tools offered at all (`--tools`).
+    profile: Grant,
     /// Scores hosted callers' behaviour and answers anomalies; `None`: off.
     detector: Option<Arc<Detector>>,
     public_config: Value,
@@ -121,6 +125,7 @@ impl Dispatcher {
             completions: Mutex::default(),
             results,
             policy,
+            profile: controls.profile,
             detector,
             public_config,
         }
@@ -129,8 +134,15 @@ impl Dispatcher {
     /// Whether `caller` may use the tool or prompt `name`: its role grants it, and its
     /// tenant has the tool's group (a prompt's group is `prompts`).
     pub fn permits(&self, caller: &Caller, name: &str) -> bool {
-        self.policy.allows(&caller.role, name)
+        self.offers(name)
+            && self.policy.allows(&caller.role, name)
             && self.runtime.tenants().get(&caller.tenant).is_some_and(|tenant| tenant.allows_group(&self.group_of(name)))
+    }
+
+    /// Whether the server offers `name` (`--tools`; prompts are always offered).
+    fn offers(&self, name: &str) -> bool {
+        let tool = name == crate::health::TOOL || admin::is_host_tool(name) || self.runtime.registry().get(name).is_some();
+        !tool || self.profile.allows(name)
     }
 
     /// A tool's group, as tenants enable them: its component's name, `admin` for the
@@ -341,6 +353,9 @@ impl Dispatcher {
     /// cost `cost_factor` times their tokens.
     async fn admit_and_run(&self, call: Call<'_>, name: &str, arguments: Option<Map<String, Value>>, cost_factor: u32) -> Result<Answer, CallError> {
         let (caller, tenant) = (call.caller, call.tenant);
+        if !self.offers(name) {
+            return Err(CallError::UnknownTool(name.to_string()));
+        }
         let known = admin::is_host_tool(name) || self.runtime.registry().get(name).is_some();
         if known && !self.policy.allows(&caller.role, name) {
             return Err(CallError::Forbidden { tool: name.to_string(), role: caller.role.clone() });

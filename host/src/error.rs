@@ -49,16 +49,20 @@ impl Failed {
 }
 
 impl CallError {
-    /// Protocol errors (-32602) for calls that are wrong; `isError` results, which the
-    /// model can read and act on, for calls that were right but could not be answered.
+    /// Protocol errors (-32602) for calls of a tool the caller cannot call; `isError`
+    /// results, which the model can read and act on, for everything else: arguments the
+    /// tool refuses, and calls that could not be answered.
     /// Both name the call id (in the text, and as `errorId` in a protocol error's data).
     pub fn to_mcp(&self, id: &str) -> Result<CallToolResult, ErrorData> {
         let tool_error = |text: String| Ok(CallToolResult::error(vec![ContentBlock::text(format!("{text} (error id {id})"))]));
         let invalid = |text: String| Err(ErrorData::invalid_params(format!("{text} (error id {id})"), Some(json!({"errorId": id}))));
         match self {
-            CallError::UnknownTool(_) | CallError::Invalid(_) | CallError::Forbidden { .. } | CallError::NotEnabled { .. } => invalid(self.to_string()),
+            // A request for a tool the caller cannot call is malformed; arguments the tool
+            // refuses are the model's to correct, so it must see them (SEP-1303).
+            CallError::UnknownTool(_) | CallError::Forbidden { .. } | CallError::NotEnabled { .. } => invalid(self.to_string()),
+            CallError::Invalid(_) => tool_error(self.to_string()),
             CallError::Failure { tool, failure } => match failure {
-                CallFailure::Tool(ToolError::InvalidArguments(m)) => invalid(format!("invalid arguments: {}", public(m))),
+                CallFailure::Tool(ToolError::InvalidArguments(m)) => tool_error(format!("invalid arguments: {}", public(m))),
                 CallFailure::Tool(ToolError::NotFound(m)) => tool_error(format!("not found: {}", public(m))),
                 CallFailure::Tool(ToolError::UpstreamUnavailable(m)) => {
                     tool_error(format!("the EP API is unavailable: {}", public(m)))
@@ -160,6 +164,13 @@ impl ReadError {
             ReadError::Call(Failed { id, error: CallError::Failure { failure: CallFailure::Tool(ToolError::NotFound(m)), .. } }) => {
                 ErrorData::resource_not_found(format!("resource not found: {} (error id {id})", public(m)), Some(json!({"errorId": id})))
             }
+            // A resource URI's variables that its tool refuses: the request is wrong.
+            ReadError::Call(Failed { id, error: e @ CallError::Invalid(_) }) => {
+                ErrorData::invalid_params(format!("{e} (error id {id})"), Some(json!({"errorId": id})))
+            }
+            ReadError::Call(Failed { id, error: CallError::Failure { failure: CallFailure::Tool(ToolError::InvalidArguments(m)), .. } }) => {
+                ErrorData::invalid_params(format!("invalid arguments: {} (error id {id})", public(m)), Some(json!({"errorId": id})))
+            }
             ReadError::Call(e) => match e.to_mcp() {
                 Err(data) => data,
                 Ok(result) => {
@@ -192,7 +203,15 @@ mod tests {
     }
 
     #[test]
-    fn invalid_arguments_are_protocol_errors() {
+    fn invalid_arguments_are_results_the_model_reads() {
+        let e = CallError::Invalid(Invalid::Schema { field: "limit".into(), message: "500 is greater than the maximum of 100".into() });
+        let result = e.to_mcp("0123").unwrap();
+        assert_eq!(result.is_error, Some(true));
+        assert!(result.structured_content.is_none());
+    }
+
+    #[test]
+    fn unknown_tools_are_protocol_errors() {
         let e = CallError::UnknownTool("nope".into());
         let error = e.to_mcp("0123").unwrap_err();
         assert_eq!(error.code, rmcp::model::ErrorCode::INVALID_PARAMS);

@@ -157,7 +157,17 @@ pub fn output_schema() -> Value {
             "tools": {"type": "object", "additionalProperties": {
                 "type": "object", "required": ["status"], "properties": {"status": status}
             }},
-            "feeds": {"type": "object", "required": ["operational", "error", "unknown", "total", "level"]},
+            "feeds": {
+                "type": "object",
+                "required": ["operational", "error", "unknown", "total", "level"],
+                "properties": {
+                    "operational": {"type": "integer", "minimum": 0},
+                    "error": {"type": "integer", "minimum": 0},
+                    "unknown": {"type": "integer", "minimum": 0},
+                    "total": {"type": "integer", "minimum": 0},
+                    "level": {"type": "string"}
+                }
+            },
             "egressDenials": {"type": "integer", "minimum": 0},
             "cache": {"type": "object", "description": "Response cache: entries, hits, misses, hitRate (or enabled: false)"},
             "rateLimit": {"type": "object", "description": "The caller's own call limit: role, burst, windowSeconds, violations (or enabled: false)"},

@@ -26,7 +26,6 @@ mod results;
 mod runtime;
 mod session;
 mod shared;
-mod summary;
 mod telemetry;
 mod tenant;
 mod tls;
@@ -151,6 +150,27 @@ async fn start_with(config: &Config, metrics: Arc<metrics::Metrics>, audit: audi
     runtime::Runtime::start(config, upstream, metrics, audit).await
 }
 
+/// A server whose components were all refused would answer with no EP tools at all, and
+/// a client would show nothing but an empty list: that is a failed start, with its cause
+/// and the fix. (An empty directory is not: components may be installed while serving.)
+fn require_components(config: &Config, runtime: &runtime::Runtime, refusals: &runtime::Refusals) -> Result<()> {
+    let Some((stem, reason)) = refusals.first() else { return Ok(()) };
+    if !runtime.registry().components.is_empty() {
+        return Ok(());
+    }
+    let fix = if reason.contains("trusted key") || reason.contains("neither signed") {
+        "trust the key that signed them (--trusted-keys FILE.pub, or EPMCP_TRUSTED_KEYS), sign them with a key this \
+         binary trusts (epmcp components sign --key KEY), or use the binary built with them (it trusts its own build's key)"
+    } else {
+        "see `epmcp components verify` for each component's reason"
+    };
+    anyhow::bail!(
+        "no tools to serve: all {} components in {} were refused (first, {stem}: {reason}). To fix: {fix}",
+        refusals.len(),
+        config.components_dir.display()
+    )
+}
+
 /// How long a stopping server waits for its last audit records to be written.
 const AUDIT_FLUSH_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -172,7 +192,8 @@ async fn start_host(config: &Config, transport: &str, default_caller: identity::
         None => audit::Audit::off(),
     };
     audit.record("start", serde_json::json!({"version": env!("CARGO_PKG_VERSION"), "transport": transport}));
-    let (runtime, _) = start_with(config, metrics.clone(), audit.clone()).await?;
+    let (runtime, refusals) = start_with(config, metrics.clone(), audit.clone()).await?;
+    require_components(config, &runtime, &refusals)?;
     // The compliance policies, over this configuration and the components just loaded:
     // a `deny` violation refuses to serve.
     let findings = policy::findings(config, &runtime.registry())?;
@@ -200,6 +221,7 @@ async fn start_host(config: &Config, transport: &str, default_caller: identity::
         quota: config.calls.clone(),
         cache: config.cache,
         policy: config.policy.clone(),
+        profile: config.profile.clone(),
         public_config: config.public_view(),
         calls_per_client: config.max_calls_per_client,
         anomaly: config.anomaly,
@@ -209,7 +231,7 @@ async fn start_host(config: &Config, transport: &str, default_caller: identity::
         tenants.share_usage(shared.clone());
     }
     let dispatcher = Arc::new(dispatch::Dispatcher::new(runtime, metrics.clone(), controls));
-    let server = mcp::McpServer::new(dispatcher, config.text_max_bytes, config.subscription_poll, default_caller);
+    let server = mcp::McpServer::new(dispatcher, config.subscription_poll, default_caller);
     Ok(Host { server, metrics, audit, tenants, ready })
 }
 
@@ -217,6 +239,13 @@ async fn serve_stdio(config: &Config) -> Result<()> {
     let host = start_host(config, "stdio", identity::Caller::stdio(&config.stdio_role)).await?;
     let (components, tools) = host.ready.counts();
     tracing::info!(tools, components, "serving MCP on stdio");
+    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        // A person started it by hand (`make run`): say what it is waiting for.
+        eprintln!(
+            "epmcp: serving MCP on stdio ({tools} tools from {components} components); an MCP client starts this \
+             command and talks JSON-RPC on its stdin/stdout (see the README, \"Use it from an assistant\"). Ctrl-D ends it."
+        );
+    }
     // Ends when the client closes stdin.
     let served = transport::stdio::serve(host.server).await;
     host.audit.flush(AUDIT_FLUSH_LIMIT);
@@ -299,8 +328,8 @@ async fn check_health(cli: Cli) -> ExitCode {
     let listener = config.http.as_ref().filter(|h| h.tls.as_ref().is_none_or(|t| t.client_ca.is_none() || t.client_cert_optional)).map(|h| (h.listen, h.tls.as_ref()));
     let (ready, report) = match listener.or(config.metrics_listen.map(|addr| (addr, None))) {
         Some((addr, tls)) => transport::observe::probe(addr, tls).await,
-        None => match start(&config).await {
-            Ok((rt, _)) => {
+        None => match start(&config).await.and_then(|(rt, refusals)| require_components(&config, &rt, &refusals).map(|()| rt)) {
+            Ok(rt) => {
                 // A configuration its policies refuse would not start: invalid, like a bad flag.
                 let verdict = policy::findings(&config, &rt.registry()).and_then(|f| policy::enforce(&f));
                 if let Err(e) = verdict {
@@ -308,7 +337,11 @@ async fn check_health(cli: Cli) -> ExitCode {
                     return ExitCode::from(2);
                 }
                 let (components, tools) = (rt.registry().components.len(), rt.registry().tools().len());
-                (tools > 0, serde_json::json!({"ready": tools > 0, "components": components, "tools": tools}))
+                let mut report = serde_json::json!({"ready": tools > 0, "components": components, "tools": tools});
+                if tools == 0 {
+                    report["reason"] = format!("no components in {}", config.components_dir.display()).into();
+                }
+                (tools > 0, report)
             }
             Err(e) => (false, serde_json::json!({"ready": false, "reason": format!("{e:#}")})),
         },

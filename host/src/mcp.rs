@@ -12,7 +12,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use rmcp::handler::server::ServerHandler;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams, CompleteResult, CompletionInfo,
-    ContentBlock, ErrorData, GetPromptRequestParams, GetPromptResponse, GetPromptResult, Implementation,
+    ContentBlock, CustomRequest, CustomResult, ErrorData, GetPromptRequestParams, GetPromptResponse, GetPromptResult, Implementation,
     ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams, Prompt,
     PromptArgument, PromptMessage, ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult,
     Reference, Resource, ResourceContents, ResourceTemplate, Role, ServerCapabilities, ServerConfig,
@@ -27,7 +27,6 @@ use crate::dispatch::{Dispatcher, Output};
 use crate::error::ReadError;
 use crate::health;
 use crate::identity::Caller;
-use crate::summary;
 use crate::runtime::registry::{Registry, ToolSpec};
 use crate::runtime::{self, Link, ResourceBody};
 use crate::session::{self, PeerLink, Session};
@@ -45,8 +44,6 @@ pub struct McpServer {
     dispatcher: Arc<Dispatcher>,
     /// The tools/list answer for one registry generation (rebuilt after a component change).
     tools: Arc<std::sync::Mutex<(u64, Arc<[Tool]>)>>,
-    /// Results larger than this are summarised in the text block.
-    text_max_bytes: usize,
     /// Who requests come from when the transport does not say (stdio: the local client).
     caller: Caller,
     /// This session's state (each HTTP or WebSocket session gets its own).
@@ -56,10 +53,10 @@ pub struct McpServer {
 }
 
 impl McpServer {
-    pub fn new(dispatcher: Arc<Dispatcher>, text_max_bytes: usize, subscription_poll: std::time::Duration, caller: Caller) -> McpServer {
+    pub fn new(dispatcher: Arc<Dispatcher>, subscription_poll: std::time::Duration, caller: Caller) -> McpServer {
         let registry = dispatcher.registry();
         let tools = Arc::new(std::sync::Mutex::new((registry.generation, tool_list(&registry))));
-        McpServer { dispatcher, tools, text_max_bytes, caller, session: Arc::default(), subscription_poll }
+        McpServer { dispatcher, tools, caller, session: Arc::default(), subscription_poll }
     }
 
     /// The tools/list answer for the registry now serving.
@@ -97,6 +94,66 @@ impl McpServer {
             .and_then(|parts| parts.extensions.get::<Caller>())
             .unwrap_or(&self.caller)
             .clone()
+    }
+}
+
+/// Request methods of the MCP revisions we serve.
+pub const KNOWN_METHODS: &[&str] = &[
+    "initialize",
+    "ping",
+    "tools/list",
+    "tools/call",
+    "logging/setLevel",
+    "resources/list",
+    "resources/templates/list",
+    "resources/read",
+    "resources/subscribe",
+    "resources/unsubscribe",
+    "prompts/list",
+    "prompts/get",
+    "completion/complete",
+];
+
+/// What is wrong with a known method's params, naming the field (JSON-RPC -32602); `None`
+/// when their shape is right. rmcp would otherwise take a request whose params do not
+/// parse for an unknown method and answer -32601 with the bare method name.
+pub fn params_problem(method: &str, params: Option<&Value>) -> Option<String> {
+    let params = match params {
+        None | Some(Value::Null) => &Value::Object(Default::default()),
+        Some(p @ Value::Object(_)) => p,
+        Some(_) => return Some("params must be an object".into()),
+    };
+    let kind = |field: &str, want: &str| -> Option<String> {
+        let value = params.get(field).filter(|v| !v.is_null());
+        let ok = match (value, want) {
+            (None, _) => true,
+            (Some(v), "string") => v.is_string(),
+            (Some(v), "object") => v.is_object(),
+            (Some(_), _) => true,
+        };
+        (!ok).then(|| format!("params.{field} must be a{} {want}", if want == "object" { "n" } else { "" }))
+    };
+    let required = |field: &str, want: &str| -> Option<String> {
+        match params.get(field).filter(|v| !v.is_null()) {
+            None => Some(format!("params.{field} is required (a{} {want})", if want == "object" { "n" } else { "" })),
+            Some(_) => kind(field, want),
+        }
+    };
+    let strings = |field: &str| -> Option<String> {
+        let values = params.get(field)?.as_object()?;
+        values.iter().find(|(_, v)| !v.is_string()).map(|(k, _)| format!("params.{field}.{k} must be a string"))
+    };
+    if let Some(problem) = kind("_meta", "object").or_else(|| params.get("cursor").and_then(|_| kind("cursor", "string"))) {
+        return Some(problem);
+    }
+    match method {
+        "tools/call" => required("name", "string").or_else(|| kind("arguments", "object")),
+        "prompts/get" => required("name", "string").or_else(|| kind("arguments", "object")).or_else(|| strings("arguments")),
+        "resources/read" | "resources/subscribe" | "resources/unsubscribe" => required("uri", "string"),
+        "logging/setLevel" => required("level", "string"),
+        "completion/complete" => required("ref", "object").or_else(|| required("argument", "object")),
+        "initialize" => required("protocolVersion", "string").or_else(|| required("capabilities", "object")).or_else(|| required("clientInfo", "object")),
+        _ => None,
     }
 }
 
@@ -156,13 +213,14 @@ pub fn tool(spec: &ToolSpec) -> Tool {
     if let Some(output_schema) = &spec.output_schema {
         tool = tool.with_raw_output_schema(object(output_schema));
     }
-    tool.with_annotations(ToolAnnotations::from_raw(
-            Some(spec.title.clone()),
-            Some(a.read_only),
-            Some(a.destructive),
-            Some(a.idempotent),
-            Some(a.open_world),
-        ))
+    tool.with_annotations(annotations(a.read_only, a.destructive, a.idempotent, a.open_world))
+}
+
+/// Tool hints, without those the spec defines as meaningless (destructive and idempotent
+/// say something only about a tool that writes) and without a second copy of the title.
+fn annotations(read_only: bool, destructive: bool, idempotent: bool, open_world: bool) -> ToolAnnotations {
+    let writes = |hint: bool| (!read_only).then_some(hint);
+    ToolAnnotations::from_raw(None, Some(read_only), writes(destructive), writes(idempotent), Some(open_world))
 }
 
 /// The host's health tool (see `health`).
@@ -175,7 +233,7 @@ fn host_tool(name: &'static str, title: &'static str, description: &'static str,
     Tool::new_with_raw(name, Some(Cow::Borrowed(description)), object(input))
         .with_title(title)
         .with_raw_output_schema(object(output))
-        .with_annotations(ToolAnnotations::from_raw(Some(title.into()), Some(true), Some(false), Some(false), Some(false)))
+        .with_annotations(annotations(true, false, false, false))
 }
 
 fn prompt(spec: &PromptSpec) -> Prompt {
@@ -260,12 +318,9 @@ impl ServerHandler for McpServer {
         let called = self.dispatcher.call_tool(&caller, &request.name, request.arguments, link);
         match tracing::Instrument::instrument(called, span).await {
             Ok(Output { structured: Some(value), content: blocks }) if blocks.is_empty() => {
-                // Clients of revisions with structuredContent get large results summarised in the
-                // text block; older clients read only the text, so they get the JSON whole.
-                let structured = context.peer.peer_info().is_some_and(|i| i.protocol_version >= ProtocolVersion::V_2025_06_18);
-                let json = value.to_string();
-                let text = if structured { summary::text(&value, json, self.text_max_bytes) } else { json };
-                let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
+                // Many clients give the model only the text block: it is the whole result, as
+                // compact JSON (its size is the caller's to choose, through limit and filters).
+                let mut result = CallToolResult::success(vec![ContentBlock::text(value.to_string())]);
                 result.structured_content = Some(value);
                 Ok(result.into())
             }
@@ -381,6 +436,17 @@ impl ServerHandler for McpServer {
         let info = CompletionInfo::with_pagination(values, Some(total as u32), has_more)
             .map_err(|e| ErrorData::internal_error(e, None))?;
         Ok(CompleteResult::new(info))
+    }
+
+    /// A request rmcp could not read: a known method with params of the wrong shape is
+    /// -32602 naming the field; anything else -32601 naming the method.
+    async fn on_custom_request(&self, request: CustomRequest, _context: RequestContext<RoleServer>) -> Result<CustomResult, ErrorData> {
+        let method = request.method.chars().take(100).collect::<String>();
+        if KNOWN_METHODS.contains(&method.as_str()) {
+            let problem = params_problem(&method, request.params.as_ref()).unwrap_or_else(|| "params do not match the method".into());
+            return Err(ErrorData::invalid_params(format!("invalid params: {method}: {problem}"), None));
+        }
+        Err(ErrorData::new(rmcp::model::ErrorCode::METHOD_NOT_FOUND, format!("method not found: {method}"), None))
     }
 
     /// From now on the client hears when a component change alters its lists.

@@ -11,6 +11,40 @@ use anyhow::{Result, bail};
 /// tools, `admin` everything.
 pub const DEFAULT_GRANTS: &str = "public=get_meps get_plenary_sessions,researcher=* !admin_*,admin=*";
 
+/// Tool profiles (`--tools`), for clients that cap how many tools they take or a context
+/// that cannot afford every schema: `core` is the everyday data tools, `analysis` those
+/// plus the analyses, `all` everything. Any other value is a list of patterns.
+const PROFILES: &[(&str, &str)] = &[
+    (
+        "core",
+        "get_meps get_mep_details get_current_meps get_political_groups get_plenary_sessions get_meeting_activities \
+         get_voting_records get_meeting_decisions get_latest_votes get_committee_info get_corporate_bodies get_procedures \
+         get_procedure_events search_documents get_adopted_texts get_plenary_documents get_parliamentary_questions \
+         get_speeches get_events get_server_health admin_*",
+    ),
+    (
+        "analysis",
+        "get_meps get_mep_details get_current_meps get_political_groups get_plenary_sessions get_voting_records \
+         get_committee_info get_procedures get_server_health admin_* analyze_* assess_* compare_* correlate_* detect_* \
+         early_warning_system generate_* get_all_generated_stats monitor_* network_analysis sentiment_tracker track_* \
+         comparative_intelligence",
+    ),
+    ("all", "*"),
+];
+
+/// The tools a server offers at all (`--tools`): a profile's name or patterns. A tool
+/// outside it is as if it were not installed, for every caller.
+pub fn profile(raw: &str) -> Result<Grant> {
+    let raw = raw.trim();
+    let patterns = PROFILES.iter().find(|(name, _)| *name == raw).map_or(raw, |(_, patterns)| patterns);
+    let grant = Grant::parse(patterns.split([' ', ',']).filter(|w| !w.is_empty()))
+        .map_err(|e| anyhow::anyhow!("--tools '{raw}': {e} (or a profile: core, analysis, all)"))?;
+    if grant.0.is_empty() {
+        bail!("--tools is empty: name a profile (core, analysis, all) or tool patterns");
+    }
+    Ok(grant)
+}
+
 #[derive(Debug, Clone)]
 pub struct Policy {
     grants: HashMap<String, Grant>,

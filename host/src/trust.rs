@@ -18,6 +18,9 @@ use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use crate::digest::sha256_hex;
 
 const PUBLIC_PREFIX: &str = "ed25519:";
+/// The public key of the build this binary comes from (see `build.rs`): trusted unless
+/// `--trust-build-key false`, so the components built and signed with it load as built.
+pub const BUILD_KEY: &str = include_str!(concat!(env!("OUT_DIR"), "/build_key.pub"));
 const PRIVATE_PREFIX: &str = "ed25519-private:";
 
 /// Why the host accepted a component.
@@ -48,6 +51,8 @@ pub struct Trust {
     /// `sha256:<hex>` of manifests trusted without a signature.
     pins: Vec<String>,
     pub allow_unsigned: bool,
+    /// Whether the build's own key ([`BUILD_KEY`]) is among `keys`.
+    pub build_key: bool,
 }
 
 impl Trust {
@@ -64,12 +69,22 @@ impl Trust {
                 Ok(format!("sha256:{hex}"))
             })
             .collect::<Result<_>>()?;
-        Ok(Trust { keys, pins, allow_unsigned })
+        Ok(Trust { keys, pins, allow_unsigned, build_key: false })
     }
 
     /// Key ids of the trusted keys (for `admin_config` and logs).
     pub fn key_ids(&self) -> Vec<String> {
         self.keys.iter().map(key_id).collect()
+    }
+
+    /// Adds the build's own key.
+    pub fn with_build_key(mut self) -> Result<Trust> {
+        let key = read_public_key(BUILD_KEY)?;
+        if !self.keys.contains(&key) {
+            self.keys.push(key);
+        }
+        self.build_key = true;
+        Ok(self)
     }
 
     pub fn pins(&self) -> &[String] {

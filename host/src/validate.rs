@@ -49,8 +49,12 @@ impl Schemas {
     }
 
     /// Checks call arguments (absent arguments are `{}`).
+    /// An argument given as `null` is treated as absent (input schemas advertise optional
+    /// arguments without a null type; models often send null for "not given").
     pub fn arguments(&self, arguments: Option<serde_json::Map<String, Value>>) -> Result<Value, Invalid> {
-        let arguments = Value::Object(arguments.unwrap_or_default());
+        let mut arguments = arguments.unwrap_or_default();
+        arguments.retain(|_, v| !v.is_null());
+        let arguments = Value::Object(arguments);
         let size = serde_json::to_vec(&arguments).map(|v| v.len()).unwrap_or(usize::MAX);
         if size > MAX_ARGUMENT_BYTES {
             return Err(Invalid::TooLarge(size));
@@ -60,7 +64,7 @@ impl Schemas {
             return Ok(arguments);
         }
         if let Some(error) = self.input.iter_errors(&arguments).next() {
-            return Err(Invalid::Schema { field: field_name(&error.instance_path().to_string()), message: error.to_string() });
+            return Err(Invalid::Schema { field: field_name(&error.instance_path().to_string()), message: message(&error) });
         }
         Ok(arguments)
     }
@@ -82,6 +86,34 @@ impl Schemas {
             None => Ok(()),
         }
     }
+}
+
+/// Names shown of unexpected properties (a hostile call can send thousands).
+const MAX_NAMES_SHOWN: usize = 10;
+
+/// What a model needs to correct its call: every allowed value of an enum (the library
+/// shows two), and a bounded list of unexpected names.
+fn message(error: &jsonschema::ValidationError) -> String {
+    use jsonschema::error::ValidationErrorKind;
+    match error.kind() {
+        ValidationErrorKind::Enum { options } => {
+            let allowed: Vec<String> = options.as_array().into_iter().flatten().map(Value::to_string).collect();
+            format!("{} is not one of the allowed values: {}", clip(&error.instance().to_string()), allowed.join(", "))
+        }
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            let shown: Vec<String> = unexpected.iter().take(MAX_NAMES_SHOWN).map(|n| format!("'{}'", clip(n))).collect();
+            let more = unexpected.len().saturating_sub(MAX_NAMES_SHOWN);
+            let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+            format!("unexpected arguments {}{more}: see the tool's inputSchema for the ones it takes", shown.join(", "))
+        }
+        _ => clip(&error.to_string()),
+    }
+}
+
+/// A value or message cut to a readable length.
+fn clip(text: &str) -> String {
+    const MAX: usize = 200;
+    if text.chars().count() <= MAX { text.to_string() } else { format!("{}…", text.chars().take(MAX).collect::<String>()) }
 }
 
 fn field_name(pointer: &str) -> String {

@@ -434,6 +434,18 @@ fn main() {
         assert!(cached.call_raw(&raw).contains("\"isError\":false"));
     });
 
+    // What a model reads on every turn: tools/list in bytes, for each profile.
+    let sizes: Vec<(&str, usize, usize)> = ["all", "analysis", "core"]
+        .into_iter()
+        .map(|profile| {
+            let mut s = Server::spawn_with(&url, None, &[("EPMCP_TOOLS", profile)]);
+            s.initialize();
+            let list = s.request("tools/list", json!({}));
+            let tools = list["result"]["tools"].as_array().map_or(0, Vec::len);
+            (profile, tools, list["result"].to_string().len())
+        })
+        .collect();
+
     let (mut replace, mut add) = swap_latencies(&url);
     let (analysis_cold, mut analysis_warm) = analytics_timings();
     let (year, year_rss_mb) = year_timing();
@@ -448,6 +460,11 @@ fn main() {
     println!("{:<44} {:>10.2} {:>10.2} {:>12}", "cold start → initialize response (15 runs)", cold_p50, percentile(&mut cold, 0.95), "≤ 50 ms");
     println!("{:<44} {:>10} {:>10} {:>12}", "  (every component verified, from the cache)", "", "", "≤ 100 ms");
     println!("{:<44} {:>10.3} {:>10.3} {:>12}", "tools/list (300)", percentile(&mut list, 0.5), percentile(&mut list, 0.95), "≤ 2 ms");
+    for (profile, tools, bytes) in &sizes {
+        let target = match *profile { "all" => "≤ 60 KB", "core" => "≤ 25 KB", _ => "" };
+        println!("{:<44} {:>10} {:>10} {:>12}", format!("tools/list bytes, --tools {profile} ({tools} tools)"), bytes, "", target);
+    }
+    println!("{:<44} {:>10} {:>10} {:>12}", "  the reference server's (no output schemas)", 45_000, "", "");
     println!("{:<44} {:>10.3} {:>10.3} {:>12}", "tools/call get_mep_details (1000)", call_p50, call_p95, "");
     println!("{:<44} {:>10.3} {:>10.3} {:>12}", "  of which upstream (logged by the host)", up_p50, up_p95, "");
     println!("{:<44} {:>10.3} {:>10.3} {:>12}", "host overhead per call (call − its upstream)", overhead, overhead_p95, "≤ 0.3 ms");

@@ -212,7 +212,7 @@ fn sentiment_is_reported_as_what_it_is_cohesion_by_month() {
 fn meps_compared_side_by_side_and_pair_by_pair() {
     let fake = Fake::start();
     let mut server = Server::start(&fake);
-    let compared = server.ok("comparative_intelligence", with_period(json!({"mepIds": [101, 107, 103]})));
+    let compared = server.ok("comparative_intelligence", with_period(json!({"mepIds": ["101", "107", "103"]})));
     check_basis(&compared);
     assert_eq!(compared["meps"][1], json!({"mepId": "107", "name": "Henrik NIELSEN (synthetic)", "group": "EPP", "voting": 1.0, "attendance": 0.75, "committee": null, "legislative": null}));
     assert_eq!(compared["meps"][2]["voting"], Value::Null, "a one-member group is never decisive");
@@ -220,10 +220,10 @@ fn meps_compared_side_by_side_and_pair_by_pair() {
     assert_eq!(pairs, [(json!(["101", "107"]), json!(0.6667)), (json!(["101", "103"]), json!(0.5)), (json!(["107", "103"]), json!(0.3333))]);
     let warnings = compared["dataQualityWarnings"].to_string();
     assert!(warnings.contains("committee:") && warnings.contains("legislative:"), "{warnings}");
-    let attendance_only = server.ok("comparative_intelligence", with_period(json!({"mepIds": [104, 105], "dimensions": ["attendance"]})));
+    let attendance_only = server.ok("comparative_intelligence", with_period(json!({"mepIds": ["104", "MEP-105"], "dimensions": ["attendance"]})));
     assert_eq!(attendance_only["meps"][0], json!({"mepId": "104", "name": "Elena PAPADAKI (synthetic)", "group": "Renew", "attendance": 0.75}));
-    assert!(server.invalid("comparative_intelligence", json!({"mepIds": [101]})).contains("mepIds"));
-    assert!(server.invalid("comparative_intelligence", with_period(json!({"mepIds": [101, 101]}))).contains("two different"));
+    assert!(server.invalid("comparative_intelligence", json!({"mepIds": ["101"]})).contains("mepIds"));
+    assert!(server.invalid("comparative_intelligence", with_period(json!({"mepIds": ["101", "person/101"]}))).contains("two different"));
 }
 
 #[test]

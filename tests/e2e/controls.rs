@@ -270,7 +270,7 @@ fn metrics_and_health_endpoints_on_a_loopback_listener() {
     server.ok("get_mep_details", json!({"id": "MEP-1294"}));
     server.ok("get_mep_details", json!({"id": "1294"}));
     server.invalid("get_mep_details", json!({"id": "x"}));
-    server.invalid("no_such_tool", json!({}));
+    server.refused("no_such_tool", json!({}));
 
     let (status, text) = http_get(&addr, "/metrics");
     assert_eq!(status, 200);

@@ -81,15 +81,17 @@ fn a_weeks_sittings_are_read_at_once() {
 fn latest_votes_by_date_week_and_latest_sittings() {
     let fake = Fake::start();
     let mut server = Server::start(&fake);
-    let day = server.ok("get_latest_votes", json!({"date": "2024-03-12"}));
+    let day = server.ok("get_latest_votes", json!({"date": "2024-03-12", "includeIndividualVotes": true}));
     assert_eq!(fake.requests(), ["GET /api/v2/meetings/MTG-PL-2024-03-12/decisions?format=application%2Fld%2Bjson&offset=0&limit=500"]);
     assert_eq!(day["sittings"], json!(["2024-03-12"]));
     assert_eq!(day["sittingsWithoutData"], json!([]));
     assert_eq!(day["data"][0]["tally"], json!({"favor": 4, "against": 1, "abstention": 1}));
     assert_eq!(ids(&day), ["MTG-PL-2024-03-12-DEC-000001"], "roll calls only");
     assert_eq!(day["data"][0]["voters"]["favor"].as_array().unwrap().len(), 4);
-    let counts_only = server.ok("get_latest_votes", json!({"date": "2024-03-12", "includeIndividualVotes": false}));
+    // By default only the counts: hundreds of person ids per vote are asked for, not sent unasked.
+    let counts_only = server.ok("get_latest_votes", json!({"date": "2024-03-12"}));
     assert!(counts_only["data"][0].get("voters").is_none());
+    assert_eq!(counts_only["limit"], 20);
     assert_eq!(counts_only["data"][0]["tally"]["favor"], 4);
     let week = server.ok("get_latest_votes", json!({"weekStart": "2024-03-11"}));
     assert_eq!(week["sittings"], json!(["2024-03-13", "2024-03-12"]));

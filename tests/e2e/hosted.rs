@@ -266,7 +266,7 @@ fn admins_see_the_effective_configuration_without_secrets_metrics_and_components
     let mut researcher = crate::support::Server::start(&fake);
     let tools = researcher.request("tools/list", json!({}))["result"]["tools"].clone();
     assert!(!tools.to_string().contains("admin_"), "admin tools listed for a researcher");
-    assert!(researcher.invalid("admin_config", json!({})).contains("not available to the role 'researcher'"));
+    assert!(researcher.refused("admin_config", json!({})).contains("not available to the role 'researcher'"));
 }
 
 /// A loopback HTTP server answering up to `n` requests with `body` (an authorization

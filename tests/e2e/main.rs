@@ -6,6 +6,7 @@ mod anomaly;
 mod args;
 mod catalog;
 mod client;
+mod clients;
 mod components;
 mod conformance;
 mod controls;

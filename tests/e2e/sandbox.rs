@@ -43,8 +43,8 @@ fn components_importing_the_filesystem_or_sockets_are_refused_at_load() {
         let line = stderr.lines().find(|l| l.contains("component refused") && l.contains(file)).unwrap_or_else(|| panic!("{stderr}"));
         assert!(line.contains(import), "{line}");
     }
-    assert!(server.invalid("hostile_read_file", json!({})).starts_with("unknown tool 'hostile_read_file' (error id "));
-    assert!(server.invalid("hostile_connect", json!({})).starts_with("unknown tool 'hostile_connect' (error id "));
+    assert!(server.refused("hostile_read_file", json!({})).starts_with("unknown tool 'hostile_read_file' (error id "));
+    assert!(server.refused("hostile_connect", json!({})).starts_with("unknown tool 'hostile_connect' (error id "));
     still_serving(&mut server);
 }
 

@@ -270,8 +270,21 @@ impl Server {
         response["result"]["content"][0]["text"].as_str().unwrap().to_string()
     }
 
-    /// tools/call that must be refused with JSON-RPC -32602; returns the message.
+    /// tools/call whose arguments the tool refuses: an `isError` result the model reads
+    /// (MCP 2025-11-25, SEP-1303), with no structured content; returns its text.
     pub fn invalid(&mut self, tool: &str, arguments: Value) -> String {
+        let response = self.call(tool, arguments.clone());
+        let result = &response["result"];
+        assert_eq!(result["isError"], true, "{tool}({arguments}) should be an isError result: {response}");
+        assert!(result.get("structuredContent").is_none(), "{response}");
+        let text = result["content"][0]["text"].as_str().unwrap();
+        assert!(text.starts_with("invalid arguments: "), "{text}");
+        text.to_string()
+    }
+
+    /// tools/call refused as a protocol error (JSON-RPC -32602: an unknown tool, one the
+    /// caller may not call); returns the message.
+    pub fn refused(&mut self, tool: &str, arguments: Value) -> String {
         let response = self.call(tool, arguments.clone());
         assert_eq!(response["error"]["code"], -32602, "{tool}({arguments}) should be -32602: {response}");
         response["error"]["message"].as_str().unwrap().to_string()

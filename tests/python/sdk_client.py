@@ -43,7 +43,7 @@ async def main(binary: str) -> int:
                 ("analyze_country_delegation", {"country": "EL"}),
                 ("generate_political_landscape", {}),
                 ("detect_voting_anomalies", {}),
-                ("comparative_intelligence", {"mepIds": [101, 107]}),
+                ("comparative_intelligence", {"mepIds": ["101", "107"]}),
                 ("network_analysis", {"analysisType": "voting", "minSimilarity": 0.6}),
                 ("sentiment_tracker", {"timeframe": "last_month", "dateTo": "2024-03-14"}),
                 ("early_warning_system", {"sensitivity": "high", "dateTo": "2024-03-14"}),

@@ -1,7 +1,7 @@
 //! `comparative_intelligence`: several MEPs side by side over a period's roll calls, and
 //! how often each pair voted alike.
 
-use guest_client::args::DATE_PATTERN;
+use guest_client::args::{self, DATE_PATTERN, MEP_ID_PATTERN};
 use guest_client::{Ep, Error, Tool};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -27,9 +27,10 @@ fn all_dimensions() -> Vec<Dimension> {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Params {
-    /// Two to ten MEPs (person ids as numbers, e.g. 124936).
-    #[schemars(length(min = 2, max = 10), inner(range(min = 1, max = 999_999_999)))]
-    mep_ids: Vec<u64>,
+    /// Two to ten MEPs by person id (`124936`, `MEP-124936` or `person/124936`), as every MEP id.
+    #[schemars(length(min = 2, max = 10), inner(pattern(MEP_ID_PATTERN)))]
+    mep_ids: Vec<String>,
+    /// What to compare (default: all four).
     #[serde(default = "all_dimensions")]
     dimensions: Vec<Dimension>,
     /// First day, YYYY-MM-DD (default: 30 days before dateTo).
@@ -100,7 +101,8 @@ pub fn tool() -> Tool {
 fn run(ep: &Ep, p: Params) -> Result<Comparison, Error> {
     let period = Period::new(p.date_from.as_deref(), p.date_to.as_deref())?;
     let mut ids: Vec<String> = Vec::new();
-    for id in p.mep_ids.iter().map(u64::to_string) {
+    for id in p.mep_ids.iter().map(|id| args::mep_id(id).map(|n| n.to_string())) {
+        let id = id?;
         if !ids.contains(&id) {
             ids.push(id);
         }

@@ -31,6 +31,7 @@ pub struct Params {
     /// Groups whose pairwise agreement to check (at most 8).
     #[schemars(length(max = 8), inner(length(min = 1, max = 50)))]
     groups: Option<Vec<String>>,
+    /// How readily an alert is raised: HIGH flags smaller deviations (default MEDIUM).
     #[serde(default)]
     sensitivity_level: Sensitivity,
     /// Also count each MEP's voting partners (co-voting ≥ 70 % over ≥ 3 shared roll calls).

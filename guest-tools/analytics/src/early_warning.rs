@@ -36,6 +36,7 @@ pub struct Params {
     /// Thresholds: low flags only marked cases, high flags early ones (see thresholds in the result).
     #[serde(default)]
     sensitivity: Sensitivity,
+    /// Which warnings to compute (default all).
     #[serde(default)]
     focus_area: FocusArea,
     /// Last day of the 30 days examined, YYYY-MM-DD (default: today).

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Params {
-    /// `2024-0006`, or the reference `2024/0006(COD)`.
+    /// `2024-0006`, or as referenced `2024/0006(COD)`.
     #[schemars(length(min = 1, max = 100), pattern(PROCESS_ID_PATTERN))]
     procedure_id: String,
 }

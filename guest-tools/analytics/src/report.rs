@@ -21,6 +21,7 @@ pub enum ReportType {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Params {
+    /// The kind of report, which decides the subject it needs.
     report_type: ReportType,
     /// MEP_ACTIVITY: a person id; LEGISLATION_PROGRESS: a procedure (`2024-0006`); otherwise unused.
     #[schemars(length(min = 1, max = 100))]

@@ -16,9 +16,10 @@ fn fifty() -> u32 {
     50
 }
 
-fn yes() -> bool {
-    true
+fn twenty() -> u32 {
+    20
 }
+
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -63,12 +64,14 @@ pub struct LatestParams {
     /// Without date or weekStart: only sittings of this parliamentary term count as latest.
     #[schemars(range(min = 1, max = 15))]
     term: Option<u32>,
-    /// Include the person ids of each position (default), or only the counts.
-    #[serde(default = "yes")]
+    /// Include the person ids of each position (hundreds per vote), not only the counts.
+    #[serde(default)]
     include_individual_votes: bool,
-    #[serde(default = "fifty")]
+    /// Votes per page (default 20).
+    #[serde(default = "twenty")]
     #[schemars(range(min = 1, max = 100))]
     limit: u32,
+    /// Votes to skip (paging).
     #[serde(default)]
     #[schemars(range(min = 0, max = 100000))]
     offset: u32,
@@ -92,9 +95,9 @@ pub fn get_latest_votes() -> Tool {
     Tool::new(
         "get_latest_votes",
         "Latest plenary votes",
-        "The most recent plenary votes with their results and, by default, each MEP's position (person ids), from \
-         the EP Open Data decisions of the latest sittings (or of one date, or of the week starting weekStart). The \
-         reference reads DOCEO XML files instead; these are the same votes keyed by the ids get_mep_details uses.",
+        "The most recent plenary votes with their results, from the EP Open Data decisions of the latest sittings \
+         (or of one date, or of the week starting weekStart). includeIndividualVotes adds each MEP's position \
+         (person ids, as get_mep_details takes them).",
         &["meetings"],
         run_latest,
     )

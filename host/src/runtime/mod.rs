@@ -7,6 +7,7 @@ mod directory;
 mod engine;
 mod install;
 pub mod manifest;
+pub mod portable;
 pub mod registry;
 mod store;
 mod watch;

@@ -22,6 +22,7 @@ use super::bindings::{Annotations, ComponentInfo, PromptBody, ToolProviderPre};
 use crate::catalog::{self, CompletionSpec, PromptArgumentSpec, PromptSource, PromptSpec, ResourceSpec};
 use super::directory::Fingerprint;
 use super::manifest::{ComponentLimits, Manifest};
+use super::portable::{Kind, check, portable};
 use super::store::State;
 use crate::validate::Schemas;
 
@@ -151,13 +152,20 @@ impl Entry {
             if t.name.is_empty() || !t.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
                 bail!("tool name '{}' is not snake_case", t.name);
             }
+            // What is advertised is what is enforced: both in their portable form.
             let input_schema: Value = serde_json::from_str(&t.input_schema).with_context(|| format!("tool '{}': input schema", t.name))?;
+            let input_schema = portable(&input_schema, Kind::Input);
             let output_schema: Option<Value> = t
                 .output_schema
                 .as_deref()
                 .map(serde_json::from_str)
                 .transpose()
-                .with_context(|| format!("tool '{}': output schema", t.name))?;
+                .with_context(|| format!("tool '{}': output schema", t.name))?
+                .map(|s: Value| portable(&s, Kind::Output));
+            // A schema still not portable (a remote `$ref`) is refused: every client must compile it.
+            for schema in std::iter::once(&input_schema).chain(output_schema.as_ref()) {
+                check(schema).map_err(|e| anyhow::anyhow!("tool '{}': a schema clients cannot compile: {e}", t.name))?;
+            }
             let schemas = Schemas::compile(&input_schema, output_schema.as_ref()).with_context(|| format!("tool '{}'", t.name))?;
             specs.push(ToolSpec {
                 name: t.name,

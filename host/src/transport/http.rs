@@ -198,6 +198,9 @@ async fn route(
     in_flight: Arc<AtomicUsize>,
 ) -> Result<Response<Body>, Infallible> {
     match request.uri().path() {
+        "/mcp" if foreign_origin(request.headers(), &shared) => {
+            return Ok(json_response(StatusCode::FORBIDDEN, serde_json::json!({"error": ORIGIN_REFUSED}).to_string()));
+        }
         "/mcp" => {}
         "/ws" => {
             if let Some(why) = foreign_site(request.headers(), &shared) {
@@ -223,6 +226,7 @@ async fn route(
                 return Ok(json_response(StatusCode::NOT_FOUND, "{\"error\":\"session not found\"}".into()));
             }
             let owner = caller.id.clone();
+            let primed = negotiated_2025_11_25(request.headers());
             let ends_session = request.method() == http::Method::DELETE;
             // A POST is in flight until its response has been sent (shutdown waits for it).
             let in_progress = (request.method() == http::Method::POST).then(|| InFlight::enter(&in_flight));
@@ -236,6 +240,9 @@ async fn route(
                     })
                     .boxed()
                 });
+            }
+            if !primed {
+                response = response.map(|body| body.map_frame(without_priming).boxed());
             }
             if ends_session && response.status().is_success() {
                 // rmcp answers 202, which SDK clients report as a failed termination.
@@ -253,6 +260,29 @@ async fn route(
         }
         Err(e) => Ok(unauthorized(&e, peer, &shared, request.headers(), settings_scheme(&shared))),
     }
+}
+
+/// Whether the client negotiated 2025-11-25 or later (the `MCP-Protocol-Version` header
+/// every request after `initialize` carries; without it, 2025-03-26 is assumed).
+fn negotiated_2025_11_25(headers: &http::HeaderMap) -> bool {
+    headers.get("mcp-protocol-version").and_then(|v| v.to_str().ok()).is_some_and(|v| v >= "2025-11-25")
+}
+
+/// SSE polling (2025-11-25) starts each stream with an event that has an id and no data;
+/// clients of earlier revisions read that as a message and fail to parse it, so they get
+/// no such event (an empty frame, which HTTP/1.1 does not even send).
+fn without_priming(frame: hyper::body::Frame<Bytes>) -> hyper::body::Frame<Bytes> {
+    match frame.data_ref() {
+        Some(data) if is_priming(data) => hyper::body::Frame::data(Bytes::new()),
+        _ => frame,
+    }
+}
+
+/// An SSE event whose data lines are all empty.
+fn is_priming(event: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(event) else { return false };
+    let mut data = text.lines().filter_map(|l| l.strip_prefix("data:")).peekable();
+    data.peek().is_some() && data.all(|d| d.trim().is_empty())
 }
 
 /// One request counted in a shared gauge for as long as it lives.
@@ -295,15 +325,24 @@ fn foreign_site(headers: &http::HeaderMap, shared: &Shared) -> Option<&'static s
     let authority: Option<http::uri::Authority> = host.parse().ok();
     let name = authority.as_ref().map(|a| a.host().trim_start_matches('[').trim_end_matches(']')).unwrap_or_default();
     if !shared.allowed_hosts.is_empty() && !shared.allowed_hosts.iter().any(|h| h == name || h == host) {
-        return Some("Host not allowed");
+        return Some("Host not allowed: the server answers only the names in --allowed-hosts (EPMCP_ALLOWED_HOSTS)");
     }
     if let Some(origin) = headers.get(http::header::ORIGIN) {
         let origin = origin.to_str().unwrap_or_default();
         if !shared.allowed_origins.iter().any(|o| o == origin) {
-            return Some("Origin not allowed");
+            return Some(ORIGIN_REFUSED);
         }
     }
     None
+}
+
+const ORIGIN_REFUSED: &str = "Origin not allowed: browser pages may call this server only from the origins in \
+     --allowed-origins (EPMCP_ALLOWED_ORIGINS), e.g. https://app.example.org:443";
+
+/// A browser page from another origin (DNS-rebinding defence), refused with the setting
+/// that admits it. rmcp would refuse it too, without saying how to allow it.
+fn foreign_origin(headers: &http::HeaderMap, shared: &Shared) -> bool {
+    headers.get(http::header::ORIGIN).is_some_and(|origin| !shared.allowed_origins.iter().any(|o| origin.to_str().is_ok_and(|v| v == o)))
 }
 
 const SESSION_HEADER: &str = "mcp-session-id";

@@ -15,27 +15,11 @@ use rmcp::transport::Transport;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use crate::mcp::McpServer;
+use crate::mcp::{KNOWN_METHODS, McpServer, params_problem};
 
 /// Lines longer than this are refused (a client bug or an attack, never MCP).
 const MAX_LINE_BYTES: usize = 4 << 20;
 
-/// Request methods of the MCP revisions we serve; anything else is answered -32601 here.
-const KNOWN_METHODS: &[&str] = &[
-    "initialize",
-    "ping",
-    "tools/list",
-    "tools/call",
-    "logging/setLevel",
-    "resources/list",
-    "resources/templates/list",
-    "resources/read",
-    "resources/subscribe",
-    "resources/unsubscribe",
-    "prompts/list",
-    "prompts/get",
-    "completion/complete",
-];
 
 /// What the gate does with one incoming line.
 #[derive(Debug, PartialEq)]
@@ -60,7 +44,7 @@ pub fn gate(line: &str) -> Gate {
     }
     let message: Value = match serde_json::from_str(line) {
         Ok(v) => v,
-        Err(e) => return error(Value::Null, -32700, format!("parse error: {e}")),
+        Err(e) => return unreadable(line, e),
     };
     let Some(object) = message.as_object() else {
         return error(Value::Null, -32600, "invalid request: batches and non-objects are not supported".into());
@@ -71,10 +55,32 @@ pub fn gate(line: &str) -> Gate {
     if !KNOWN_METHODS.contains(&method) {
         return error(id.clone(), -32601, format!("method not found: {method}"));
     }
-    if method == "tools/call" && object.get("params").and_then(|p| p.get("name")).and_then(Value::as_str).is_none() {
-        return error(id.clone(), -32602, "invalid params: tools/call needs params.name (a string)".into());
+    if let Some(problem) = params_problem(method, object.get("params")) {
+        return error(id.clone(), -32602, format!("invalid params: {method}: {problem}"));
     }
     Gate::Forward(message)
+}
+
+/// The top of a message, read without building its values: serde skips what it does not
+/// keep without recursing, so a request nested past the parser's depth limit still has
+/// its id and method.
+#[derive(serde::Deserialize)]
+struct Head {
+    id: Option<Value>,
+    method: Option<String>,
+}
+
+/// A line that did not parse: valid JSON nested too deep is answered under its own id
+/// (the client would otherwise wait for its timeout); anything else is a parse error.
+fn unreadable(line: &str, e: serde_json::Error) -> Gate {
+    match serde_json::from_str::<Head>(line) {
+        Ok(Head { id: Some(id), method: Some(method) }) if id.is_string() || id.is_number() => {
+            let method: String = method.chars().take(100).collect();
+            error(id, -32602, format!("invalid params: {method}: nested too deeply to read ({e})"))
+        }
+        Ok(Head { id: None, method: Some(_) }) => Gate::Ignore, // a notification: nothing to answer
+        _ => error(Value::Null, -32700, format!("parse error: {e}")),
+    }
 }
 
 /// One incoming message (a stdin line or a WebSocket text frame), decided: the message
@@ -211,6 +217,14 @@ mod tests {
         assert_eq!(code(gate("[]")), -32600);
         assert_eq!(code(gate(r#"{"jsonrpc":"2.0","id":"x","method":"server/discover"}"#)), -32601);
         assert_eq!(code(gate(r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{}}"#)), -32602);
+        assert_eq!(code(gate(r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x","arguments":"s"}}"#)), -32602);
+        assert_eq!(code(gate(r#"{"jsonrpc":"2.0","id":1,"method":"prompts/get","params":{"name":7}}"#)), -32602);
+        assert_eq!(code(gate(r#"{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":1}}"#)), -32602);
+        let deep = format!(r#"{{"jsonrpc":"2.0","id":"d","method":"tools/call","params":{{"name":"x","arguments":{{"a":{}1{}}}}}}}"#, "[".repeat(300), "]".repeat(300));
+        match gate(&deep) {
+            Gate::Reply(v) => assert_eq!((v["id"].as_str(), v["error"]["code"].as_i64()), (Some("d"), Some(-32602)), "{v}"),
+            other => panic!("{other:?}"),
+        }
         assert!(matches!(gate(r#"{"jsonrpc":"2.0","id":0,"method":"tools/list"}"#), Gate::Forward(_)));
         assert!(matches!(gate(r#"{"jsonrpc":"2.0","method":"notifications/whatever"}"#), Gate::Forward(_)));
         assert_eq!(gate("  \n"), Gate::Ignore);
