@@ -67,8 +67,14 @@ impl Tool {
     }
 }
 
+/// A type's schema, with every sub-schema inline and no `$schema` (2020-12 is MCP's
+/// default dialect): what the host advertises, without definitions it would drop.
 pub fn schema_of<T: JsonSchema>() -> Value {
-    serde_json::to_value(schemars::schema_for!(T)).expect("a JSON Schema serialises")
+    let settings = schemars::generate::SchemaSettings::draft2020_12().with(|s| {
+        s.inline_subschemas = true;
+        s.meta_schema = None;
+    });
+    serde_json::to_value(settings.into_generator().into_root_schema_for::<T>()).expect("a JSON Schema serialises")
 }
 
 /// Paging arguments mean the same in every list tool: described once, here, when the

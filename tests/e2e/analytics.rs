@@ -238,9 +238,9 @@ fn the_co_voting_network_and_its_components() {
     assert_eq!(network["components"], json!([["101", "102", "104", "106", "107"], ["103"], ["105"]]));
     let degree: Vec<(&str, u64)> = network["nodes"].as_array().unwrap().iter().map(|n| (n["mepId"].as_str().unwrap(), n["degree"].as_u64().unwrap())).collect();
     assert_eq!(degree, [("101", 2), ("102", 2), ("103", 0), ("104", 2), ("105", 0), ("106", 1), ("107", 3)]);
-    let near = server.ok("network_analysis", with_period(json!({"mepId": 106, "depth": 1, "analysisType": "voting", "minSimilarity": 0.6})));
+    let near = server.ok("network_analysis", with_period(json!({"mepId": "106", "depth": 1, "analysisType": "voting", "minSimilarity": 0.6})));
     assert_eq!(near["components"], json!([["106", "107"]]));
-    let two_hops = server.ok("network_analysis", with_period(json!({"mepId": 106, "analysisType": "voting", "minSimilarity": 0.6})));
+    let two_hops = server.ok("network_analysis", with_period(json!({"mepId": "MEP-106", "analysisType": "voting", "minSimilarity": 0.6})));
     assert_eq!(two_hops["components"], json!([["101", "102", "106", "107"]]));
     assert_eq!(two_hops["edges"].as_array().unwrap().len(), 3);
     let strict = server.ok("network_analysis", with_period(json!({})));

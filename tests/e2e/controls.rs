@@ -222,8 +222,9 @@ fn the_audit_log_records_calls_upstream_and_security_events_in_a_verifiable_chai
     assert!(!text.contains("private words") && !text.contains("passwd"), "no free text or hostile input is kept");
 
     // The error id a client sees finds the call's records.
-    let error_id = invalid["error"]["data"]["errorId"].as_str().unwrap_or_else(|| panic!("no errorId: {invalid}"));
-    assert!(invalid["error"]["message"].as_str().unwrap().ends_with(&format!("(error id {error_id})")), "{invalid}");
+    let invalid_text = invalid["result"]["content"][0]["text"].as_str().unwrap_or_else(|| panic!("not an isError result: {invalid}"));
+    assert_eq!(invalid["result"]["isError"], true, "{invalid}");
+    let error_id = invalid_text.rsplit_once("(error id ").map(|(_, id)| id.trim_end_matches(')')).unwrap_or_else(|| panic!("no error id: {invalid}"));
     let found: Vec<&str> = records.iter().filter(|r| r["callId"] == error_id).map(|r| r["kind"].as_str().unwrap()).collect();
     assert_eq!(found, ["call", "security"], "records of {error_id}");
     let limited_id = limited.rsplit_once("(error id ").map(|(_, id)| id.trim_end_matches(')')).unwrap_or_else(|| panic!("{limited}"));

@@ -12,6 +12,14 @@ use crate::support::{Fake, Server};
 /// when one of these appears, so the list only shrinks.
 const PENDING: &[(&str, &str)] = &[];
 
+/// Where epmcp departs from the reference on purpose (`tool.param`, why).
+const DEPARTURES: &[(&str, &str)] = &[
+    ("get_latest_votes.includeIndividualVotes", "counts only by default: hundreds of person ids per vote are asked for, not sent unasked"),
+    ("get_latest_votes.limit", "20 votes by default keeps an unfiltered call small enough for a model's context"),
+    ("comparative_intelligence.mepIds", "MEP ids are strings in every tool (`124936`, `MEP-124936`, `person/124936`)"),
+    ("network_analysis.mepId", "MEP ids are strings in every tool"),
+];
+
 fn reference() -> Value {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("parity/reference.json");
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
@@ -98,7 +106,14 @@ fn every_reference_tool_resource_and_prompt_is_served_alike() {
             (None, false) => problems.push(format!("{name}: tool missing")),
             (Some(ours), false) => {
                 for param in tool["params"].as_array().unwrap() {
-                    problems.extend(compare(name, &ours["inputSchema"], param));
+                    let key = format!("{name}.{}", param["name"].as_str().unwrap());
+                    let departs = DEPARTURES.iter().any(|(d, _)| *d == key);
+                    let found = compare(name, &ours["inputSchema"], param);
+                    if departs && found.is_empty() {
+                        problems.push(format!("{key} is like the reference again: remove it from DEPARTURES"));
+                    } else if !departs {
+                        problems.extend(found);
+                    }
                 }
             }
         }

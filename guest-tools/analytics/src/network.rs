@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use guest_client::args::DATE_PATTERN;
+use guest_client::args::{self, DATE_PATTERN, MEP_ID_PATTERN};
 use guest_client::{Ep, Error, Tool};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -36,9 +36,9 @@ fn seven_tenths() -> f64 {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Params {
-    /// Centre the network on this MEP (person id as a number); otherwise the whole network.
-    #[schemars(range(min = 1, max = 999_999_999))]
-    mep_id: Option<u64>,
+    /// Centre the network on this MEP (person id, e.g. `124936`); otherwise the whole network.
+    #[schemars(length(min = 1, max = 100), pattern(MEP_ID_PATTERN))]
+    mep_id: Option<String>,
     /// `voting` (co-voting agreement); `committee` and `combined` need committee memberships,
     /// which this tool does not read yet (see dataQualityWarnings).
     #[serde(default)]
@@ -141,7 +141,8 @@ fn run(ep: &Ep, p: Params) -> Result<Network, Error> {
         neighbours.entry(&edge.meps[0]).or_default().insert(&edge.meps[1]);
         neighbours.entry(&edge.meps[1]).or_default().insert(&edge.meps[0]);
     }
-    let kept: BTreeSet<String> = match p.mep_id.map(|id| id.to_string()) {
+    let centre = p.mep_id.as_deref().map(args::mep_id).transpose()?.map(|id| id.to_string());
+    let kept: BTreeSet<String> = match centre {
         Some(centre) => {
             if !voters.contains(&centre) {
                 return Err(Error::NotFound(format!("MEP {centre} cast no roll-call vote in the period")));

@@ -78,6 +78,7 @@ pub struct Params {
     /// Last year (default: the current year).
     #[schemars(range(min = 2004, max = 2031))]
     year_to: Option<u32>,
+    /// Which records to count per year (default all).
     #[serde(default = "default_category")]
     category: Category,
     /// Accepted for compatibility; predictions are never produced (they would be invented numbers).

@@ -44,8 +44,24 @@ pub fn portable(schema: &Value, kind: Kind) -> Value {
     let mut root = rewriter.schema(schema, None);
     if let Some(root) = root.as_object_mut() {
         // The root's description is the type's doc comment: the tool's own description says it.
-        for key in ["$schema", "$defs", "definitions", "$id", "description"] {
-            root.remove(key);
+        root.remove("description");
+        root.remove("$id");
+        match kind {
+            // Nothing refers to `$defs` any more; clients compile output schemas (and TypeScript
+            // SDK 1.22 drops `$defs`), so they go. An input schema keeps its declared dialect
+            // and definitions as the component wrote them (2020-12 servers are expected to).
+            Kind::Output => {
+                for key in ["$schema", "$defs", "definitions"] {
+                    root.remove(key);
+                }
+            }
+            Kind::Input => {
+                for key in ["$schema", "$defs", "definitions"] {
+                    if let Some(value) = schema.get(key) {
+                        root.insert(key.into(), value.clone());
+                    }
+                }
+            }
         }
     }
     root
@@ -200,7 +216,9 @@ pub fn check(schema: &Value) -> Result<(), String> {
         for (key, value) in object {
             let at = format!("{path}/{key}");
             match key.as_str() {
-                "$ref" | "$defs" | "definitions" => return Err(format!("{at}: references are inlined")),
+                "$ref" => return Err(format!("{at}: references are inlined")),
+                // Unreferenced once every `$ref` is inlined: kept as written, not read.
+                "$defs" | "definitions" | "$schema" => {}
                 "format" if !value.as_str().is_some_and(|f| STANDARD_FORMATS.contains(&f)) => {
                     return Err(format!("{at}: non-standard format {value}"));
                 }
@@ -277,12 +295,16 @@ mod tests {
         assert!(out["properties"]["coverage"].get("anyOf").is_none());
         assert_eq!(out["properties"]["side"]["oneOf"][0]["description"], "Yes.");
         assert!(out.get("title").is_none() && out.get("description").is_none());
+        // The declared dialect and definitions stay (nothing refers to them any more).
+        assert!(out.get("$schema").is_some() && out.get("$defs").is_some());
+        assert!(!out["properties"].to_string().contains("$ref"));
     }
 
     #[test]
     fn check_finds_what_clients_refuse() {
         assert!(check(&json!({"type": "object", "properties": {"a": true}})).is_err());
         assert!(check(&json!({"type": "object", "properties": {"a": {"$ref": "#/$defs/A"}}})).is_err());
+        assert!(check(&json!({"type": "object", "$defs": {"A": {"$ref": "#/$defs/A"}}})).is_ok());
         assert!(check(&json!({"type": "object", "properties": {"a": {"type": "integer", "format": "uint32"}}})).is_err());
         assert!(check(&json!({"type": "object", "additionalProperties": false})).is_ok());
     }
