@@ -141,8 +141,12 @@ impl Dispatcher {
 
     /// Whether the server offers `name` (`--tools`; prompts are always offered).
     fn offers(&self, name: &str) -> bool {
-        let tool = name == crate::health::TOOL || admin::is_host_tool(name) || self.runtime.registry().get(name).is_some();
-        !tool || self.profile.allows(name)
+        !self.is_tool(name) || self.profile.allows(name)
+    }
+
+    /// Whether `name` is a tool: the host's own or a component's.
+    fn is_tool(&self, name: &str) -> bool {
+        admin::is_host_tool(name) || self.runtime.registry().get(name).is_some()
     }
 
     /// A tool's group, as tenants enable them: its component's name, `admin` for the
@@ -353,10 +357,10 @@ impl Dispatcher {
     /// cost `cost_factor` times their tokens.
     async fn admit_and_run(&self, call: Call<'_>, name: &str, arguments: Option<Map<String, Value>>, cost_factor: u32) -> Result<Answer, CallError> {
         let (caller, tenant) = (call.caller, call.tenant);
-        if !self.offers(name) {
-            return Err(CallError::UnknownTool(name.to_string()));
+        let known = self.is_tool(name);
+        if known && !self.profile.allows(name) {
+            return Err(CallError::UnknownTool(name.to_string())); // outside --tools: not offered at all
         }
-        let known = admin::is_host_tool(name) || self.runtime.registry().get(name).is_some();
         if known && !self.policy.allows(&caller.role, name) {
             return Err(CallError::Forbidden { tool: name.to_string(), role: caller.role.clone() });
         }

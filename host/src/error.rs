@@ -62,7 +62,7 @@ impl CallError {
             CallError::UnknownTool(_) | CallError::Forbidden { .. } | CallError::NotEnabled { .. } => invalid(self.to_string()),
             CallError::Invalid(_) => tool_error(self.to_string()),
             CallError::Failure { tool, failure } => match failure {
-                CallFailure::Tool(ToolError::InvalidArguments(m)) => tool_error(format!("invalid arguments: {}", public(m))),
+                CallFailure::Tool(ToolError::InvalidArguments(m)) => tool_error(invalid_arguments(m)),
                 CallFailure::Tool(ToolError::NotFound(m)) => tool_error(format!("not found: {}", public(m))),
                 CallFailure::Tool(ToolError::UpstreamUnavailable(m)) => {
                     tool_error(format!("the EP API is unavailable: {}", public(m)))
@@ -96,6 +96,16 @@ impl CallError {
 }
 
 impl CallError {
+    /// What is wrong with the arguments, when that is why the call failed: refused by the
+    /// host's schema check or by the tool itself.
+    fn argument_problem(&self) -> Option<String> {
+        match self {
+            CallError::Invalid(_) => Some(self.to_string()),
+            CallError::Failure { failure: CallFailure::Tool(ToolError::InvalidArguments(m)), .. } => Some(invalid_arguments(m)),
+            _ => None,
+        }
+    }
+
     /// Whether the call was refused (wrong, not allowed, or over a limit) rather than failed.
     pub fn is_refusal(&self) -> bool {
         matches!(
@@ -165,11 +175,8 @@ impl ReadError {
                 ErrorData::resource_not_found(format!("resource not found: {} (error id {id})", public(m)), Some(json!({"errorId": id})))
             }
             // A resource URI's variables that its tool refuses: the request is wrong.
-            ReadError::Call(Failed { id, error: e @ CallError::Invalid(_) }) => {
-                ErrorData::invalid_params(format!("{e} (error id {id})"), Some(json!({"errorId": id})))
-            }
-            ReadError::Call(Failed { id, error: CallError::Failure { failure: CallFailure::Tool(ToolError::InvalidArguments(m)), .. } }) => {
-                ErrorData::invalid_params(format!("invalid arguments: {} (error id {id})", public(m)), Some(json!({"errorId": id})))
+            ReadError::Call(Failed { id, error }) if let Some(problem) = error.argument_problem() => {
+                ErrorData::invalid_params(format!("{problem} (error id {id})"), Some(json!({"errorId": id})))
             }
             ReadError::Call(e) => match e.to_mcp() {
                 Err(data) => data,
@@ -180,6 +187,11 @@ impl ReadError {
             },
         }
     }
+}
+
+/// A component's refusal of its arguments, as the caller reads it.
+fn invalid_arguments(message: &str) -> String {
+    format!("invalid arguments: {}", public(message))
 }
 
 /// A component's message, made safe to show: one line, printable, bounded.

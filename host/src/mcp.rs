@@ -123,19 +123,14 @@ pub fn params_problem(method: &str, params: Option<&Value>) -> Option<String> {
         Some(p @ Value::Object(_)) => p,
         Some(_) => return Some("params must be an object".into()),
     };
-    let kind = |field: &str, want: &str| -> Option<String> {
-        let value = params.get(field).filter(|v| !v.is_null());
-        let ok = match (value, want) {
-            (None, _) => true,
-            (Some(v), "string") => v.is_string(),
-            (Some(v), "object") => v.is_object(),
-            (Some(_), _) => true,
-        };
-        (!ok).then(|| format!("params.{field} must be a{} {want}", if want == "object" { "n" } else { "" }))
+    // A field of the wrong JSON type (absent or null is for `required` to say).
+    let kind = |field: &str, want: Json| -> Option<String> {
+        let value = params.get(field).filter(|v| !v.is_null())?;
+        (!want.matches(value)).then(|| format!("params.{field} must be {}", want.name()))
     };
-    let required = |field: &str, want: &str| -> Option<String> {
+    let required = |field: &str, want: Json| -> Option<String> {
         match params.get(field).filter(|v| !v.is_null()) {
-            None => Some(format!("params.{field} is required (a{} {want})", if want == "object" { "n" } else { "" })),
+            None => Some(format!("params.{field} is required ({})", want.name())),
             Some(_) => kind(field, want),
         }
     };
@@ -143,17 +138,41 @@ pub fn params_problem(method: &str, params: Option<&Value>) -> Option<String> {
         let values = params.get(field)?.as_object()?;
         values.iter().find(|(_, v)| !v.is_string()).map(|(k, _)| format!("params.{field}.{k} must be a string"))
     };
-    if let Some(problem) = kind("_meta", "object").or_else(|| params.get("cursor").and_then(|_| kind("cursor", "string"))) {
+    let (string, object) = (Json::String, Json::Object);
+    if let Some(problem) = kind("_meta", object).or_else(|| kind("cursor", string)) {
         return Some(problem);
     }
     match method {
-        "tools/call" => required("name", "string").or_else(|| kind("arguments", "object")),
-        "prompts/get" => required("name", "string").or_else(|| kind("arguments", "object")).or_else(|| strings("arguments")),
-        "resources/read" | "resources/subscribe" | "resources/unsubscribe" => required("uri", "string"),
-        "logging/setLevel" => required("level", "string"),
-        "completion/complete" => required("ref", "object").or_else(|| required("argument", "object")),
-        "initialize" => required("protocolVersion", "string").or_else(|| required("capabilities", "object")).or_else(|| required("clientInfo", "object")),
+        "tools/call" => required("name", string).or_else(|| kind("arguments", object)),
+        "prompts/get" => required("name", string).or_else(|| kind("arguments", object)).or_else(|| strings("arguments")),
+        "resources/read" | "resources/subscribe" | "resources/unsubscribe" => required("uri", string),
+        "logging/setLevel" => required("level", string),
+        "completion/complete" => required("ref", object).or_else(|| required("argument", object)),
+        "initialize" => required("protocolVersion", string).or_else(|| required("capabilities", object)).or_else(|| required("clientInfo", object)),
         _ => None,
+    }
+}
+
+/// The JSON types a request's fields are checked for.
+#[derive(Clone, Copy)]
+enum Json {
+    String,
+    Object,
+}
+
+impl Json {
+    fn matches(self, value: &Value) -> bool {
+        match self {
+            Json::String => value.is_string(),
+            Json::Object => value.is_object(),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Json::String => "a string",
+            Json::Object => "an object",
+        }
     }
 }
 

@@ -4,11 +4,13 @@
 //! drops `$defs` and then cannot resolve the `$ref`s; 1.22–1.32 reject a bare `true`; Ajv 6
 //! throws on unknown formats). So the host rewrites each schema once, at load, into a
 //! portable form, and validates calls against exactly what it advertises:
-//! - `$ref`s into the root's `$defs` are inlined and `$defs` dropped;
-//! - formats other than the standard ones are dropped (an unsigned one becomes `minimum: 0`);
+//! - `$ref`s into the root's `$defs` are inlined; an output schema drops `$defs` and
+//!   `$schema`, an input schema keeps them as declared (nothing refers to them any more);
+//! - formats other than the standard ones are dropped (an unsigned input one becomes `minimum: 0`);
 //! - a bare `true`/`false` sub-schema becomes `{}`/`{"not": {}}` (kept where a boolean is
 //!   the keyword's usual value, as in `additionalProperties: false`);
-//! - `$schema` and `title`s are dropped (the tool has its own title; 2020-12 is MCP's default);
+//! - `title`s and the root's description are dropped (the tool has its own);
+//! - an optional argument's type loses `null` (the host drops null arguments);
 //! - output schemas keep their structure and constraints but not their prose
 //!   (`description`, `examples`, `default`): the tool's description says what it returns,
 //!   and a model reads tools/list on every turn.

@@ -327,13 +327,7 @@ fn foreign_site(headers: &http::HeaderMap, shared: &Shared) -> Option<&'static s
     if !shared.allowed_hosts.is_empty() && !shared.allowed_hosts.iter().any(|h| h == name || h == host) {
         return Some("Host not allowed: the server answers only the names in --allowed-hosts (EPMCP_ALLOWED_HOSTS)");
     }
-    if let Some(origin) = headers.get(http::header::ORIGIN) {
-        let origin = origin.to_str().unwrap_or_default();
-        if !shared.allowed_origins.iter().any(|o| o == origin) {
-            return Some(ORIGIN_REFUSED);
-        }
-    }
-    None
+    foreign_origin(headers, shared).then_some(ORIGIN_REFUSED)
 }
 
 const ORIGIN_REFUSED: &str = "Origin not allowed: browser pages may call this server only from the origins in \
