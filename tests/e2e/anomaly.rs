@@ -5,8 +5,14 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Fake, Hosted, TempDir, audit_records};
+use crate::support::{Fake, Hosted, TempDir, audit_records, python};
 use crate::tenants::{session, tenant_key};
+
+/// A session whose calls start at the beginning of a wall-clock second: the detector counts
+/// per second, and a burst split over two seconds would teach the baseline its first half.
+fn aligned_session(url: &str, key: &str, calls: Value) -> Value {
+    python("calls.py", &[url, &calls.to_string()], &[("EPMCP_KEY", key), ("EPMCP_CALLS_ALIGN_SECOND", "1")])
+}
 
 fn errors(report: &Value) -> Vec<String> {
     report["calls"].as_array().unwrap().iter().filter_map(|a| a["error"].as_str().map(str::to_string)).collect()
@@ -32,7 +38,7 @@ fn an_abusive_client_is_blocked_then_isolated_while_others_are_served() {
     let valid = json!(["get_mep_details", {"id": "1294"}]);
 
     // A burst of hostile inputs: invalid at first, then refused as blocked.
-    let burst = session(&server.url, &abuser, json!([hostile, valid]));
+    let burst = aligned_session(&server.url, &abuser, json!([hostile, valid]));
     let answers = burst["calls"].as_array().unwrap();
     let first_blocked = answers.iter().find(|a| a["error"].as_str().is_some_and(|e| e.contains("this client is blocked")));
     let first_blocked = first_blocked.unwrap_or_else(|| panic!("never blocked: {burst}"));
@@ -61,7 +67,7 @@ fn an_abusive_client_is_blocked_then_isolated_while_others_are_served() {
     assert_eq!(after["calls"][0]["result"]["name"], "Elio DI RUPO", "unblocked after 3 s: {after}");
 
     // A second offence within the hour: isolated, get_server_health still answers.
-    let again = session(&server.url, &abuser, json!([hostile, valid, ["get_server_health", {}]]));
+    let again = aligned_session(&server.url, &abuser, json!([hostile, valid, ["get_server_health", {}]]));
     let answers = again["calls"].as_array().unwrap();
     let refused = answers[answers.len() - 2]["error"].as_str().unwrap_or_default();
     assert!(refused.contains("this client is isolated"), "{again}");

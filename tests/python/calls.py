@@ -9,6 +9,8 @@ usage: calls.py URL CALLS_JSON     (no session at all: {"connectError": why})
   EPMCP_KEY: the API key to send (Authorization: Bearer)
   EPMCP_CA_FILE: the CA to trust for https URLs
   EPMCP_CLIENT_CERT, EPMCP_CLIENT_KEY: a client certificate and key to present (mutual TLS)
+  EPMCP_CALLS_ALIGN_SECOND: if set, the first call waits for the next wall-clock second, so a
+    short burst falls within one of the per-second windows the server's anomaly detector counts
 """
 import asyncio
 import json
@@ -53,6 +55,8 @@ async def main(url: str, calls: list) -> int:
             await session.initialize()
             tools = await session.list_tools()
             answers = []
+            if os.environ.get("EPMCP_CALLS_ALIGN_SECOND"):
+                await asyncio.sleep(1 - time.time() % 1 + 0.005)
             started = time.monotonic()
             for entry in calls:
                 tool, arguments = entry[0], entry[1]
