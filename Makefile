@@ -56,13 +56,15 @@ setup-test:
 	@cp tests/node/*.mjs $(CONFORMANCE)/
 
 ## Guest components (wasm32-wasip2), the host, signed manifests, and the precompiled cache.
+## A component whose code did not change is left alone, so a running server sees no swap.
 build: setup guests host
 	@test -f $(DEV_KEY).key || $(BIN) components keygen $(DEV_KEY) >/dev/null
 	@mkdir -p $(COMPONENTS) $(TEST_COMPONENTS)
-	@for g in $(GUESTS); do cp $(WASM_DIR)/$$g.wasm $(COMPONENTS)/ && rm -f $(COMPONENTS)/$$g.manifest.*; done
+	@changed=; for g in $(GUESTS); do cmp -s $(WASM_DIR)/$$g.wasm $(COMPONENTS)/$$g.wasm && test -f $(COMPONENTS)/$$g.manifest.sig \
+		|| { cp $(WASM_DIR)/$$g.wasm $(COMPONENTS)/ && rm -f $(COMPONENTS)/$$g.manifest.* && changed="$$changed $(COMPONENTS)/$$g.wasm"; }; done; \
+		test -z "$$changed" || EPMCP_LOG=error $(BIN) components sign --key $(DEV_KEY).key $$changed >/dev/null
 	@for t in $(TEST_COMPONENT_FILES); do cp $(WASM_DIR)/$$t.wasm $(TEST_COMPONENTS)/ && rm -f $(TEST_COMPONENTS)/$$t.manifest.*; done
 	@cp tests/components/*/*.manifest.toml $(TEST_COMPONENTS)/
-	@EPMCP_LOG=error $(BIN) components sign --key $(DEV_KEY).key $(COMPONENTS)/*.wasm >/dev/null
 	@EPMCP_LOG=error $(BIN) --cache-dir target/test-cwasm components sign --key $(DEV_KEY).key $(TEST_COMPONENTS)/*.wasm >/dev/null
 	@EPMCP_LOG=warn $(BIN) --components $(COMPONENTS) components precompile >/dev/null
 

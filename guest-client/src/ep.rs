@@ -3,6 +3,8 @@
 //! Every path segment and query value is percent-encoded here, so no argument can
 //! change the shape of the URL (`../`, `?`, `#`, `@`, `%2e` all arrive as data).
 
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 
@@ -108,7 +110,9 @@ pub struct Ep;
 impl Ep {
     /// GET a JSON-LD document. 204, an empty body and 404 come back as `None`.
     pub fn fetch(&self, query: &Query) -> Result<Option<Value>, Error> {
-        document(query, http::send(&query.request())?)
+        let response = http::send(&query.request());
+        progress(1);
+        document(query, response?)
     }
 
     /// GET several documents at once, [`CONCURRENCY`] at a time; answers in query order,
@@ -120,6 +124,7 @@ impl Ep {
             for (query, response) in chunk.iter().zip(http::send_all(&requests)) {
                 answers.push(response.map_err(Error::from).and_then(|response| document(query, response)));
             }
+            progress(chunk.len());
         }
         answers
     }
@@ -168,6 +173,24 @@ impl Ep {
         }
         Ok(lists)
     }
+}
+
+/// EP API answers received during this call (see [`start_call`]).
+static ANSWERS: AtomicU32 = AtomicU32::new(0);
+
+/// A call starts with no answers read.
+pub(crate) fn start_call() {
+    ANSWERS.store(0, Ordering::Relaxed);
+}
+
+/// Counts `n` more answers and tells the client, as `notifications/progress` (the host
+/// sends it only if the request carried a progress token): a long analysis reads hundreds.
+fn progress(n: usize) {
+    let read = ANSWERS.fetch_add(n as u32, Ordering::Relaxed) + n as u32;
+    #[cfg(target_family = "wasm")]
+    crate::epmcp::tool::client::progress(f64::from(read), None, Some(&format!("{read} EP API answers read")));
+    #[cfg(not(target_family = "wasm"))]
+    let _ = read;
 }
 
 /// A response as a JSON-LD document: 204, an empty body and 404 are `None`; anything

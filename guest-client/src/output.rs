@@ -25,6 +25,10 @@ pub struct List<T> {
     /// The EP API endpoint the data came from.
     pub endpoint: String,
     pub source: &'static str,
+    /// What an empty page means, when the caller did not choose what was read (an empty
+    /// default year is "nothing yet", not "none exist").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl<T> List<T> {
@@ -52,7 +56,17 @@ impl<T> List<T> {
             next_offset: has_more.then(|| offset.saturating_add(count as u32)),
             endpoint: endpoint.into(),
             source: SOURCE,
+            note: None,
         }
+    }
+
+    /// A first page that came back empty for a year the caller did not give (the current
+    /// year, by default) says so and names the year before.
+    pub fn for_default_year(mut self, defaulted: Option<u32>, what: &str) -> Self {
+        if let Some(year) = defaulted.filter(|_| self.data.is_empty() && self.offset == 0) {
+            self.note = Some(format!("no {what} yet for {year} (the default year); try year {}", year - 1));
+        }
+        self
     }
 }
 
@@ -68,5 +82,15 @@ mod tests {
         assert_eq!(l.next_offset, Some(5));
         let l = List::slice((0..7).collect::<Vec<u32>>(), 5, 3, "x");
         assert_eq!((l.count, l.has_more, l.next_offset), (2, false, None));
+    }
+
+    #[test]
+    fn an_empty_default_year_says_so() {
+        let empty = || List::<u32>::new(Vec::new(), 0, 10, false, "x");
+        let note = empty().for_default_year(Some(2026), "adopted texts").note;
+        assert_eq!(note.as_deref(), Some("no adopted texts yet for 2026 (the default year); try year 2025"));
+        assert!(empty().for_default_year(None, "adopted texts").note.is_none(), "a year the caller chose");
+        assert!(List::new(vec![1], 0, 10, false, "x").for_default_year(Some(2026), "texts").note.is_none());
+        assert!(List::<u32>::new(Vec::new(), 50, 10, false, "x").for_default_year(Some(2026), "texts").note.is_none(), "a later page");
     }
 }

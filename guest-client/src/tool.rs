@@ -83,10 +83,17 @@ fn input_schema_of<T: JsonSchema>() -> Value {
     let mut schema = schema_of::<T>();
     for (name, description) in [
         ("limit", "Items per page."),
-        ("offset", "Items to skip: pass the previous page's nextOffset for the next page."),
+        ("offset", "Items to skip (the previous page's nextOffset)."),
     ] {
         if let Some(property) = schema.pointer_mut(&format!("/properties/{name}")).and_then(Value::as_object_mut) {
             property.entry("description").or_insert_with(|| description.into());
+        }
+    }
+    // A day is the standard `date` format (the host checks it), a third of the pattern's bytes.
+    for property in schema.get_mut("properties").and_then(Value::as_object_mut).into_iter().flat_map(|p| p.values_mut()) {
+        if let Some(property) = property.as_object_mut().filter(|p| p.get("pattern").and_then(Value::as_str) == Some(crate::args::DATE_PATTERN)) {
+            property.remove("pattern");
+            property.insert("format".into(), "date".into());
         }
     }
     schema
@@ -116,6 +123,7 @@ pub fn describe(family: &str, version: &str, tools: &[Tool]) -> ComponentInfo {
 
 /// The component's `call` export: the structured result (the host writes its text block).
 pub fn call(tools: &[Tool], name: &str, arguments: &str) -> Result<ToolOutput, ToolError> {
+    crate::ep::start_call();
     let tool = tools
         .iter()
         .find(|t| t.name == name)

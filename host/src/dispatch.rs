@@ -329,7 +329,7 @@ impl Dispatcher {
             && !matches!(result, Err(CallError::Blocked { .. }))
         {
             let seen = Observation {
-                validation_failure: matches!(result, Err(CallError::Invalid(_) | CallError::UnknownTool(_))),
+                validation_failure: matches!(result, Err(CallError::Invalid(_) | CallError::UnknownTool(_) | CallError::NotOffered(_))),
                 rate_limited: matches!(result, Err(CallError::RateLimited { .. } | CallError::TenantLimited { .. } | CallError::Busy { .. })),
                 error: matches!(&result, Err(e) if !e.is_refusal()),
                 egress_denials: provenance.denials(),
@@ -359,7 +359,7 @@ impl Dispatcher {
         let (caller, tenant) = (call.caller, call.tenant);
         let known = self.is_tool(name);
         if known && !self.profile.allows(name) {
-            return Err(CallError::UnknownTool(name.to_string())); // outside --tools: not offered at all
+            return Err(CallError::NotOffered(name.to_string())); // outside --tools: not offered to anyone
         }
         if known && !self.policy.allows(&caller.role, name) {
             return Err(CallError::Forbidden { tool: name.to_string(), role: caller.role.clone() });
@@ -424,7 +424,7 @@ impl Dispatcher {
         if let Err(e) = result {
             record["error"] = e.health_reason().unwrap_or("refused").into();
         }
-        if matches!(result, Err(CallError::Invalid(_) | CallError::UnknownTool(_)))
+        if matches!(result, Err(CallError::Invalid(_) | CallError::UnknownTool(_) | CallError::NotOffered(_)))
             && let Some(fields) = record.as_object_mut()
         {
             fields.remove("ids"); // unvalidated values are not kept, even identifier-shaped ones

@@ -12,6 +12,9 @@ use crate::validate::Invalid;
 pub enum CallError {
     #[error("unknown tool '{0}'")]
     UnknownTool(String),
+    /// Installed, but outside the server's `--tools` profile.
+    #[error("tool '{0}' is not offered by this server's tool profile: `--tools all` (EPMCP_TOOLS=all) offers every tool")]
+    NotOffered(String),
     #[error("invalid arguments: {0}")]
     Invalid(Invalid),
     #[error("tool '{tool}' failed: {failure}")]
@@ -59,7 +62,9 @@ impl CallError {
         match self {
             // A request for a tool the caller cannot call is malformed; arguments the tool
             // refuses are the model's to correct, so it must see them (SEP-1303).
-            CallError::UnknownTool(_) | CallError::Forbidden { .. } | CallError::NotEnabled { .. } => invalid(self.to_string()),
+            CallError::UnknownTool(_) | CallError::NotOffered(_) | CallError::Forbidden { .. } | CallError::NotEnabled { .. } => {
+                invalid(self.to_string())
+            }
             CallError::Invalid(_) => tool_error(self.to_string()),
             CallError::Failure { tool, failure } => match failure {
                 CallFailure::Tool(ToolError::InvalidArguments(m)) => tool_error(invalid_arguments(m)),
@@ -111,6 +116,7 @@ impl CallError {
         matches!(
             self,
             CallError::UnknownTool(_)
+                | CallError::NotOffered(_)
                 | CallError::Invalid(_)
                 | CallError::RateLimited { .. }
                 | CallError::Forbidden { .. }

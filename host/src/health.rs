@@ -11,9 +11,8 @@ use serde_json::{Value, json};
 
 pub const TOOL: &str = "get_server_health";
 pub const TITLE: &str = "Server health";
-pub const DESCRIPTION: &str = "epmcp's own health: version, uptime, loaded components and tools, and for every tool the \
-    outcome of its most recent calls (last success, last error). Feed availability is summarised over the 13 feed \
-    tools. Availability is observed from real calls only (nothing is probed), so a tool nobody called is 'unknown'.";
+pub const DESCRIPTION: &str = "epmcp's own health: version, uptime, components, and each tool's recent outcomes \
+    (last success, last error; feeds summarised). Observed from real calls only: a tool nobody called is 'unknown'.";
 
 /// Outcome history of one tool, as seen by the dispatcher.
 #[derive(Default, Clone)]

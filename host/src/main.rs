@@ -271,6 +271,7 @@ async fn serve_http(config: &Config) -> Result<()> {
         tls: settings.tls.is_some(),
         allowed_hosts: settings.allowed_hosts.clone(),
         allowed_origins: settings.allowed_origins.clone(),
+        max_body_bytes: settings.max_body_bytes,
         sessions: moka::sync::Cache::builder().max_capacity(100_000).time_to_idle(transport::http::SESSION_OWNER_TTI).build(),
     };
     let shutdown = tokio_util::sync::CancellationToken::new();

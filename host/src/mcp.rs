@@ -27,6 +27,7 @@ use crate::dispatch::{Dispatcher, Output};
 use crate::error::ReadError;
 use crate::health;
 use crate::identity::Caller;
+use crate::runtime::portable::{advertised, advertised_input};
 use crate::runtime::registry::{Registry, ToolSpec};
 use crate::runtime::{self, Link, ResourceBody};
 use crate::session::{self, PeerLink, Session};
@@ -227,19 +228,20 @@ fn tool_list(registry: &Registry) -> Arc<[Tool]> {
 
 pub fn tool(spec: &ToolSpec) -> Tool {
     let a = &spec.annotations;
-    let mut tool = Tool::new_with_raw(spec.name.clone(), Some(Cow::Owned(spec.description.clone())), object(&spec.input_schema))
+    let mut tool = Tool::new_with_raw(spec.name.clone(), Some(Cow::Owned(spec.description.clone())), object(&advertised_input(&spec.input_schema)))
         .with_title(spec.title.clone());
     if let Some(output_schema) = &spec.output_schema {
-        tool = tool.with_raw_output_schema(object(output_schema));
+        tool = tool.with_raw_output_schema(object(&advertised(output_schema)));
     }
     tool.with_annotations(annotations(a.read_only, a.destructive, a.idempotent, a.open_world))
 }
 
 /// Tool hints, without those the spec defines as meaningless (destructive and idempotent
-/// say something only about a tool that writes) and without a second copy of the title.
+/// say something only about a tool that writes), without the spec's defaults (open world)
+/// and without a second copy of the title.
 fn annotations(read_only: bool, destructive: bool, idempotent: bool, open_world: bool) -> ToolAnnotations {
     let writes = |hint: bool| (!read_only).then_some(hint);
-    ToolAnnotations::from_raw(None, Some(read_only), writes(destructive), writes(idempotent), Some(open_world))
+    ToolAnnotations::from_raw(None, Some(read_only), writes(destructive), writes(idempotent), (!open_world).then_some(false))
 }
 
 /// The host's health tool (see `health`).
@@ -251,7 +253,7 @@ fn health_tool() -> Tool {
 fn host_tool(name: &'static str, title: &'static str, description: &'static str, input: &Value, output: &Value) -> Tool {
     Tool::new_with_raw(name, Some(Cow::Borrowed(description)), object(input))
         .with_title(title)
-        .with_raw_output_schema(object(output))
+        .with_raw_output_schema(object(&advertised(output)))
         .with_annotations(annotations(true, false, false, false))
 }
 

@@ -11,24 +11,46 @@ use anyhow::{Result, bail};
 /// tools, `admin` everything.
 pub const DEFAULT_GRANTS: &str = "public=get_meps get_plenary_sessions,researcher=* !admin_*,admin=*";
 
-/// Tool profiles (`--tools`), for clients that cap how many tools they take or a context
-/// that cannot afford every schema: `core` is the everyday data tools, `analysis` those
-/// plus the analyses, `all` everything. Any other value is a list of patterns.
+/// The everyday data tools (the `core` profile).
+macro_rules! core_tools {
+    () => {
+        "get_meps get_mep_details get_current_meps get_political_groups get_plenary_sessions get_voting_records \
+         get_meeting_decisions get_latest_votes get_committee_info get_procedures get_procedure_events search_documents \
+         get_adopted_texts get_plenary_documents get_parliamentary_questions get_speeches get_events admin_*"
+    };
+}
+
+/// What `standard` adds to `core` besides the analyses: the documents the prompts ask for.
+macro_rules! more_data_tools {
+    () => {
+        "get_committee_documents get_mep_declarations"
+    };
+}
+
+/// The analyses.
+macro_rules! analyses {
+    () => {
+        "analyze_* assess_* compare_* correlate_* detect_* early_warning_system generate_* get_all_generated_stats \
+         monitor_* network_analysis sentiment_tracker track_* comparative_intelligence"
+    };
+}
+
+/// Tool profiles (`--tools`), for clients that cap how many tools they take (some stop at
+/// 40 or 50) and a context that cannot afford every schema: `core` is the everyday data
+/// tools, `analysis` the analyses with the data tools they start from, `standard` (the
+/// default) both, `all` everything (with the change feeds and the rarer lists). Any other
+/// value is a list of patterns.
 const PROFILES: &[(&str, &str)] = &[
-    (
-        "core",
-        "get_meps get_mep_details get_current_meps get_political_groups get_plenary_sessions get_meeting_activities \
-         get_voting_records get_meeting_decisions get_latest_votes get_committee_info get_corporate_bodies get_procedures \
-         get_procedure_events search_documents get_adopted_texts get_plenary_documents get_parliamentary_questions \
-         get_speeches get_events get_server_health admin_*",
-    ),
+    ("core", core_tools!()),
     (
         "analysis",
-        "get_meps get_mep_details get_current_meps get_political_groups get_plenary_sessions get_voting_records \
-         get_committee_info get_procedures get_server_health admin_* analyze_* assess_* compare_* correlate_* detect_* \
-         early_warning_system generate_* get_all_generated_stats monitor_* network_analysis sentiment_tracker track_* \
-         comparative_intelligence",
+        concat!(
+            "get_meps get_mep_details get_current_meps get_political_groups get_plenary_sessions get_voting_records \
+             get_committee_info get_procedures get_server_health admin_* ",
+            analyses!()
+        ),
     ),
+    ("standard", concat!(core_tools!(), " ", more_data_tools!(), " ", analyses!())),
     ("all", "*"),
 ];
 
@@ -38,9 +60,9 @@ pub fn profile(raw: &str) -> Result<Grant> {
     let raw = raw.trim();
     let patterns = PROFILES.iter().find(|(name, _)| *name == raw).map_or(raw, |(_, patterns)| patterns);
     let grant = Grant::parse(patterns.split([' ', ',']).filter(|w| !w.is_empty()))
-        .map_err(|e| anyhow::anyhow!("--tools '{raw}': {e} (or a profile: core, analysis, all)"))?;
+        .map_err(|e| anyhow::anyhow!("--tools '{raw}': {e} (or a profile: core, analysis, standard, all)"))?;
     if grant.0.is_empty() {
-        bail!("--tools is empty: name a profile (core, analysis, all) or tool patterns");
+        bail!("--tools is empty: name a profile (core, analysis, standard, all) or tool patterns");
     }
     Ok(grant)
 }

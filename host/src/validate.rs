@@ -43,7 +43,11 @@ impl Schemas {
             if schema.get("type").and_then(Value::as_str) != Some("object") {
                 anyhow::bail!("{what} schema must have type \"object\" at its root");
             }
-            jsonschema::validator_for(schema).map_err(|e| anyhow::anyhow!("{what} schema does not compile: {e}"))
+            // An argument's format is checked (a `date` must be a calendar day), not only annotated.
+            jsonschema::options()
+                .should_validate_formats(what == "input")
+                .build(schema)
+                .map_err(|e| anyhow::anyhow!("{what} schema does not compile: {e}"))
         };
         Ok(Schemas { input: compile("input", input)?, output: output.map(|o| compile("output", o)).transpose()? })
     }
@@ -105,6 +109,9 @@ fn message(error: &jsonschema::ValidationError) -> String {
             let more = unexpected.len().saturating_sub(MAX_NAMES_SHOWN);
             let more = if more > 0 { format!(" and {more} more") } else { String::new() };
             format!("unexpected arguments {}{more}: see the tool's inputSchema for the ones it takes", shown.join(", "))
+        }
+        ValidationErrorKind::Format { format } if format == "date" => {
+            format!("{} is not a calendar date (YYYY-MM-DD)", clip(&error.instance().to_string()))
         }
         _ => clip(&error.to_string()),
     }

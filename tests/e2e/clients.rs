@@ -36,7 +36,7 @@ fn tools_list(fake: &Fake, args: &[&str]) -> (Value, usize) {
 }
 
 #[test]
-fn the_desktop_configuration_serves_every_tool_with_a_clean_environment() {
+fn the_desktop_configuration_serves_the_standard_tools_with_a_clean_environment() {
     // Exactly what the README's snippet runs: the binary, by absolute path, with no
     // environment (but the fake EP API's address) and from another directory.
     let fake = Fake::start();
@@ -58,7 +58,9 @@ fn the_desktop_configuration_serves_every_tool_with_a_clean_environment() {
     let _ = lines.next().unwrap().unwrap();
     let listed: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
     let tools = listed["result"]["tools"].as_array().unwrap();
-    assert!(tools.len() >= 59, "only {} tools with the build's own key", tools.len());
+    // The default profile, `standard`: the data tools and analyses, under a 40-tool cap.
+    assert_eq!(tools.len(), 38, "{} tools with the build's own key", tools.len());
+    assert!(tools.iter().any(|t| t["name"] == "analyze_voting_patterns") && !tools.iter().any(|t| t["name"] == "get_meps_feed"));
     drop(stdin);
     let _ = child.wait();
 }
@@ -116,7 +118,7 @@ fn the_inspector_cli_finds_no_portability_error() {
     let (dir, path_var) = node_dir();
     let home = TempDir::new("inspector-home");
     let out = Command::new(dir.join("node_modules/.bin/mcp-inspector"))
-        .args(["--cli", epmcp_bin().to_str().unwrap(), "-e", &format!("EP_API_URL={}", fake.url), "--method", "tools/list", "--strict"])
+        .args(["--cli", epmcp_bin().to_str().unwrap(), "-e", &format!("EP_API_URL={}", fake.url), "-e", "EPMCP_TOOLS=all", "--method", "tools/list", "--strict"])
         .env("PATH", path_var)
         .env("HOME", &home.0)
         .output()
@@ -125,7 +127,7 @@ fn the_inspector_cli_finds_no_portability_error() {
     assert!(out.status.success(), "exit {:?}: {stderr}", out.status.code());
     assert!(!stderr.contains("Error: tool"), "{stderr}");
     let listed: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
-    assert!(listed["tools"].as_array().unwrap().len() >= 59);
+    assert!(listed["tools"].as_array().unwrap().len() >= 59, "every tool's schemas are linted");
     // The call a user tries first prints no "unknown format" noise.
     let call = Command::new(dir.join("node_modules/.bin/mcp-inspector"))
         .args(["--cli", epmcp_bin().to_str().unwrap(), "-e", &format!("EP_API_URL={}", fake.url), "--method", "tools/call", "--tool-name", "get_meps", "--tool-arg", "limit=2"])
@@ -164,7 +166,7 @@ fn assert_session(report: &Value, what: &str) {
 fn typescript_sdks_old_and_current_work_over_stdio_and_streamable_http() {
     let fake = Fake::start();
     let hosted = Hosted::start(&fake, &[("EPMCP_ANONYMOUS_ROLE", "researcher"), crate::support::ANONYMOUS_ANALYTICS]);
-    let stdio_env = [("EPMCP_BIN", epmcp_bin().to_str().unwrap().to_string()), ("EP_API_URL", fake.url.clone())];
+    let stdio_env = [("EPMCP_BIN", epmcp_bin().to_str().unwrap().to_string()), ("EP_API_URL", fake.url.clone()), ("EPMCP_TOOLS", "all".into())];
     let stdio_env: Vec<(&str, &str)> = stdio_env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     for sdk in ["sdk-1.17", "sdk-1.22", "sdk-1.32"] {
         assert_session(&sdk_session(sdk, "stdio", &stdio_env), &format!("{sdk} over stdio"));
@@ -178,14 +180,18 @@ fn profiles_fit_a_client_tool_cap() {
     let (all, all_bytes) = tools_list(&fake, &[]);
     let (core, core_bytes) = tools_list(&fake, &["--tools", "core"]);
     let (analysis, _) = tools_list(&fake, &["--tools", "analysis"]);
+    let (standard, _) = tools_list(&fake, &["--tools", "standard"]);
     let names = |list: &Value| list["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_string()).collect::<Vec<_>>();
-    assert_eq!(names(&core).len(), 20, "{:?}", names(&core));
+    assert_eq!(names(&core).len(), 17, "{:?}", names(&core));
+    assert_eq!(names(&standard).len(), 38, "{:?}", names(&standard));
+    assert!(names(&core).iter().chain(&names(&analysis)).all(|n| names(&standard).contains(n)), "standard is core and analysis");
     assert!(names(&analysis).len() < 50 && names(&analysis).contains(&"analyze_voting_patterns".to_string()));
     assert!(core_bytes < all_bytes / 3, "core {core_bytes} B, all {all_bytes} B");
     assert!(names(&all).iter().all(|n| !n.starts_with("admin_")), "the stdio role sees no admin tools");
     // A tool outside the profile is unknown, not merely hidden.
     let options = Options { args: vec!["--tools".into(), "core".into()], ..Options::default() };
     let mut server = Server::start_with(&fake, options);
-    assert!(server.refused("analyze_voting_patterns", json!({})).contains("unknown tool"));
+    assert!(server.refused("analyze_voting_patterns", json!({})).contains("not offered by this server's tool profile: `--tools all`"));
+    assert!(server.refused("no_such_tool", json!({})).contains("unknown tool"));
     server.ok("get_meps", json!({"limit": 1}));
 }

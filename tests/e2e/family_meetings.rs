@@ -275,3 +275,20 @@ fn meeting_family_faults_are_clean_errors() {
     }
     assert!(fake.requests().iter().all(|r| r.contains("/9999404?")), "{:?}", fake.requests());
 }
+
+#[test]
+fn an_empty_default_year_says_so_and_names_the_year_before() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    // The samples hold no sitting of the current year: "none yet", not "none exist".
+    let sittings = server.ok("get_plenary_sessions", json!({}));
+    assert_eq!(sittings["count"], 0, "{sittings}");
+    let note = sittings["note"].as_str().unwrap();
+    let year: u32 = sittings["endpoint"].as_str().unwrap().rsplit('=').next().unwrap().parse().unwrap();
+    assert_eq!(note, format!("no sittings yet for {year} (the default year); try year {}", year - 1));
+    // A year the caller chose is taken at its word, and a year with sittings needs no note.
+    let chosen = server.ok("get_plenary_sessions", json!({"year": year}));
+    assert!(chosen.get("note").is_none(), "{chosen}");
+    let found = server.ok("get_plenary_sessions", json!({"year": 2014, "limit": 1}));
+    assert!(found["count"].as_u64().unwrap() > 0 && found.get("note").is_none(), "{found}");
+}

@@ -433,3 +433,35 @@ fn websocket_sessions_through_the_sdk_and_by_hand() {
     assert_eq!(upgrade(&[("Host", "evil.example")]), 403);
     assert_eq!(http(&server.addr, "GET", "/ws", &[], "").0, 400, "not an upgrade");
 }
+
+#[test]
+fn a_request_nested_too_deeply_is_answered_under_its_own_id_on_both_transports() {
+    let deep = |id: u32| {
+        let arguments = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+        format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"get_meps","arguments":{{"x":{arguments}}}}}}}"#)
+    };
+    let expect = |reply: &serde_json::Value, id: u32| {
+        assert_eq!(reply["id"], id, "{reply}");
+        assert_eq!(reply["error"]["code"], -32602, "{reply}");
+        assert!(reply["error"]["message"].as_str().unwrap().starts_with("invalid params: tools/call: nested too deeply"), "{reply}");
+    };
+    let fake = Fake::start();
+    // stdio
+    let mut stdio = crate::support::Server::start(&fake);
+    stdio.send_raw(&deep(41));
+    expect(&stdio.read(), 41);
+    stdio.ok("get_meps", json!({"limit": 1})); // and it keeps serving
+    // Streamable HTTP: a JSON answer under the id, not rmcp's plain-text 415.
+    let server = Hosted::start(&fake, &[("EPMCP_ANONYMOUS_ROLE", "researcher"), crate::support::ANONYMOUS_ANALYTICS]);
+    let headers = [("Content-Type", "application/json"), ("Accept", "application/json, text/event-stream")];
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}}});
+    let (_, response_headers, _) = http(&server.addr, "POST", "/mcp", &headers, &init.to_string());
+    let session = response_headers.iter().find(|(k, _)| k == "mcp-session-id").map(|(_, v)| v.clone()).unwrap();
+    let in_session = [headers[0], headers[1], ("Mcp-Session-Id", session.as_str()), ("Mcp-Protocol-Version", "2025-11-25")];
+    let (status, _, body) = http(&server.addr, "POST", "/mcp", &in_session, &deep(42));
+    assert_eq!(status, 200, "{body}");
+    expect(&serde_json::from_str(&body).unwrap(), 42);
+    let (status, _, body) = http(&server.addr, "POST", "/mcp", &in_session, &"x".repeat(300 << 10));
+    assert_eq!(status, 413, "{body}");
+}

@@ -50,4 +50,13 @@ fn python_sdk_lists_tools_calls_two_reads_a_resource_and_gets_a_prompt() {
     assert_eq!(analytics["compare_political_groups"]["structured"]["groups"][0]["cohesion"], 0.75);
     assert_eq!(analytics["track_mep_attendance"]["structured"]["averageAttendanceRate"], 0.9286);
     assert_eq!(analytics["generate_political_landscape"]["structured"]["effectiveNumberOfGroups"], 4.4545);
+    // Progress: one notification per batch of EP answers read, counting up, each saying so.
+    for (name, call) in report["progress"].as_object().unwrap() {
+        assert_eq!(call["isError"], false, "{name}: {call}");
+        let seen = call["notifications"].as_array().unwrap();
+        assert!(seen.len() >= 2, "{name}: {call}");
+        let counts: Vec<f64> = seen.iter().map(|n| n["progress"].as_f64().unwrap()).collect();
+        assert!(counts.windows(2).all(|w| w[0] < w[1]), "{name}: progress must increase: {counts:?}");
+        assert!(seen.iter().all(|n| n["message"].as_str().unwrap().ends_with("EP API answers read")), "{name}: {call}");
+    }
 }

@@ -102,12 +102,14 @@ impl Drop for Fake {
     }
 }
 
-/// `epmcp` with a clean environment: PATH, the EP API URL, the components, the test cwasm cache.
+/// `epmcp` with a clean environment: PATH, the EP API URL, the components, the test cwasm
+/// cache, and every tool (the suite tests them all; clients.rs tests the default profile).
 fn epmcp_command(ep_api_url: &str, components: &Path) -> Command {
     let mut command = Command::new(epmcp_bin());
     command
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("EPMCP_TOOLS", "all")
         .env("EP_API_URL", ep_api_url)
         .env("EPMCP_COMPONENTS", components)
         .env("EPMCP_TRUSTED_KEYS", dev_public_key())

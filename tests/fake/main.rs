@@ -264,9 +264,35 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+const USAGE: &str = "A loopback fake of the EP Open Data API v2 for tests and the demo.
+
+usage: fake-ep-api [--fixtures DIR] [--port N] [--log FILE] [--delay-ms N] [--fault NAME] [--atom-feeds]
+
+  --fixtures DIR  the recorded EP answers to serve (default tests/fixtures/ep-api)
+  --port N        port on 127.0.0.1 (default: any free port)
+  --log FILE      append every request line to FILE
+  --delay-ms N    wait N ms before each answer
+  --fault NAME    inject a fault on every answer: 500 503 429 404 302 truncated
+                  error-body huge html slow 204 empty
+  --atom-feeds    answer feeds in Atom, as a server honouring only the spec's feed format would
+
+Prints http://127.0.0.1:PORT/api/v2/ on its first line once listening.";
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{USAGE}");
+        return Ok(());
+    }
+    let mut rest = args.iter().skip(1);
+    while let Some(a) = rest.next() {
+        match a.as_str() {
+            "--fixtures" | "--port" | "--log" | "--delay-ms" | "--fault" => drop(rest.next()),
+            "--atom-feeds" => {}
+            other => anyhow::bail!("unknown argument '{other}'\n\n{USAGE}"),
+        }
+    }
     let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
     let fixtures_dir = PathBuf::from(arg("--fixtures").unwrap_or_else(|| "tests/fixtures/ep-api".into()));
     let port: u16 = arg("--port").map(|p| p.parse()).transpose()?.unwrap_or(0);

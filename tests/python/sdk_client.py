@@ -59,7 +59,24 @@ async def main(binary: str) -> int:
                 args = {k: v for k, v in args.items() if v is not None}
                 result = await session.call_tool(name, {**args, **period})
                 analytics[name] = {"isError": result.isError, "structured": result.structuredContent}
+            # Long tools report how many EP answers they have read when the request carries a
+            # progress token (the SDK sends one with a callback); without one, none is sent.
+            # (Arguments not called above: a reused result reads nothing.)
+            progress = {}
+            for name, args in [
+                ("monitor_legislative_pipeline", {"status": "STALLED", "dateTo": "2024-03-14"}),
+                ("get_voting_records", {"dateFrom": "2024-03-11", "dateTo": "2024-03-14"}),
+                ("get_all_generated_stats", {"yearFrom": 2023, "yearTo": 2024}),
+            ]:
+                seen = []
+
+                async def report(done, total, message, seen=seen):
+                    seen.append({"progress": done, "total": total, "message": message})
+
+                result = await session.call_tool(name, args, progress_callback=report)
+                progress[name] = {"isError": result.isError, "notifications": seen}
             print(json.dumps({
+                "progress": progress,
                 "protocolVersion": init.protocolVersion,
                 "tools": [t.name for t in tools.tools],
                 "details": details.structuredContent,

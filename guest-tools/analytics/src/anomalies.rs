@@ -25,10 +25,10 @@ pub struct Params {
     /// The members of one group; excludes mepId. Neither: every current MEP.
     #[schemars(length(min = 1, max = 50))]
     group_id: Option<String>,
-    /// First day, YYYY-MM-DD (default: 30 days before dateTo).
+    /// First day (default: 30 days before dateTo).
     #[schemars(pattern(DATE_PATTERN))]
     date_from: Option<String>,
-    /// Last day, YYYY-MM-DD (default: today).
+    /// Last day (default: today).
     #[schemars(pattern(DATE_PATTERN))]
     date_to: Option<String>,
     /// How far above their group's average defection rate an MEP's must be to count.
@@ -78,7 +78,7 @@ pub fn tool() -> Tool {
         "Voting anomalies",
         "MEPs who voted against their political group's position markedly more often than their group's members do on \
          average (party defection above a stated threshold), over a period's plenary roll calls, with the roll calls as \
-         evidence; computed from the EP's per-MEP voter lists.",
+         evidence.",
         &["meetings", "meps/show-current"],
         run,
     )

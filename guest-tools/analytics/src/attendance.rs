@@ -27,10 +27,10 @@ pub struct Params {
     /// Political group, e.g. `EPP`, `S&D`, `Renew`.
     #[schemars(length(min = 1, max = 50))]
     group_id: Option<String>,
-    /// First day, YYYY-MM-DD (default: 30 days before dateTo).
+    /// First day (default: 30 days before dateTo).
     #[schemars(pattern(DATE_PATTERN))]
     date_from: Option<String>,
-    /// Last day, YYYY-MM-DD (default: today).
+    /// Last day (default: today).
     #[schemars(pattern(DATE_PATTERN))]
     date_to: Option<String>,
     /// MEPs listed, lowest attendance first.
@@ -76,8 +76,8 @@ pub fn tool() -> Tool {
     Tool::new(
         "track_mep_attendance",
         "MEP attendance at roll-call votes",
-        "Per MEP, the share of the period's plenary roll-call votes they voted in (for, against or abstaining), \
-         computed from the EP's per-MEP voter lists; filter by MEP, country or group. Says which sittings and roll \
+        "Per MEP, the share of the period's plenary roll-call votes they voted in (for, against or abstaining); \
+         filter by MEP, country or group. Says which sittings and roll \
          calls it used.",
         &["meetings", "meps/show-current"],
         run,

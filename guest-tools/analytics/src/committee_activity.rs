@@ -18,10 +18,10 @@ pub struct Params {
     /// Committee acronym (`ENVI`) or org id (`6562`).
     #[schemars(length(min = 1, max = 100), pattern(COMMITTEE_PATTERN))]
     committee_id: String,
-    /// First day, YYYY-MM-DD (default: 30 days before dateTo).
+    /// First day (default: 30 days before dateTo).
     #[schemars(pattern(DATE_PATTERN))]
     date_from: Option<String>,
-    /// Last day, YYYY-MM-DD (default: today).
+    /// Last day (default: today).
     #[schemars(pattern(DATE_PATTERN))]
     date_to: Option<String>,
 }

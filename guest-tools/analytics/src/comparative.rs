@@ -33,10 +33,10 @@ pub struct Params {
     /// What to compare (default: all four).
     #[serde(default = "all_dimensions")]
     dimensions: Vec<Dimension>,
-    /// First day, YYYY-MM-DD (default: 30 days before dateTo).
+    /// First day (default: 30 days before dateTo).
     #[schemars(pattern(DATE_PATTERN))]
     date_from: Option<String>,
-    /// Last day, YYYY-MM-DD (default: today).
+    /// Last day (default: today).
     #[schemars(pattern(DATE_PATTERN))]
     date_to: Option<String>,
 }
@@ -91,7 +91,7 @@ pub fn tool() -> Tool {
         "comparative_intelligence",
         "Compare MEPs",
         "Two to ten MEPs side by side over a period's plenary roll-call votes: loyalty to their groups, attendance, and \
-         how often each pair voted alike, from the EP's per-MEP voter lists. Committee and legislative dimensions are \
+         how often each pair voted alike. Committee and legislative dimensions are \
          null with a warning: the records read do not hold them.",
         &["meetings", "meps/show-current"],
         run,

@@ -37,10 +37,10 @@ pub struct Params {
     /// Also count each MEP's voting partners (co-voting ≥ 70 % over ≥ 3 shared roll calls).
     #[serde(default)]
     include_network_analysis: bool,
-    /// First day, YYYY-MM-DD (default: 30 days before dateTo).
+    /// First day (default: 30 days before dateTo).
     #[schemars(pattern(DATE_PATTERN))]
     date_from: Option<String>,
-    /// Last day, YYYY-MM-DD (default: today).
+    /// Last day (default: today).
     #[schemars(pattern(DATE_PATTERN))]
     date_to: Option<String>,
 }
@@ -110,7 +110,7 @@ pub fn tool() -> Tool {
         "Correlated signals",
         "For one to five MEPs (and optionally groups), the signals of the vote analyses side by side — attendance, \
          defection against the group baseline, the other group they vote most like, voting partners — and an alert \
-         wherever one crosses its stated threshold, each with its value and evidence; from the EP's per-MEP voter lists.",
+         wherever one crosses its stated threshold, each with its value and evidence.",
         &["meetings", "meps/show-current"],
         run,
     )

@@ -20,10 +20,10 @@ pub struct Params {
     /// ISO 3166 alpha-2 as the EP writes it (`EL` for Greece, `DE`, `FR` …).
     #[schemars(pattern(r"^[A-Z]{2}$"))]
     country: String,
-    /// First day, YYYY-MM-DD (default: 30 days before dateTo).
+    /// First day (default: 30 days before dateTo).
     #[schemars(pattern(DATE_PATTERN))]
     date_from: Option<String>,
-    /// Last day, YYYY-MM-DD (default: today).
+    /// Last day (default: today).
     #[schemars(pattern(DATE_PATTERN))]
     date_to: Option<String>,
 }
@@ -69,7 +69,7 @@ pub fn tool() -> Tool {
         "analyze_country_delegation",
         "Country delegation",
         "A member state's MEPs over a period's plenary roll-call votes: their groups, attendance, loyalty to their own \
-         groups, and how united the delegation voted across groups (Agreement Index), from the EP's per-MEP voter lists.",
+         groups, and how united the delegation voted across groups (Agreement Index).",
         &["meetings", "meps/show-current"],
         run,
     )

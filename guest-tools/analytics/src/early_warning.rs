@@ -39,7 +39,7 @@ pub struct Params {
     /// Which warnings to compute (default all).
     #[serde(default)]
     focus_area: FocusArea,
-    /// Last day of the 30 days examined, YYYY-MM-DD (default: today).
+    /// Last day of the 30 days examined (default: today).
     #[schemars(pattern(DATE_PATTERN))]
     date_to: Option<String>,
 }
@@ -88,7 +88,7 @@ pub fn tool() -> Tool {
         "Early warnings",
         "Thresholds crossed over the last 30 days of plenary roll calls and in the current composition: political groups \
          voting disunited (Agreement Index), MEPs rarely voting, no two groups holding a majority. Each warning carries its \
-         value, its threshold and what it rests on; computed from the EP's voter lists and roster.",
+         value, its threshold and what it rests on.",
         &["meetings", "meps/show-current"],
         run,
     )

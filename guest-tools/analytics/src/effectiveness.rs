@@ -33,10 +33,10 @@ pub struct Params {
     /// An MEP's person id (`124936`), or a committee's acronym (`ENVI`) or org id.
     #[schemars(length(min = 1, max = 100), pattern(SUBJECT_PATTERN))]
     subject_id: String,
-    /// First day, YYYY-MM-DD (default: 30 days before dateTo).
+    /// First day (default: 30 days before dateTo).
     #[schemars(pattern(DATE_PATTERN))]
     date_from: Option<String>,
-    /// Last day, YYYY-MM-DD (default: today).
+    /// Last day (default: today).
     #[schemars(pattern(DATE_PATTERN))]
     date_to: Option<String>,
 }

@@ -33,10 +33,10 @@ pub struct CompareParams {
     /// Two to ten political groups, e.g. `["EPP", "S&D", "Renew"]`.
     #[schemars(length(min = 2, max = 10), inner(length(min = 1, max = 50)))]
     group_ids: Vec<String>,
-    /// First day, YYYY-MM-DD (default: 30 days before dateTo).
+    /// First day (default: 30 days before dateTo).
     #[schemars(pattern(DATE_PATTERN))]
     date_from: Option<String>,
-    /// Last day, YYYY-MM-DD (default: today).
+    /// Last day (default: today).
     #[schemars(pattern(DATE_PATTERN))]
     date_to: Option<String>,
     /// Which measures (default: all).
@@ -177,10 +177,10 @@ pub struct CoalitionParams {
     /// Groups to analyse (default: every group of the current roster), e.g. `["EPP", "S&D"]`.
     #[schemars(length(min = 1, max = 10), inner(length(min = 1, max = 50)))]
     group_ids: Option<Vec<String>>,
-    /// First day, YYYY-MM-DD (default: 30 days before dateTo).
+    /// First day (default: 30 days before dateTo).
     #[schemars(pattern(DATE_PATTERN))]
     date_from: Option<String>,
-    /// Last day, YYYY-MM-DD (default: today).
+    /// Last day (default: today).
     #[schemars(pattern(DATE_PATTERN))]
     date_to: Option<String>,
     /// Groups at or above this cohesion are listed as cohesive.
@@ -234,7 +234,7 @@ pub fn coalition_tool() -> Tool {
         "analyze_coalition_dynamics",
         "Coalition dynamics",
         "How often political groups took the same position in a period's plenary roll-call votes (pairwise \
-         agreement) and how united each voted (Agreement Index), from the EP's per-MEP voter lists. Every figure \
+         agreement) and how united each voted (Agreement Index). Every figure \
          carries the number of roll calls it rests on.",
         &["meetings", "meps/show-current"],
         run_coalition,

@@ -21,10 +21,10 @@ pub struct Params {
     /// Person id, e.g. 124936.
     #[schemars(length(min = 1, max = 100), pattern(MEP_ID_PATTERN))]
     mep_id: String,
-    /// First day, YYYY-MM-DD (default: 30 days before dateTo).
+    /// First day (default: 30 days before dateTo).
     #[schemars(pattern(DATE_PATTERN))]
     date_from: Option<String>,
-    /// Last day, YYYY-MM-DD (default: today).
+    /// Last day (default: today).
     #[schemars(pattern(DATE_PATTERN))]
     date_to: Option<String>,
     /// List the committees and partners, not only their numbers.

@@ -15,13 +15,13 @@ use crate::rollcalls;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Params {
-    /// First day of the roll calls analysed, YYYY-MM-DD (default: 30 days before dateTo).
+    /// First day of the roll calls analysed (default: 30 days before dateTo).
     #[schemars(pattern(DATE_PATTERN))]
     date_from: Option<String>,
-    /// Last day, YYYY-MM-DD (default: today).
+    /// Last day (default: today).
     #[schemars(pattern(DATE_PATTERN))]
     date_to: Option<String>,
-    /// Accepted for compatibility: data is always read from the EP API (through the host's cache).
+    /// Ignored: data is always live.
     #[serde(default)]
     live: bool,
 }

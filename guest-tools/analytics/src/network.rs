@@ -51,10 +51,10 @@ pub struct Params {
     #[serde(default = "seven_tenths")]
     #[schemars(range(min = 0.0, max = 1.0))]
     min_similarity: f64,
-    /// First day, YYYY-MM-DD (default: 30 days before dateTo).
+    /// First day (default: 30 days before dateTo).
     #[schemars(pattern(DATE_PATTERN))]
     date_from: Option<String>,
-    /// Last day, YYYY-MM-DD (default: today).
+    /// Last day (default: today).
     #[schemars(pattern(DATE_PATTERN))]
     date_to: Option<String>,
 }
@@ -103,7 +103,7 @@ pub fn tool() -> Tool {
         "Co-voting network",
         "MEPs linked by how often they voted alike in a period's plenary roll calls (co-voting agreement above a \
          threshold, over at least 3 shared votes), optionally around one MEP: nodes with their degree, edges with \
-         their agreement, and connected components, from the EP's per-MEP voter lists.",
+         their agreement, and connected components.",
         &["meetings", "meps/show-current"],
         run,
     )

@@ -25,10 +25,10 @@ pub struct Params {
     /// Person id, e.g. 124936 (from get_meps).
     #[schemars(length(min = 1, max = 100), pattern(MEP_ID_PATTERN))]
     mep_id: String,
-    /// First day, YYYY-MM-DD (default: 30 days before dateTo).
+    /// First day (default: 30 days before dateTo).
     #[schemars(pattern(DATE_PATTERN))]
     date_from: Option<String>,
-    /// Last day, YYYY-MM-DD (default: today).
+    /// Last day (default: today).
     #[schemars(pattern(DATE_PATTERN))]
     date_to: Option<String>,
     /// Compare with the MEP's own group and the other groups.
@@ -98,7 +98,7 @@ pub fn tool() -> Tool {
         "MEP voting patterns",
         "One MEP's plenary roll-call votes over a period — for, against, abstain, participation — and, by default, how \
          often they voted with their own group's position (listing the roll calls where they did not) and with each \
-         other group's, computed from the EP's per-MEP voter lists.",
+         other group's.",
         &["meetings", "meps/show-current"],
         run,
     )

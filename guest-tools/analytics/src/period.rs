@@ -10,9 +10,9 @@ pub const MAX_DAYS: i64 = 366;
 
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Period {
-    /// First day, YYYY-MM-DD.
+    /// First day.
     pub from: String,
-    /// Last day, YYYY-MM-DD.
+    /// Last day.
     pub to: String,
 }
 

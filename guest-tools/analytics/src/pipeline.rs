@@ -28,16 +28,16 @@ pub const FINAL_ACTS: [&str; 2] = ["SIGNATURE", "PUBLICATION_OFFICIAL_JOURNAL"];
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Params {
-    /// Not supported: procedure records do not name the committee responsible (the call is refused).
+    /// Not supported (procedure records name no committee): refused.
     #[schemars(length(min = 1, max = 100))]
     committee: Option<String>,
     /// `ACTIVE` (default), `STALLED`, `COMPLETED` or `ALL`.
     #[serde(default)]
     status: StatusFilter,
-    /// First day, YYYY-MM-DD (default: 365 days before dateTo).
+    /// First day (default: 365 days before dateTo).
     #[schemars(pattern(DATE_PATTERN))]
     date_from: Option<String>,
-    /// Last day, YYYY-MM-DD (default: today); statuses are as of this day.
+    /// Last day (default: today); statuses are as of this day.
     #[schemars(pattern(DATE_PATTERN))]
     date_to: Option<String>,
     /// Procedures listed, 1–100 (default 20).
@@ -156,10 +156,9 @@ pub fn tool() -> Tool {
     Tool::new(
         "monitor_legislative_pipeline",
         "Legislative pipeline",
-        "Procedures in Parliament's pipeline over a period (default: the last 365 days), the most recently registered \
-         first: each one's current stage, last event and days since, and whether it is completed (signed or published), \
-         active, or stalled — no event for longer than the 95th percentile of the gaps between events in the procedures \
-         read. Filter by status; a committee filter is refused, since procedure records do not name the committee.",
+        "Procedures in Parliament's pipeline over a period (default: the last 365 days), newest first: each one's \
+         current stage, last event and days since, and whether it is completed, active, or stalled (no event for \
+         longer than the 95th percentile of the gaps between events read). Filter by status.",
         &["procedures"],
         run,
     )

@@ -26,10 +26,10 @@ pub struct Params {
     /// MEP_ACTIVITY: a person id; LEGISLATION_PROGRESS: a procedure (`2024-0006`); otherwise unused.
     #[schemars(length(min = 1, max = 100))]
     subject_id: Option<String>,
-    /// First day, YYYY-MM-DD (default: 30 days before dateTo).
+    /// First day (default: 30 days before dateTo).
     #[schemars(pattern(DATE_PATTERN))]
     date_from: Option<String>,
-    /// Last day, YYYY-MM-DD (default: today).
+    /// Last day (default: today).
     #[schemars(pattern(DATE_PATTERN))]
     date_to: Option<String>,
 }

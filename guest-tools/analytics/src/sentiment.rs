@@ -32,7 +32,7 @@ pub struct Params {
     /// 30, 91 or 365 days up to dateTo.
     #[serde(default)]
     timeframe: Timeframe,
-    /// Last day of the timeframe, YYYY-MM-DD (default: today).
+    /// Last day of the timeframe (default: today).
     #[schemars(pattern(DATE_PATTERN))]
     date_to: Option<String>,
 }

@@ -21,7 +21,7 @@ pub struct Params {
     /// List every body that exists today (committees, delegations, groups …).
     #[serde(default)]
     show_current: bool,
-    /// Accepted for compatibility: epmcp always reads the live EP API.
+    /// Ignored: data is always live.
     #[serde(default)]
     live: bool,
 }

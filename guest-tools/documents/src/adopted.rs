@@ -18,7 +18,7 @@ fn default_limit() -> u32 {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Params {
-    /// One adopted text by id, e.g. `TA-9-2022-0201`, with its files.
+    /// One adopted text by id, e.g. `TA-9-2022-0201`.
     #[schemars(length(min = 1, max = 200), pattern(DOC_ID_PATTERN))]
     doc_id: Option<String>,
     /// Year of adoption (default: the current year, unless processId is given).
@@ -40,8 +40,8 @@ pub fn get_adopted_texts() -> Tool {
         "get_adopted_texts",
         "Adopted texts",
         "Texts adopted by the European Parliament (resolutions, positions, budget texts; ids like TA-9-2022-0201): \
-         one by docId with title, date and files, or a page of the texts of a year (default: the current year) or \
-         of a procedure (processId, e.g. 2024/0006(COD)). For a full-text search use search_documents.",
+         one by docId, or a page of a year's texts (default: the current year) or of a \
+         procedure (processId).",
         &["adopted-texts"],
         run,
     )
@@ -68,5 +68,6 @@ fn run(ep: &Ep, p: Params) -> Result<List<Document>, Error> {
         filters.push(format!("related-process-id={id}"));
     }
     let endpoint = format!("{}?{}", ADOPTED_TEXTS.path, filters.join("&"));
-    collection::page(ep, &query, endpoint, p.offset, p.limit)
+    let defaulted = year.filter(|_| p.year.is_none());
+    Ok(collection::page(ep, &query, endpoint, p.offset, p.limit)?.for_default_year(defaulted, "adopted texts"))
 }

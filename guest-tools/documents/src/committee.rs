@@ -17,7 +17,7 @@ fn default_limit() -> u32 {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Params {
-    /// One committee document by id, e.g. `AFCO-PA-745315`, with its files.
+    /// One committee document by id, e.g. `AFCO-PA-745315`.
     #[schemars(length(min = 1, max = 200), pattern(DOC_ID_PATTERN))]
     doc_id: Option<String>,
     /// Only this committee's documents, by acronym, e.g. `AFET`, `ENVI`.
@@ -36,8 +36,7 @@ pub fn get_committee_documents() -> Tool {
         "get_committee_documents",
         "Committee documents",
         "European Parliament committee documents (draft reports, opinions, amendments, provisional agreements; ids \
-         like AFCO-PA-745315): one by docId with title, date and files, or a page, optionally only one committee's \
-         (committee acronym, e.g. AFET).",
+         like AFCO-PA-745315) with their files: one by docId, or a page, optionally of one committee.",
         &["committee-documents"],
         run,
     )

@@ -22,7 +22,7 @@ fn default_limit() -> u32 {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Params {
-    /// One declaration by id, e.g. `DCI-197491-2024-07-19-123456`, with its files.
+    /// One declaration by id, e.g. `DCI-197491-2024-07-19-123456`.
     #[schemars(length(min = 1, max = 200), pattern(DECLARATION_ID_PATTERN))]
     doc_id: Option<String>,
     /// Year the declarations were filed (default: the current year).
@@ -43,8 +43,8 @@ pub fn get_mep_declarations() -> Tool {
     Tool::new(
         "get_mep_declarations",
         "MEP declarations",
-        "Declarations filed by MEPs (e.g. conflicts of interest): one by docId with title, date and files, or a page \
-         of a year's declarations (default: the current year), optionally only one MEP's (mepId).",
+        "Declarations filed by MEPs (e.g. conflicts of interest) with their files: one by docId, or a page of a \
+         year's declarations (default: the current year), optionally of one MEP.",
         &["meps-declarations"],
         run,
     )
@@ -63,5 +63,6 @@ fn run(ep: &Ep, p: Params) -> Result<List<Document>, Error> {
         query = query.param("person-id", person);
         endpoint.push_str(&format!("&person-id={person}"));
     }
-    collection::page(ep, &query, endpoint, p.offset, p.limit)
+    let defaulted = Some(year).filter(|_| p.year.is_none());
+    Ok(collection::page(ep, &query, endpoint, p.offset, p.limit)?.for_default_year(defaulted, "declarations"))
 }

@@ -17,7 +17,7 @@ fn default_limit() -> u32 {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Params {
-    /// One external document by id, e.g. `SP-2022-180-TA-9-2022-0053`, with its files.
+    /// One external document by id, e.g. `SP-2022-180-TA-9-2022-0053`.
     #[schemars(length(min = 1, max = 200), pattern(DOC_ID_PATTERN))]
     doc_id: Option<String>,
     #[serde(default = "default_limit")]

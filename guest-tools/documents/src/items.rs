@@ -23,10 +23,10 @@ pub struct Params {
     /// Only items of this sitting or part-session, e.g. `MTG-PL-2022-06-22` or `GMTG-PL-2022-06-22`.
     #[schemars(length(min = 1, max = 200), pattern(DOC_ID_PATTERN))]
     parent_id: Option<String>,
-    /// First sitting date, YYYY-MM-DD (alone: up to the end of the current year).
+    /// First sitting date (alone: up to the end of the current year).
     #[schemars(pattern(DATE_PATTERN))]
     date_from: Option<String>,
-    /// Last sitting date, YYYY-MM-DD (needs dateFrom).
+    /// Last sitting date (needs dateFrom).
     #[schemars(pattern(DATE_PATTERN))]
     date_to: Option<String>,
     #[serde(default = "default_limit")]

@@ -17,7 +17,7 @@ fn default_limit() -> u32 {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Params {
-    /// One plenary document by id, e.g. `A-9-2022-0066`, with its files.
+    /// One plenary document by id, e.g. `A-9-2022-0066`.
     #[schemars(length(min = 1, max = 200), pattern(DOC_ID_PATTERN))]
     doc_id: Option<String>,
     /// Year of the documents (default: the current year).
@@ -36,7 +36,7 @@ pub fn get_plenary_documents() -> Tool {
         "get_plenary_documents",
         "Plenary documents",
         "Documents tabled for the European Parliament's plenary (committee reports A-…, motions for resolutions \
-         B-…, joint motions RC-…): one by docId (e.g. A-9-2022-0066) with title, date and files, or a page of a \
+         B-…, joint motions RC-…): one by docId (e.g. A-9-2022-0066), or a page of a \
          year's documents (default: the current year).",
         &["plenary-documents"],
         run,
@@ -50,5 +50,7 @@ fn run(ep: &Ep, p: Params) -> Result<List<Document>, Error> {
     }
     let year = year_or_current(p.year);
     let query = PLENARY_DOCUMENTS.query().param("year", year);
-    collection::page(ep, &query, format!("{}?year={year}", PLENARY_DOCUMENTS.path), p.offset, p.limit)
+    let defaulted = Some(year).filter(|_| p.year.is_none());
+    let list = collection::page(ep, &query, format!("{}?year={year}", PLENARY_DOCUMENTS.path), p.offset, p.limit)?;
+    Ok(list.for_default_year(defaulted, "plenary documents"))
 }

@@ -51,13 +51,13 @@ pub struct Params {
     keyword: Option<String>,
     /// List documents of one type (REPORT, RESOLUTION, OPINION, AMENDMENT).
     document_type: Option<DocumentType>,
-    /// With keyword: first sitting date, YYYY-MM-DD (alone: up to the end of the current year).
+    /// With keyword: first sitting date (alone: up to the end of the current year).
     #[schemars(pattern(DATE_PATTERN))]
     date_from: Option<String>,
-    /// With keyword: last sitting date, YYYY-MM-DD (needs dateFrom).
+    /// With keyword: last sitting date (needs dateFrom).
     #[schemars(pattern(DATE_PATTERN))]
     date_to: Option<String>,
-    /// Not supported: EP document lists carry no committee; use committee documents tools.
+    /// Not supported (document lists name no committee): see get_committee_documents.
     #[schemars(length(min = 1, max = 100))]
     committee: Option<String>,
     #[serde(default = "default_limit")]

@@ -18,10 +18,10 @@ fn default_limit() -> u32 {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Params {
-    /// One document by id, e.g. `PV-9-2023-11-21` (minutes) or `CRE-9-2023-11-21` (verbatim), with its files.
+    /// One document by id, e.g. `PV-9-2023-11-21` (minutes) or `CRE-9-2023-11-21` (verbatim).
     #[schemars(length(min = 1, max = 200), pattern(DOC_ID_PATTERN))]
     doc_id: Option<String>,
-    /// Only documents of the part-session starting on this day (its Monday), YYYY-MM-DD.
+    /// Only documents of the part-session starting on this day (its Monday).
     #[schemars(pattern(DATE_PATTERN))]
     part_session_date: Option<String>,
     #[serde(default = "default_limit")]

@@ -45,9 +45,8 @@ fn tools() -> Vec<Tool> {
     vec![Tool::new(
         "get_events",
         "EP events",
-        "Events and activities of the European Parliament (sittings, debates, votes, tablings, signatures, \
-         publications in the Official Journal …): one by eventId, or a page, optionally of one activityType. Each \
-         has its type, date, label, outcome and documents. The EP API offers no date filter on events.",
+        "Events of the European Parliament (sittings, debates, votes, signatures, publications …): one by eventId, \
+         or a page, optionally of one activityType. The EP API has no date filter on events.",
         &["events"],
         run,
     )]

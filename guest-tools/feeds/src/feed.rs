@@ -63,10 +63,10 @@ const CODE_PATTERN: &str = r"^[A-Z][A-Z0-9_]{0,199}$";
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct WindowParams {
-    /// The window: today, one-day, one-week (default), one-month, or custom (from startDate until now).
+    /// The window (default one-week); custom runs from startDate until now.
     #[serde(default = "one_week")]
     timeframe: Timeframe,
-    /// First day of a custom window, YYYY-MM-DD: required with timeframe custom, refused otherwise.
+    /// First day of a custom window (only with timeframe custom).
     #[schemars(pattern(DATE_PATTERN))]
     start_date: Option<String>,
 }
@@ -74,10 +74,10 @@ pub struct WindowParams {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ActivityParams {
-    /// The window: today, one-day, one-week (default), one-month, or custom (from startDate until now).
+    /// The window (default one-week); custom runs from startDate until now.
     #[serde(default = "one_week")]
     timeframe: Timeframe,
-    /// First day of a custom window, YYYY-MM-DD: required with timeframe custom, refused otherwise.
+    /// First day of a custom window (only with timeframe custom).
     #[schemars(pattern(DATE_PATTERN))]
     start_date: Option<String>,
     /// Only events of this activity type (an ep-activities code, e.g. `PLENARY_SITTING`).
@@ -88,10 +88,10 @@ pub struct ActivityParams {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ProcessParams {
-    /// The window: today, one-day, one-week (default), one-month, or custom (from startDate until now).
+    /// The window (default one-week); custom runs from startDate until now.
     #[serde(default = "one_week")]
     timeframe: Timeframe,
-    /// First day of a custom window, YYYY-MM-DD: required with timeframe custom, refused otherwise.
+    /// First day of a custom window (only with timeframe custom).
     #[schemars(pattern(DATE_PATTERN))]
     start_date: Option<String>,
     /// Only procedures of this type (an ep-procedure-types code, e.g. `COD`, `INI`).
@@ -102,10 +102,10 @@ pub struct ProcessParams {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct WorkTypeParams {
-    /// The window: today, one-day, one-week (default), one-month, or custom (from startDate until now).
+    /// The window (default one-week); custom runs from startDate until now.
     #[serde(default = "one_week")]
     timeframe: Timeframe,
-    /// First day of a custom window, YYYY-MM-DD: required with timeframe custom, refused otherwise.
+    /// First day of a custom window (only with timeframe custom).
     #[schemars(pattern(DATE_PATTERN))]
     start_date: Option<String>,
     /// Only documents of this work type (an ep-document-types code, e.g. `TEXT_ADOPTED`).
@@ -116,14 +116,13 @@ pub struct WorkTypeParams {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct FixedParams {
-    /// This feed's window is fixed by the EP API (see `window` in the result): only the
-    /// default (one-week) or the feed's own window is accepted, and nothing is sent.
+    /// Fixed by the EP API (see `window` in the result): only one-week or that window.
     #[serde(default = "one_week")]
     timeframe: Timeframe,
-    /// Refused: this feed's window is fixed by the EP API.
+    /// Refused: the window is fixed.
     #[schemars(pattern(DATE_PATTERN))]
     start_date: Option<String>,
-    /// Records per page (the EP API does not page feeds: paged here). Without it, all records.
+    /// Records per page (default: all).
     #[schemars(range(min = 1, max = 100))]
     limit: Option<u32>,
     /// Records to skip.

@@ -13,7 +13,7 @@ pub struct Params {
     /// MEP id: `124936`, `MEP-124936` or `person/124936`.
     #[schemars(length(min = 1, max = 100), pattern(MEP_ID_PATTERN))]
     id: String,
-    /// Accepted for compatibility: epmcp always reads the live EP API.
+    /// Ignored: data is always live.
     #[serde(default)]
     live: bool,
 }

@@ -27,7 +27,7 @@ pub struct GetMepsParams {
     /// Political group, any common spelling (`EPP`/`PPE`, `S&D`/`S-D`, `Greens/EFA`, `Renew`, `PfE` …).
     #[schemars(length(min = 1, max = 50))]
     group: Option<String>,
-    /// Not supported by the EP API's MEP lists (they carry no committee memberships); use get_mep_details.
+    /// Not supported (MEP lists carry no committees): see get_mep_details.
     #[schemars(length(min = 1, max = 100))]
     committee: Option<String>,
     /// Only MEPs currently in office (default). `false` lists MEPs of past terms too.
@@ -39,7 +39,7 @@ pub struct GetMepsParams {
     #[serde(default)]
     #[schemars(range(min = 0, max = 100000))]
     offset: u32,
-    /// Accepted for compatibility: epmcp always reads the live EP API.
+    /// Ignored: data is always live.
     #[serde(default)]
     live: bool,
 }
@@ -49,7 +49,7 @@ pub fn get_meps() -> Tool {
         "get_meps",
         "List MEPs",
         "List Members of the European Parliament, by default those currently in office. Filter by country of \
-         representation and political group; page with limit/offset. Returns ids usable with get_mep_details.",
+         representation and political group. Returns ids usable with get_mep_details.",
         &["meps"],
         run_get_meps,
     )
@@ -95,7 +95,7 @@ pub struct CurrentParams {
     #[serde(default)]
     #[schemars(range(min = 0, max = 100000))]
     offset: u32,
-    /// Accepted for compatibility: epmcp always reads the live EP API.
+    /// Ignored: data is always live.
     #[serde(default)]
     live: bool,
 }

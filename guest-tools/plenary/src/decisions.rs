@@ -39,9 +39,9 @@ pub fn get_meeting_decisions() -> Tool {
     Tool::new(
         "get_meeting_decisions",
         "Sitting decisions and roll-call votes",
-        "The decisions of one plenary sitting with, for roll-call votes, who voted for, against and abstained (person \
-         ids usable with get_mep_details) and the counts computed from those lists; also method, outcome and the \
-         documents voted on. The EP publishes roll-call data some weeks after the sitting.",
+        "The decisions of one plenary sitting with method, outcome and documents, and for roll-call votes who voted \
+         for, against and abstained (person ids) with the counts of those lists. Roll-call data is published some \
+         weeks after the sitting.",
         &["meetings"],
         |ep: &Ep, p: DecisionsParams| {
             let query = Query::new(["meetings", p.sitting_id.as_str(), "decisions"]);
@@ -55,10 +55,10 @@ pub fn get_meeting_decisions() -> Tool {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct LatestParams {
-    /// Votes of this sitting day, YYYY-MM-DD.
+    /// Votes of this sitting day.
     #[schemars(pattern(DATE_PATTERN))]
     date: Option<String>,
-    /// Votes of the plenary week starting this Monday, YYYY-MM-DD (Monday to Thursday are read).
+    /// Votes of the plenary week starting this Monday (Monday to Thursday are read).
     #[schemars(pattern(DATE_PATTERN))]
     week_start: Option<String>,
     /// Without date or weekStart: only sittings of this parliamentary term count as latest.
@@ -95,9 +95,8 @@ pub fn get_latest_votes() -> Tool {
     Tool::new(
         "get_latest_votes",
         "Latest plenary votes",
-        "The most recent plenary votes with their results, from the EP Open Data decisions of the latest sittings \
-         (or of one date, or of the week starting weekStart). includeIndividualVotes adds each MEP's position \
-         (person ids, as get_mep_details takes them).",
+        "The most recent plenary votes with their results: of the latest sittings, of one date, or of the week \
+         starting weekStart. includeIndividualVotes adds each MEP's position (person ids).",
         &["meetings"],
         run_latest,
     )

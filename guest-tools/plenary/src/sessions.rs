@@ -23,10 +23,10 @@ pub struct Params {
     /// Year of the sittings (default: the year of dateFrom, else the current year).
     #[schemars(range(min = 1900, max = 2100))]
     year: Option<u32>,
-    /// First day, YYYY-MM-DD (inclusive).
+    /// First day (inclusive).
     #[schemars(pattern(DATE_PATTERN))]
     date_from: Option<String>,
-    /// Last day, YYYY-MM-DD (inclusive).
+    /// Last day (inclusive).
     #[schemars(pattern(DATE_PATTERN))]
     date_to: Option<String>,
     /// Place, matched case-insensitively against `Strasbourg`, `Brussels` or the EU place code.
@@ -73,8 +73,7 @@ pub fn get_plenary_sessions() -> Tool {
         "get_plenary_sessions",
         "Plenary sessions",
         "Plenary sittings of the European Parliament: one by id (eventId), or those of a year, optionally within \
-         dateFrom..dateTo and at a location (Strasbourg, Brussels). Date filters cover every sitting of the year(s), \
-         not just one page.",
+         dateFrom..dateTo (every sitting of the year is read) and at a location (Strasbourg, Brussels).",
         &["meetings"],
         run,
     )
@@ -100,7 +99,8 @@ fn run(ep: &Ep, p: Params) -> Result<List<Session>, Error> {
     if !local_filter {
         let page = ep.page(&query, p.offset, p.limit)?;
         let data = page.items.iter().map(session).collect();
-        return Ok(List::from_page(&page, data, endpoint));
+        let defaulted = years.first().copied().filter(|_| p.year.is_none());
+        return Ok(List::from_page(&page, data, endpoint).for_default_year(defaulted, "sittings"));
     }
     let location = p.location.as_deref().map(str::to_lowercase);
     let mut all: Vec<Session> = ep

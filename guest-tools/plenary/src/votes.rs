@@ -31,10 +31,10 @@ pub struct Params {
     /// Only votes whose label contains this text (case-insensitive).
     #[schemars(length(min = 1, max = 200))]
     topic: Option<String>,
-    /// Sittings from this day, YYYY-MM-DD.
+    /// Sittings from this day.
     #[schemars(pattern(DATE_PATTERN))]
     date_from: Option<String>,
-    /// Sittings up to this day, YYYY-MM-DD (default: today).
+    /// Sittings up to this day (default: today).
     #[schemars(pattern(DATE_PATTERN))]
     date_to: Option<String>,
     #[serde(default = "fifty")]
@@ -61,12 +61,10 @@ pub fn get_voting_records() -> Tool {
     Tool::new(
         "get_voting_records",
         "Plenary vote results",
-        "What the European Parliament voted on in plenary: the vote-result items of one sitting (sessionId) or of the \
-         latest sittings within dateFrom..dateTo (dateTo defaults to today; up to 10 sittings per call, newest first, \
-         listed in `sittings`; when olderSittingsUnread, continue with an earlier dateTo), optionally only those \
-         whose label mentions a topic; each with the documents voted on, the minutes recording it and its \
-         procedure. The EP's vote results carry no tallies: counts and each MEP's position are in \
-         get_meeting_decisions.",
+        "What the European Parliament voted on in plenary: the vote results of one sitting (sessionId) or of up to 10 \
+         sittings in dateFrom..dateTo, newest first (if olderSittingsUnread, continue with an earlier dateTo), \
+         optionally by topic; each with documents, minutes and procedure. Tallies and \
+         each MEP's vote: get_meeting_decisions.",
         &["meetings"],
         run,
     )

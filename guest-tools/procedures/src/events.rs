@@ -34,8 +34,7 @@ pub fn get_procedure_events() -> Tool {
         "get_procedure_events",
         "Procedure events",
         "The events of one European Parliament procedure (referrals, tabling, debates, votes, decisions), oldest \
-         first, each with date, activity type, stage and event id (for get_procedure_event_by_id). Takes \
-         processId as `2024-0006` or `2024/0006(COD)`; page with limit/offset.",
+         first, each with date, activity type, stage and event id (for get_procedure_event_by_id).",
         &["procedures"],
         run,
     )

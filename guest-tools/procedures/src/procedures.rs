@@ -56,7 +56,7 @@ pub fn get_procedures() -> Tool {
         "get_procedures",
         "Procedures",
         "European Parliament procedures (legislative files): a page of the list, or with processId one procedure \
-         with its title, type, current stage, events and documents. Accepts `2024-0006` or `2024/0006(COD)`.",
+         with its title, type, current stage, events and documents.",
         &["procedures"],
         run,
     )

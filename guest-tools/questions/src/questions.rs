@@ -61,18 +61,18 @@ pub struct Params {
     doc_id: Option<String>,
     /// `WRITTEN` (incl. priority questions) or `ORAL` (incl. question time).
     r#type: Option<QuestionType>,
-    /// Not supported: the EP API cannot list questions by author; look a question up by docId.
+    /// Not supported (lists carry no authors): look a question up by docId.
     #[schemars(length(min = 1, max = 100))]
     author: Option<String>,
-    /// Not supported: the EP API has no text search over questions.
+    /// Not supported (no text search over questions).
     #[schemars(length(min = 1, max = 200))]
     topic: Option<String>,
-    /// Not supported on lists (their items carry no answer); a docId lookup reports it.
+    /// Not supported on lists (no answers in them): a docId lookup reports it.
     status: Option<Status>,
-    /// First day, YYYY-MM-DD; must be a 1 January (lists are filtered by whole years).
+    /// First day; must be a 1 January (lists are filtered by whole years).
     #[schemars(pattern(DATE_PATTERN))]
     date_from: Option<String>,
-    /// Last day, YYYY-MM-DD; must be a 31 December (needs dateFrom).
+    /// Last day; must be a 31 December (needs dateFrom).
     #[schemars(pattern(DATE_PATTERN))]
     date_to: Option<String>,
     #[serde(default = "default_limit")]
@@ -147,9 +147,8 @@ pub fn get_parliamentary_questions() -> Tool {
         "get_parliamentary_questions",
         "Parliamentary questions",
         "Questions MEPs put to the Council, the Commission or the High Representative: one by docId (e.g. \
-         E-10-2024-001357) with title, date, author MEP ids, addressees, answer status and answer document, and \
-         files; or a page of the questions of a year (default: the current year; dateFrom/dateTo as whole years) \
-         of one type (WRITTEN or ORAL). List items carry id and type only.",
+         E-10-2024-001357) with authors, addressees, answer and files; or a page of a year's questions (default: \
+         the current year) of one type. List items carry id and type only.",
         &[QUESTIONS],
         run,
     )
@@ -173,6 +172,7 @@ fn run(ep: &Ep, p: Params) -> Result<List<Question>, Error> {
         return Err(Error::invalid("status: EP question lists carry no answers; look a question up by docId to see whether it was answered"));
     }
     let years = years(p.date_from.as_deref(), p.date_to.as_deref(), args::current_year())?;
+    let defaulted = years.first().copied().filter(|_| p.date_from.is_none());
     let years = years.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
     let work_types = p.r#type.map(QuestionType::work_types);
     let query = Query::new([QUESTIONS]).param("year", &years).param_opt("work-type", work_types);
@@ -182,7 +182,7 @@ fn run(ep: &Ep, p: Params) -> Result<List<Question>, Error> {
     };
     let page = ep.page(&query, p.offset, p.limit)?;
     let data = page.items.iter().map(|i| question(i, false)).collect();
-    Ok(List::from_page(&page, data, endpoint))
+    Ok(List::from_page(&page, data, endpoint).for_default_year(defaulted, "questions"))
 }
 
 /// The years a `dateFrom..dateTo` range covers. EP question lists are filtered by year

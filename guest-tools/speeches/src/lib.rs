@@ -17,10 +17,10 @@ pub struct Params {
     /// One speech by id, e.g. `MTG-PL-2024-01-15-OTH-188837518`.
     #[schemars(length(min = 1, max = 200), pattern(EVENT_ID_PATTERN))]
     speech_id: Option<String>,
-    /// First sitting day, YYYY-MM-DD.
+    /// First sitting day.
     #[schemars(pattern(DATE_PATTERN))]
     date_from: Option<String>,
-    /// Last sitting day, YYYY-MM-DD (needs dateFrom).
+    /// Last sitting day (needs dateFrom).
     #[schemars(pattern(DATE_PATTERN))]
     date_to: Option<String>,
     /// Only this MEP's speeches: `124936`, `MEP-124936` or `person/124936`.
@@ -64,8 +64,7 @@ fn tools() -> Vec<Tool> {
         "get_speeches",
         "Plenary speeches",
         "Speeches in the European Parliament's plenary: one by speechId, or a page of those in sittings \
-         dateFrom..dateTo, optionally by one MEP (mepId). Each has its label (the debate), date, type and the \
-         verbatim-report item recording it (recordedIn).",
+         dateFrom..dateTo, optionally by one MEP (mepId), each with its debate, date and verbatim-report item.",
         &["speeches"],
         run,
     )]

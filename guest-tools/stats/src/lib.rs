@@ -81,10 +81,10 @@ pub struct Params {
     /// Which records to count per year (default all).
     #[serde(default = "default_category")]
     category: Category,
-    /// Accepted for compatibility; predictions are never produced (they would be invented numbers).
+    /// Ignored: no predictions (they would be invented numbers).
     #[serde(default = "yes")]
     include_predictions: bool,
-    /// Accepted for compatibility; monthly figures are not produced (the API's year filter has no month).
+    /// Ignored: no monthly figures (the API filters by year).
     #[serde(default)]
     include_monthly_breakdown: bool,
     /// Rank the requested years by each counted category.
@@ -240,10 +240,9 @@ fn tools() -> Vec<Tool> {
     vec![Tool::new(
         "get_all_generated_stats",
         "Yearly EP activity counts",
-        "Yearly counts of European Parliament records, counted live from the EP Open Data API: plenary sittings, \
-         adopted texts, parliamentary questions, plenary documents and MEP declarations per year (every page read), \
-         with years ranked per category. Categories the API cannot count by year are listed as unavailable with the \
-         reason; no predictions or synthetic monthly figures. Default range: the current year and the two before.",
+        "Yearly counts of EP records, counted live (every page read): plenary sittings, adopted texts, parliamentary \
+         questions, plenary documents and MEP declarations, with years ranked per category. Categories the API \
+         cannot count by year are listed as unavailable with the reason. Default: the current year and the two before.",
         &["meetings", "adopted-texts", "parliamentary-questions", "plenary-documents", "meps-declarations"],
         run,
     )]

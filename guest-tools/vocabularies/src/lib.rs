@@ -23,7 +23,7 @@ pub struct Params {
     #[serde(default)]
     #[schemars(range(min = 0, max = 100000))]
     offset: u32,
-    /// Accepted for compatibility: epmcp always reads the live EP API.
+    /// Ignored: data is always live.
     #[serde(default)]
     live: bool,
 }

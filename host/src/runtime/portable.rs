@@ -3,17 +3,18 @@
 //! bare `true` for "any JSON"); clients in use refuse some of that (TypeScript SDK 1.22
 //! drops `$defs` and then cannot resolve the `$ref`s; 1.22–1.32 reject a bare `true`; Ajv 6
 //! throws on unknown formats). So the host rewrites each schema once, at load, into a
-//! portable form, and validates calls against exactly what it advertises:
+//! portable form, and validates calls and results against it:
 //! - `$ref`s into the root's `$defs` are inlined; an output schema drops `$defs` and
 //!   `$schema`, an input schema keeps them as declared (nothing refers to them any more);
 //! - formats other than the standard ones are dropped (an unsigned input one becomes `minimum: 0`);
 //! - a bare `true`/`false` sub-schema becomes `{}`/`{"not": {}}` (kept where a boolean is
 //!   the keyword's usual value, as in `additionalProperties: false`);
 //! - `title`s and the root's description are dropped (the tool has its own);
-//! - an optional argument's type loses `null` (the host drops null arguments);
+//! - an optional argument's type and enum lose `null` (the host drops null arguments);
 //! - output schemas keep their structure and constraints but not their prose
-//!   (`description`, `examples`, `default`): the tool's description says what it returns,
-//!   and a model reads tools/list on every turn.
+//!   (`description`, `examples`, `default`): the tool's description says what it returns.
+//! The host checks results against that full output schema; clients are told its top
+//! level ([`advertised`]), since a model reads tools/list on every turn.
 
 use serde_json::{Map, Value, json};
 
@@ -133,6 +134,9 @@ impl Rewriter {
         }
         if self.kind == Kind::Input && keyword == Some("property") {
             drop_null_alternative(&mut out);
+            if let Some(Value::Array(values)) = out.get_mut("enum") {
+                values.retain(|v| !v.is_null());
+            }
         }
         Value::Object(out)
     }
@@ -204,6 +208,80 @@ fn collapse_consts(schema: &mut Map<String, Value>) {
     schema.remove("oneOf");
     schema.insert("type".into(), kind);
     schema.insert("enum".into(), Value::Array(values));
+}
+
+/// What clients are told a tool returns: the stable top level of its portable output schema,
+/// not every nested field. Each top-level field keeps its type; a list of records names its
+/// records' fields (their values are self-describing JSON in every result). Bounds, enums
+/// (an argument's echo repeats the input's) and `required` are left out. It only relaxes the full schema, which the host
+/// checks every result against before answering, so a result always satisfies it. Clients
+/// and models read tools/list on every turn: this is most of its bytes.
+pub fn advertised(output: &Value) -> Value {
+    let fields = output.get("properties").and_then(Value::as_object).map(|p| p.iter().map(|(name, s)| (name.clone(), field(s))).collect());
+    json!({"type": "object", "properties": Value::Object(fields.unwrap_or_default())})
+}
+
+/// What clients are told a tool takes: its portable input schema without string lengths.
+/// The host still enforces them (an over-long string is an argument error the model reads
+/// and corrects); a model needs the patterns, enums and descriptions, not the bounds.
+pub fn advertised_input(input: &Value) -> Value {
+    let mut input = input.clone();
+    for property in input.get_mut("properties").and_then(Value::as_object_mut).into_iter().flat_map(|p| p.values_mut()) {
+        if let Some(property) = property.as_object_mut() {
+            property.remove("minLength");
+            property.remove("maxLength");
+        }
+    }
+    input
+}
+
+/// A top-level field: its type, and for a list its items' type or record fields.
+fn field(schema: &Value) -> Value {
+    let mut out = typed(schema);
+    if let Some(items) = schema.get("items") {
+        let record = alternatives(items).into_iter().find_map(|a| a.get("properties").and_then(Value::as_object));
+        let items = match record {
+            Some(properties) => {
+                let mut shape = typed(items);
+                let fields = properties.keys().map(|name| (name.clone(), json!({}))).collect();
+                shape.insert("properties".into(), Value::Object(fields));
+                shape
+            }
+            None => typed(items),
+        };
+        if !items.is_empty() {
+            out.insert("items".into(), Value::Object(items));
+        }
+    }
+    Value::Object(out)
+}
+
+/// `{"type": …}` of a schema, its alternatives' types joined (empty when a type is unknown).
+fn typed(schema: &Value) -> Map<String, Value> {
+    let mut types: Vec<Value> = Vec::new();
+    for alternative in alternatives(schema) {
+        let named = match alternative.get("type") {
+            Some(Value::String(t)) => vec![Value::String(t.clone())],
+            Some(Value::Array(ts)) => ts.clone(),
+            _ => return Map::new(), // an alternative of any type: the field is any type
+        };
+        types.extend(named.into_iter().filter(|t| !types.contains(t)).collect::<Vec<_>>());
+    }
+    let mut out = Map::new();
+    match types.len() {
+        0 => {}
+        1 => drop(out.insert("type".into(), types.remove(0))),
+        _ => drop(out.insert("type".into(), Value::Array(types))),
+    }
+    out
+}
+
+/// A schema's `anyOf`/`oneOf` alternatives, or the schema itself.
+fn alternatives(schema: &Value) -> Vec<&Value> {
+    match schema.get("anyOf").or_else(|| schema.get("oneOf")).and_then(Value::as_array) {
+        Some(list) => list.iter().collect(),
+        None => vec![schema],
+    }
 }
 
 /// Whether a schema is portable (what [`portable`] guarantees), with the first problem.

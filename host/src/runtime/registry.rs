@@ -152,7 +152,7 @@ impl Entry {
             if t.name.is_empty() || !t.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
                 bail!("tool name '{}' is not snake_case", t.name);
             }
-            // What is advertised is what is enforced: both in their portable form.
+            // Enforced in their portable form; advertised leaner (see `portable::advertised`).
             let input_schema: Value = serde_json::from_str(&t.input_schema).with_context(|| format!("tool '{}': input schema", t.name))?;
             let input_schema = portable(&input_schema, Kind::Input);
             let output_schema: Option<Value> = t

@@ -61,6 +61,8 @@ pub struct Shared {
     /// See [`HttpSettings`]: checked here for `/ws` (rmcp checks `/mcp`).
     pub allowed_hosts: Vec<String>,
     pub allowed_origins: Vec<String>,
+    /// See [`HttpSettings`]: a POST to `/mcp` is read whole (and checked) before rmcp.
+    pub max_body_bytes: usize,
     /// Which identity opened each MCP session: a session is used by its owner only.
     pub sessions: moka::sync::Cache<String, String>,
 }
@@ -231,6 +233,12 @@ async fn route(
             // A POST is in flight until its response has been sent (shutdown waits for it).
             let in_progress = (request.method() == http::Method::POST).then(|| InFlight::enter(&in_flight));
             request.extensions_mut().insert(caller);
+            let (parts, body) = request.into_parts();
+            let body = match read_body(body, shared.max_body_bytes).await {
+                Ok(body) => body,
+                Err(refusal) => return Ok(refusal),
+            };
+            let request = Request::from_parts(parts, Full::new(body));
             let mut response = tower_service::Service::call(&mut mcp, request).await?;
             if let Some(guard) = in_progress {
                 response = response.map(|body| {
@@ -259,6 +267,24 @@ async fn route(
             Ok(response)
         }
         Err(e) => Ok(unauthorized(&e, peer, &shared, request.headers(), settings_scheme(&shared))),
+    }
+}
+
+/// A request's body, read whole (as rmcp would) within the listener's limit. A JSON-RPC
+/// request nested past the parser's depth limit is answered here under its own id, as on
+/// stdio; rmcp would answer 415 with a plain-text body and the client would wait.
+async fn read_body(body: Incoming, limit: usize) -> Result<Bytes, Response<Body>> {
+    let body = match http_body_util::Limited::new(body, limit).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+            let error = format!("request body larger than {limit} bytes");
+            return Err(json_response(StatusCode::PAYLOAD_TOO_LARGE, serde_json::json!({"error": error}).to_string()));
+        }
+        Err(_) => return Err(json_response(StatusCode::BAD_REQUEST, "{\"error\":\"request body unreadable\"}".into())),
+    };
+    match super::stdio::too_deep(&body) {
+        Some(reply) => Err(json_response(StatusCode::OK, reply.to_string())),
+        None => Ok(body),
     }
 }
 

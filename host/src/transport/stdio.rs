@@ -70,6 +70,16 @@ struct Head {
     method: Option<String>,
 }
 
+/// The error response for a body that is a request nested past the parser's depth limit
+/// (Streamable HTTP reads bodies whole; see [`unreadable`]); `None` for anything else.
+pub fn too_deep(body: &[u8]) -> Option<Value> {
+    let e = serde_json::from_slice::<Value>(body).err().filter(|e| e.to_string().contains("recursion limit"))?;
+    match unreadable(std::str::from_utf8(body).ok()?, e) {
+        Gate::Reply(reply) if !reply["id"].is_null() => Some(reply),
+        _ => None,
+    }
+}
+
 /// A line that did not parse: valid JSON nested too deep is answered under its own id
 /// (the client would otherwise wait for its timeout); anything else is a parse error.
 fn unreadable(line: &str, e: serde_json::Error) -> Gate {
