@@ -38,15 +38,16 @@ macro_rules! analyses {
 /// Tool profiles (`--tools`), for clients that cap how many tools they take (some stop at
 /// 40 or 50) and a context that cannot afford every schema: `core` is the everyday data
 /// tools, `analysis` the analyses with the data tools they start from, `standard` (the
-/// default) both, `all` everything (with the change feeds and the rarer lists). Any other
-/// value is a list of patterns.
+/// default) both, `all` everything (with the change feeds, the rarer lists and
+/// get_server_health, which operators have as `--health` too). Any other value is a list
+/// of patterns.
 const PROFILES: &[(&str, &str)] = &[
     ("core", core_tools!()),
     (
         "analysis",
         concat!(
             "get_meps get_mep_details get_current_meps get_political_groups get_plenary_sessions get_voting_records \
-             get_committee_info get_procedures get_server_health admin_* ",
+             get_committee_info get_procedures admin_* ",
             analyses!()
         ),
     ),

@@ -23,7 +23,9 @@ fn python_sdk_lists_tools_calls_two_reads_a_resource_and_gets_a_prompt() {
     assert!(out.status.success(), "sdk client failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     let report: Value = serde_json::from_str(&stdout).unwrap();
     let tools: Vec<&str> = report["tools"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
-    assert!(tools.contains(&"get_mep_details") && tools.contains(&"get_server_health"), "{tools:?}");
+    // The default profile (`standard`): the data tools and the analyses.
+    assert!(tools.contains(&"get_mep_details") && tools.contains(&"analyze_voting_patterns"), "{tools:?}");
+    assert_eq!(tools.len(), 38, "{tools:?}");
     assert_eq!(report["details"]["name"], "Elio DI RUPO");
     assert_eq!(report["current"]["count"], 2);
     assert_eq!(report["invalid"]["isError"], true, "{report}");
