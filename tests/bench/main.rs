@@ -44,6 +44,8 @@ impl Server {
             // The limiters stay on (their cost is part of the overhead) but never refuse here.
             .env("EPMCP_RATE_LIMIT", "1000000")
             .env("EPMCP_UPSTREAM_PER_5MIN", "100000")
+            // Every tool (the swap and the hosted runs use some outside the default profile).
+            .env("EPMCP_TOOLS", "all")
             .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
