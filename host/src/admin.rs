@@ -32,14 +32,16 @@ pub fn tools() -> Vec<HostTool> {
             name: CONFIG,
             title: "Effective configuration",
             description: "The settings this server runs with, after flags, environment and the configuration file, \
-                with secrets left out (API keys are counted per role, never shown).",
+                with secrets left out (API keys are counted per role, never shown). An admin of another tenant than \
+                the operator's sees its own tenant's settings only.",
             input_schema: input_schema(),
             output_schema: json!({"type": "object", "required": ["settings"], "properties": {"settings": {"type": "object"}}}),
         },
         HostTool {
             name: METRICS,
             title: "Metrics snapshot",
-            description: "The server's metrics now, as the Prometheus/OpenMetrics text /metrics serves.",
+            description: "The server's metrics now, as the Prometheus/OpenMetrics text the metrics listener serves. \
+                An admin of another tenant than the operator's sees its own tenant's samples only.",
             input_schema: input_schema(),
             output_schema: json!({
                 "type": "object", "required": ["format", "exposition"],
@@ -101,6 +103,15 @@ pub fn input_schema() -> Value {
     json!({"type": "object", "properties": {}, "additionalProperties": false})
 }
 
-pub fn metrics(exposition: String) -> Value {
+/// The metrics exposition; for a tenant's admin, only the samples labelled with its
+/// tenant (the server-wide and other tenants' samples are the operator's).
+pub fn metrics(exposition: String, tenant: Option<&str>) -> Value {
+    let exposition = match tenant {
+        None => exposition,
+        Some(tenant) => {
+            let label = format!("tenant=\"{tenant}\"");
+            exposition.lines().filter(|line| line.starts_with('#') || line.contains(&label)).map(|line| format!("{line}\n")).collect()
+        }
+    };
     json!({"format": "application/openmetrics-text; version=1.0.0", "exposition": exposition})
 }

@@ -256,14 +256,20 @@ pub fn call_id() -> String {
 
 /// Fields of a call record: argument keys, and the values of identifier arguments only
 /// (keys named `id` or ending in `Id`), so no free text a user typed is kept.
-pub fn argument_summary(arguments: &Map<String, Value>) -> Value {
-    let keys: Vec<&String> = arguments.keys().collect();
+/// Argument names are recorded only when the tool declares them; any other key is free
+/// text a caller chose, so it is counted, never written.
+pub fn argument_summary(arguments: &Map<String, Value>, declared: impl Fn(&str) -> bool) -> Value {
+    let (keys, undeclared): (Vec<&String>, Vec<&String>) = arguments.keys().partition(|k| declared(k));
     let ids: Map<String, Value> = arguments
         .iter()
-        .filter(|(k, v)| (k.as_str() == "id" || k.ends_with("Id")) && v.is_string())
+        .filter(|(k, v)| declared(k) && (k.as_str() == "id" || k.ends_with("Id")) && v.is_string())
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    json!({"argumentKeys": keys, "ids": ids})
+    let mut summary = json!({"argumentKeys": keys, "ids": ids});
+    if !undeclared.is_empty() {
+        summary["undeclaredKeys"] = undeclared.len().into();
+    }
+    summary
 }
 
 /// Gives the writer a moment (tests).
@@ -327,9 +333,15 @@ mod tests {
     #[test]
     fn only_keys_and_identifiers_are_kept() {
         let args = json!({"id": "1294", "keyword": "my private words", "processId": "2024-0006", "limit": 5});
-        let summary = argument_summary(args.as_object().unwrap());
+        let declared = |k: &str| ["id", "keyword", "processId", "limit"].contains(&k);
+        let summary = argument_summary(args.as_object().unwrap(), declared);
         assert_eq!(summary["ids"], json!({"id": "1294", "processId": "2024-0006"}));
         assert!(!summary.to_string().contains("private"));
+        // A key the tool does not declare is counted, never written.
+        let hostile = json!({"id": "1294", "<script>secret-name": 1, "otherId": "x"});
+        let summary = argument_summary(hostile.as_object().unwrap(), declared);
+        assert_eq!((summary["argumentKeys"].clone(), summary["undeclaredKeys"].clone()), (json!(["id"]), json!(2)));
+        assert!(!summary.to_string().contains("secret") && !summary.to_string().contains("otherId"));
     }
 
     #[test]

@@ -10,8 +10,9 @@ use anyhow::{Context, Result, bail};
 use http::HeaderMap;
 
 use crate::digest::sha256_hex;
-use crate::identity::{Caller, valid_role};
+use crate::identity::{Caller, digest_id, label, valid_role};
 use crate::jwt::TokenValidator;
+use crate::tls::ClientCertificate;
 use crate::tenant::DEFAULT as DEFAULT_TENANT;
 
 /// Prefix of keys made by `epmcp keys add` (tells a key from a token at a glance).
@@ -134,26 +135,45 @@ impl Authenticator {
 
     /// The caller a request's headers identify, else the connection's client certificate
     /// (its common name, verified against the client CA in the handshake), else anonymous.
-    pub fn authenticate(&self, headers: &HeaderMap, peer: IpAddr, certificate: Option<&str>) -> Result<Caller, AuthError> {
+    /// Each identity is a digest of the principal whole (a token's issuer and full subject,
+    /// a certificate's DER): names that differ anywhere, even after a length cut or only in
+    /// control characters, are different callers. The readable label is for logs only.
+    pub fn authenticate(&self, headers: &HeaderMap, peer: IpAddr, certificate: Option<&ClientCertificate>) -> Result<Caller, AuthError> {
         let address = Some(peer.to_string());
         let Some(credential) = credential(headers)? else {
-            if let Some(name) = certificate {
-                let grant = self.certificates.get(name).ok_or(AuthError::Invalid("client certificate not mapped to a role"))?;
-                return Ok(Caller { id: format!("cert:{name}"), role: grant.role.clone(), tenant: grant.tenant.clone(), address });
+            if let Some(certificate) = certificate {
+                let grant = self.certificates.get(&certificate.name).ok_or(AuthError::Invalid("client certificate not mapped to a role"))?;
+                return Ok(Caller {
+                    id: digest_id("cert", &certificate.der),
+                    label: label("cert", &certificate.name),
+                    role: grant.role.clone(),
+                    tenant: grant.tenant.clone(),
+                    address,
+                    expires: None,
+                });
             }
             let role = self.anonymous_role.clone().ok_or(AuthError::Missing)?;
-            return Ok(Caller { id: format!("addr:{peer}"), role, tenant: DEFAULT_TENANT.into(), address });
+            let id = format!("addr:{peer}");
+            return Ok(Caller { label: id.clone(), id, role, tenant: DEFAULT_TENANT.into(), address, expires: None });
         };
         if !credential.starts_with(KEY_PREFIX) {
             return match &self.tokens {
                 Some(tokens) if credential.matches('.').count() == 2 => {
-                    let (subject, role, tenant) = tokens.validate(credential)?;
-                    let tenant = match tenant {
+                    let token = tokens.validate(credential)?;
+                    let tenant = match token.tenant {
                         None => DEFAULT_TENANT.to_string(),
                         Some(t) if self.tenants.contains(&t) => t,
                         Some(_) => return Err(AuthError::Invalid("token for an unknown tenant")),
                     };
-                    Ok(Caller { id: format!("sub:{subject}"), role, tenant, address })
+                    let principal = [token.issuer.as_bytes(), b"\0", token.subject.as_bytes()].concat();
+                    Ok(Caller {
+                        id: digest_id("sub", &principal),
+                        label: label("sub", &token.subject),
+                        role: token.role,
+                        tenant,
+                        address,
+                        expires: Some(token.expires),
+                    })
                 }
                 _ => Err(AuthError::Invalid("unknown credential type")),
             };
@@ -161,7 +181,8 @@ impl Authenticator {
         let hash = sha256_hex(credential.as_bytes());
         let grant = self.keys.get(&hash).ok_or(AuthError::Invalid("unknown API key"))?;
         // The identity is a prefix of the hash: stable, and useless for guessing the key.
-        Ok(Caller { id: format!("key:{}", &hash[..12]), role: grant.role.clone(), tenant: grant.tenant.clone(), address })
+        let id = format!("key:{}", &hash[..12]);
+        Ok(Caller { label: id.clone(), id, role: grant.role.clone(), tenant: grant.tenant.clone(), address, expires: None })
     }
 }
 
@@ -260,10 +281,15 @@ mod tests {
     fn client_certificates_map_to_roles_and_tenants() {
         let auth = Authenticator::new("", "none", None, &["acme".into()]).unwrap().with_certificates("alice=researcher@acme, ops.example=admin").unwrap();
         let peer: IpAddr = "127.0.0.1".parse().unwrap();
-        let alice = auth.authenticate(&headers(&[]), peer, Some("alice")).unwrap();
-        assert_eq!((alice.id.as_str(), alice.role.as_str(), alice.tenant.as_str()), ("cert:alice", "researcher", "acme"));
-        assert_eq!(auth.authenticate(&headers(&[]), peer, Some("ops.example")).unwrap().tenant, "default");
-        assert_eq!(auth.authenticate(&headers(&[]), peer, Some("mallory")), Err(AuthError::Invalid("client certificate not mapped to a role")));
+        let certificate = |name: &str, der: &[u8]| ClientCertificate { name: name.into(), der: der.to_vec() };
+        let alice = auth.authenticate(&headers(&[]), peer, Some(&certificate("alice", b"one"))).unwrap();
+        assert_eq!((alice.label.as_str(), alice.role.as_str(), alice.tenant.as_str()), ("cert:alice", "researcher", "acme"));
+        assert_eq!(alice.id, digest_id("cert", b"one"));
+        // Another certificate of the same name is another identity.
+        assert_ne!(auth.authenticate(&headers(&[]), peer, Some(&certificate("alice", b"two"))).unwrap().id, alice.id);
+        assert_eq!(auth.authenticate(&headers(&[]), peer, Some(&certificate("ops.example", b"x"))).unwrap().tenant, "default");
+        let mallory = auth.authenticate(&headers(&[]), peer, Some(&certificate("mallory", b"y")));
+        assert_eq!(mallory, Err(AuthError::Invalid("client certificate not mapped to a role")));
         assert_eq!(auth.authenticate(&headers(&[]), peer, None), Err(AuthError::Missing));
         for bad in ["alice", "alice=Admin", "alice=researcher@nobody", "=researcher"] {
             let auth = Authenticator::new("", "none", None, &["acme".into()]).unwrap();

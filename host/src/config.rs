@@ -344,6 +344,10 @@ pub struct RuntimeArgs {
     /// A listener connection with no traffic for this many seconds is closed.
     #[arg(long, env = "EPMCP_IDLE_TIMEOUT_SECS", default_value_t = 60, global = true, help_heading = "Hosted listener (serve)")]
     pub idle_timeout_secs: u64,
+    /// The longest a WebSocket connection or an SSE stream lives, in seconds; either also
+    /// ends when the bearer token it was opened with expires. Clients reconnect.
+    #[arg(long, env = "EPMCP_MAX_STREAM_SECS", default_value_t = 3600, global = true, help_heading = "Hosted listener (serve)")]
+    pub max_stream_secs: u64,
     /// Open connections the listener accepts at once.
     #[arg(long, env = "EPMCP_MAX_CONNECTIONS", default_value_t = 1024, global = true, help_heading = "Hosted listener (serve)")]
     pub max_connections: usize,
@@ -563,6 +567,7 @@ impl Config {
                 "allowedOrigins": h.allowed_origins,
                 "maxConnections": h.max_connections,
                 "idleTimeoutSeconds": h.idle_timeout.as_secs(),
+                "maxStreamSeconds": h.max_stream.as_secs(),
             })),
             "authentication": self.auth.summary(),
             "tenants": self.tenants.iter().map(|t| (t.name.clone(), t.view())).collect::<serde_json::Map<_, _>>(),
@@ -706,6 +711,9 @@ impl RuntimeArgs {
                 if !(1..=3600).contains(&self.idle_timeout_secs) {
                     bail!("idle timeout {} s is outside 1..=3600", self.idle_timeout_secs);
                 }
+                if !(1..=86_400).contains(&self.max_stream_secs) {
+                    bail!("max stream lifetime {} s is outside 1..=86400", self.max_stream_secs);
+                }
                 Some(HttpSettings {
                     listen: addr,
                     allowed_hosts: list(&self.allowed_hosts),
@@ -713,6 +721,7 @@ impl RuntimeArgs {
                     max_body_bytes: crate::validate::MAX_ARGUMENT_BYTES * 2,
                     max_connections: self.max_connections,
                     idle_timeout: Duration::from_secs(self.idle_timeout_secs),
+                    max_stream: Duration::from_secs(self.max_stream_secs),
                     tls,
                 })
             }

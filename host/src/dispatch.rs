@@ -144,6 +144,14 @@ impl Dispatcher {
         !self.is_tool(name) || self.profile.allows(name)
     }
 
+    /// Whether the tool `name` declares the argument `key` (what the audit may name).
+    fn declares(&self, name: &str, key: &str) -> bool {
+        match self.runtime.registry().get(name) {
+            Some(spec) => spec.input_schema.get("properties").and_then(Value::as_object).is_some_and(|p| p.contains_key(key)),
+            None => name == admin::LIFT && key == "subject",
+        }
+    }
+
     /// Whether `name` is a tool: the host's own or a component's.
     fn is_tool(&self, name: &str) -> bool {
         admin::is_host_tool(name) || self.runtime.registry().get(name).is_some()
@@ -297,7 +305,7 @@ impl Dispatcher {
     pub async fn call_tool(&self, caller: &Caller, name: &str, arguments: Option<Map<String, Value>>, link: Link) -> Result<Output, Failed> {
         let started = Instant::now();
         let id = audit::call_id();
-        let summary = arguments.as_ref().map_or(json!({"argumentKeys": []}), audit::argument_summary);
+        let summary = arguments.as_ref().map_or(json!({"argumentKeys": []}), |a| audit::argument_summary(a, |key| self.declares(name, key)));
         let tenant = self.runtime.tenants().of(&caller.tenant);
         // Hosted callers (those with an address) are scored; the stdio user and the host are not.
         let detector = self.detector.as_deref().filter(|_| caller.address.is_some());
@@ -368,19 +376,19 @@ impl Dispatcher {
             return Err(CallError::NotEnabled { tool: name.to_string(), tenant: tenant.name().to_string() });
         }
         let _slot = self.concurrency.try_enter(&format!("{}:{}", tenant.name(), caller.id)).ok_or(CallError::Busy { limit: self.concurrency.per_identity() })?;
-        if known {
-            let refused = |refusal| match refusal {
-                TenantRefusal::RateLimited(retry) => CallError::TenantLimited { tenant: tenant.name().to_string(), retry_after_secs: retry.secs() },
-                TenantRefusal::TooManyUsers(limit) => CallError::TooManyUsers { tenant: tenant.name().to_string(), limit },
-            };
-            tenant.admit_user(&caller.id).map_err(refused)?;
-            let shared = self.runtime.shared().map(Arc::as_ref);
-            tenant.admit_call(shared).await.map_err(refused)?;
-            if let Err(retry) = self.limiter.admit(tenant.name(), &caller.id, &caller.role, name, cost_factor).await {
-                self.metrics.rate_limited(name);
-                tracing::warn!(client = caller.id, tenant = tenant.name(), tool = name, retry_after_secs = retry.secs(), "rate limit");
-                return Err(CallError::RateLimited { retry_after_secs: retry.secs() });
-            }
+        // A name that is no tool is charged like a call (a flood of them is a flood of calls).
+        let charged = if known { name } else { "unknown" };
+        let refused = |refusal| match refusal {
+            TenantRefusal::RateLimited(retry) => CallError::TenantLimited { tenant: tenant.name().to_string(), retry_after_secs: retry.secs() },
+            TenantRefusal::TooManyUsers(limit) => CallError::TooManyUsers { tenant: tenant.name().to_string(), limit },
+        };
+        tenant.admit_user(&caller.id).map_err(refused)?;
+        let shared = self.runtime.shared().map(Arc::as_ref);
+        tenant.admit_call(shared).await.map_err(refused)?;
+        if let Err(retry) = self.limiter.admit(tenant.name(), &caller.id, &caller.role, charged, cost_factor).await {
+            self.metrics.rate_limited(charged);
+            tracing::warn!(client = caller.label, tenant = tenant.name(), tool = charged, retry_after_secs = retry.secs(), "rate limit");
+            return Err(CallError::RateLimited { retry_after_secs: retry.secs() });
         }
         self.run(call, name, arguments).await
     }
@@ -389,7 +397,14 @@ impl Dispatcher {
     #[allow(clippy::too_many_arguments)]
     fn audit_call(&self, id: &str, caller: &Caller, tenant: &Tenant, tool: &str, mut record: Value, result: &Result<Answer, CallError>, started: Instant) {
         record["callId"] = id.into();
-        record["tool"] = tool.into();
+        let known = self.runtime.registry().get(tool).is_some() || admin::is_host_tool(tool);
+        let label = if known { tool } else { "unknown" };
+        record["tool"] = label.into();
+        if !known {
+            // A name that is no tool is a caller's free text: its digest and length only.
+            record["toolDigest"] = crate::digest::sha256_hex(tool.as_bytes())[..16].into();
+            record["toolLength"] = tool.len().into();
+        }
         record["client"] = caller.id.as_str().into();
         record["role"] = caller.role.as_str().into();
         record["tenant"] = tenant.name().into();
@@ -430,7 +445,6 @@ impl Dispatcher {
             fields.remove("ids"); // unvalidated values are not kept, even identifier-shaped ones
         }
         tenant.audit.record("call", record);
-        let label = if self.runtime.registry().get(tool).is_some() || admin::is_host_tool(tool) { tool } else { "unknown" };
         self.metrics.request(label, outcome, started.elapsed().as_secs_f64() * 1000.0);
         if let Some((event, detail)) = security {
             match event {
@@ -439,7 +453,7 @@ impl Dispatcher {
                 "output_violation" => self.metrics.validation_failed(label, "output_schema"),
                 _ => {}
             }
-            tenant.audit.security(event, json!({"callId": id, "tool": tool, "client": caller.id, "tenant": tenant.name(), "detail": detail}));
+            tenant.audit.security(event, json!({"callId": id, "tool": label, "client": caller.id, "tenant": tenant.name(), "detail": detail}));
         }
     }
 
@@ -474,11 +488,18 @@ impl Dispatcher {
         if let Some(extra) = arguments.keys().next() {
             return Err(invalid(extra, format!("{name} takes no arguments (got '{extra}')")));
         }
-        // An admin of the operator's tenant sees every tenant; any other admin its own.
+        // An admin of the operator's tenant sees every tenant and the server; any other admin
+        // its own tenant only, in every admin tool.
         let scope = (caller.tenant != crate::tenant::DEFAULT).then_some(caller.tenant.as_str());
         Ok(match name {
-            admin::CONFIG => json!({"settings": self.public_config}),
-            admin::METRICS => admin::metrics(self.metrics.encode()),
+            admin::CONFIG => match scope {
+                None => json!({"settings": self.public_config}),
+                Some(tenant) => {
+                    let own = self.tenants_report(Some(tenant)).await["tenants"][0]["settings"].clone();
+                    json!({"settings": {"tenant": tenant, "tenantSettings": own}})
+                }
+            },
+            admin::METRICS => admin::metrics(self.metrics.encode(), scope),
             admin::COMPONENTS => self.components_report(),
             admin::TENANTS => self.tenants_report(scope).await,
             admin::ANOMALIES => {

@@ -3,25 +3,44 @@
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
-    /// Stable identity the buckets and records are keyed by (`stdio` for the one local client).
+    /// Stable identity the buckets, sessions and records are keyed by: `stdio` for the one
+    /// local client, else a digest of the whole credential's principal (see `auth.rs`), so
+    /// two principals never share one however alike their names.
     pub id: String,
+    /// What logs show: readable, bounded, and never used as a key.
+    pub label: String,
     pub role: String,
     /// The tenant the identity belongs to (`default` unless its credential names one).
     pub tenant: String,
     /// The client's network address, when it has one.
     pub address: Option<String>,
+    /// When the credential ends (a token's `exp`, seconds since the Unix epoch): a
+    /// connection that outlives it is closed.
+    pub expires: Option<u64>,
 }
 
 impl Caller {
     /// The local client on stdio: the user who started the process, in the configured role.
     pub fn stdio(role: &str) -> Caller {
-        Caller { id: "stdio".into(), role: role.into(), tenant: crate::tenant::DEFAULT.into(), address: None }
+        Caller { id: "stdio".into(), label: "stdio".into(), role: role.into(), tenant: crate::tenant::DEFAULT.into(), address: None, expires: None }
     }
 
     /// The host itself, reading EP data for its own purposes (completion values).
     pub fn host() -> Caller {
-        Caller { id: "host".into(), role: "host".into(), tenant: crate::tenant::DEFAULT.into(), address: None }
+        Caller { id: "host".into(), label: "host".into(), role: "host".into(), tenant: crate::tenant::DEFAULT.into(), address: None, expires: None }
     }
+}
+
+/// A principal's identity: `kind:` and 128 bits of the SHA-256 of what names it whole.
+pub fn digest_id(kind: &str, principal: &[u8]) -> String {
+    format!("{kind}:{}", &crate::digest::sha256_hex(principal)[..32])
+}
+
+/// A readable label from untrusted text: printable characters only, at most 64 of them.
+pub fn label(kind: &str, text: &str) -> String {
+    let shown: String = text.chars().filter(|c| !c.is_control()).take(64).collect();
+    let cut = if text.chars().filter(|c| !c.is_control()).count() > 64 { "…" } else { "" };
+    format!("{kind}:{shown}{cut}")
 }
 
 /// Role (and tenant) names: lower-case words (`public`, `researcher`, `admin`, or an operator's own).

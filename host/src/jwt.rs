@@ -68,9 +68,21 @@ impl std::fmt::Debug for TokenValidator {
     }
 }
 
+/// A valid token's principal (issuer and whole subject), role, tenant claim and expiry.
+#[derive(Debug)]
+pub struct Verified {
+    pub issuer: String,
+    pub subject: String,
+    pub role: String,
+    pub tenant: Option<String>,
+    /// Seconds since the Unix epoch (`exp`).
+    pub expires: u64,
+}
+
 #[derive(Deserialize)]
 struct Claims {
     sub: String,
+    exp: u64,
     /// RFC 8693 / OAuth: space-separated scopes.
     #[serde(default)]
     scope: Option<String>,
@@ -151,8 +163,8 @@ impl TokenValidator {
         });
     }
 
-    /// The token's subject, role and tenant claim, or why it is refused.
-    pub fn validate(&self, token: &str) -> Result<(String, String, Option<String>), AuthError> {
+    /// What a valid token says, or why it is refused.
+    pub fn validate(&self, token: &str) -> Result<Verified, AuthError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::Invalid("malformed token"))?;
         if !matches!(header.alg, Algorithm::RS256 | Algorithm::ES256) {
             return Err(AuthError::Invalid("token algorithm not accepted"));
@@ -178,8 +190,7 @@ impl TokenValidator {
             .find(|(scope, _)| scopes.contains(&scope.as_str()))
             .map(|(_, role)| role.clone())
             .ok_or(AuthError::InsufficientScope)?;
-        let subject: String = claims.sub.chars().filter(|c| !c.is_control()).take(128).collect();
-        Ok((subject, role, claims.tenant))
+        Ok(Verified { issuer: self.config.issuer.clone(), subject: claims.sub, role, tenant: claims.tenant, expires: claims.exp })
     }
 
     /// RFC 9728 protected resource metadata.

@@ -259,7 +259,7 @@ async fn serve_stdio(config: &Config) -> Result<()> {
 async fn serve_http(config: &Config) -> Result<()> {
     let settings = config.http.clone().ok_or_else(|| anyhow::anyhow!("epmcp serve needs --listen ADDR (or EPMCP_LISTEN)"))?;
     // Every request of the listener carries its authenticated caller; this one is never used.
-    let host = start_host(config, "http", identity::Caller { id: "unauthenticated".into(), role: "none".into(), tenant: tenant::DEFAULT.into(), address: None }).await?;
+    let host = start_host(config, "http", identity::Caller { id: "unauthenticated".into(), label: "unauthenticated".into(), role: "none".into(), tenant: tenant::DEFAULT.into(), address: None, expires: None }).await?;
     let audit = host.audit.clone();
     let tenants = host.tenants.clone();
     let shared = transport::http::Shared {
@@ -272,6 +272,7 @@ async fn serve_http(config: &Config) -> Result<()> {
         allowed_hosts: settings.allowed_hosts.clone(),
         allowed_origins: settings.allowed_origins.clone(),
         max_body_bytes: settings.max_body_bytes,
+        max_stream: settings.max_stream,
         sessions: moka::sync::Cache::builder().max_capacity(100_000).time_to_idle(transport::http::SESSION_OWNER_TTI).build(),
     };
     let shutdown = tokio_util::sync::CancellationToken::new();

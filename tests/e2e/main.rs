@@ -2,6 +2,7 @@
 //! the EP API serving real EP samples, and real MCP clients. Run with `make test`.
 
 mod analytics;
+mod attacks;
 mod anomaly;
 mod args;
 mod catalog;

@@ -41,6 +41,12 @@ fn client_certificates_are_identities_and_clients_without_a_good_one_are_refused
 
     let calls = json!([["get_mep_details", {"id": "1294"}], ["get_server_health", {}]]);
     let report = session(&server.url, ca_pem, Some(&alice), calls.clone());
+    // A second certificate with alice's name (written over the first's files) is another
+    // identity: the digest of the certificate.
+    let first = identity_of(&alice.0);
+    let alice_again = ca.issue("alice", &[], true);
+    let again = session(&server.url, ca_pem, Some(&alice_again), json!([["get_mep_details", {"id": "1294"}]]));
+    assert_eq!(again["calls"][0]["result"]["name"], "Elio DI RUPO", "{again}");
     assert_eq!(report["calls"][0]["result"]["name"], "Elio DI RUPO", "{report}");
     assert_eq!(report["calls"][1]["result"]["rateLimit"]["role"], "researcher", "{report}");
 
@@ -53,16 +59,30 @@ fn client_certificates_are_identities_and_clients_without_a_good_one_are_refused
             assert!(error.contains("401"), "{who}: {error}");
         }
     }
-    // alice's calls are in acme's audit stream under her certificate's name; bob's
+    // alice's calls are in acme's audit stream under her certificate's digest; bob's
     // refusal is an authentication failure in the host's.
     let mut server = server;
     assert!(server.stop().success());
     let (_, acme) = audit_records(&audit.join("tenants/acme"));
     let clients: Vec<&str> = acme.iter().filter(|r| r["kind"] == "call").map(|r| r["client"].as_str().unwrap()).collect();
-    assert_eq!(clients, ["cert:alice", "cert:alice"]);
+    let second = identity_of(&alice_again.0);
+    assert_ne!(first, second, "two certificates, two identities, one name");
+    assert_eq!(clients, [first.as_str(), first.as_str(), second.as_str()]);
     let (_, host) = audit_records(&audit);
     assert!(
         host.iter().any(|r| r["event"] == "authentication_failure" && r["detail"] == "client certificate not mapped to a role"),
         "bob's refusal is audited"
     );
+}
+
+/// The identity the listener gives a client certificate (PEM file): `cert:` and 128 bits of
+/// the SHA-256 of its DER.
+fn identity_of(pem_file: &str) -> String {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let pem = std::fs::read_to_string(pem_file).unwrap();
+    let body: String = pem.lines().take_while(|l| !l.starts_with("-----END")).filter(|l| !l.starts_with("-----")).collect();
+    let der = base64::engine::general_purpose::STANDARD.decode(body).unwrap();
+    let hex: String = Sha256::digest(&der).iter().map(|b| format!("{b:02x}")).collect();
+    format!("cert:{}", &hex[..32])
 }

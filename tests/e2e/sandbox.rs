@@ -75,6 +75,10 @@ fn egress_escapes_are_denied_and_never_reach_the_network() {
         fetch("https", ep, "/api/v2/meps/../corporate-bodies"),
         fetch("https", ep, "/api/v2/meps/%2e%2e/corporate-bodies"),
         fetch("https", ep, "/api/v2/meps/%2F..%2Fcorporate-bodies"),
+        // Read as `..` by servers that strip `;parameters` or trim whitespace.
+        fetch("https", ep, "/api/v2/meps/..;/corporate-bodies"),
+        fetch("https", ep, "/api/v2/meps/%2e%2e%3b/corporate-bodies"),
+        fetch("https", ep, "/api/v2/meps/..%09/corporate-bodies"),
     ];
     for request in &denied {
         let message = server.tool_error("hostile_fetch", request.clone());

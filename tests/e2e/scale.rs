@@ -138,10 +138,15 @@ fn upstream_requests(fake: &Fake, needle: &str) -> usize {
 
 /// Three instances on one Redis (and `env`).
 fn three(fake: &Fake, redis: &Redis, env: &[(&str, &str)]) -> Vec<Hosted> {
+    (0..3).map(|_| three_one(fake, redis, env)).collect()
+}
+
+/// One of the instances sharing `redis`.
+fn three_one(fake: &Fake, redis: &Redis, env: &[(&str, &str)]) -> Hosted {
     let url = redis.url();
     let mut env: Vec<(&str, &str)> = env.to_vec();
     env.extend([("EPMCP_REDIS_URL", url.as_str()), ("EPMCP_ANONYMOUS_ROLE", "researcher"), crate::support::ANONYMOUS_ANALYTICS]);
-    (0..3).map(|_| Hosted::start(fake, &env)).collect()
+    Hosted::start(fake, &env)
 }
 
 #[test]
@@ -253,7 +258,9 @@ fn redis_over_mutual_tls_with_a_password_and_wrong_credentials_fall_back() {
 fn instances_carry_on_without_redis_and_share_again_when_it_returns() {
     let mut redis = Redis::start();
     let fake = Fake::start();
-    let servers = three(&fake, &redis, &[]);
+    // Each instance's operator view (readiness detail, metrics) is on its metrics listener.
+    let observed: Vec<String> = (0..3).map(|_| format!("127.0.0.1:{}", std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port())).collect();
+    let servers: Vec<Hosted> = observed.iter().map(|addr| three_one(&fake, &redis, &[("EPMCP_METRICS_LISTEN", addr)])).collect();
     let sessions: Vec<Session> = servers.iter().map(Session::open).collect();
     assert!(ok(&sessions[0].call("get_mep_details", json!({"id": "1294"}))));
 
@@ -262,10 +269,11 @@ fn instances_carry_on_without_redis_and_share_again_when_it_returns() {
     for (i, id) in ["101", "102", "103"].iter().enumerate() {
         assert!(ok(&sessions[i].call("get_mep_details", json!({"id": id}))), "instance {i} without Redis");
     }
-    let ready = http(&servers[0].addr, "GET", "/readyz", &[], "");
+    let ready = http(&observed[0], "GET", "/readyz", &[], "");
     assert_eq!(ready.0, 200, "still ready: it degrades, it does not fail");
     assert!(ready.2.contains("unavailable: serving with this instance's own cache and limits"), "{}", ready.2);
-    let metrics = http(&servers[1].addr, "GET", "/metrics", &[], "").2;
+    assert_eq!(http(&servers[0].addr, "GET", "/readyz", &[], "").2.trim(), r#"{"ready":true}"#, "no detail for anyone on the MCP listener");
+    let metrics = http(&observed[1], "GET", "/metrics", &[], "").2;
     assert!(metrics.contains("redis_up 0") && metrics.contains("redis_fallbacks_total{op="), "{metrics}");
 
     redis.run();
@@ -273,7 +281,7 @@ fn instances_carry_on_without_redis_and_share_again_when_it_returns() {
     assert!(ok(&sessions[0].call("get_mep_details", json!({"id": "104"}))));
     assert!(ok(&sessions[1].call("get_mep_details", json!({"id": "104"}))));
     assert_eq!(upstream_requests(&fake, "/meps/104?"), 1, "shared again once Redis is back");
-    let ready = http(&servers[1].addr, "GET", "/readyz", &[], "").2;
+    let ready = http(&observed[1], "GET", "/readyz", &[], "").2;
     assert!(ready.contains(r#""redis":"up""#), "{ready}");
     assert!(servers[2].stderr().contains("redis unavailable") && servers[0].stderr().contains("redis reachable again"), "{}", servers[0].stderr());
 }

@@ -521,3 +521,49 @@ impl TestCa {
         (cert_file.to_str().unwrap().to_string(), key_file.to_str().unwrap().to_string())
     }
 }
+
+/// A test authorization server: a P-256 signing key, its JWKS in a file, and the tokens it
+/// signs (issuer and audience as [`Issuer::env`] configures epmcp to expect).
+pub struct Issuer {
+    key: rcgen::KeyPair,
+    pub jwks_file: PathBuf,
+    _dir: TempDir,
+}
+
+impl Issuer {
+    pub const ISSUER: &'static str = "https://auth.example.org";
+    pub const AUDIENCE: &'static str = "https://mcp.example.org/mcp";
+
+    pub fn new() -> Issuer {
+        use base64::Engine;
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let dir = TempDir::new("issuer");
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let point = key.public_key_raw();
+        let jwks = serde_json::json!({"keys": [{"kty": "EC", "crv": "P-256", "kid": "k1", "use": "sig", "alg": "ES256",
+            "x": URL_SAFE_NO_PAD.encode(&point[1..33]), "y": URL_SAFE_NO_PAD.encode(&point[33..65])}]});
+        let jwks_file = dir.0.join("jwks.json");
+        std::fs::write(&jwks_file, jwks.to_string()).unwrap();
+        Issuer { key, jwks_file, _dir: dir }
+    }
+
+    /// The settings that make epmcp accept this issuer's tokens.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("EPMCP_JWKS_FILE", self.jwks_file.to_str().unwrap().to_string()),
+            ("EPMCP_TOKEN_ISSUER", Self::ISSUER.into()),
+            ("EPMCP_TOKEN_AUDIENCE", Self::AUDIENCE.into()),
+        ]
+    }
+
+    /// A signed token: a researcher's for five minutes, with `changes` applied to its claims.
+    pub fn token(&self, changes: Value) -> String {
+        use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        let mut claims = serde_json::json!({"iss": Self::ISSUER, "aud": Self::AUDIENCE, "sub": "alice", "exp": now + 300, "scope": "epmcp:research"});
+        claims.as_object_mut().unwrap().extend(changes.as_object().unwrap().clone());
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some("k1".into());
+        encode(&header, &claims, &EncodingKey::from_ec_pem(self.key.serialize_pem().as_bytes()).unwrap()).unwrap()
+    }
+}

@@ -25,8 +25,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::audit::Audit;
 use crate::auth::{AuthError, Authenticator};
+use crate::identity::Caller;
 use crate::mcp::McpServer;
-use crate::tls::TlsFiles;
+use crate::tls::{ClientCertificate, TlsFiles};
 use crate::transport::idle::Idle;
 use crate::metrics::Metrics;
 use crate::transport::observe::{self, Readiness};
@@ -47,6 +48,8 @@ pub struct HttpSettings {
     pub tls: Option<TlsFiles>,
     /// A connection with no traffic for this long is closed.
     pub idle_timeout: Duration,
+    /// The longest a WebSocket or an SSE stream lives (see [`super::lifetime`]).
+    pub max_stream: Duration,
 }
 
 /// What the listener needs from the rest of the host.
@@ -63,7 +66,9 @@ pub struct Shared {
     pub allowed_origins: Vec<String>,
     /// See [`HttpSettings`]: a POST to `/mcp` is read whole (and checked) before rmcp.
     pub max_body_bytes: usize,
-    /// Which identity opened each MCP session: a session is used by its owner only.
+    /// See [`HttpSettings`].
+    pub max_stream: Duration,
+    /// Which tenant and identity opened each MCP session: a session is used by its owner only.
     pub sessions: moka::sync::Cache<String, String>,
 }
 
@@ -134,7 +139,7 @@ pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: Cancellatio
         tokio::spawn(async move {
             let _permit = permit;
             let metrics = shared.metrics.clone();
-            let service = |certificate: Option<Arc<str>>| {
+            let service = |certificate: Option<Arc<ClientCertificate>>| {
                 service_fn(move |request| route(request, peer, certificate.clone(), shared.clone(), mcp.clone(), in_flight.clone()))
             };
             // HTTP/1.1 (with upgrades, for /ws) and HTTP/2.
@@ -148,11 +153,11 @@ pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: Cancellatio
                     Ok(Ok(stream)) => {
                         // The client certificate the handshake verified (mutual TLS), by its name.
                         let certificate = stream.get_ref().1.peer_certificates().and_then(|chain| chain.first()).and_then(|leaf| {
-                            let name = crate::tls::common_name(leaf);
-                            if name.is_none() {
+                            let certificate = crate::tls::client_certificate(leaf);
+                            if certificate.is_none() {
                                 tracing::warn!(%peer, "client certificate without a common name");
                             }
-                            name.map(Arc::from)
+                            certificate.map(Arc::new)
                         });
                         watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service(certificate))).await
                     }
@@ -194,42 +199,44 @@ pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: Cancellatio
 async fn route(
     mut request: Request<Incoming>,
     peer: SocketAddr,
-    certificate: Option<Arc<str>>,
+    certificate: Option<Arc<ClientCertificate>>,
     shared: Arc<Shared>,
     mut mcp: StreamableHttpService<McpServer, LocalSessionManager>,
     in_flight: Arc<AtomicUsize>,
 ) -> Result<Response<Body>, Infallible> {
-    match request.uri().path() {
-        "/mcp" if foreign_origin(request.headers(), &shared) => {
-            return Ok(json_response(StatusCode::FORBIDDEN, serde_json::json!({"error": ORIGIN_REFUSED}).to_string()));
-        }
+    let path = request.uri().path();
+    if matches!(path, "/mcp" | "/ws")
+        && let Some((status, why)) = foreign_site(&request, &shared)
+    {
+        return Ok(json_response(status, serde_json::json!({"error": why}).to_string()));
+    }
+    match path {
         "/mcp" => {}
         "/ws" => {
-            if let Some(why) = foreign_site(request.headers(), &shared) {
-                return Ok(json_response(StatusCode::FORBIDDEN, serde_json::json!({"error": why}).to_string()));
-            }
             return Ok(match shared.auth.authenticate(request.headers(), peer.ip(), certificate.as_deref()) {
-                Ok(caller) => super::ws::upgrade(request, caller, shared.server.clone()),
+                Ok(caller) => super::ws::upgrade(request, caller, shared.server.clone(), shared.max_stream),
                 Err(e) => unauthorized(&e, peer, &shared, request.headers(), settings_scheme(&shared)),
             });
         }
         METADATA_PATH | METADATA_PATH_MCP => return Ok(resource_metadata(&shared)),
-        _ => return Ok(observe::route(&request, &shared.metrics, &shared.ready).map(|b| b.boxed())),
+        _ => return Ok(observe::route(&request, &shared.metrics, &shared.ready, observe::Audience::Anyone).map(|b| b.boxed())),
     }
     match shared.auth.authenticate(request.headers(), peer.ip(), certificate.as_deref()) {
         Ok(caller) => {
             let session = request.headers().get(SESSION_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
+            let owner = session_owner(&caller);
             if let Some(id) = &session
-                && shared.sessions.get(id).is_none_or(|owner| owner != caller.id)
+                && shared.sessions.get(id).is_none_or(|recorded| recorded != owner)
             {
                 // Someone else's session (or one this listener did not open, or long idle):
                 // as if it did not exist, so the client starts a new one.
-                shared.audit.security("session_hijack", serde_json::json!({"client": caller.id, "address": peer.ip().to_string()}));
+                shared.audit.security("session_hijack", serde_json::json!({"client": caller.id, "tenant": caller.tenant, "address": peer.ip().to_string()}));
                 return Ok(json_response(StatusCode::NOT_FOUND, "{\"error\":\"session not found\"}".into()));
             }
-            let owner = caller.id.clone();
             let primed = negotiated_2025_11_25(request.headers());
             let ends_session = request.method() == http::Method::DELETE;
+            let opens_stream = request.method() == http::Method::GET;
+            let stream_caller = caller.clone();
             // A POST is in flight until its response has been sent (shutdown waits for it).
             let in_progress = (request.method() == http::Method::POST).then(|| InFlight::enter(&in_flight));
             request.extensions_mut().insert(caller);
@@ -252,6 +259,11 @@ async fn route(
             if !primed {
                 response = response.map(|body| body.map_frame(without_priming).boxed());
             }
+            if opens_stream {
+                // The standalone SSE stream ends at the token's expiry or the listener's lifetime.
+                let (lifetime, _) = super::lifetime::remaining(&stream_caller, shared.max_stream);
+                response = response.map(|body| super::lifetime::Bounded::new(body, lifetime).boxed());
+            }
             if ends_session && response.status().is_success() {
                 // rmcp answers 202, which SDK clients report as a failed termination.
                 *response.status_mut() = StatusCode::OK;
@@ -268,6 +280,12 @@ async fn route(
         }
         Err(e) => Ok(unauthorized(&e, peer, &shared, request.headers(), settings_scheme(&shared))),
     }
+}
+
+/// Who owns a session: the identity within its tenant (one principal in two tenants is
+/// two owners).
+fn session_owner(caller: &Caller) -> String {
+    format!("{}\n{}", caller.tenant, caller.id)
 }
 
 /// A request's body, read whole (as rmcp would) within the listener's limit. A JSON-RPC
@@ -343,17 +361,31 @@ fn same_origins(hosts: &[String], scheme: &str, port: u16) -> Vec<String> {
         .collect()
 }
 
-/// The DNS-rebinding checks rmcp makes for `/mcp`, for `/ws`: the `Host` must be an
-/// allowed host (port aside), and an `Origin`, when present, an allowed origin. `Some`:
-/// why the request is refused.
-fn foreign_site(headers: &http::HeaderMap, shared: &Shared) -> Option<&'static str> {
-    let host = headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
-    let authority: Option<http::uri::Authority> = host.parse().ok();
-    let name = authority.as_ref().map(|a| a.host().trim_start_matches('[').trim_end_matches(']')).unwrap_or_default();
-    if !shared.allowed_hosts.is_empty() && !shared.allowed_hosts.iter().any(|h| h == name || h == host) {
-        return Some("Host not allowed: the server answers only the names in --allowed-hosts (EPMCP_ALLOWED_HOSTS)");
+/// The DNS-rebinding checks, one for `/mcp` and `/ws` alike (before rmcp's own): one
+/// `Host`, agreeing with the request target's authority when that names one (absolute
+/// form, HTTP/2's `:authority`); that host an allowed one, compared as DNS names are
+/// (case aside, port aside); and an `Origin`, when present, exactly an allowed origin
+/// (browsers send it in lower case). `Some`: the refusal and why.
+fn foreign_site(request: &Request<Incoming>, shared: &Shared) -> Option<(StatusCode, &'static str)> {
+    let headers = request.headers();
+    let mut hosts = headers.get_all(http::header::HOST).iter();
+    let host = hosts.next();
+    if hosts.next().is_some() {
+        return Some((StatusCode::BAD_REQUEST, "more than one Host header"));
     }
-    foreign_origin(headers, shared).then_some(ORIGIN_REFUSED)
+    let host: Option<http::uri::Authority> = host.and_then(|h| h.to_str().ok()).and_then(|h| h.parse().ok());
+    let authority = match (host, request.uri().authority().cloned()) {
+        (Some(host), Some(target)) if !host.as_str().eq_ignore_ascii_case(target.as_str()) => {
+            return Some((StatusCode::BAD_REQUEST, "the request target names another authority than Host"));
+        }
+        (host, target) => target.or(host),
+    };
+    let name = authority.as_ref().map(|a| a.host().trim_start_matches('[').trim_end_matches(']')).unwrap_or_default();
+    let full = authority.as_ref().map(|a| a.as_str()).unwrap_or_default();
+    if !shared.allowed_hosts.is_empty() && !shared.allowed_hosts.iter().any(|h| h.eq_ignore_ascii_case(name) || h.eq_ignore_ascii_case(full)) {
+        return Some((StatusCode::FORBIDDEN, "Host not allowed: the server answers only the names in --allowed-hosts (EPMCP_ALLOWED_HOSTS)"));
+    }
+    foreign_origin(headers, shared).then_some((StatusCode::FORBIDDEN, ORIGIN_REFUSED))
 }
 
 const ORIGIN_REFUSED: &str = "Origin not allowed: browser pages may call this server only from the origins in \

@@ -3,6 +3,7 @@
 
 pub mod http;
 mod idle;
+pub mod lifetime;
 pub mod observe;
 pub mod stdio;
 pub mod ws;

@@ -49,24 +49,37 @@ pub fn reply(status: StatusCode, content_type: &str, body: String) -> Response<F
     response
 }
 
-/// `/metrics`, `/healthz`, `/readyz`; anything else 404 (the hosted listener serves
-/// these too, beside `/mcp`).
-pub fn route(request: &Request<Incoming>, metrics: &Metrics, ready: &Readiness) -> Response<Full<Bytes>> {
+/// Who a route answers: the operator (the loopback metrics listener: everything) or anyone
+/// who reaches the MCP listener before authentication (liveness and readiness, no detail:
+/// metrics name tenants and their usage).
+#[derive(Clone, Copy, PartialEq)]
+pub enum Audience {
+    Operator,
+    Anyone,
+}
+
+/// `/metrics`, `/healthz`, `/readyz`; anything else 404. The hosted listener serves
+/// `/healthz` and `/readyz` beside `/mcp`, for load balancers, without detail.
+pub fn route(request: &Request<Incoming>, metrics: &Metrics, ready: &Readiness, audience: Audience) -> Response<Full<Bytes>> {
     if request.method() != hyper::Method::GET {
         return reply(StatusCode::METHOD_NOT_ALLOWED, "text/plain", "GET only\n".into());
     }
-    match request.uri().path() {
-        "/metrics" => reply(StatusCode::OK, "application/openmetrics-text; version=1.0.0; charset=utf-8", metrics.encode()),
-        "/healthz" => reply(StatusCode::OK, "application/json", "{\"status\":\"alive\"}\n".into()),
-        "/readyz" => {
+    match (request.uri().path(), audience) {
+        ("/metrics", Audience::Operator) => reply(StatusCode::OK, "application/openmetrics-text; version=1.0.0; charset=utf-8", metrics.encode()),
+        ("/metrics", Audience::Anyone) => reply(StatusCode::NOT_FOUND, "text/plain", "not found: metrics are served on --metrics-listen\n".into()),
+        ("/healthz", _) => reply(StatusCode::OK, "application/json", "{\"status\":\"alive\"}\n".into()),
+        ("/readyz", _) => {
             let (components, tools) = ready.counts();
             let status = if tools > 0 { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-            let mut body = serde_json::json!({"ready": tools > 0, "components": components, "tools": tools});
-            if let Some(up) = &ready.redis_up {
-                body["redis"] = if up() { "up".into() } else { "unavailable: serving with this instance's own cache and limits".into() };
+            let mut body = serde_json::json!({"ready": tools > 0});
+            if audience == Audience::Operator {
+                body["components"] = components.into();
+                body["tools"] = tools.into();
+                if let Some(up) = &ready.redis_up {
+                    body["redis"] = if up() { "up".into() } else { "unavailable: serving with this instance's own cache and limits".into() };
+                }
             }
-            let body = format!("{body}\n");
-            reply(status, "application/json", body)
+            reply(status, "application/json", format!("{body}\n"))
         }
         _ => reply(StatusCode::NOT_FOUND, "text/plain", "not found\n".into()),
     }
@@ -84,7 +97,7 @@ pub async fn serve(addr: SocketAddr, metrics: Arc<Metrics>, ready: Readiness) ->
             let (metrics, ready) = (metrics.clone(), ready.clone());
             tokio::spawn(async move {
                 let service = service_fn(move |request| {
-                    let response = route(&request, &metrics, &ready);
+                    let response = route(&request, &metrics, &ready, Audience::Operator);
                     async move { Ok::<_, Infallible>(response) }
                 });
                 let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;

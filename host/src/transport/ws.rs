@@ -3,6 +3,7 @@
 //! session's. Incoming frames pass the same gate as stdio lines.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures::stream::{SplitSink, SplitStream};
@@ -18,10 +19,13 @@ use rmcp::service::RoleServer;
 use rmcp::transport::Transport;
 use tokio::sync::Mutex;
 use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::frame::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{self, Message};
 
 use super::http::Body;
+use super::lifetime;
 use super::stdio::{Decided, decide};
 use crate::identity::Caller;
 use crate::mcp::McpServer;
@@ -39,8 +43,10 @@ fn bad_request(message: &'static str) -> Response<Body> {
     response
 }
 
-/// Answers the upgrade (101) and runs the session on the upgraded connection.
-pub fn upgrade(request: Request<Incoming>, caller: Caller, server: McpServer) -> Response<Body> {
+/// Answers the upgrade (101) and runs the session on the upgraded connection, until the
+/// client leaves or the connection's lifetime ends (see [`super::lifetime`]): then the
+/// server closes it with a close frame saying why (1008, policy).
+pub fn upgrade(request: Request<Incoming>, caller: Caller, server: McpServer, max_lifetime: Duration) -> Response<Body> {
     let headers = request.headers();
     let has = |name: http::HeaderName, word: &str| {
         headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(|t| t.trim().eq_ignore_ascii_case(word))
@@ -65,12 +71,23 @@ pub fn upgrade(request: Request<Incoming>, caller: Caller, server: McpServer) ->
         let config = WebSocketConfig::default().max_message_size(Some(MAX_MESSAGE_BYTES)).max_frame_size(Some(MAX_MESSAGE_BYTES));
         let socket = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
         let (sink, stream) = socket.split();
-        let id = caller.id.clone();
-        match server.with_caller(caller).serve(WsTransport { sink: Arc::new(Mutex::new(sink)), stream }).await {
+        let sink = Arc::new(Mutex::new(sink));
+        let label = caller.label.clone();
+        let (lifetime, end) = lifetime::remaining(&caller, max_lifetime);
+        match server.with_caller(caller).serve(WsTransport { sink: sink.clone(), stream }).await {
             Ok(running) => {
-                let _ = running.waiting().await;
+                let session = running.cancellation_token();
+                tokio::select! {
+                    _ = running.waiting() => {}
+                    () = tokio::time::sleep(lifetime) => {
+                        tracing::info!(client = label, reason = end.reason(), "WebSocket session closed");
+                        let frame = CloseFrame { code: CloseCode::Policy, reason: end.reason().into() };
+                        let _ = sink.lock().await.send(Message::Close(Some(frame))).await;
+                        session.cancel();
+                    }
+                }
             }
-            Err(e) => tracing::debug!(client = id, "WebSocket MCP session did not start: {e}"),
+            Err(e) => tracing::debug!(client = label, "WebSocket MCP session did not start: {e}"),
         }
     });
     let mut response = Response::new(Full::new(Bytes::new()).boxed());

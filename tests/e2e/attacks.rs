@@ -1,0 +1,206 @@
+//! Hosted mode under attack (issue 20): each test is an attack an outside review made on
+//! `epmcp serve`, through the real binary, and what must hold against it.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::{Value, json};
+
+use crate::support::{Fake, Hosted, Issuer, TempDir, audit_records, http, python};
+use crate::tenants::{session, tenant_key};
+
+const ACCEPT: (&str, &str) = ("Accept", "application/json, text/event-stream");
+const JSON: (&str, &str) = ("Content-Type", "application/json");
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+}
+
+fn initialize() -> String {
+    json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "attacker", "version": "0"}}})
+    .to_string()
+}
+
+/// A new Streamable HTTP session opened with `credential`: its id.
+fn open_session(addr: &str, credential: &str) -> String {
+    let auth = format!("Bearer {credential}");
+    let (status, headers, body) = http(addr, "POST", "/mcp", &[JSON, ACCEPT, ("Authorization", &auth)], &initialize());
+    assert_eq!(status, 200, "{body}");
+    headers.iter().find(|(k, _)| k == "mcp-session-id").map(|(_, v)| v.clone()).expect("a session id")
+}
+
+/// `method` on session `id` with `credential`: the status.
+fn on_session(addr: &str, method: &str, id: &str, credential: &str) -> u16 {
+    let auth = format!("Bearer {credential}");
+    let headers = [JSON, ACCEPT, ("Authorization", auth.as_str()), ("Mcp-Session-Id", id), ("Mcp-Protocol-Version", "2025-11-25")];
+    let body = if method == "POST" { json!({"jsonrpc": "2.0", "method": "notifications/initialized"}).to_string() } else { String::new() };
+    // A GET that is let in opens a stream: read it for a moment only.
+    if method == "GET" {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+        let mut request = format!("GET /mcp HTTP/1.1\r\nHost: {addr}\r\n");
+        for (k, v) in headers {
+            request.push_str(&format!("{k}: {v}\r\n"));
+        }
+        stream.write_all(format!("{request}\r\n").as_bytes()).unwrap();
+        let mut head = [0u8; 12];
+        stream.read_exact(&mut head).unwrap();
+        return String::from_utf8_lossy(&head[9..12]).parse().unwrap();
+    }
+    http(addr, method, "/mcp", &headers, &body).0
+}
+
+#[test]
+fn identities_are_whole_principals_and_a_session_belongs_to_its_tenant_and_identity() {
+    let fake = Fake::start();
+    let issuer = Issuer::new();
+    let dir = TempDir::new("principals");
+    let tenants = dir.0.join("tenants.toml");
+    std::fs::write(&tenants, "[acme]\n[beta]\n").unwrap();
+    let mut env = issuer.env();
+    env.push(("EPMCP_TENANTS", tenants.to_str().unwrap().into()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = Hosted::start(&fake, &env);
+    let long = "a".repeat(128);
+    for (owner, other, what) in [
+        (json!({"sub": format!("{long}X")}), json!({"sub": format!("{long}Y")}), "subjects that differ after 128 characters"),
+        (json!({"sub": "bob"}), json!({"sub": "b\u{7}ob"}), "subjects that differ by a control character"),
+        (json!({"sub": "alice", "tenant": "acme"}), json!({"sub": "alice", "tenant": "beta"}), "one subject in two tenants"),
+    ] {
+        let (owner, other) = (issuer.token(owner), issuer.token(other));
+        let id = open_session(&server.addr, &owner);
+        for method in ["POST", "GET", "DELETE"] {
+            assert_eq!(on_session(&server.addr, method, &id, &other), 404, "{what}: {method} on another's session");
+        }
+        assert_eq!(on_session(&server.addr, "POST", &id, &owner), 202, "{what}: the owner still uses its session");
+    }
+}
+
+#[test]
+fn a_websocket_and_an_event_stream_end_when_their_credential_or_lifetime_does() {
+    let fake = Fake::start();
+    let issuer = Issuer::new();
+    let (key, entry) = tenant_key("researcher", "default");
+    let mut env = issuer.env();
+    env.extend([("EPMCP_API_KEYS", entry), ("EPMCP_MAX_STREAM_SECS", "4".into())]);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = Hosted::start(&fake, &env);
+    let ws = format!("ws://{}/ws", server.addr);
+
+    // A token that expires in 2 s: the socket is closed then, saying why (a POST with it
+    // would be refused from then on).
+    let token = issuer.token(json!({"exp": now() + 2}));
+    let closed = python("ws_lifetime.py", &[&ws, &token], &[]);
+    assert_eq!(closed["code"], 1008, "{closed}");
+    assert!(closed["reason"].as_str().unwrap().starts_with("credential expired"), "{closed}");
+    assert!(closed["seconds"].as_f64().unwrap() < 3.5, "{closed}");
+    // An API key does not expire: the listener's stream lifetime ends it.
+    let closed = python("ws_lifetime.py", &[&ws, &key], &[]);
+    assert_eq!(closed["code"], 1008, "{closed}");
+    assert!(closed["reason"].as_str().unwrap().starts_with("stream lifetime reached"), "{closed}");
+    assert!((2.5..6.0).contains(&closed["seconds"].as_f64().unwrap()), "{closed}");
+
+    // The standalone SSE stream of a Streamable HTTP session ends at the token's expiry.
+    let token = issuer.token(json!({"exp": now() + 2}));
+    let id = open_session(&server.addr, &token);
+    let auth = format!("Bearer {token}");
+    let started = Instant::now();
+    let headers = [("Accept", "text/event-stream"), ("Authorization", auth.as_str()), ("Mcp-Session-Id", id.as_str()), ("Mcp-Protocol-Version", "2025-11-25")];
+    let (status, _, _) = http(&server.addr, "GET", "/mcp", &headers, "");
+    assert_eq!(status, 200);
+    assert!(started.elapsed() < Duration::from_secs(4), "the stream outlived the token: {:?}", started.elapsed());
+}
+
+const TENANTS: &str = "[acme]\ntool_groups = [\"meps\", \"admin\"]\n[beta]\n";
+
+#[test]
+fn metrics_and_admin_tools_stay_within_their_scope() {
+    let fake = Fake::start();
+    let dir = TempDir::new("scope");
+    let tenants = dir.0.join("tenants.toml");
+    std::fs::write(&tenants, TENANTS).unwrap();
+    let observer = format!("127.0.0.1:{}", std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port());
+    let (acme_admin, acme_entry) = tenant_key("admin", "acme");
+    let (beta_user, beta_entry) = tenant_key("researcher", "beta");
+    let (operator, operator_entry) = tenant_key("admin", "default");
+    let keys = [acme_entry, beta_entry, operator_entry].join(",");
+    let env = [("EPMCP_TENANTS", tenants.to_str().unwrap()), ("EPMCP_API_KEYS", keys.as_str()), ("EPMCP_METRICS_LISTEN", observer.as_str())];
+    let server = Hosted::start(&fake, &env);
+    let beta = session(&server.url, &beta_user, json!([["get_mep_details", {"id": "1294"}]]));
+    assert!(beta["calls"][0]["result"].is_object(), "{beta}");
+
+    // Anyone who reaches the MCP listener: liveness and readiness, nothing more.
+    let (status, _, body) = http(&server.addr, "GET", "/metrics", &[], "");
+    assert_eq!(status, 404, "{body}");
+    assert!(body.contains("--metrics-listen"), "{body}");
+    assert_eq!(http(&server.addr, "GET", "/readyz", &[], "").2.trim(), r#"{"ready":true}"#);
+    // The operator's loopback listener has the rest.
+    let metrics = http(&observer, "GET", "/metrics", &[], "").2;
+    assert!(metrics.contains(r#"tenant="beta""#), "{metrics}");
+
+    // A tenant's admin sees its own tenant in every admin tool; the operator's sees all.
+    let calls = json!([["admin_metrics", {}], ["admin_config", {}], ["admin_tenants", {}], ["admin_anomalies", {}]]);
+    let acme = session(&server.url, &acme_admin, calls.clone());
+    for call in acme["calls"].as_array().unwrap() {
+        let text = call["result"].to_string();
+        assert!(call["result"].is_object(), "{call}");
+        assert!(!text.contains("beta") && !text.contains("default"), "an acme admin sees another tenant: {text}");
+    }
+    let exposition = acme["calls"][0]["result"]["exposition"].as_str().unwrap();
+    assert!(exposition.lines().filter(|l| !l.starts_with('#')).all(|l| l.contains(r#"tenant="acme""#)), "{exposition}");
+    let all = session(&server.url, &operator, calls);
+    assert!(all["calls"][0]["result"]["exposition"].as_str().unwrap().contains(r#"tenant="beta""#), "{all}");
+    assert!(all["calls"][1]["result"].to_string().contains("beta"), "{all}");
+}
+
+#[test]
+fn names_that_are_no_tool_are_charged_and_never_written_to_the_audit_log() {
+    let fake = Fake::start();
+    let dir = TempDir::new("unknown-names");
+    let audit = dir.0.join("audit");
+    let (key, entry) = tenant_key("researcher", "default");
+    let env = [
+        ("EPMCP_API_KEYS", entry.as_str()),
+        ("EPMCP_AUDIT_DIR", audit.to_str().unwrap()),
+        ("EPMCP_RATE_LIMIT", "20"),
+        ("EPMCP_ANOMALY_DETECTION", "false"),
+    ];
+    let server = Hosted::start(&fake, &env);
+    let name = format!("secret_{}", "x".repeat(1500)); // (61 of them fit one argv string)
+    let mut calls: Vec<Value> = (0..60).map(|i| json!([format!("{name}{i}"), {}])).collect();
+    calls.push(json!(["get_meps", {"limit": 1, "my-private-key-name": 1}]));
+    let report = session(&server.url, &key, Value::Array(calls));
+    let answers = report["calls"].as_array().unwrap();
+    let limited = answers.iter().filter(|a| a["error"].as_str().is_some_and(|e| e.contains("rate limit"))).count();
+    assert!(limited >= 35, "unknown names must spend the caller's calls: {limited} of 61 rate-limited");
+    let (file, records) = audit_records(&audit);
+    let size = std::fs::metadata(&file).unwrap().len();
+    assert!(size < 61 * 1024, "the audit log grew by {size} bytes for 61 calls");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(!text.contains("secret_") && !text.contains("my-private-key-name"), "a caller's free text reached the audit log");
+    let unknown: Vec<&Value> = records.iter().filter(|r| r["kind"] == "call" && r["tool"] == "unknown").collect();
+    assert!(!unknown.is_empty() && unknown.iter().all(|r| r["toolLength"].as_u64().unwrap() > 1500 && r["toolDigest"].is_string()), "{unknown:?}");
+}
+
+#[test]
+fn one_host_and_origin_check_for_mcp_and_websocket() {
+    let fake = Fake::start();
+    let server = Hosted::start(&fake, &[]);
+    let port = server.addr.rsplit(':').next().unwrap().to_string();
+    let upper_host = format!("LOCALHOST:{port}");
+    let upper_origin = format!("HTTP://LOCALHOST:{port}");
+    let body = initialize();
+    for path in ["/mcp", "/ws"] {
+        // Two Host headers (the good one first), and a target naming another authority.
+        let (status, _, text) = http(&server.addr, "POST", path, &[JSON, ACCEPT, ("Host", &server.addr), ("Host", "evil.example")], &body);
+        assert_eq!(status, 400, "{path}: {text}");
+        let (status, _, text) = http(&server.addr, "POST", &format!("http://evil.example{path}"), &[JSON, ACCEPT], &body);
+        assert_eq!(status, 400, "{path}: {text}");
+        // Host names compare as DNS names do; origins exactly, as browsers send them.
+        let (_, _, text) = http(&server.addr, "POST", path, &[JSON, ACCEPT, ("Host", &upper_host)], &body);
+        assert!(!text.contains("Host not allowed"), "{path}: {text}");
+        let (status, _, text) = http(&server.addr, "POST", path, &[JSON, ACCEPT, ("Origin", &upper_origin)], &body);
+        assert_eq!(status, 403, "{path}: {text}");
+    }
+}
