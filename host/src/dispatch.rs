@@ -73,13 +73,6 @@ struct Call<'a> {
     provenance: Arc<Provenance>,
 }
 
-impl<'a> Call<'a> {
-    /// The host's own read (completion values, subscriptions), as the operator's tenant.
-    fn host(caller: &'a Caller, runtime: &'a Runtime) -> Call<'a> {
-        Call { caller, tenant: runtime.tenants().default_tenant(), link: None, provenance: Arc::default() }
-    }
-}
-
 /// A tool's result, and whether it was reused rather than computed by this call.
 struct Answer {
     output: Output,
@@ -204,13 +197,10 @@ impl Dispatcher {
         self.resolve(uri).is_some_and(|(tool, _, _)| self.permits(caller, &tool))
     }
 
-    /// A subscribed resource, read again by the host for its subscribers (no role or rate
-    /// limit of its own: [`Self::readable`] was checked at subscription); `None` if the read failed.
-    pub async fn read_watched(&self, uri: &str) -> Option<Output> {
-        let (tool, _, arguments) = self.resolve(uri)?;
-        let host = Caller::host();
-        let read = self.run(Call::host(&host, &self.runtime), &tool, Some(arguments)).await;
-        read.ok().map(|answer| answer.output)
+    /// A subscribed resource, read again for its subscriber: a read like any other,
+    /// through the subscriber's grants, tenant, limits and audit. `None` if it failed.
+    pub async fn read_watched(&self, subscriber: &Caller, uri: &str) -> Option<Output> {
+        self.read_resource(subscriber, uri, None).await.ok().map(|(_, output)| output)
     }
 
     /// A prompt and the content of its user messages: its rendered template, or the
@@ -240,14 +230,17 @@ impl Dispatcher {
     }
 
     /// Completion of a prompt argument: its suggestions, or values from EP data read
-    /// through the tool its completion source names (cached for [`COMPLETION_TTL`]).
-    pub async fn complete_prompt_argument(&self, prompt: &str, argument: &str, prefix: &str) -> (Vec<String>, usize) {
+    /// through the tool its completion source names, as the caller (who must be allowed
+    /// that tool; the read is charged and audited like a call) and cached per tenant for
+    /// [`COMPLETION_TTL`].
+    pub async fn complete_prompt_argument(&self, caller: &Caller, prompt: &str, argument: &str, prefix: &str) -> (Vec<String>, usize) {
         let registry = self.registry();
         let Some(spec) = registry.prompt(prompt).and_then(|p| p.arguments.iter().find(|a| a.name == argument)) else {
             return (Vec::new(), 0);
         };
         match &spec.completion {
-            Some(source) => match self.completion_candidates(source).await {
+            Some(source) if !self.permits(caller, &source.tool) => (Vec::new(), 0),
+            Some(source) => match self.completion_candidates(caller, source).await {
                 Ok(candidates) => catalog::complete_candidates(&candidates, prefix),
                 Err(e) => {
                     tracing::warn!(prompt, argument, "completion source failed: {e}");
@@ -258,8 +251,8 @@ impl Dispatcher {
         }
     }
 
-    async fn completion_candidates(&self, source: &CompletionSpec) -> Result<Arc<Vec<Candidate>>, CallError> {
-        let key = source.key();
+    async fn completion_candidates(&self, caller: &Caller, source: &CompletionSpec) -> Result<Arc<Vec<Candidate>>, CallError> {
+        let key = format!("{}\n{}", caller.tenant, source.key());
         if let Some((at, candidates)) = self.completions.lock().unwrap_or_else(|e| e.into_inner()).get(&key)
             && at.elapsed() < COMPLETION_TTL
         {
@@ -268,9 +261,8 @@ impl Dispatcher {
         let mut arguments = source.arguments.clone();
         let mut candidates = Vec::new();
         for _ in 0..COMPLETION_MAX_PAGES {
-            let host = Caller::host();
-            let read = self.run(Call::host(&host, &self.runtime), &source.tool, Some(arguments.clone())).await?;
-            let result = read.output.structured.unwrap_or_default();
+            let read = self.call_tool(caller, &source.tool, Some(arguments.clone()), None).await.map_err(|failed| failed.error)?;
+            let result = read.structured.unwrap_or_default();
             candidates.extend(source.candidates(&result));
             match result.get("nextOffset").and_then(Value::as_u64) {
                 Some(next) => {

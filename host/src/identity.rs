@@ -24,11 +24,6 @@ impl Caller {
     pub fn stdio(role: &str) -> Caller {
         Caller { id: "stdio".into(), label: "stdio".into(), role: role.into(), tenant: crate::tenant::DEFAULT.into(), address: None, expires: None }
     }
-
-    /// The host itself, reading EP data for its own purposes (completion values).
-    pub fn host() -> Caller {
-        Caller { id: "host".into(), label: "host".into(), role: "host".into(), tenant: crate::tenant::DEFAULT.into(), address: None, expires: None }
-    }
 }
 
 /// A principal's identity: `kind:` and 128 bits of the SHA-256 of what names it whole.

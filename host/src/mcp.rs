@@ -51,13 +51,15 @@ pub struct McpServer {
     session: Arc<Session>,
     /// How often subscribed resources are read again.
     subscription_poll: std::time::Duration,
+    /// Subscriptions each client holds, across its sessions.
+    subscriptions: Arc<session::SubscriptionQuota>,
 }
 
 impl McpServer {
     pub fn new(dispatcher: Arc<Dispatcher>, subscription_poll: std::time::Duration, caller: Caller) -> McpServer {
         let registry = dispatcher.registry();
         let tools = Arc::new(std::sync::Mutex::new((registry.generation, tool_list(&registry))));
-        McpServer { dispatcher, tools, caller, session: Arc::default(), subscription_poll }
+        McpServer { dispatcher, tools, caller, session: Arc::default(), subscription_poll, subscriptions: Arc::default() }
     }
 
     /// The tools/list answer for the registry now serving.
@@ -393,9 +395,9 @@ impl ServerHandler for McpServer {
         if !self.dispatcher.readable(&caller, &request.uri) {
             return Err(ReadError::not_found(&request.uri).to_mcp());
         }
-        let start = self.session.subscribe(&request.uri).map_err(|e| ErrorData::invalid_params(e, None))?;
+        let start = self.session.subscribe(&request.uri, &caller, &self.subscriptions).map_err(|e| ErrorData::invalid_params(e, None))?;
         if start {
-            let watch = session::watch(Arc::downgrade(&self.session), self.dispatcher.clone(), context.peer.clone(), self.subscription_poll);
+            let watch = session::watch(Arc::downgrade(&self.session), self.dispatcher.clone(), context.peer.clone(), self.subscription_poll, caller);
             tokio::spawn(watch);
         }
         Ok(())
@@ -446,7 +448,7 @@ impl ServerHandler for McpServer {
         let (name, prefix) = (&request.argument.name, &request.argument.value);
         let (values, total) = match &request.r#ref {
             Reference::Prompt(p) if self.dispatcher.permits(&caller, &p.name) => {
-                self.dispatcher.complete_prompt_argument(&p.name, name, prefix).await
+                self.dispatcher.complete_prompt_argument(&caller, &p.name, name, prefix).await
             }
             Reference::Resource(r) if self.dispatcher.resource_permitted(&caller, &r.uri) => {
                 self.dispatcher.complete_resource_variable(&r.uri, name, prefix)

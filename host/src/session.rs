@@ -22,19 +22,67 @@ use serde_json::Value;
 
 use crate::digest::sha256_hex;
 use crate::dispatch::Dispatcher;
+use crate::identity::Caller;
 use crate::runtime::{ClientLink, Generations, LogLevel};
 
 /// Messages below `warning` are not sent until the client sets a level.
 const DEFAULT_LEVEL: u8 = 3;
-/// Resources one session may watch at once.
+/// Resources one identity may watch at once, across all its sessions.
 pub const MAX_SUBSCRIPTIONS: usize = 32;
+/// A subscription whose reads keep failing is read every 2, 4 … at most this many polls.
+const MAX_BACKOFF_POLLS: u32 = 32;
+
+/// Subscriptions held per owner (tenant and identity), across sessions.
+#[derive(Default)]
+pub struct SubscriptionQuota(Mutex<std::collections::HashMap<String, usize>>);
+
+impl SubscriptionQuota {
+    /// One more subscription for `owner`, if it has fewer than [`MAX_SUBSCRIPTIONS`].
+    fn take(self: &Arc<Self>, owner: &str) -> Option<Slot> {
+        let mut held = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let count = held.entry(owner.to_string()).or_default();
+        if *count >= MAX_SUBSCRIPTIONS {
+            return None;
+        }
+        *count += 1;
+        Some(Slot { quota: self.clone(), owner: owner.to_string() })
+    }
+}
+
+/// One subscription counted against its owner; given back when dropped (unsubscribed, or
+/// its session ended).
+struct Slot {
+    quota: Arc<SubscriptionQuota>,
+    owner: String,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut held = self.quota.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = held.get_mut(&self.owner) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                held.remove(&self.owner);
+            }
+        }
+    }
+}
+
+/// A subscribed resource: the digest of its last read, and how its reads have failed.
+struct Watched {
+    digest: Option<String>,
+    /// Reads failed in a row, and polls still to skip because of them.
+    failures: u32,
+    skip: u32,
+    _slot: Slot,
+}
 
 /// What one MCP session remembers between requests.
 pub struct Session {
     /// The least severe level the client wants (0 = debug … 7 = emergency).
     log_level: AtomicU8,
-    /// Subscribed URIs, each with the digest of what it read last (`None` before the first read).
-    subscriptions: Mutex<BTreeMap<String, Option<String>>>,
+    /// Subscribed URIs.
+    subscriptions: Mutex<BTreeMap<String, Watched>>,
     /// Whether a [`watch`] task runs for this session.
     watching: AtomicBool,
 }
@@ -50,17 +98,19 @@ impl Session {
         self.log_level.store(severity_of(level), Ordering::Relaxed);
     }
 
-    fn subscriptions(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Option<String>>> {
+    fn subscriptions(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Watched>> {
         self.subscriptions.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Adds a subscription; `Ok(true)` if a watch task must be started for the session.
-    pub fn subscribe(&self, uri: &str) -> Result<bool, String> {
+    /// Adds a subscription of `subscriber`'s; `Ok(true)` if a watch task must be started
+    /// for the session.
+    pub fn subscribe(&self, uri: &str, subscriber: &Caller, quota: &Arc<SubscriptionQuota>) -> Result<bool, String> {
         let mut subscriptions = self.subscriptions();
-        if !subscriptions.contains_key(uri) && subscriptions.len() >= MAX_SUBSCRIPTIONS {
-            return Err(format!("at most {MAX_SUBSCRIPTIONS} subscriptions per session"));
+        if !subscriptions.contains_key(uri) {
+            let owner = format!("{}\n{}", subscriber.tenant, subscriber.id);
+            let slot = quota.take(&owner).ok_or_else(|| format!("at most {MAX_SUBSCRIPTIONS} subscriptions per client, across its sessions"))?;
+            subscriptions.insert(uri.to_string(), Watched { digest: None, failures: 0, skip: 0, _slot: slot });
         }
-        subscriptions.entry(uri.to_string()).or_insert(None);
         Ok(!self.watching.swap(true, Ordering::AcqRel))
     }
 
@@ -68,10 +118,33 @@ impl Session {
         self.subscriptions().remove(uri);
     }
 
+    /// Whether `uri` is due for a read this poll (a failing one is read ever more rarely).
+    fn due(&self, uri: &str) -> bool {
+        match self.subscriptions().get_mut(uri) {
+            Some(watched) if watched.skip > 0 => {
+                watched.skip -= 1;
+                false
+            }
+            Some(_) => true,
+            None => false,
+        }
+    }
+
+    /// Records a failed read of `uri`: the next reads wait 1, 3, 7 … polls.
+    fn failed(&self, uri: &str) {
+        if let Some(watched) = self.subscriptions().get_mut(uri) {
+            watched.failures = watched.failures.saturating_add(1);
+            watched.skip = (1u32 << watched.failures.min(5)).min(MAX_BACKOFF_POLLS) - 1;
+        }
+    }
+
     /// Records what `uri` read; true if it differs from the previous read.
     fn changed(&self, uri: &str, digest: String) -> bool {
         match self.subscriptions().get_mut(uri) {
-            Some(last) => last.replace(digest.clone()).is_some_and(|previous| previous != digest),
+            Some(watched) => {
+                watched.failures = 0;
+                watched.digest.replace(digest.clone()).is_some_and(|previous| previous != digest)
+            }
             None => false, // unsubscribed meanwhile
         }
     }
@@ -79,14 +152,19 @@ impl Session {
 
 /// Reads a session's subscribed resources now and every `every` after, and sends
 /// `notifications/resources/updated` for each whose content changed since its last read.
-/// Reads go through the dispatcher as the host (the subscriber's role was checked when it
-/// subscribed), so they reuse cached EP data. Ends with the session, its transport, or its
-/// last subscription.
-pub async fn watch(session: Weak<Session>, dispatcher: Arc<Dispatcher>, peer: Peer<RoleServer>, every: Duration) {
+/// Each read is the subscriber's own (its grants, tenant, limits and audit), so it reuses
+/// cached EP data and spends the subscriber's calls; a resource whose reads fail is read
+/// ever more rarely. Ends with the session, its transport, its last subscription, or the
+/// subscriber's credential.
+pub async fn watch(session: Weak<Session>, dispatcher: Arc<Dispatcher>, peer: Peer<RoleServer>, every: Duration, subscriber: Caller) {
     loop {
         let Some(current) = session.upgrade() else { return };
         let uris: Vec<String> = current.subscriptions().keys().cloned().collect();
-        if uris.is_empty() {
+        let expired = subscriber.expires.is_some_and(|exp| exp <= crate::transport::lifetime::now_secs());
+        if uris.is_empty() || expired {
+            if expired {
+                current.subscriptions().clear();
+            }
             current.watching.store(false, Ordering::Release);
             // A subscription that arrived meanwhile saw a running watcher: keep it.
             if current.subscriptions().is_empty() || current.watching.swap(true, Ordering::AcqRel) {
@@ -95,7 +173,13 @@ pub async fn watch(session: Weak<Session>, dispatcher: Arc<Dispatcher>, peer: Pe
             continue;
         }
         for uri in uris {
-            let Some(output) = dispatcher.read_watched(&uri).await else { continue };
+            if !current.due(&uri) {
+                continue;
+            }
+            let Some(output) = dispatcher.read_watched(&subscriber, &uri).await else {
+                current.failed(&uri);
+                continue;
+            };
             let digest = sha256_hex(format!("{:?}{:?}", output.structured, output.content).as_bytes());
             if current.changed(&uri, digest) && peer.notify_resource_updated(ResourceUpdatedNotificationParam::new(uri)).await.is_err() {
                 return;
@@ -233,5 +317,41 @@ impl ClientLink for PeerLink {
             serde_json::to_value(result).map_err(|e| e.to_string())
         }
         .boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failing_subscription_is_read_ever_more_rarely_and_quotas_are_given_back() {
+        let quota = Arc::new(SubscriptionQuota::default());
+        let caller = Caller::stdio("researcher");
+        let session = Session::default();
+        session.subscribe("ep://meps/404", &caller, &quota).unwrap();
+        // Every read fails: over 40 polls it is read at polls 0, 2, 6, 14, 30 …, not 40 times.
+        let mut reads = 0;
+        for _ in 0..40 {
+            if session.due("ep://meps/404") {
+                reads += 1;
+                session.failed("ep://meps/404");
+            }
+        }
+        assert_eq!(reads, 5);
+        // A good read resets the back-off.
+        while !session.due("ep://meps/404") {}
+        assert!(!session.changed("ep://meps/404", "digest".into()));
+        assert!(session.due("ep://meps/404"));
+        // Slots are counted per owner and given back on unsubscribe and with the session.
+        for i in 1..MAX_SUBSCRIPTIONS {
+            session.subscribe(&format!("ep://meps/{i}"), &caller, &quota).unwrap();
+        }
+        let other = Session::default();
+        assert!(other.subscribe("ep://meps/x", &caller, &quota).is_err());
+        session.unsubscribe("ep://meps/1");
+        assert!(other.subscribe("ep://meps/x", &caller, &quota).is_ok());
+        drop(session);
+        assert_eq!(quota.0.lock().unwrap().values().sum::<usize>(), 1);
     }
 }

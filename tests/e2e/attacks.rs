@@ -204,3 +204,53 @@ fn one_host_and_origin_check_for_mcp_and_websocket() {
         assert_eq!(status, 403, "{path}: {text}");
     }
 }
+
+/// `tests/python/reads.py` with `key` (or anonymously) over `sessions` sessions.
+fn reads(url: &str, key: Option<&str>, sessions: usize, actions: Value) -> Vec<Value> {
+    let env: Vec<(&str, &str)> = key.map(|k| ("EPMCP_KEY", k)).into_iter().collect();
+    python("reads.py", &[url, &sessions.to_string(), &actions.to_string()], &env).as_array().unwrap().clone()
+}
+
+#[test]
+fn completion_and_subscriptions_read_as_their_caller_within_its_grants_and_limits() {
+    let fake = Fake::start();
+    let (reader, reader_entry) = tenant_key("researcher", "default");
+    let (limited, limited_entry) = tenant_key("limited", "default");
+    let keys = format!("{reader_entry},{limited_entry}");
+    let env = [
+        ("EPMCP_API_KEYS", keys.as_str()),
+        // The anonymous role may use the prompt, not the tool its completion reads through.
+        ("EPMCP_ROLE_TOOLS", "public=mep_briefing,researcher=* !admin_*,limited=* !admin_*,admin=*"),
+        ("EPMCP_ROLE_RATE_LIMITS", "limited=3"),
+        ("EPMCP_SUBSCRIPTION_POLL_SECS", "1"),
+        ("EPMCP_ANOMALY_DETECTION", "false"),
+    ];
+    let server = Hosted::start(&fake, &env);
+    let show_current = || fake.requests().iter().filter(|r| r.contains("/meps/show-current")).count();
+
+    // Completion: nothing read for a caller who may not call the source tool; values for one who may.
+    let complete = json!([["complete", 0, "mep_briefing", "mepId", ""]]);
+    let anonymous = reads(&server.url, None, 1, complete.clone());
+    assert_eq!(anonymous[0]["values"], json!([]), "{anonymous:?}");
+    assert_eq!(show_current(), 0, "a completion read the EP API for a caller without the tool");
+    let granted = reads(&server.url, Some(&reader), 1, complete);
+    assert!(!granted[0]["values"].as_array().unwrap().is_empty(), "{granted:?}");
+    assert_eq!(show_current(), 1);
+
+    // Subscriptions: re-reads spend the subscriber's calls (3 here), whatever it subscribes.
+    let before = fake.requests().len();
+    let mut actions: Vec<Value> = (101..=107).map(|id| json!(["subscribe", 0, format!("ep://meps/{id}")])).collect();
+    actions.push(json!(["subscribe", 0, "ep://meps/9999404"]));
+    actions.push(json!(["sleep", 4]));
+    let subscribed = reads(&server.url, Some(&limited), 1, Value::Array(actions));
+    assert!(subscribed[..8].iter().all(|r| r["ok"] == true), "{subscribed:?}");
+    let upstream = fake.requests().len() - before;
+    assert!(upstream <= 3, "{upstream} upstream reads for a caller allowed 3 calls");
+
+    // At most 32 subscriptions per client, however many sessions it opens.
+    let mut actions: Vec<Value> = (0..32).map(|i| json!(["subscribe", 0, format!("ep://meps/{}", 2000 + i)])).collect();
+    actions.push(json!(["subscribe", 1, "ep://meps/3000"]));
+    let capped = reads(&server.url, Some(&reader), 2, Value::Array(actions));
+    assert!(capped[..32].iter().all(|r| r["ok"] == true), "{capped:?}");
+    assert!(capped[32]["error"].as_str().unwrap().contains("at most 32 subscriptions per client"), "{capped:?}");
+}

@@ -27,9 +27,14 @@ impl End {
     }
 }
 
+/// Seconds since the Unix epoch (what a token's `exp` counts).
+pub fn now_secs() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs()
+}
+
 /// How long a stream of `caller`'s may still live, and what ends it then.
 pub fn remaining(caller: &Caller, max: Duration) -> (Duration, End) {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+    let now = now_secs();
     match caller.expires.map(|exp| Duration::from_secs(exp.saturating_sub(now))) {
         Some(left) if left < max => (left, End::CredentialExpired),
         _ => (max, End::LifetimeReached),
