@@ -372,6 +372,10 @@ pub struct RuntimeArgs {
     /// Clock skew tolerated on `exp` and `nbf`, in seconds.
     #[arg(long, env = "EPMCP_TOKEN_LEEWAY_SECS", default_value_t = 60, global = true, help_heading = "Identity (serve)")]
     pub token_leeway_secs: u64,
+    /// The longest lifetime (`exp` − `iat`) a token may have, in seconds; 0: any. With it,
+    /// a token must carry `iat`.
+    #[arg(long, env = "EPMCP_MAX_TOKEN_LIFETIME_SECS", default_value_t = 0, global = true, help_heading = "Identity (serve)")]
+    pub max_token_lifetime_secs: u64,
     /// Token scopes → roles, first match wins: `scope=role,…`.
     #[arg(long, env = "EPMCP_SCOPE_ROLES", default_value = "epmcp:admin=admin,epmcp:research=researcher,epmcp:read=public", global = true, help_heading = "Identity (serve)")]
     pub scope_roles: String,
@@ -748,6 +752,7 @@ impl RuntimeArgs {
                 issuer: self.token_issuer.clone(),
                 audience: self.token_audience.clone(),
                 leeway_secs: self.token_leeway_secs,
+                max_lifetime_secs: (self.max_token_lifetime_secs > 0).then_some(self.max_token_lifetime_secs),
                 scope_roles,
             })?),
         };

@@ -43,6 +43,8 @@ pub struct TokenConfig {
     pub issuer: String,
     pub audience: String,
     pub leeway_secs: u64,
+    /// `exp − iat` a token may span at most (`--max-token-lifetime-secs`).
+    pub max_lifetime_secs: Option<u64>,
     /// `scope → role`, in order of preference: a token's role is that of the first listed
     /// scope it carries.
     pub scope_roles: Vec<(String, String)>,
@@ -83,6 +85,8 @@ pub struct Verified {
 struct Claims {
     sub: String,
     exp: u64,
+    #[serde(default)]
+    iat: Option<u64>,
     /// RFC 8693 / OAuth: space-separated scopes.
     #[serde(default)]
     scope: Option<String>,
@@ -170,11 +174,12 @@ impl TokenValidator {
             return Err(AuthError::Invalid("token algorithm not accepted"));
         }
         let keys = self.current();
-        let key = keys
-            .iter()
-            .filter(|k| k.algorithm == header.alg)
-            .find(|k| header.kid.is_none() || k.kid == header.kid)
-            .ok_or(AuthError::Invalid("token signed by an unknown key"))?;
+        let mut candidates = keys.iter().filter(|k| k.algorithm == header.alg);
+        // Without a `kid`, a token names its key only if the JWKS has one key of its algorithm.
+        if header.kid.is_none() && keys.iter().filter(|k| k.algorithm == header.alg).count() > 1 {
+            return Err(AuthError::Invalid("token without kid, and several keys could have signed it"));
+        }
+        let key = candidates.find(|k| header.kid.is_none() || k.kid == header.kid).ok_or(AuthError::Invalid("token signed by an unknown key"))?;
         let mut validation = Validation::new(header.alg);
         validation.set_issuer(&[&self.config.issuer]);
         validation.set_audience(&[&self.config.audience]);
@@ -182,6 +187,13 @@ impl TokenValidator {
         validation.validate_nbf = true;
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         let claims = jsonwebtoken::decode::<Claims>(token, &key.key, &validation).map_err(|e| AuthError::Invalid(reason(&e)))?.claims;
+        if let Some(max) = self.config.max_lifetime_secs {
+            match claims.iat {
+                None => return Err(AuthError::Invalid("token without iat (a lifetime limit is set)")),
+                Some(iat) if claims.exp.saturating_sub(iat) > max => return Err(AuthError::Invalid("token lifetime longer than allowed")),
+                Some(_) => {}
+            }
+        }
         let scopes: Vec<&str> = claims.scope.as_deref().unwrap_or_default().split_whitespace().chain(claims.scp.iter().flatten().map(String::as_str)).collect();
         let role = self
             .config

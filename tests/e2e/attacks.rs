@@ -254,3 +254,31 @@ fn completion_and_subscriptions_read_as_their_caller_within_its_grants_and_limit
     assert!(capped[..32].iter().all(|r| r["ok"] == true), "{capped:?}");
     assert!(capped[32]["error"].as_str().unwrap().contains("at most 32 subscriptions per client"), "{capped:?}");
 }
+
+#[test]
+fn operators_can_bound_token_lifetimes_and_a_token_must_name_its_key_among_several() {
+    let fake = Fake::start();
+    let mut issuer = Issuer::with_keys(2);
+    let mut env = issuer.env();
+    env.push(("EPMCP_MAX_TOKEN_LIFETIME_SECS", "600".into()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = Hosted::start(&fake, &env);
+    let post = |token: &str| {
+        let auth = format!("Bearer {token}");
+        http(&server.addr, "POST", "/mcp", &[JSON, ACCEPT, ("Authorization", &auth)], &initialize())
+    };
+    let t = now();
+    assert_eq!(post(&issuer.token(json!({"iat": t, "exp": t + 300}))).0, 200);
+    for (claims, needle) in [
+        (json!({"iat": t, "exp": t + 3600}), "token lifetime longer than allowed"),
+        (json!({"exp": t + 300}), "token without iat"),
+    ] {
+        let (status, _, body) = post(&issuer.token(claims));
+        assert_eq!(status, 401, "{body}");
+        assert!(body.contains(needle), "{needle}: {body}");
+    }
+    issuer.kid = false;
+    let (status, _, body) = post(&issuer.token(json!({"iat": t, "exp": t + 300})));
+    assert_eq!(status, 401, "{body}");
+    assert!(body.contains("token without kid"), "{body}");
+}

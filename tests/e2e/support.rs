@@ -526,6 +526,8 @@ impl TestCa {
 /// signs (issuer and audience as [`Issuer::env`] configures epmcp to expect).
 pub struct Issuer {
     key: rcgen::KeyPair,
+    /// Whether the tokens name their key (`kid`).
+    pub kid: bool,
     pub jwks_file: PathBuf,
     _dir: TempDir,
 }
@@ -535,16 +537,27 @@ impl Issuer {
     pub const AUDIENCE: &'static str = "https://mcp.example.org/mcp";
 
     pub fn new() -> Issuer {
+        Issuer::with_keys(1)
+    }
+
+    /// An issuer whose JWKS holds `n` ES256 keys (`k1` … `kn`); it signs with `k1`.
+    pub fn with_keys(n: usize) -> Issuer {
         use base64::Engine;
         use base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let dir = TempDir::new("issuer");
-        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-        let point = key.public_key_raw();
-        let jwks = serde_json::json!({"keys": [{"kty": "EC", "crv": "P-256", "kid": "k1", "use": "sig", "alg": "ES256",
-            "x": URL_SAFE_NO_PAD.encode(&point[1..33]), "y": URL_SAFE_NO_PAD.encode(&point[33..65])}]});
+        let keys: Vec<rcgen::KeyPair> = (0..n).map(|_| rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap()).collect();
+        let jwks: Vec<Value> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, key)| {
+                let point = key.public_key_raw();
+                serde_json::json!({"kty": "EC", "crv": "P-256", "kid": format!("k{}", i + 1), "use": "sig", "alg": "ES256",
+                    "x": URL_SAFE_NO_PAD.encode(&point[1..33]), "y": URL_SAFE_NO_PAD.encode(&point[33..65])})
+            })
+            .collect();
         let jwks_file = dir.0.join("jwks.json");
-        std::fs::write(&jwks_file, jwks.to_string()).unwrap();
-        Issuer { key, jwks_file, _dir: dir }
+        std::fs::write(&jwks_file, serde_json::json!({"keys": jwks}).to_string()).unwrap();
+        Issuer { key: keys.into_iter().next().unwrap(), kid: true, jwks_file, _dir: dir }
     }
 
     /// The settings that make epmcp accept this issuer's tokens.
@@ -563,7 +576,7 @@ impl Issuer {
         let mut claims = serde_json::json!({"iss": Self::ISSUER, "aud": Self::AUDIENCE, "sub": "alice", "exp": now + 300, "scope": "epmcp:research"});
         claims.as_object_mut().unwrap().extend(changes.as_object().unwrap().clone());
         let mut header = Header::new(Algorithm::ES256);
-        header.kid = Some("k1".into());
+        header.kid = self.kid.then(|| "k1".into());
         encode(&header, &claims, &EncodingKey::from_ec_pem(self.key.serialize_pem().as_bytes()).unwrap()).unwrap()
     }
 }
