@@ -348,6 +348,16 @@ pub struct RuntimeArgs {
     /// ends when the bearer token it was opened with expires. Clients reconnect.
     #[arg(long, env = "EPMCP_MAX_STREAM_SECS", default_value_t = 3600, global = true, help_heading = "Hosted listener (serve)")]
     pub max_stream_secs: u64,
+    /// Streamable HTTP sessions open at once, in all. A session idles out after 300 s (60 s
+    /// for an anonymous caller); `initialize` is charged like a call.
+    #[arg(long, env = "EPMCP_MAX_SESSIONS", default_value_t = 10_000, global = true, help_heading = "Hosted listener (serve)")]
+    pub max_sessions: usize,
+    /// Sessions one client (its tenant and identity) may hold at once.
+    #[arg(long, env = "EPMCP_MAX_SESSIONS_PER_CLIENT", default_value_t = 16, global = true, help_heading = "Hosted listener (serve)")]
+    pub max_sessions_per_client: usize,
+    /// Sessions one network address may hold at once (anonymous callers are their address).
+    #[arg(long, env = "EPMCP_MAX_SESSIONS_PER_ADDRESS", default_value_t = 64, global = true, help_heading = "Hosted listener (serve)")]
+    pub max_sessions_per_address: usize,
     /// Open connections the listener accepts at once.
     #[arg(long, env = "EPMCP_MAX_CONNECTIONS", default_value_t = 1024, global = true, help_heading = "Hosted listener (serve)")]
     pub max_connections: usize,
@@ -572,6 +582,9 @@ impl Config {
                 "maxConnections": h.max_connections,
                 "idleTimeoutSeconds": h.idle_timeout.as_secs(),
                 "maxStreamSeconds": h.max_stream.as_secs(),
+                "maxSessions": h.session_limits.total,
+                "maxSessionsPerClient": h.session_limits.per_client,
+                "maxSessionsPerAddress": h.session_limits.per_address,
             })),
             "authentication": self.auth.summary(),
             "tenants": self.tenants.iter().map(|t| (t.name.clone(), t.view())).collect::<serde_json::Map<_, _>>(),
@@ -718,6 +731,11 @@ impl RuntimeArgs {
                 if !(1..=86_400).contains(&self.max_stream_secs) {
                     bail!("max stream lifetime {} s is outside 1..=86400", self.max_stream_secs);
                 }
+                for (name, value) in [("max sessions", self.max_sessions), ("max sessions per client", self.max_sessions_per_client), ("max sessions per address", self.max_sessions_per_address)] {
+                    if !(1..=1_000_000).contains(&value) {
+                        bail!("{name} {value} is outside 1..=1000000");
+                    }
+                }
                 Some(HttpSettings {
                     listen: addr,
                     allowed_hosts: list(&self.allowed_hosts),
@@ -726,6 +744,11 @@ impl RuntimeArgs {
                     max_connections: self.max_connections,
                     idle_timeout: Duration::from_secs(self.idle_timeout_secs),
                     max_stream: Duration::from_secs(self.max_stream_secs),
+                    session_limits: crate::transport::sessions::SessionLimits {
+                        total: self.max_sessions,
+                        per_client: self.max_sessions_per_client,
+                        per_address: self.max_sessions_per_address,
+                    },
                     tls,
                 })
             }

@@ -385,6 +385,23 @@ impl Dispatcher {
         self.run(call, name, arguments).await
     }
 
+    /// A new session, admitted and charged like a call of cost 1: its tenant's user cap
+    /// and rate, and its own bucket. `Err`: the refusal (its message names the limit).
+    pub async fn admit_session(&self, caller: &Caller) -> Result<(), CallError> {
+        let tenant = self.runtime.tenants().of(&caller.tenant);
+        let refused = |refusal| match refusal {
+            TenantRefusal::RateLimited(retry) => CallError::TenantLimited { tenant: tenant.name().to_string(), retry_after_secs: retry.secs() },
+            TenantRefusal::TooManyUsers(limit) => CallError::TooManyUsers { tenant: tenant.name().to_string(), limit },
+        };
+        tenant.admit_user(&caller.id).map_err(refused)?;
+        let shared = self.runtime.shared().map(Arc::as_ref);
+        tenant.admit_call(shared).await.map_err(refused)?;
+        self.limiter.admit(tenant.name(), &caller.id, &caller.role, "initialize", 1).await.map_err(|retry| {
+            self.metrics.rate_limited("initialize");
+            CallError::RateLimited { retry_after_secs: retry.secs() }
+        })
+    }
+
     /// The call record, plus a security record for refusals and sandbox traps.
     #[allow(clippy::too_many_arguments)]
     fn audit_call(&self, id: &str, caller: &Caller, tenant: &Tenant, tool: &str, mut record: Value, result: &Result<Answer, CallError>, started: Instant) {

@@ -52,6 +52,16 @@ impl Failed {
 }
 
 impl CallError {
+    /// When a refusal says when to try again: its seconds.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            CallError::RateLimited { retry_after_secs } | CallError::TenantLimited { retry_after_secs, .. } | CallError::Blocked { retry_after_secs, .. } => {
+                Some(*retry_after_secs)
+            }
+            _ => None,
+        }
+    }
+
     /// Protocol errors (-32602) for calls of a tool the caller cannot call; `isError`
     /// results, which the model can read and act on, for everything else: arguments the
     /// tool refuses, and calls that could not be answered.

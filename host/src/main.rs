@@ -273,7 +273,6 @@ async fn serve_http(config: &Config) -> Result<()> {
         allowed_origins: settings.allowed_origins.clone(),
         max_body_bytes: settings.max_body_bytes,
         max_stream: settings.max_stream,
-        sessions: moka::sync::Cache::builder().max_capacity(100_000).time_to_idle(transport::http::SESSION_OWNER_TTI).build(),
     };
     let shutdown = tokio_util::sync::CancellationToken::new();
     if let Some(tokens) = config.auth.tokens() {

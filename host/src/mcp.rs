@@ -72,6 +72,12 @@ impl McpServer {
         cached.1.clone()
     }
 
+    /// Admits and charges a new Streamable HTTP session like a call; `Err`: why not, and
+    /// the seconds to wait before trying again.
+    pub async fn admit_session(&self, caller: &Caller) -> Result<(), (String, u64)> {
+        self.dispatcher.admit_session(caller).await.map_err(|e| (e.to_string(), e.retry_after_secs().unwrap_or(60)))
+    }
+
     /// The same server for a new session.
     pub fn for_session(&self) -> McpServer {
         McpServer { session: Arc::default(), ..self.clone() }

@@ -39,6 +39,8 @@ fn serve(bin: &std::path::Path, url: &str, env: &[(&str, &str)]) -> (Child, Stri
         .env("EPMCP_RATE_LIMIT", "0")
         .env("EPMCP_MAX_CALLS_PER_CLIENT", "10000")
         .env("EPMCP_UPSTREAM_PER_5MIN", "100000")
+        // 200 anonymous sessions from one address: over the default per-address cap.
+        .env("EPMCP_MAX_SESSIONS_PER_ADDRESS", "100000")
         .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

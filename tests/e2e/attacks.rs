@@ -282,3 +282,74 @@ fn operators_can_bound_token_lifetimes_and_a_token_must_name_its_key_among_sever
     assert_eq!(status, 401, "{body}");
     assert!(body.contains("token without kid"), "{body}");
 }
+
+/// `initialize` with `credential` (or anonymously): (status, headers, body).
+fn open(addr: &str, credential: Option<&str>) -> (u16, Vec<(String, String)>, String) {
+    let auth = credential.map(|c| format!("Bearer {c}"));
+    let mut headers = vec![JSON, ACCEPT];
+    if let Some(auth) = &auth {
+        headers.push(("Authorization", auth.as_str()));
+    }
+    http(addr, "POST", "/mcp", &headers, &initialize())
+}
+
+fn session_id(headers: &[(String, String)]) -> String {
+    headers.iter().find(|(k, _)| k == "mcp-session-id").map(|(_, v)| v.clone()).expect("a session id")
+}
+
+#[test]
+fn sessions_are_capped_and_charged_and_a_keyed_client_gets_in_while_anonymous_ones_hold_theirs() {
+    let fake = Fake::start();
+    let (flooder, flooder_entry) = tenant_key("researcher", "default");
+    let (other, other_entry) = tenant_key("researcher", "default");
+    let (limited, limited_entry) = tenant_key("limited", "default");
+    let keys = [flooder_entry, other_entry, limited_entry].join(",");
+    let env = [
+        ("EPMCP_API_KEYS", keys.as_str()),
+        ("EPMCP_MAX_SESSIONS", "9"),
+        ("EPMCP_MAX_SESSIONS_PER_CLIENT", "3"),
+        ("EPMCP_MAX_SESSIONS_PER_ADDRESS", "5"),
+        ("EPMCP_ROLE_RATE_LIMITS", "limited=2"),
+        ("EPMCP_ANOMALY_DETECTION", "false"),
+    ];
+    let server = Hosted::start(&fake, &env);
+    let addr = server.addr.as_str();
+    // Anonymous sessions from one address: five, then refused with the reason and when to retry.
+    for _ in 0..5 {
+        let (status, _, body) = open(addr, None);
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, headers, body) = open(addr, None);
+    assert_eq!(status, 429, "{body}");
+    assert!(body.contains("anonymous sessions per address") && headers.iter().any(|(k, _)| k == "retry-after"), "{body}");
+    // A keyed client from the same address still gets in and is served at once.
+    let started = Instant::now();
+    let (status, headers, _) = open(addr, Some(&other));
+    assert_eq!(status, 200);
+    let id = session_id(&headers);
+    let auth = format!("Bearer {other}");
+    let in_session = [JSON, ACCEPT, ("Authorization", auth.as_str()), ("Mcp-Session-Id", id.as_str()), ("Mcp-Protocol-Version", "2025-11-25")];
+    http(addr, "POST", "/mcp", &in_session, &json!({"jsonrpc": "2.0", "method": "notifications/initialized"}).to_string());
+    let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "get_meps", "arguments": {"limit": 1}}});
+    let (status, _, body) = http(addr, "POST", "/mcp", &in_session, &call.to_string());
+    assert!(status == 200 && body.contains(r#""isError":false"#), "{body}");
+    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+    // One client: three sessions, then refused.
+    let flooding: Vec<String> = (0..3).map(|_| session_id(&open(addr, Some(&flooder)).1)).collect();
+    let (status, _, body) = open(addr, Some(&flooder));
+    assert_eq!(status, 429, "{body}");
+    assert!(body.contains("at most 3 sessions per client"), "{body}");
+    // The listener: nine in all (5 + 1 + 3), then 503 for anyone.
+    let (status, _, body) = open(addr, Some(&limited));
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(on_session(addr, "DELETE", &flooding[0], &flooder), 200);
+    // `initialize` is charged like a call: a client allowed 2 calls opens 2 sessions, not 3.
+    for round in 0..2 {
+        let (status, headers, body) = open(addr, Some(&limited));
+        assert_eq!(status, 200, "round {round}: {body}");
+        assert_eq!(on_session(addr, "DELETE", &session_id(&headers), &limited), 200);
+    }
+    let (status, _, body) = open(addr, Some(&limited));
+    assert_eq!(status, 429, "{body}");
+    assert!(body.contains("rate limit"), "{body}");
+}

@@ -186,10 +186,11 @@ fn three_instances_share_one_cache_and_one_fetch() {
 fn one_identitys_limit_holds_across_instances() {
     let redis = Redis::start();
     let fake = Fake::start();
-    // 3 per 100 s: a token every 33,333.3 ms, a fraction the script must round for Redis.
-    let servers = three(&fake, &redis, &[("EPMCP_RATE_LIMIT", "3"), ("EPMCP_RATE_LIMIT_WINDOW_SECS", "100")]);
+    // 6 per 200 s: a token every 33,333.3 ms, a fraction the script must round for Redis.
+    let servers = three(&fake, &redis, &[("EPMCP_RATE_LIMIT", "6"), ("EPMCP_RATE_LIMIT_WINDOW_SECS", "200")]);
+    // The same client (its address, anonymous) opens a session on each (an `initialize` is
+    // charged like a call), then calls round-robin over the three: 3 calls left in all.
     let sessions: Vec<Session> = servers.iter().map(Session::open).collect();
-    // The same client (its address, anonymous) round-robin over the three: 3 calls in all.
     for i in 0..3 {
         assert!(ok(&sessions[i % 3].call("get_mep_details", json!({"id": "1294"}))), "call {i}");
     }

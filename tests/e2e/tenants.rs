@@ -77,10 +77,11 @@ fn tenants_share_no_cache_limits_audit_or_tools() {
     assert_eq!(answers[1]["result"]["name"], "Elio DI RUPO", "{first}");
     assert!(details(1), "acme's second read came from its cache: {:?}", fake.requests());
     assert!(error(&answers[2]).contains("not enabled for the tenant 'acme'"), "{first}");
-    // 6 per minute for the whole tenant: the admin's call, two reads, then three of the six
-    // lists (a fourth if the bucket refilled one token, 10 s, meanwhile).
+    // 6 per minute for the whole tenant: two sessions opened (each `initialize` is charged
+    // like a call), the admin's call, two reads, then one of the six lists (a second if the
+    // bucket refilled one token, 10 s, meanwhile).
     let refused: Vec<&Value> = answers[3..].iter().filter(|a| a.get("error").is_some()).collect();
-    assert!((2..=3).contains(&refused.len()), "{first}");
+    assert!((4..=5).contains(&refused.len()), "{first}");
     assert!(error(refused[0]).contains("rate limit exceeded for the tenant 'acme'"), "{first}");
 
     // beta is untouched by acme's limit, and acme's cached response is not beta's.
@@ -90,8 +91,15 @@ fn tenants_share_no_cache_limits_audit_or_tools() {
     assert!(details(2), "beta read the MEP itself: {:?}", fake.requests());
 
     // acme has had its 2 users today.
+    // (A session counts its user: the third's `initialize` is refused with 429, saying why.)
     let third = session(&server.url, &acme_third, json!([["get_mep_details", {"id": "1294"}]]));
-    assert!(error(&third["calls"][0]).contains("the tenant 'acme' has its 2 users"), "{third}");
+    assert!(third["connectError"].as_str().unwrap_or_default().contains("429"), "{third}");
+    let auth = format!("Bearer {acme_third}");
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}}});
+    let headers = [("Content-Type", "application/json"), ("Accept", "application/json, text/event-stream"), ("Authorization", auth.as_str())];
+    let (status, _, body) = crate::support::http(&server.addr, "POST", "/mcp", &headers, &init.to_string());
+    assert!(status == 429 && body.contains("the tenant 'acme' has its 2 users"), "{status} {body}");
 
     // The operator sees every tenant and what each used.
     let report = session(&server.url, &operator, json!([["admin_tenants", {}], ["admin_metrics", {}]]));
@@ -100,14 +108,15 @@ fn tenants_share_no_cache_limits_audit_or_tools() {
     assert_eq!(names, ["default", "acme", "beta"], "{report}");
     let usage = |name: &str| all.iter().find(|t| t["name"] == name).unwrap()["usage"].clone();
     let (acme_usage, beta_usage) = (usage("acme"), usage("beta"));
-    assert_eq!(acme_usage["calls"], 11, "1 + 2 + 1 + 6 + the refused third user: {acme_usage}");
-    assert_eq!(acme_usage["refusedCalls"], 2 + refused.len(), "the plenary call, the limited lists, the third user: {acme_usage}");
+    // (The third user was refused at `initialize`, before any call.)
+    assert_eq!(acme_usage["calls"], 10, "1 + 2 + 1 + 6: {acme_usage}");
+    assert_eq!(acme_usage["refusedCalls"], 1 + refused.len(), "the plenary call, the limited lists: {acme_usage}");
     assert!(acme_usage["upstreamRequests"].as_u64().unwrap() >= 2 && acme_usage["resultBytes"].as_u64().unwrap() > 0, "{acme_usage}");
     assert_eq!(beta_usage["calls"], 2, "{beta_usage}");
     assert_eq!(all[1]["settings"]["upstreamPer5Min"], 100);
     assert_eq!(all[2]["settings"]["upstreamPer5Min"], 200, "beta and default split the 400 acme leaves");
     let exposition = report["calls"][1]["result"]["exposition"].as_str().unwrap();
-    assert!(exposition.contains(r#"tenant_calls_total{tenant="acme"} 11"#), "{exposition}");
+    assert!(exposition.contains(r#"tenant_calls_total{tenant="acme"} 10"#), "{exposition}");
     assert!(exposition.contains(r#"tenant_calls_total{tenant="beta"} 2"#), "{exposition}");
 
     // Each tenant's calls are in its own audit stream, and only there.
@@ -116,7 +125,7 @@ fn tenants_share_no_cache_limits_audit_or_tools() {
     let (_, beta_records) = audit_records(&audit_dir.join("tenants/beta"));
     let (_, host_records) = audit_records(&audit_dir);
     let calls_of = |records: &[Value]| records.iter().filter(|r| r["kind"] == "call").map(|r| r["tenant"].as_str().unwrap().to_string()).collect::<Vec<_>>();
-    assert_eq!(calls_of(&acme_records).len(), 11);
+    assert_eq!(calls_of(&acme_records).len(), 10);
     assert!(calls_of(&acme_records).iter().all(|t| t == "acme"));
     assert_eq!(calls_of(&beta_records), ["beta", "beta"]);
     assert_eq!(calls_of(&host_records), ["default", "default"], "the operator's two calls only");

@@ -60,6 +60,7 @@ fn only_mcp_and_transport_know_rmcp() {
             "host/src/mcp.rs",
             "host/src/session.rs",
             "host/src/transport/http.rs",
+            "host/src/transport/sessions.rs",
             "host/src/transport/stdio.rs",
             "host/src/transport/ws.rs"
         ]

@@ -25,7 +25,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::audit::Audit;
 use crate::auth::{AuthError, Authenticator};
-use crate::identity::Caller;
+use crate::transport::sessions::{Refusal, SessionLimits, SessionTable, owner_of};
 use crate::mcp::McpServer;
 use crate::tls::{ClientCertificate, TlsFiles};
 use crate::transport::idle::Idle;
@@ -50,6 +50,8 @@ pub struct HttpSettings {
     pub idle_timeout: Duration,
     /// The longest a WebSocket or an SSE stream lives (see [`super::lifetime`]).
     pub max_stream: Duration,
+    /// How many Streamable HTTP sessions may be open (see [`super::sessions`]).
+    pub session_limits: SessionLimits,
 }
 
 /// What the listener needs from the rest of the host.
@@ -68,12 +70,8 @@ pub struct Shared {
     pub max_body_bytes: usize,
     /// See [`HttpSettings`].
     pub max_stream: Duration,
-    /// Which tenant and identity opened each MCP session: a session is used by its owner only.
-    pub sessions: moka::sync::Cache<String, String>,
 }
 
-/// Sessions remembered for their owner after their last use (rmcp keeps them no longer).
-pub const SESSION_OWNER_TTI: Duration = Duration::from_secs(3600);
 
 /// Time allowed for a client to send a request's headers.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -108,7 +106,9 @@ pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: Cancellatio
         .with_cancellation_token(sessions_token.clone());
     config.sse_keep_alive = Some(Duration::from_secs(15));
     let base = shared.server.clone();
-    let mcp = StreamableHttpService::new(move || Ok(base.for_session()), Arc::new(LocalSessionManager::default()), config);
+    let manager = Arc::new(LocalSessionManager::default());
+    let sessions = Arc::new(SessionTable::new(settings.session_limits, manager.clone()));
+    let mcp = StreamableHttpService::new(move || Ok(base.for_session()), manager, config);
     let shared = Arc::new(shared);
     let connections = Arc::new(Semaphore::new(settings.max_connections));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
@@ -133,14 +133,14 @@ pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: Cancellatio
         if let Err(e) = stream.set_nodelay(true) {
             tracing::debug!(%peer, "TCP_NODELAY: {e}");
         }
-        let (shared, mcp, tls, watcher) = (shared.clone(), mcp.clone(), tls.clone(), graceful.watcher());
+        let (shared, mcp, tls, watcher, sessions) = (shared.clone(), mcp.clone(), tls.clone(), graceful.watcher(), sessions.clone());
         let in_flight = in_flight.clone();
         let idle_timeout = settings.idle_timeout;
         tokio::spawn(async move {
             let _permit = permit;
             let metrics = shared.metrics.clone();
             let service = |certificate: Option<Arc<ClientCertificate>>| {
-                service_fn(move |request| route(request, peer, certificate.clone(), shared.clone(), mcp.clone(), in_flight.clone()))
+                service_fn(move |request| route(request, peer, certificate.clone(), shared.clone(), mcp.clone(), in_flight.clone(), sessions.clone()))
             };
             // HTTP/1.1 (with upgrades, for /ws) and HTTP/2.
             let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
@@ -203,6 +203,7 @@ async fn route(
     shared: Arc<Shared>,
     mut mcp: StreamableHttpService<McpServer, LocalSessionManager>,
     in_flight: Arc<AtomicUsize>,
+    sessions: Arc<SessionTable>,
 ) -> Result<Response<Body>, Infallible> {
     let path = request.uri().path();
     if matches!(path, "/mcp" | "/ws")
@@ -224,15 +225,34 @@ async fn route(
     match shared.auth.authenticate(request.headers(), peer.ip(), certificate.as_deref()) {
         Ok(caller) => {
             let session = request.headers().get(SESSION_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
-            let owner = session_owner(&caller);
+            let owner = owner_of(&caller);
+            let address = peer.ip().to_string();
             if let Some(id) = &session
-                && shared.sessions.get(id).is_none_or(|recorded| recorded != owner)
+                && sessions.owner(id).is_none_or(|recorded| recorded != owner)
             {
                 // Someone else's session (or one this listener did not open, or long idle):
                 // as if it did not exist, so the client starts a new one.
                 shared.audit.security("session_hijack", serde_json::json!({"client": caller.id, "tenant": caller.tenant, "address": peer.ip().to_string()}));
                 return Ok(json_response(StatusCode::NOT_FOUND, "{\"error\":\"session not found\"}".into()));
             }
+            if session.is_none() && request.method() == http::Method::POST {
+                // A new session: within the caps, and charged like a call (a flood of
+                // `initialize` is a flood of calls).
+                let refusal = match sessions.admit(&caller, &address) {
+                    Err(refusal) => Some(refusal),
+                    Ok(()) => shared.server.admit_session(&caller).await.err().map(|(message, retry_after_secs)| Refusal {
+                        message,
+                        retry_after_secs,
+                        server_full: false,
+                    }),
+                };
+                if let Some(refusal) = refusal {
+                    let record = serde_json::json!({"client": caller.id, "tenant": caller.tenant, "address": address, "reason": refusal.message});
+                    shared.audit.security("session_refused", record);
+                    return Ok(session_refused(&refusal));
+                }
+            }
+            let opener = caller.clone();
             let primed = negotiated_2025_11_25(request.headers());
             let ends_session = request.method() == http::Method::DELETE;
             let opens_stream = request.method() == http::Method::GET;
@@ -268,13 +288,13 @@ async fn route(
                 // rmcp answers 202, which SDK clients report as a failed termination.
                 *response.status_mut() = StatusCode::OK;
                 if let Some(id) = &session {
-                    shared.sessions.invalidate(id);
+                    sessions.ended(id);
                 }
             }
             if session.is_none()
                 && let Some(created) = response.headers().get(SESSION_HEADER).and_then(|v| v.to_str().ok())
             {
-                shared.sessions.insert(created.to_string(), owner);
+                sessions.opened(created, &opener, &address);
             }
             Ok(response)
         }
@@ -282,10 +302,13 @@ async fn route(
     }
 }
 
-/// Who owns a session: the identity within its tenant (one principal in two tenants is
-/// two owners).
-fn session_owner(caller: &Caller) -> String {
-    format!("{}\n{}", caller.tenant, caller.id)
+/// A session that may not be opened: 429 (this client) or 503 (the listener), with
+/// `Retry-After` and the reason.
+fn session_refused(refusal: &Refusal) -> Response<Body> {
+    let status = if refusal.server_full { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::TOO_MANY_REQUESTS };
+    let mut response = json_response(status, serde_json::json!({"error": refusal.message}).to_string());
+    response.headers_mut().insert(http::header::RETRY_AFTER, refusal.retry_after_secs.into());
+    response
 }
 
 /// A request's body, read whole (as rmcp would) within the listener's limit. A JSON-RPC

@@ -5,5 +5,6 @@ pub mod http;
 mod idle;
 pub mod lifetime;
 pub mod observe;
+pub mod sessions;
 pub mod stdio;
 pub mod ws;
