@@ -62,6 +62,55 @@ fn cpu_seconds(pid: u32) -> f64 {
     ticks / 100.0 // USER_HZ
 }
 
+/// Resident memory now, in KiB.
+fn rss_kib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()).unwrap_or(0.0)
+}
+
+/// Memory an idle Streamable HTTP session costs the server: `sessions` sessions opened
+/// (initialize and initialized) on a fresh server and left idle; (KiB per session, opened).
+pub fn idle_session_kib(bin: &std::path::Path, url: &str, sessions: usize) -> (f64, usize) {
+    let limits = (sessions + 500).to_string(); // room for the warm-up sessions too
+    let env = [("EPMCP_MAX_SESSIONS", limits.as_str()), ("EPMCP_MAX_SESSIONS_PER_ADDRESS", limits.as_str())];
+    let (mut child, addr) = serve(bin, url, &env);
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let open = |count: usize| {
+        runtime.block_on(async {
+            let mut opened = 0;
+            for _ in 0..count / 50 {
+                let batch: Vec<_> = (0..50).map(|_| tokio::spawn(open_session(addr.clone()))).collect();
+                for task in batch {
+                    opened += usize::from(matches!(task.await, Ok(Ok(()))));
+                }
+            }
+            opened
+        })
+    };
+    open(200); // warm: allocator arenas, caches and the first sessions' one-off costs
+    std::thread::sleep(Duration::from_millis(300));
+    let before = rss_kib(child.id());
+    let opened = open(sessions);
+    std::thread::sleep(Duration::from_millis(300));
+    let after = rss_kib(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+    ((after - before) / opened.max(1) as f64, opened)
+}
+
+/// One session opened and left idle (its connection closed).
+async fn open_session(addr: String) -> anyhow::Result<()> {
+    let stream = tokio::net::TcpStream::connect(&addr).await?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(connection);
+    let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize",
+        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "idle", "version": "0"}}});
+    let (status, session, _) = post(&mut sender, &addr, None, init.to_string()).await?;
+    let session = session.filter(|_| status == 200).ok_or_else(|| anyhow::anyhow!("refused: {status}"))?;
+    post(&mut sender, &addr, Some(&session), json!({"jsonrpc": "2.0", "method": "notifications/initialized"}).to_string()).await?;
+    Ok(())
+}
+
 fn peak_rss_mb(pid: u32) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let kib: f64 = status.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()).unwrap_or(0.0);

@@ -508,6 +508,8 @@ fn main() {
                 r.failures, r.rss_mb, r.server_cpu_us_per_call, r.client_cpu_us_per_call
             );
         }
+        let (kib, opened) = load::idle_session_kib(&bin, &url, 2000);
+        println!("{:<30} {:>9.1} KiB each ({opened} sessions opened, anonymous, then idle; target ≤ 20 KB)", "memory per idle session", kib);
         scale_out(&bin, &url, seconds);
     }
     let _ = fake.kill();
