@@ -369,26 +369,18 @@ impl Dispatcher {
         }
         let _slot = self.concurrency.try_enter(&format!("{}:{}", tenant.name(), caller.id)).ok_or(CallError::Busy { limit: self.concurrency.per_identity() })?;
         // A name that is no tool is charged like a call (a flood of them is a flood of calls).
-        let charged = if known { name } else { "unknown" };
-        let refused = |refusal| match refusal {
-            TenantRefusal::RateLimited(retry) => CallError::TenantLimited { tenant: tenant.name().to_string(), retry_after_secs: retry.secs() },
-            TenantRefusal::TooManyUsers(limit) => CallError::TooManyUsers { tenant: tenant.name().to_string(), limit },
-        };
-        tenant.admit_user(&caller.id).map_err(refused)?;
-        let shared = self.runtime.shared().map(Arc::as_ref);
-        tenant.admit_call(shared).await.map_err(refused)?;
-        if let Err(retry) = self.limiter.admit(tenant.name(), &caller.id, &caller.role, charged, cost_factor).await {
-            self.metrics.rate_limited(charged);
-            tracing::warn!(client = caller.label, tenant = tenant.name(), tool = charged, retry_after_secs = retry.secs(), "rate limit");
-            return Err(CallError::RateLimited { retry_after_secs: retry.secs() });
-        }
+        self.charge(caller, tenant, if known { name } else { "unknown" }, cost_factor).await?;
         self.run(call, name, arguments).await
     }
 
-    /// A new session, admitted and charged like a call of cost 1: its tenant's user cap
-    /// and rate, and its own bucket. `Err`: the refusal (its message names the limit).
+    /// A new session, admitted and charged like a call: its tenant's user cap and rate, and
+    /// its own bucket. `Err`: the refusal (its message names the limit).
     pub async fn admit_session(&self, caller: &Caller) -> Result<(), CallError> {
-        let tenant = self.runtime.tenants().of(&caller.tenant);
+        self.charge(caller, self.runtime.tenants().of(&caller.tenant), "initialize", 1).await
+    }
+
+    /// The tenant's user cap and rate, then the caller's bucket (the cost of `what`).
+    async fn charge(&self, caller: &Caller, tenant: &Tenant, what: &str, cost_factor: u32) -> Result<(), CallError> {
         let refused = |refusal| match refusal {
             TenantRefusal::RateLimited(retry) => CallError::TenantLimited { tenant: tenant.name().to_string(), retry_after_secs: retry.secs() },
             TenantRefusal::TooManyUsers(limit) => CallError::TooManyUsers { tenant: tenant.name().to_string(), limit },
@@ -396,8 +388,9 @@ impl Dispatcher {
         tenant.admit_user(&caller.id).map_err(refused)?;
         let shared = self.runtime.shared().map(Arc::as_ref);
         tenant.admit_call(shared).await.map_err(refused)?;
-        self.limiter.admit(tenant.name(), &caller.id, &caller.role, "initialize", 1).await.map_err(|retry| {
-            self.metrics.rate_limited("initialize");
+        self.limiter.admit(tenant.name(), &caller.id, &caller.role, what, cost_factor).await.map_err(|retry| {
+            self.metrics.rate_limited(what);
+            tracing::warn!(client = caller.label, tenant = tenant.name(), tool = what, retry_after_secs = retry.secs(), "rate limit");
             CallError::RateLimited { retry_after_secs: retry.secs() }
         })
     }
