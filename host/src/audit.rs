@@ -21,6 +21,11 @@ const QUEUE: usize = 4096;
 /// How often the writer looks for queued records. Polling, rather than blocking on the
 /// queue, means a request that queues a record never pays for waking the writer.
 const POLL: Duration = Duration::from_millis(10);
+/// The kind of a checkpoint record, and of the record a run writes after an unclean end.
+const CHECKPOINT: &str = "checkpoint";
+const RESUMED: &str = "resumed_after_unclean_end";
+/// What [`Audit::flush`] queues: the writer answers it with the shutdown checkpoint.
+const CLOSING: &str = "closing";
 /// `prev` of the very first record.
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -79,10 +84,12 @@ impl Audit {
         }
     }
 
-    /// Waits (at most `limit`) until every queued record is written: at shutdown, so that
-    /// the last calls' records are not lost with the process.
+    /// At shutdown: writes every queued record and then a checkpoint, waiting at most
+    /// `limit`, so that the last calls' records are not lost with the process and the file
+    /// ends as a clean stop does.
     pub fn flush(&self, limit: std::time::Duration) {
         let Some(inner) = &self.inner else { return };
+        self.record(CLOSING, json!({}));
         let deadline = std::time::Instant::now() + limit;
         while inner.pending.load(Ordering::Acquire) > 0 && std::time::Instant::now() < deadline {
             std::thread::sleep(std::time::Duration::from_millis(2));
@@ -102,6 +109,8 @@ struct Writer {
     file: std::fs::File,
     prev: String,
     seq: u64,
+    /// Lines in today's file.
+    lines: u64,
 }
 
 impl Writer {
@@ -109,9 +118,28 @@ impl Writer {
         let day = today();
         let path = file_for(&config.dir, &day);
         let prev = last_hash(&path)?.or(last_hash_in_dir(&config.dir, &day)?).unwrap_or_else(|| GENESIS.to_string());
+        let (lines, last_kind) = tail_of(&path);
         let file = std::fs::OpenOptions::new().create(true).append(true).open(&path).with_context(|| format!("opening {}", path.display()))?;
         prune(&config.dir, config.retention_days);
-        Ok(Writer { config, day, file, prev, seq: 0 })
+        let mut writer = Writer { config, day, file, prev, seq: 0, lines };
+        // The previous run did not end with a checkpoint: it crashed, or the file's tail was
+        // cut. The chain cannot tell which, so it says so (`audit verify` reports it).
+        if lines > 0 && last_kind.as_deref() != Some(CHECKPOINT) {
+            let mut note = Map::new();
+            note.insert("kind".into(), RESUMED.into());
+            writer.write(note);
+        }
+        Ok(writer)
+    }
+
+    /// A checkpoint: this file's line count so far, linked into the chain (at rotation and
+    /// shutdown), so a cut head or tail is found.
+    fn checkpoint(&mut self, reason: &str) {
+        let mut note = Map::new();
+        note.insert("kind".into(), CHECKPOINT.into());
+        note.insert("reason".into(), reason.into());
+        note.insert("lines".into(), (self.lines + 1).into());
+        self.write(note);
     }
 
     fn run(&mut self, records: Receiver<Map<String, Value>>, shared: &Inner) {
@@ -131,24 +159,35 @@ impl Writer {
                 note.insert("count".into(), dropped.into());
                 self.write(note);
             }
-            self.write(record);
+            match record.get("kind").and_then(Value::as_str) {
+                Some(CLOSING) => self.checkpoint("shutdown"),
+                _ => self.write(record),
+            }
             shared.pending.fetch_sub(1, Ordering::AcqRel);
         }
     }
 
-    fn write(&mut self, mut record: Map<String, Value>) {
+    fn write(&mut self, record: Map<String, Value>) {
         let day = today();
         if day != self.day {
-            // Daily rotation: the new file's chain continues from the old file's last line.
+            // Daily rotation: the old file ends with a checkpoint; the new file's chain
+            // continues from it.
             match std::fs::OpenOptions::new().create(true).append(true).open(file_for(&self.config.dir, &day)) {
                 Ok(file) => {
-                    self.file = file;
                     self.day = day;
+                    self.checkpoint("rotation");
+                    self.file = file;
+                    self.lines = 0;
                     prune(&self.config.dir, self.config.retention_days);
                 }
                 Err(e) => tracing::error!("audit rotation failed: {e}"),
             }
         }
+        self.append(record);
+    }
+
+    /// One line, linked to the previous one.
+    fn append(&mut self, mut record: Map<String, Value>) {
         self.seq += 1;
         let mut line = Map::new();
         line.insert("ts".into(), now().into());
@@ -163,6 +202,7 @@ impl Writer {
             return;
         }
         self.prev = link;
+        self.lines += 1;
     }
 }
 
@@ -180,6 +220,14 @@ fn today() -> String {
 
 fn file_for(dir: &Path, day: &str) -> PathBuf {
     dir.join(format!("audit-{day}.jsonl"))
+}
+
+/// A file's line count and its last record's kind.
+fn tail_of(path: &Path) -> (u64, Option<String>) {
+    let Ok(text) = std::fs::read_to_string(path) else { return (0, None) };
+    let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+    let kind = lines.last().and_then(|l| serde_json::from_str::<Value>(l).ok()).and_then(|r| r.get("kind")?.as_str().map(str::to_string));
+    (lines.len() as u64, kind)
 }
 
 /// The hash of a file's last line, if it has one.
@@ -241,6 +289,56 @@ pub fn verify(path: &Path) -> Result<usize> {
     Ok(count)
 }
 
+/// Checks a whole audit directory, day by day: each file's chain (see [`verify`]), that
+/// each file continues the previous one (a missing file, or a cut tail, breaks that), that
+/// every checkpoint counts the lines before it (a cut head breaks that), that every file
+/// but the newest ends with a checkpoint, and that no run resumed after an unclean end
+/// (a crash cannot be told from a cut tail). `Ok`: the records, and notes on what the
+/// chain cannot prove (history before the oldest file; lines after the newest checkpoint).
+pub fn verify_dir(dir: &Path) -> Result<(usize, Vec<String>)> {
+    let mut days = audit_days(dir);
+    days.sort();
+    if days.is_empty() {
+        bail!("no audit files (audit-YYYY-MM-DD.jsonl) in {}", dir.display());
+    }
+    let (mut total, mut notes, mut previous_last): (usize, Vec<String>, Option<String>) = (0, Vec::new(), None);
+    for (i, day) in days.iter().enumerate() {
+        let path = file_for(dir, day);
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        total += verify(&path).with_context(|| name.clone())?;
+        let text = std::fs::read_to_string(&path)?;
+        let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+        let records: Vec<Value> = lines.iter().map(|l| serde_json::from_str(l).unwrap_or_default()).collect();
+        let first_prev = records.first().and_then(|r| r.get("prev")?.as_str()).unwrap_or(GENESIS);
+        match &previous_last {
+            Some(expected) if first_prev != expected => {
+                bail!("{name}: does not continue the previous file (a file between them is missing, or the previous file's tail was cut)")
+            }
+            None if first_prev != GENESIS => notes.push(format!("{name}: continues history older than this directory holds (pruned days, or a cut head)")),
+            _ => {}
+        }
+        for (n, record) in records.iter().enumerate() {
+            match record.get("kind").and_then(Value::as_str) {
+                Some(CHECKPOINT) if record.get("lines").and_then(Value::as_u64) != Some(n as u64 + 1) => {
+                    bail!("{name}: line {}: a checkpoint counts {} lines before and with it: lines were cut from the file's head", n + 1, record["lines"])
+                }
+                Some(RESUMED) => bail!("{name}: line {}: a run resumed after an unclean end (a crash, or lines cut from the tail before it)", n + 1),
+                _ => {}
+            }
+        }
+        let last_checkpoint = records.iter().rposition(|r| r.get("kind").and_then(Value::as_str) == Some(CHECKPOINT));
+        let after = records.len() - last_checkpoint.map_or(0, |k| k + 1);
+        if i + 1 < days.len() && after > 0 {
+            bail!("{name}: ends with {after} records after its last checkpoint (its tail was cut, or the server stopped uncleanly)");
+        }
+        if after > 0 {
+            notes.push(format!("{name}: {after} records since the last checkpoint (a server is writing it, or its tail was cut)"));
+        }
+        previous_last = lines.last().map(|l| hash(l));
+    }
+    Ok((total, notes))
+}
+
 /// A fresh call id: 16 hex digits, unpredictable and unique for practical purposes. It is
 /// in the call's audit records and in any error the client sees, so an operator can find
 /// the records of a failure a user reports.
@@ -289,16 +387,19 @@ mod tests {
     }
 
     fn write(dir: &Path, n: usize) -> PathBuf {
+        let path = file_for(dir, &today());
+        let before = tail_of(&path).0;
         let audit = Audit::start(AuditConfig { dir: dir.to_path_buf(), retention_days: 90 }).unwrap();
         for i in 0..n {
             audit.record("call", json!({"tool": "t", "i": i}));
         }
+        audit.flush(Duration::from_secs(2));
         drop(audit);
-        let path = file_for(dir, &today());
-        let before = std::fs::read_to_string(&path).map(|t| t.lines().count()).unwrap_or(0);
+        // Written once the run's shutdown checkpoint is.
         for _ in 0..200 {
             settle();
-            if std::fs::read_to_string(&path).map(|t| t.lines().count()).unwrap_or(0) >= before.max(n) {
+            let (lines, kind) = tail_of(&path);
+            if lines > before + n as u64 && kind.as_deref() == Some(CHECKPOINT) {
                 break;
             }
         }
@@ -309,7 +410,7 @@ mod tests {
     fn any_edit_deletion_or_reordering_breaks_the_chain() {
         let d = dir("chain");
         let path = write(&d, 5);
-        assert_eq!(verify(&path).unwrap(), 5);
+        assert_eq!(verify(&path).unwrap(), 6, "five records and the shutdown checkpoint");
         let lines: Vec<String> = std::fs::read_to_string(&path).unwrap().lines().map(str::to_string).collect();
         let tamper = |lines: Vec<String>| {
             std::fs::write(&path, lines.join("\n") + "\n").unwrap();
@@ -327,7 +428,57 @@ mod tests {
         std::fs::write(&path, lines.join("\n") + "\n").unwrap();
         // A restart continues the chain.
         write(&d, 2);
-        assert_eq!(verify(&path).unwrap(), 7);
+        assert_eq!(verify(&path).unwrap(), 9);
+        assert_eq!(verify_dir(&d).unwrap().0, 9);
+    }
+
+    /// A chain of `records` starting from `prev`, as the writer links it: its lines.
+    fn chain(records: &[Value], mut prev: String) -> Vec<String> {
+        records
+            .iter()
+            .map(|r| {
+                let mut line = r.as_object().unwrap().clone();
+                line.insert("prev".into(), prev.clone().into());
+                let text = Value::Object(line).to_string();
+                prev = hash(&text);
+                text
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_directory_proves_its_files_whole_and_says_what_it_cannot() {
+        let d = dir("days");
+        std::fs::create_dir_all(&d).unwrap();
+        let day1 = chain(&[json!({"kind": "call"}), json!({"kind": "call"}), json!({"kind": "checkpoint", "lines": 3})], GENESIS.into());
+        let day2 = chain(&[json!({"kind": "call"}), json!({"kind": "checkpoint", "lines": 2}), json!({"kind": "call"})], hash(&day1[2]));
+        let day3 = chain(&[json!({"kind": "call"})], hash(&day2[2]));
+        let put = |day: &str, lines: &[String]| std::fs::write(file_for(&d, day), lines.join("\n") + "\n").unwrap();
+        put("2026-01-01", &day1);
+        put("2026-01-02", &day2);
+        // The newest file may be open: what follows its last checkpoint is noted, not proven.
+        let (records, notes) = verify_dir(&d).unwrap();
+        assert_eq!(records, 6);
+        assert!(notes.iter().any(|n| n.contains("1 records since the last checkpoint")), "{notes:?}");
+        // Once a newer file exists, records after day 2's checkpoint are a cut tail or an unclean stop.
+        put("2026-01-03", &day3);
+        assert!(verify_dir(&d).unwrap_err().to_string().contains("2026-01-02.jsonl: ends with 1 records after its last checkpoint"));
+        // A missing file in between.
+        std::fs::remove_file(file_for(&d, "2026-01-02")).unwrap();
+        assert!(verify_dir(&d).unwrap_err().to_string().contains("2026-01-03.jsonl: does not continue the previous file"));
+        // A cut head: the oldest file no longer starts the chain and its checkpoint miscounts.
+        std::fs::remove_file(file_for(&d, "2026-01-03")).unwrap();
+        put("2026-01-01", &day1[1..]);
+        let err = verify_dir(&d).unwrap_err().to_string();
+        assert!(err.contains("lines were cut from the file's head"), "{err}");
+        // A restart after a cut tail says so in the chain.
+        let d = dir("resumed");
+        let path = write(&d, 3);
+        let lines: Vec<String> = std::fs::read_to_string(&path).unwrap().lines().map(str::to_string).collect();
+        std::fs::write(&path, lines[..2].join("\n") + "\n").unwrap();
+        write(&d, 1);
+        assert!(verify(&path).is_ok(), "the links hold");
+        assert!(verify_dir(&d).unwrap_err().to_string().contains("resumed after an unclean end"));
     }
 
     #[test]

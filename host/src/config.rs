@@ -219,7 +219,8 @@ pub enum KeysCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Check a file's hash chain; exits non-zero at the first broken link.
+    /// Check a file's hash chain, or a whole audit directory's (missing files, cut heads and
+    /// tails, unclean ends); exits non-zero at the first break.
     Verify { file: PathBuf },
 }
 

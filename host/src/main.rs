@@ -132,6 +132,14 @@ async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Audit(AuditCommand::Verify { file }) if file.is_dir() => {
+            let (records, notes) = audit::verify_dir(&file)?;
+            println!("{}: {records} records, chain intact across its files", file.display());
+            for note in notes {
+                println!("note: {note}");
+            }
+            Ok(())
+        }
         Command::Audit(AuditCommand::Verify { file }) => {
             let records = audit::verify(&file)?;
             println!("{}: {records} records, chain intact", file.display());

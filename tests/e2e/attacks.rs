@@ -353,3 +353,32 @@ fn sessions_are_capped_and_charged_and_a_keyed_client_gets_in_while_anonymous_on
     assert_eq!(status, 429, "{body}");
     assert!(body.contains("rate limit"), "{body}");
 }
+
+#[test]
+fn audit_verify_takes_the_directory_and_finds_a_cut_tail_even_after_a_restart() {
+    let fake = Fake::start();
+    let dir = TempDir::new("audit-chain");
+    let audit = dir.0.join("audit");
+    let (key, entry) = tenant_key("researcher", "default");
+    let env = [("EPMCP_API_KEYS", entry.as_str()), ("EPMCP_AUDIT_DIR", audit.to_str().unwrap())];
+    let verify = || {
+        let out = std::process::Command::new(crate::support::epmcp_bin()).args(["audit", "verify"]).arg(&audit).output().unwrap();
+        (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    };
+    let mut server = Hosted::start(&fake, &env);
+    session(&server.url, &key, json!([["get_meps", {"limit": 1}], ["get_mep_details", {"id": "1294"}]]));
+    assert!(server.stop().success());
+    // A clean stop ends with a checkpoint: the directory verifies.
+    let (ok, said) = verify();
+    assert!(ok && said.contains("chain intact across its files"), "{said}");
+    // The tail cut (the checkpoint and a call), then a restart that continues from there.
+    let (file, _) = audit_records(&audit);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    std::fs::write(&file, lines[..lines.len() - 2].join("\n") + "\n").unwrap();
+    let mut server = Hosted::start(&fake, &env);
+    session(&server.url, &key, json!([["get_meps", {"limit": 1}]]));
+    assert!(server.stop().success());
+    let (ok, said) = verify();
+    assert!(!ok && said.contains("resumed after an unclean end"), "{said}");
+}
