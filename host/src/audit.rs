@@ -33,6 +33,30 @@ const GENESIS: &str = "000000000000000000000000000000000000000000000000000000000
 pub struct AuditConfig {
     pub dir: PathBuf,
     pub retention_days: u32,
+    /// With a key (`--audit-key`), links are HMAC-SHA-256 under it, not plain SHA-256.
+    pub key: Option<ChainKey>,
+}
+
+/// The secret a keyed chain is linked with: whoever can write the files but not read this
+/// key cannot forge a chain that verifies.
+#[derive(Clone)]
+pub struct ChainKey(Arc<ring::hmac::Key>);
+
+impl std::fmt::Debug for ChainKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ChainKey(…)")
+    }
+}
+
+impl ChainKey {
+    /// At least 32 bytes from `path` (e.g. `head -c 32 /dev/urandom > audit.key`).
+    pub fn load(path: &Path) -> Result<ChainKey> {
+        let bytes = std::fs::read(path).with_context(|| format!("reading the audit key {}", path.display()))?;
+        if bytes.len() < 32 {
+            bail!("the audit key {} holds {} bytes: at least 32 are needed", path.display(), bytes.len());
+        }
+        Ok(ChainKey(Arc::new(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &bytes))))
+    }
 }
 
 /// A handle to the audit log; cheap to clone. `Audit::off()` records nothing.
@@ -117,7 +141,8 @@ impl Writer {
     fn open(config: AuditConfig) -> Result<Writer> {
         let day = today();
         let path = file_for(&config.dir, &day);
-        let prev = last_hash(&path)?.or(last_hash_in_dir(&config.dir, &day)?).unwrap_or_else(|| GENESIS.to_string());
+        let key = config.key.as_ref();
+        let prev = last_hash(&path, key)?.or(last_hash_in_dir(&config.dir, &day, key)?).unwrap_or_else(|| GENESIS.to_string());
         let (lines, last_kind) = tail_of(&path);
         let file = std::fs::OpenOptions::new().create(true).append(true).open(&path).with_context(|| format!("opening {}", path.display()))?;
         prune(&config.dir, config.retention_days);
@@ -139,6 +164,7 @@ impl Writer {
         note.insert("kind".into(), CHECKPOINT.into());
         note.insert("reason".into(), reason.into());
         note.insert("lines".into(), (self.lines + 1).into());
+        note.insert("keyed".into(), self.config.key.is_some().into());
         self.write(note);
     }
 
@@ -195,7 +221,7 @@ impl Writer {
         line.append(&mut record);
         line.insert("prev".into(), self.prev.clone().into());
         let mut text = Value::Object(line).to_string();
-        let link = hash(&text);
+        let link = link(self.config.key.as_ref(), &text);
         text.push('\n');
         if let Err(e) = self.file.write_all(text.as_bytes()) {
             tracing::error!("audit write failed: {e}");
@@ -208,6 +234,14 @@ impl Writer {
 
 fn hash(line: &str) -> String {
     crate::digest::sha256_hex(line.as_bytes())
+}
+
+/// The link to a line: its SHA-256, or with a key its HMAC-SHA-256.
+fn link(key: Option<&ChainKey>, line: &str) -> String {
+    match key {
+        None => hash(line),
+        Some(key) => crate::digest::hex(ring::hmac::sign(&key.0, line.as_bytes()).as_ref()),
+    }
 }
 
 fn now() -> String {
@@ -231,21 +265,21 @@ fn tail_of(path: &Path) -> (u64, Option<String>) {
 }
 
 /// The hash of a file's last line, if it has one.
-fn last_hash(path: &Path) -> Result<Option<String>> {
+fn last_hash(path: &Path, key: Option<&ChainKey>) -> Result<Option<String>> {
     if !path.exists() {
         return Ok(None);
     }
     let file = std::fs::File::open(path)?;
     let last = std::io::BufReader::new(file).lines().map_while(Result::ok).filter(|l| !l.is_empty()).last();
-    Ok(last.map(|l| hash(&l)))
+    Ok(last.map(|l| link(key, &l)))
 }
 
 /// The hash of the newest earlier file's last line (a chain continues across days).
-fn last_hash_in_dir(dir: &Path, before: &str) -> Result<Option<String>> {
+fn last_hash_in_dir(dir: &Path, before: &str, key: Option<&ChainKey>) -> Result<Option<String>> {
     let mut days: Vec<String> = audit_days(dir).into_iter().filter(|d| d.as_str() < before).collect();
     days.sort();
     match days.last() {
-        Some(day) => last_hash(&file_for(dir, day)),
+        Some(day) => last_hash(&file_for(dir, day), key),
         None => Ok(None),
     }
 }
@@ -270,7 +304,7 @@ fn prune(dir: &Path, retention_days: u32) {
 
 /// Checks a file's chain. `Ok(n)`: n records, every link intact. The first line's
 /// `prev` is taken as given (it links to the previous day's file).
-pub fn verify(path: &Path) -> Result<usize> {
+pub fn verify(path: &Path, key: Option<&ChainKey>) -> Result<usize> {
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let mut prev: Option<String> = None;
     let mut count = 0;
@@ -281,9 +315,14 @@ pub fn verify(path: &Path) -> Result<usize> {
         if let Some(expected) = &prev
             && linked != expected
         {
-            bail!("line {}: the chain is broken (a line before it was edited, deleted, inserted or moved)", n + 1);
+            let keyed = std::fs::read_to_string(path).is_ok_and(|t| t.contains("\"keyed\":true"));
+            match (keyed, key) {
+                (true, None) => bail!("line {}: the chain is keyed: verify it with --audit-key, the key it was written with", n + 1),
+                (true, Some(_)) => bail!("line {}: the chain is broken (a line before it was edited, deleted, inserted or moved), or the key is not the one it was written with", n + 1),
+                _ => bail!("line {}: the chain is broken (a line before it was edited, deleted, inserted or moved)", n + 1),
+            }
         }
-        prev = Some(hash(&line));
+        prev = Some(link(key, &line));
         count += 1;
     }
     Ok(count)
@@ -295,7 +334,7 @@ pub fn verify(path: &Path) -> Result<usize> {
 /// but the newest ends with a checkpoint, and that no run resumed after an unclean end
 /// (a crash cannot be told from a cut tail). `Ok`: the records, and notes on what the
 /// chain cannot prove (history before the oldest file; lines after the newest checkpoint).
-pub fn verify_dir(dir: &Path) -> Result<(usize, Vec<String>)> {
+pub fn verify_dir(dir: &Path, key: Option<&ChainKey>) -> Result<(usize, Vec<String>)> {
     let mut days = audit_days(dir);
     days.sort();
     if days.is_empty() {
@@ -305,7 +344,7 @@ pub fn verify_dir(dir: &Path) -> Result<(usize, Vec<String>)> {
     for (i, day) in days.iter().enumerate() {
         let path = file_for(dir, day);
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        total += verify(&path).with_context(|| name.clone())?;
+        total += verify(&path, key).with_context(|| name.clone())?;
         let text = std::fs::read_to_string(&path)?;
         let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
         let records: Vec<Value> = lines.iter().map(|l| serde_json::from_str(l).unwrap_or_default()).collect();
@@ -334,7 +373,7 @@ pub fn verify_dir(dir: &Path) -> Result<(usize, Vec<String>)> {
         if after > 0 {
             notes.push(format!("{name}: {after} records since the last checkpoint (a server is writing it, or its tail was cut)"));
         }
-        previous_last = lines.last().map(|l| hash(l));
+        previous_last = lines.last().map(|l| link(key, l));
     }
     Ok((total, notes))
 }
@@ -389,7 +428,7 @@ mod tests {
     fn write(dir: &Path, n: usize) -> PathBuf {
         let path = file_for(dir, &today());
         let before = tail_of(&path).0;
-        let audit = Audit::start(AuditConfig { dir: dir.to_path_buf(), retention_days: 90 }).unwrap();
+        let audit = Audit::start(AuditConfig { dir: dir.to_path_buf(), retention_days: 90, key: None }).unwrap();
         for i in 0..n {
             audit.record("call", json!({"tool": "t", "i": i}));
         }
@@ -410,11 +449,11 @@ mod tests {
     fn any_edit_deletion_or_reordering_breaks_the_chain() {
         let d = dir("chain");
         let path = write(&d, 5);
-        assert_eq!(verify(&path).unwrap(), 6, "five records and the shutdown checkpoint");
+        assert_eq!(verify(&path, None).unwrap(), 6, "five records and the shutdown checkpoint");
         let lines: Vec<String> = std::fs::read_to_string(&path).unwrap().lines().map(str::to_string).collect();
         let tamper = |lines: Vec<String>| {
             std::fs::write(&path, lines.join("\n") + "\n").unwrap();
-            verify(&path).unwrap_err().to_string()
+            verify(&path, None).unwrap_err().to_string()
         };
         let mut edited = lines.clone();
         edited[2] = edited[2].replace("\"i\":2", "\"i\":7");
@@ -428,8 +467,8 @@ mod tests {
         std::fs::write(&path, lines.join("\n") + "\n").unwrap();
         // A restart continues the chain.
         write(&d, 2);
-        assert_eq!(verify(&path).unwrap(), 9);
-        assert_eq!(verify_dir(&d).unwrap().0, 9);
+        assert_eq!(verify(&path, None).unwrap(), 9);
+        assert_eq!(verify_dir(&d, None).unwrap().0, 9);
     }
 
     /// A chain of `records` starting from `prev`, as the writer links it: its lines.
@@ -457,19 +496,19 @@ mod tests {
         put("2026-01-01", &day1);
         put("2026-01-02", &day2);
         // The newest file may be open: what follows its last checkpoint is noted, not proven.
-        let (records, notes) = verify_dir(&d).unwrap();
+        let (records, notes) = verify_dir(&d, None).unwrap();
         assert_eq!(records, 6);
         assert!(notes.iter().any(|n| n.contains("1 records since the last checkpoint")), "{notes:?}");
         // Once a newer file exists, records after day 2's checkpoint are a cut tail or an unclean stop.
         put("2026-01-03", &day3);
-        assert!(verify_dir(&d).unwrap_err().to_string().contains("2026-01-02.jsonl: ends with 1 records after its last checkpoint"));
+        assert!(verify_dir(&d, None).unwrap_err().to_string().contains("2026-01-02.jsonl: ends with 1 records after its last checkpoint"));
         // A missing file in between.
         std::fs::remove_file(file_for(&d, "2026-01-02")).unwrap();
-        assert!(verify_dir(&d).unwrap_err().to_string().contains("2026-01-03.jsonl: does not continue the previous file"));
+        assert!(verify_dir(&d, None).unwrap_err().to_string().contains("2026-01-03.jsonl: does not continue the previous file"));
         // A cut head: the oldest file no longer starts the chain and its checkpoint miscounts.
         std::fs::remove_file(file_for(&d, "2026-01-03")).unwrap();
         put("2026-01-01", &day1[1..]);
-        let err = verify_dir(&d).unwrap_err().to_string();
+        let err = verify_dir(&d, None).unwrap_err().to_string();
         assert!(err.contains("lines were cut from the file's head"), "{err}");
         // A restart after a cut tail says so in the chain.
         let d = dir("resumed");
@@ -477,8 +516,8 @@ mod tests {
         let lines: Vec<String> = std::fs::read_to_string(&path).unwrap().lines().map(str::to_string).collect();
         std::fs::write(&path, lines[..2].join("\n") + "\n").unwrap();
         write(&d, 1);
-        assert!(verify(&path).is_ok(), "the links hold");
-        assert!(verify_dir(&d).unwrap_err().to_string().contains("resumed after an unclean end"));
+        assert!(verify(&path, None).is_ok(), "the links hold");
+        assert!(verify_dir(&d, None).unwrap_err().to_string().contains("resumed after an unclean end"));
     }
 
     #[test]
@@ -509,5 +548,27 @@ mod tests {
         std::fs::write(d.join("audit-2001-01-01.jsonl"), "").unwrap();
         write(&d, 1);
         assert!(!d.join("audit-2001-01-01.jsonl").exists());
+    }
+
+    #[test]
+    fn a_keyed_chain_verifies_only_with_its_key() {
+        let d = dir("keyed");
+        std::fs::create_dir_all(&d).unwrap();
+        let key_file = d.join("audit.key");
+        std::fs::write(&key_file, [7u8; 32]).unwrap();
+        let key = ChainKey::load(&key_file).unwrap();
+        let audit = Audit::start(AuditConfig { dir: d.clone(), retention_days: 90, key: Some(key.clone()) }).unwrap();
+        for i in 0..3 {
+            audit.record("call", json!({"i": i}));
+        }
+        audit.flush(Duration::from_secs(2));
+        let path = file_for(&d, &today());
+        assert_eq!(verify(&path, Some(&key)).unwrap(), 4);
+        assert!(verify(&path, None).unwrap_err().to_string().contains("the chain is keyed"));
+        std::fs::write(&key_file, [8u8; 32]).unwrap();
+        let other = ChainKey::load(&key_file).unwrap();
+        assert!(verify(&path, Some(&other)).unwrap_err().to_string().contains("or the key is not the one"));
+        std::fs::write(&key_file, [1u8; 16]).unwrap();
+        assert!(ChainKey::load(&key_file).is_err(), "a short key is refused");
     }
 }

@@ -72,7 +72,8 @@ fn unread_headings(command: &str) -> Vec<&'static str> {
     let read: &[&str] = match command {
         "stdio" | "precompile" => return vec!["Hosted listener (serve)", "Identity (serve)"],
         "components" => &["Components"],
-        "audit" | "keys" => &[],
+        "audit" => &["Audit and telemetry"],
+        "keys" => &[],
         _ => return Vec::new(), // serve, policy: everything
     };
     HEADINGS.iter().copied().filter(|h| !read.contains(h)).collect()
@@ -408,6 +409,11 @@ pub struct RuntimeArgs {
     /// Days audit files are kept (policy: at most 90).
     #[arg(long, env = "EPMCP_AUDIT_RETENTION_DAYS", default_value_t = 90, global = true, help_heading = "Audit and telemetry")]
     pub audit_retention_days: u32,
+    /// A file of at least 32 secret bytes: the audit chain is linked with HMAC-SHA-256 under
+    /// it, so someone who can write the files but not read the key cannot forge it.
+    /// `epmcp audit verify` needs the same key.
+    #[arg(long, env = "EPMCP_AUDIT_KEY", global = true, help_heading = "Audit and telemetry")]
+    pub audit_key: Option<PathBuf>,
     /// Requests to one EP API endpoint per 5 minutes, across all tools (the API asks for at most 500).
     #[arg(long, env = "EPMCP_UPSTREAM_PER_5MIN", default_value_t = 500, global = true, help_heading = "EP API and cache")]
     pub upstream_per_5min: u32,
@@ -710,7 +716,8 @@ impl RuntimeArgs {
         {
             bail!("metrics listen address {addr} is not loopback (the metrics listener has no TLS or identity)");
         }
-        let audit = self.audit_dir.clone().map(|dir| AuditConfig { dir, retention_days: self.audit_retention_days });
+        let key = self.audit_key.as_deref().map(crate::audit::ChainKey::load).transpose()?;
+        let audit = self.audit_dir.clone().map(|dir| AuditConfig { dir, retention_days: self.audit_retention_days, key });
         let http = match self.listen {
             None => None,
             Some(addr) => {

@@ -133,7 +133,8 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Audit(AuditCommand::Verify { file }) if file.is_dir() => {
-            let (records, notes) = audit::verify_dir(&file)?;
+            let key = cli.runtime.audit_key.as_deref().map(audit::ChainKey::load).transpose()?;
+            let (records, notes) = audit::verify_dir(&file, key.as_ref())?;
             println!("{}: {records} records, chain intact across its files", file.display());
             for note in notes {
                 println!("note: {note}");
@@ -141,7 +142,8 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Audit(AuditCommand::Verify { file }) => {
-            let records = audit::verify(&file)?;
+            let key = cli.runtime.audit_key.as_deref().map(audit::ChainKey::load).transpose()?;
+            let records = audit::verify(&file, key.as_ref())?;
             println!("{}: {records} records, chain intact", file.display());
             Ok(())
         }

@@ -319,6 +319,7 @@ impl Tenants {
                 Some(a) if !is_default && host_audit.is_on() => Audit::start(AuditConfig {
                     dir: a.dir.join("tenants").join(&config.name),
                     retention_days: config.audit_retention_days,
+                    key: a.key.clone(),
                 })?,
                 _ if is_default => host_audit.clone(),
                 _ => Audit::off(),

@@ -382,3 +382,29 @@ fn audit_verify_takes_the_directory_and_finds_a_cut_tail_even_after_a_restart() 
     let (ok, said) = verify();
     assert!(!ok && said.contains("resumed after an unclean end"), "{said}");
 }
+
+#[test]
+fn a_keyed_audit_chain_verifies_only_with_its_key() {
+    let fake = Fake::start();
+    let dir = TempDir::new("audit-keyed");
+    let (audit, key_file) = (dir.0.join("audit"), dir.0.join("audit.key"));
+    std::fs::write(&key_file, (0u8..32).collect::<Vec<u8>>()).unwrap();
+    let (key, entry) = tenant_key("researcher", "default");
+    let env = [("EPMCP_API_KEYS", entry.as_str()), ("EPMCP_AUDIT_DIR", audit.to_str().unwrap()), ("EPMCP_AUDIT_KEY", key_file.to_str().unwrap())];
+    let mut server = Hosted::start(&fake, &env);
+    session(&server.url, &key, json!([["get_meps", {"limit": 1}]]));
+    assert!(server.stop().success());
+    let verify = |with_key: bool| {
+        let mut command = std::process::Command::new(crate::support::epmcp_bin());
+        command.args(["audit", "verify"]).arg(&audit);
+        if with_key {
+            command.arg("--audit-key").arg(&key_file);
+        }
+        let out = command.output().unwrap();
+        (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    };
+    let (ok, said) = verify(false);
+    assert!(!ok && said.contains("the chain is keyed"), "{said}");
+    let (ok, said) = verify(true);
+    assert!(ok, "{said}");
+}
