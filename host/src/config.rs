@@ -363,6 +363,10 @@ pub struct RuntimeArgs {
     /// Open connections the listener accepts at once.
     #[arg(long, env = "EPMCP_MAX_CONNECTIONS", default_value_t = 1024, global = true, help_heading = "Hosted listener (serve)")]
     pub max_connections: usize,
+    /// Open connections one client address may hold (a quarter of --max-connections when unset),
+    /// so that one address cannot take every slot.
+    #[arg(long, env = "EPMCP_MAX_CONNECTIONS_PER_ADDRESS", global = true, help_heading = "Hosted listener (serve)")]
+    pub max_connections_per_address: Option<usize>,
     /// API keys as `role:sha256`, comma-separated (from `epmcp keys add --role R`).
     #[arg(long, env = "EPMCP_API_KEYS", default_value = "", global = true, help_heading = "Identity (serve)", hide_env_values = true)]
     pub api_keys: String,
@@ -587,6 +591,7 @@ impl Config {
                 "allowedHosts": h.allowed_hosts,
                 "allowedOrigins": h.allowed_origins,
                 "maxConnections": h.max_connections,
+                "maxConnectionsPerAddress": h.max_connections_per_address,
                 "idleTimeoutSeconds": h.idle_timeout.as_secs(),
                 "maxStreamSeconds": h.max_stream.as_secs(),
                 "maxSessions": h.session_limits.total,
@@ -750,6 +755,7 @@ impl RuntimeArgs {
                     allowed_origins: list(&self.allowed_origins),
                     max_body_bytes: crate::validate::MAX_ARGUMENT_BYTES * 2,
                     max_connections: self.max_connections,
+                    max_connections_per_address: self.max_connections_per_address.unwrap_or(self.max_connections / 4).clamp(1, self.max_connections),
                     idle_timeout: Duration::from_secs(self.idle_timeout_secs),
                     max_stream: Duration::from_secs(self.max_stream_secs),
                     session_limits: crate::transport::sessions::SessionLimits {

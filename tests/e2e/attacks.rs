@@ -408,3 +408,34 @@ fn a_keyed_audit_chain_verifies_only_with_its_key() {
     let (ok, said) = verify(true);
     assert!(ok, "{said}");
 }
+
+#[test]
+fn one_address_cannot_take_every_connection_and_a_refusal_says_why() {
+    let fake = Fake::start();
+    let server = Hosted::start(&fake, &[("EPMCP_MAX_CONNECTIONS", "8"), ("EPMCP_MAX_CONNECTIONS_PER_ADDRESS", "3")]);
+    // Three idle connections from 127.0.0.1 hold its share…
+    let held: Vec<std::net::TcpStream> = (0..3).map(|_| std::net::TcpStream::connect(&server.addr).unwrap()).collect();
+    std::thread::sleep(Duration::from_millis(200));
+    // …so a fourth is refused with a reason and when to retry, not closed silently.
+    let (status, headers, body) = http(&server.addr, "GET", "/healthz", &[], "");
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("too many open connections") && headers.iter().any(|(k, _)| k == "retry-after"), "{body}");
+    // Another address still gets in at once.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let answer = runtime.block_on(async {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+        let mut stream = socket.connect(server.addr.parse().unwrap()).await.unwrap();
+        let request = format!("GET /healthz HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", server.addr);
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = String::new();
+        tokio::time::timeout(Duration::from_secs(5), stream.read_to_string(&mut answer)).await.unwrap().unwrap();
+        answer
+    });
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // A connection given back is a slot again.
+    drop(held);
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(http(&server.addr, "GET", "/healthz", &[], "").0, 200);
+}

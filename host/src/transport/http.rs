@@ -44,6 +44,8 @@ pub struct HttpSettings {
     pub allowed_origins: Vec<String>,
     pub max_body_bytes: usize,
     pub max_connections: usize,
+    /// Open connections one client address may hold.
+    pub max_connections_per_address: usize,
     /// `None`: plain HTTP (loopback, or behind a TLS proxy with --insecure-http).
     pub tls: Option<TlsFiles>,
     /// A connection with no traffic for this long is closed.
@@ -111,6 +113,7 @@ pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: Cancellatio
     let mcp = StreamableHttpService::new(move || Ok(base.for_session()), manager, config);
     let shared = Arc::new(shared);
     let connections = Arc::new(Semaphore::new(settings.max_connections));
+    let per_address = PerAddress::new(settings.max_connections_per_address);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     loop {
         let (stream, peer) = tokio::select! {
@@ -123,9 +126,12 @@ pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: Cancellatio
             },
             () = shutdown.cancelled() => break,
         };
-        // Over the connection limit: the connection is closed at once.
-        let Ok(permit) = connections.clone().try_acquire_owned() else {
+        // Over a connection limit (all, or this address's share): refused, saying why.
+        let address_slot = per_address.enter(peer.ip());
+        let permit = connections.clone().try_acquire_owned().ok();
+        let (Some(permit), Some(address_slot)) = (permit, address_slot) else {
             tracing::warn!(%peer, "connection refused: too many open connections");
+            refuse_connection(stream, tls.is_some());
             continue;
         };
         // Responses are written in pieces (headers, then SSE events): without this, Nagle's
@@ -137,7 +143,7 @@ pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: Cancellatio
         let in_flight = in_flight.clone();
         let idle_timeout = settings.idle_timeout;
         tokio::spawn(async move {
-            let _permit = permit;
+            let (_permit, _address_slot) = (permit, address_slot);
             let metrics = shared.metrics.clone();
             let service = |certificate: Option<Arc<ClientCertificate>>| {
                 service_fn(move |request| route(request, peer, certificate.clone(), shared.clone(), mcp.clone(), in_flight.clone(), sessions.clone()))
@@ -300,6 +306,66 @@ async fn route(
         }
         Err(e) => Ok(unauthorized(&e, peer, &shared, request.headers(), settings_scheme(&shared))),
     }
+}
+
+/// Open connections per client address, so that one address cannot hold every slot.
+#[derive(Clone)]
+struct PerAddress {
+    open: Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>,
+    max: usize,
+}
+
+/// One open connection of an address; given back when dropped.
+struct AddressSlot {
+    counts: PerAddress,
+    address: std::net::IpAddr,
+}
+
+impl PerAddress {
+    fn new(max: usize) -> PerAddress {
+        PerAddress { open: Arc::default(), max }
+    }
+
+    fn enter(&self, address: std::net::IpAddr) -> Option<AddressSlot> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let count = open.entry(address).or_default();
+        if *count >= self.max {
+            return None;
+        }
+        *count += 1;
+        Some(AddressSlot { counts: self.clone(), address })
+    }
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        let mut open = self.counts.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = open.get_mut(&self.address) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.address);
+            }
+        }
+    }
+}
+
+/// A connection over a limit: on plain HTTP, a 503 that says why and when to retry; over
+/// TLS (no handshake spent on it), closed.
+fn refuse_connection(stream: tokio::net::TcpStream, tls: bool) {
+    if tls {
+        return;
+    }
+    tokio::spawn(async move {
+        use tokio::io::AsyncWriteExt;
+        let body = "{\"error\":\"too many open connections (from this address, or in all): retry later\"}";
+        let response = format!(
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 5\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let mut stream = stream;
+        let _ = tokio::time::timeout(Duration::from_secs(2), stream.write_all(response.as_bytes())).await;
+        let _ = stream.shutdown().await;
+    });
 }
 
 /// A session that may not be opened: 429 (this client) or 503 (the listener), with
