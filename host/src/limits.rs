@@ -173,6 +173,55 @@ impl ConcurrencyLimiter {
     }
 }
 
+/// At most `max` slots held at once per key (connections of an address, subscriptions of
+/// a client), each given back when dropped; a key with none held is forgotten, so the
+/// count is exact however long a slot is held.
+pub struct KeyedSlots<K: std::hash::Hash + Eq + Clone> {
+    held: Arc<std::sync::Mutex<std::collections::HashMap<K, usize>>>,
+    max: usize,
+}
+
+/// One slot of a key, held until dropped.
+pub struct KeySlot<K: std::hash::Hash + Eq + Clone> {
+    held: Arc<std::sync::Mutex<std::collections::HashMap<K, usize>>>,
+    key: K,
+}
+
+impl<K: std::hash::Hash + Eq + Clone> KeyedSlots<K> {
+    pub fn new(max: usize) -> KeyedSlots<K> {
+        KeyedSlots { held: Arc::default(), max }
+    }
+
+    /// A slot for `key`, or `None` when it holds `max` already.
+    pub fn try_enter(&self, key: K) -> Option<KeySlot<K>> {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        let count = held.entry(key.clone()).or_default();
+        if *count >= self.max {
+            return None;
+        }
+        *count += 1;
+        Some(KeySlot { held: self.held.clone(), key })
+    }
+
+    /// Slots `key` holds now.
+    #[cfg(test)]
+    pub fn held(&self, key: &K) -> usize {
+        self.held.lock().unwrap_or_else(|e| e.into_inner()).get(key).copied().unwrap_or(0)
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Clone> Drop for KeySlot<K> {
+    fn drop(&mut self) {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = held.get_mut(&self.key) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                held.remove(&self.key);
+            }
+        }
+    }
+}
+
 /// Requests to the EP API per endpoint (first path segment): the API promises 500 per
 /// 5 minutes per endpoint. A request waits for its token up to `max_wait`. The host has
 /// one for the whole budget, and each tenant one for its share.

@@ -23,6 +23,7 @@ use serde_json::Value;
 use crate::digest::sha256_hex;
 use crate::dispatch::Dispatcher;
 use crate::identity::Caller;
+use crate::limits::{KeySlot, KeyedSlots};
 use crate::runtime::{ClientLink, Generations, LogLevel};
 
 /// Messages below `warning` are not sent until the client sets a level.
@@ -33,38 +34,11 @@ pub const MAX_SUBSCRIPTIONS: usize = 32;
 const MAX_BACKOFF_POLLS: u32 = 32;
 
 /// Subscriptions held per owner (tenant and identity), across sessions.
-#[derive(Default)]
-pub struct SubscriptionQuota(Mutex<std::collections::HashMap<String, usize>>);
+pub struct SubscriptionQuota(KeyedSlots<String>);
 
-impl SubscriptionQuota {
-    /// One more subscription for `owner`, if it has fewer than [`MAX_SUBSCRIPTIONS`].
-    fn take(self: &Arc<Self>, owner: &str) -> Option<Slot> {
-        let mut held = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let count = held.entry(owner.to_string()).or_default();
-        if *count >= MAX_SUBSCRIPTIONS {
-            return None;
-        }
-        *count += 1;
-        Some(Slot { quota: self.clone(), owner: owner.to_string() })
-    }
-}
-
-/// One subscription counted against its owner; given back when dropped (unsubscribed, or
-/// its session ended).
-struct Slot {
-    quota: Arc<SubscriptionQuota>,
-    owner: String,
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        let mut held = self.quota.0.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(count) = held.get_mut(&self.owner) {
-            *count = count.saturating_sub(1);
-            if *count == 0 {
-                held.remove(&self.owner);
-            }
-        }
+impl Default for SubscriptionQuota {
+    fn default() -> SubscriptionQuota {
+        SubscriptionQuota(KeyedSlots::new(MAX_SUBSCRIPTIONS))
     }
 }
 
@@ -74,7 +48,7 @@ struct Watched {
     /// Reads failed in a row, and polls still to skip because of them.
     failures: u32,
     skip: u32,
-    _slot: Slot,
+    _slot: KeySlot<String>,
 }
 
 /// What one MCP session remembers between requests.
@@ -108,7 +82,7 @@ impl Session {
         let mut subscriptions = self.subscriptions();
         if !subscriptions.contains_key(uri) {
             let owner = format!("{}\n{}", subscriber.tenant, subscriber.id);
-            let slot = quota.take(&owner).ok_or_else(|| format!("at most {MAX_SUBSCRIPTIONS} subscriptions per client, across its sessions"))?;
+            let slot = quota.0.try_enter(owner).ok_or_else(|| format!("at most {MAX_SUBSCRIPTIONS} subscriptions per client, across its sessions"))?;
             subscriptions.insert(uri.to_string(), Watched { digest: None, failures: 0, skip: 0, _slot: slot });
         }
         Ok(!self.watching.swap(true, Ordering::AcqRel))
@@ -352,6 +326,6 @@ mod tests {
         session.unsubscribe("ep://meps/1");
         assert!(other.subscribe("ep://meps/x", &caller, &quota).is_ok());
         drop(session);
-        assert_eq!(quota.0.lock().unwrap().values().sum::<usize>(), 1);
+        assert_eq!(quota.0.held(&format!("{}\n{}", caller.tenant, caller.id)), 1);
     }
 }

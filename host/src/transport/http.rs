@@ -25,6 +25,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::audit::Audit;
 use crate::auth::{AuthError, Authenticator};
+use crate::limits::KeyedSlots;
 use crate::transport::sessions::{Refusal, SessionLimits, SessionTable, owner_of};
 use crate::mcp::McpServer;
 use crate::tls::{ClientCertificate, TlsFiles};
@@ -113,7 +114,8 @@ pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: Cancellatio
     let mcp = StreamableHttpService::new(move || Ok(base.for_session()), manager, config);
     let shared = Arc::new(shared);
     let connections = Arc::new(Semaphore::new(settings.max_connections));
-    let per_address = PerAddress::new(settings.max_connections_per_address);
+    // Open connections per client address, so that one address cannot hold every slot.
+    let per_address = KeyedSlots::new(settings.max_connections_per_address);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     loop {
         let (stream, peer) = tokio::select! {
@@ -127,7 +129,7 @@ pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: Cancellatio
             () = shutdown.cancelled() => break,
         };
         // Over a connection limit (all, or this address's share): refused, saying why.
-        let address_slot = per_address.enter(peer.ip());
+        let address_slot = per_address.try_enter(peer.ip());
         let permit = connections.clone().try_acquire_owned().ok();
         let (Some(permit), Some(address_slot)) = (permit, address_slot) else {
             tracing::warn!(%peer, "connection refused: too many open connections");
@@ -238,7 +240,7 @@ async fn route(
             {
                 // Someone else's session (or one this listener did not open, or long idle):
                 // as if it did not exist, so the client starts a new one.
-                shared.audit.security("session_hijack", serde_json::json!({"client": caller.id, "tenant": caller.tenant, "address": peer.ip().to_string()}));
+                shared.audit.security("session_hijack", serde_json::json!({"client": caller.id, "tenant": caller.tenant, "address": address}));
                 return Ok(json_response(StatusCode::NOT_FOUND, "{\"error\":\"session not found\"}".into()));
             }
             if session.is_none() && request.method() == http::Method::POST {
@@ -258,11 +260,10 @@ async fn route(
                     return Ok(session_refused(&refusal));
                 }
             }
-            let opener = caller.clone();
+            let opener = caller.clone(); // the caller itself goes to rmcp with the request
             let primed = negotiated_2025_11_25(request.headers());
             let ends_session = request.method() == http::Method::DELETE;
             let opens_stream = request.method() == http::Method::GET;
-            let stream_caller = caller.clone();
             // A POST is in flight until its response has been sent (shutdown waits for it).
             let in_progress = (request.method() == http::Method::POST).then(|| InFlight::enter(&in_flight));
             request.extensions_mut().insert(caller);
@@ -287,7 +288,7 @@ async fn route(
             }
             if opens_stream {
                 // The standalone SSE stream ends at the token's expiry or the listener's lifetime.
-                let (lifetime, _) = super::lifetime::remaining(&stream_caller, shared.max_stream);
+                let (lifetime, _) = super::lifetime::remaining(&opener, shared.max_stream);
                 response = response.map(|body| super::lifetime::Bounded::new(body, lifetime).boxed());
             }
             if ends_session && response.status().is_success() {
@@ -305,47 +306,6 @@ async fn route(
             Ok(response)
         }
         Err(e) => Ok(unauthorized(&e, peer, &shared, request.headers(), settings_scheme(&shared))),
-    }
-}
-
-/// Open connections per client address, so that one address cannot hold every slot.
-#[derive(Clone)]
-struct PerAddress {
-    open: Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>,
-    max: usize,
-}
-
-/// One open connection of an address; given back when dropped.
-struct AddressSlot {
-    counts: PerAddress,
-    address: std::net::IpAddr,
-}
-
-impl PerAddress {
-    fn new(max: usize) -> PerAddress {
-        PerAddress { open: Arc::default(), max }
-    }
-
-    fn enter(&self, address: std::net::IpAddr) -> Option<AddressSlot> {
-        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
-        let count = open.entry(address).or_default();
-        if *count >= self.max {
-            return None;
-        }
-        *count += 1;
-        Some(AddressSlot { counts: self.clone(), address })
-    }
-}
-
-impl Drop for AddressSlot {
-    fn drop(&mut self) {
-        let mut open = self.counts.open.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(count) = open.get_mut(&self.address) {
-            *count -= 1;
-            if *count == 0 {
-                open.remove(&self.address);
-            }
-        }
     }
 }
 
