@@ -367,6 +367,10 @@ pub struct RuntimeArgs {
     /// so that one address cannot take every slot.
     #[arg(long, env = "EPMCP_MAX_CONNECTIONS_PER_ADDRESS", global = true, help_heading = "Hosted listener (serve)")]
     pub max_connections_per_address: Option<usize>,
+    /// Open streams (WebSockets and SSE streams) one client may hold; anonymous clients
+    /// together hold at most half of --max-connections, the rest stays for keyed ones.
+    #[arg(long, env = "EPMCP_MAX_STREAMS_PER_CLIENT", default_value_t = 8, global = true, help_heading = "Hosted listener (serve)")]
+    pub max_streams_per_client: usize,
     /// API keys as `role:sha256`, comma-separated (from `epmcp keys add --role R`).
     #[arg(long, env = "EPMCP_API_KEYS", default_value = "", global = true, help_heading = "Identity (serve)", hide_env_values = true)]
     pub api_keys: String,
@@ -592,6 +596,7 @@ impl Config {
                 "allowedOrigins": h.allowed_origins,
                 "maxConnections": h.max_connections,
                 "maxConnectionsPerAddress": h.max_connections_per_address,
+                "maxStreamsPerClient": h.max_streams_per_client,
                 "idleTimeoutSeconds": h.idle_timeout.as_secs(),
                 "maxStreamSeconds": h.max_stream.as_secs(),
                 "maxSessions": h.session_limits.total,
@@ -744,7 +749,13 @@ impl RuntimeArgs {
                 if !(1..=86_400).contains(&self.max_stream_secs) {
                     bail!("max stream lifetime {} s is outside 1..=86400", self.max_stream_secs);
                 }
-                for (name, value) in [("max sessions", self.max_sessions), ("max sessions per client", self.max_sessions_per_client), ("max sessions per address", self.max_sessions_per_address)] {
+                let caps = [
+                    ("max sessions", self.max_sessions),
+                    ("max sessions per client", self.max_sessions_per_client),
+                    ("max sessions per address", self.max_sessions_per_address),
+                    ("max streams per client", self.max_streams_per_client),
+                ];
+                for (name, value) in caps {
                     if !(1..=1_000_000).contains(&value) {
                         bail!("{name} {value} is outside 1..=1000000");
                     }
@@ -756,6 +767,7 @@ impl RuntimeArgs {
                     max_body_bytes: crate::validate::MAX_ARGUMENT_BYTES * 2,
                     max_connections: self.max_connections,
                     max_connections_per_address: self.max_connections_per_address.unwrap_or(self.max_connections / 4).clamp(1, self.max_connections),
+                    max_streams_per_client: self.max_streams_per_client,
                     idle_timeout: Duration::from_secs(self.idle_timeout_secs),
                     max_stream: Duration::from_secs(self.max_stream_secs),
                     session_limits: crate::transport::sessions::SessionLimits {

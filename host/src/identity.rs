@@ -24,6 +24,11 @@ impl Caller {
     pub fn stdio(role: &str) -> Caller {
         Caller { id: "stdio".into(), label: "stdio".into(), role: role.into(), tenant: crate::tenant::DEFAULT.into(), address: None, expires: None }
     }
+
+    /// A caller without a credential: its identity is its network address.
+    pub fn is_anonymous(&self) -> bool {
+        self.id.starts_with("addr:")
+    }
 }
 
 /// A principal's identity: `kind:` and 128 bits of the SHA-256 of what names it whole.

@@ -36,19 +36,24 @@ fn on_session(addr: &str, method: &str, id: &str, credential: &str) -> u16 {
     let body = if method == "POST" { json!({"jsonrpc": "2.0", "method": "notifications/initialized"}).to_string() } else { String::new() };
     // A GET that is let in opens a stream: read it for a moment only.
     if method == "GET" {
-        use std::io::{Read, Write};
-        let mut stream = std::net::TcpStream::connect(addr).unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
-        let mut request = format!("GET /mcp HTTP/1.1\r\nHost: {addr}\r\n");
-        for (k, v) in headers {
-            request.push_str(&format!("{k}: {v}\r\n"));
-        }
-        stream.write_all(format!("{request}\r\n").as_bytes()).unwrap();
-        let mut head = [0u8; 12];
-        stream.read_exact(&mut head).unwrap();
-        return String::from_utf8_lossy(&head[9..12]).parse().unwrap();
+        return event_stream(addr, id, credential).0;
     }
     http(addr, method, "/mcp", &headers, &body).0
+}
+
+/// The standalone SSE stream of session `id`: the status, and the connection (the stream
+/// stays open while it is kept).
+fn event_stream(addr: &str, id: &str, credential: &str) -> (u16, std::net::TcpStream) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    let request = format!(
+        "GET /mcp HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\nAuthorization: Bearer {credential}\r\nMcp-Session-Id: {id}\r\nMcp-Protocol-Version: 2025-11-25\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).unwrap();
+    (String::from_utf8_lossy(&head[9..12]).parse().unwrap(), stream)
 }
 
 #[test]
@@ -438,4 +443,87 @@ fn one_address_cannot_take_every_connection_and_a_refusal_says_why() {
     drop(held);
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(http(&server.addr, "GET", "/healthz", &[], "").0, 200);
+}
+
+/// A WebSocket upgrade from local address `from` (127.0.0.x), with `credential` or none:
+/// the status and head of the answer, and the connection (held open while it is kept).
+fn websocket_from(from: &str, addr: &str, credential: Option<&str>) -> (u16, String, tokio::net::TcpStream) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
+        let mut stream = socket.connect(addr.parse().unwrap()).await.unwrap();
+        let auth = credential.map(|c| format!("Authorization: Bearer {c}\r\n")).unwrap_or_default();
+        let request = format!(
+            "GET /ws HTTP/1.1\r\nHost: {addr}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: mcp\r\n{auth}\r\n"
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut byte)).await.unwrap().unwrap();
+            assert_eq!(read, 1, "closed before the answer's head: {}", String::from_utf8_lossy(&head));
+            head.push(byte[0]);
+        }
+        let head = String::from_utf8_lossy(&head).into_owned();
+        let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        (status, head, stream)
+    })
+}
+
+#[test]
+fn open_streams_are_capped_per_client_and_anonymous_ones_leave_room_for_keyed_callers() {
+    let fake = Fake::start();
+    let dir = TempDir::new("streams");
+    let audit = dir.0.join("audit");
+    let (key, entry) = tenant_key("researcher", "default");
+    let env = [
+        ("EPMCP_API_KEYS", entry.as_str()),
+        ("EPMCP_AUDIT_DIR", audit.to_str().unwrap()),
+        ("EPMCP_MAX_CONNECTIONS", "8"),
+        ("EPMCP_MAX_CONNECTIONS_PER_ADDRESS", "8"),
+        ("EPMCP_MAX_STREAMS_PER_CLIENT", "2"),
+        ("EPMCP_ANOMALY_DETECTION", "false"),
+    ];
+    let server = Hosted::start(&fake, &env);
+    let addr = server.addr.as_str();
+    // One anonymous client (an address): two WebSockets, then 429 saying why.
+    let mut held: Vec<_> = (0..2).map(|_| websocket_from("127.0.0.1", addr, None)).collect();
+    assert!(held.iter().all(|(status, _, _)| *status == 101), "{:?}", held.iter().map(|h| &h.1).collect::<Vec<_>>());
+    let (status, head, _) = websocket_from("127.0.0.1", addr, None);
+    assert!(status == 429 && head.to_ascii_lowercase().contains("retry-after"), "{head}");
+    // Anonymous clients together: half of the 8 connections, then 503 for the next one.
+    held.extend((0..2).map(|_| websocket_from("127.0.0.2", addr, None)));
+    assert!(held.iter().all(|(status, _, _)| *status == 101));
+    let (status, head, _) = websocket_from("127.0.0.3", addr, None);
+    assert!(status == 503 && head.to_ascii_lowercase().contains("retry-after"), "{head}");
+    // A keyed client still gets its streams (WebSocket and SSE), and is served within a second.
+    let started = Instant::now();
+    let (status, head, _socket) = websocket_from("127.0.0.3", addr, Some(&key));
+    assert_eq!(status, 101, "{head}");
+    let id = open_session(addr, &key);
+    assert_eq!(on_session(addr, "POST", &id, &key), 202);
+    let auth = format!("Bearer {key}");
+    let in_session = [JSON, ACCEPT, ("Authorization", auth.as_str()), ("Mcp-Session-Id", id.as_str()), ("Mcp-Protocol-Version", "2025-11-25")];
+    let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "get_meps", "arguments": {"limit": 1}}});
+    let (status, _, body) = http(addr, "POST", "/mcp", &in_session, &call.to_string());
+    assert!(status == 200 && body.contains(r#""isError":false"#), "{body}");
+    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+    // Its per-client cap counts both kinds: a WebSocket and an SSE stream, then 429.
+    let (status, _sse) = event_stream(addr, &id, &key);
+    assert_eq!(status, 200);
+    let (status, head, _) = websocket_from("127.0.0.3", addr, Some(&key));
+    assert!(status == 429 && head.contains("429"), "{head}");
+    let second = open_session(addr, &key);
+    assert_eq!(on_session(addr, "POST", &second, &key), 202);
+    assert_eq!(event_stream(addr, &second, &key).0, 429);
+    // A stream that ends is a slot again.
+    held.truncate(1);
+    std::thread::sleep(Duration::from_millis(300));
+    let (status, head, _) = websocket_from("127.0.0.3", addr, None);
+    assert_eq!(status, 101, "{head}");
+    // Each refusal is on record.
+    let (_, records) = audit_records(&audit);
+    assert_eq!(records.iter().filter(|r| r["event"] == "stream_refused").count(), 4, "{records:?}");
 }

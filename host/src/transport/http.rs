@@ -25,8 +25,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::audit::Audit;
 use crate::auth::{AuthError, Authenticator};
+use crate::identity::Caller;
 use crate::limits::KeyedSlots;
 use crate::transport::sessions::{Refusal, SessionLimits, SessionTable, owner_of};
+use crate::transport::streams::StreamSlots;
 use crate::mcp::McpServer;
 use crate::tls::{ClientCertificate, TlsFiles};
 use crate::transport::idle::Idle;
@@ -47,6 +49,8 @@ pub struct HttpSettings {
     pub max_connections: usize,
     /// Open connections one client address may hold.
     pub max_connections_per_address: usize,
+    /// Open streams (WebSocket, SSE) one client may hold (see [`super::streams`]).
+    pub max_streams_per_client: usize,
     /// `None`: plain HTTP (loopback, or behind a TLS proxy with --insecure-http).
     pub tls: Option<TlsFiles>,
     /// A connection with no traffic for this long is closed.
@@ -111,6 +115,7 @@ pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: Cancellatio
     let base = shared.server.clone();
     let manager = Arc::new(LocalSessionManager::default());
     let sessions = Arc::new(SessionTable::new(settings.session_limits, manager.clone()));
+    let streams = Arc::new(StreamSlots::new(settings.max_streams_per_client, settings.max_connections));
     let mcp = StreamableHttpService::new(move || Ok(base.for_session()), manager, config);
     let shared = Arc::new(shared);
     let connections = Arc::new(Semaphore::new(settings.max_connections));
@@ -141,14 +146,18 @@ pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: Cancellatio
         if let Err(e) = stream.set_nodelay(true) {
             tracing::debug!(%peer, "TCP_NODELAY: {e}");
         }
-        let (shared, mcp, tls, watcher, sessions) = (shared.clone(), mcp.clone(), tls.clone(), graceful.watcher(), sessions.clone());
+        let (shared, mcp, tls, watcher) = (shared.clone(), mcp.clone(), tls.clone(), graceful.watcher());
+        let (sessions, streams) = (sessions.clone(), streams.clone());
         let in_flight = in_flight.clone();
         let idle_timeout = settings.idle_timeout;
         tokio::spawn(async move {
             let (_permit, _address_slot) = (permit, address_slot);
             let metrics = shared.metrics.clone();
             let service = |certificate: Option<Arc<ClientCertificate>>| {
-                service_fn(move |request| route(request, peer, certificate.clone(), shared.clone(), mcp.clone(), in_flight.clone(), sessions.clone()))
+                service_fn(move |request| {
+                    let counted = Counted { in_flight: in_flight.clone(), sessions: sessions.clone(), streams: streams.clone() };
+                    route(request, peer, certificate.clone(), shared.clone(), mcp.clone(), counted)
+                })
             };
             // HTTP/1.1 (with upgrades, for /ws) and HTTP/2.
             let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
@@ -204,15 +213,23 @@ pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: Cancellatio
     Ok(())
 }
 
+/// What the listener counts across connections.
+struct Counted {
+    /// POSTs being answered (shutdown waits for them).
+    in_flight: Arc<AtomicUsize>,
+    sessions: Arc<SessionTable>,
+    streams: Arc<StreamSlots>,
+}
+
 async fn route(
     mut request: Request<Incoming>,
     peer: SocketAddr,
     certificate: Option<Arc<ClientCertificate>>,
     shared: Arc<Shared>,
     mut mcp: StreamableHttpService<McpServer, LocalSessionManager>,
-    in_flight: Arc<AtomicUsize>,
-    sessions: Arc<SessionTable>,
+    counted: Counted,
 ) -> Result<Response<Body>, Infallible> {
+    let Counted { in_flight, sessions, streams } = counted;
     let path = request.uri().path();
     if matches!(path, "/mcp" | "/ws")
         && let Some((status, why)) = foreign_site(&request, &shared)
@@ -223,7 +240,10 @@ async fn route(
         "/mcp" => {}
         "/ws" => {
             return Ok(match shared.auth.authenticate(request.headers(), peer.ip(), certificate.as_deref()) {
-                Ok(caller) => super::ws::upgrade(request, caller, shared.server.clone(), shared.max_stream),
+                Ok(caller) => match streams.open(&caller) {
+                    Ok(slot) => super::ws::upgrade(request, caller, slot, shared.server.clone(), shared.max_stream),
+                    Err(refusal) => stream_refused(&refusal, &caller, &shared),
+                },
                 Err(e) => unauthorized(&e, peer, &shared, request.headers(), settings_scheme(&shared)),
             });
         }
@@ -264,6 +284,10 @@ async fn route(
             let primed = negotiated_2025_11_25(request.headers());
             let ends_session = request.method() == http::Method::DELETE;
             let opens_stream = request.method() == http::Method::GET;
+            let stream_slot = match opens_stream.then(|| streams.open(&opener)).transpose() {
+                Ok(slot) => slot,
+                Err(refusal) => return Ok(stream_refused(&refusal, &opener, &shared)),
+            };
             // A POST is in flight until its response has been sent (shutdown waits for it).
             let in_progress = (request.method() == http::Method::POST).then(|| InFlight::enter(&in_flight));
             request.extensions_mut().insert(caller);
@@ -288,8 +312,15 @@ async fn route(
             }
             if opens_stream {
                 // The standalone SSE stream ends at the token's expiry or the listener's lifetime.
+                // It holds its stream slot until it ends.
                 let (lifetime, _) = super::lifetime::remaining(&opener, shared.max_stream);
-                response = response.map(|body| super::lifetime::Bounded::new(body, lifetime).boxed());
+                response = response.map(|body| {
+                    let body = body.map_frame(move |frame| {
+                        let _ = &stream_slot;
+                        frame
+                    });
+                    super::lifetime::Bounded::new(body, lifetime).boxed()
+                });
             }
             if ends_session && response.status().is_success() {
                 // rmcp answers 202, which SDK clients report as a failed termination.
@@ -330,6 +361,13 @@ fn refuse_connection(stream: tokio::net::TcpStream, tls: bool) {
 
 /// A session that may not be opened: 429 (this client) or 503 (the listener), with
 /// `Retry-After` and the reason.
+/// A WebSocket or SSE stream over its caps: 429 or 503, saying why, and recorded.
+fn stream_refused(refusal: &Refusal, caller: &Caller, shared: &Shared) -> Response<Body> {
+    let record = serde_json::json!({"client": caller.id, "tenant": caller.tenant, "address": caller.address, "reason": refusal.message});
+    shared.audit.security("stream_refused", record);
+    session_refused(refusal)
+}
+
 fn session_refused(refusal: &Refusal) -> Response<Body> {
     let status = if refusal.server_full { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::TOO_MANY_REQUESTS };
     let mut response = json_response(status, serde_json::json!({"error": refusal.message}).to_string());

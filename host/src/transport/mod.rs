@@ -7,4 +7,5 @@ pub mod lifetime;
 pub mod observe;
 pub mod sessions;
 pub mod stdio;
+pub mod streams;
 pub mod ws;

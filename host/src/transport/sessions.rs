@@ -63,11 +63,6 @@ impl moka::Expiry<String, Arc<Owned>> for IdleFor {
     }
 }
 
-/// A caller without a credential (its identity is its address).
-fn is_anonymous(caller: &Caller) -> bool {
-    caller.id.starts_with("addr:")
-}
-
 /// A session's owner: the identity within its tenant (one principal in two tenants is
 /// two owners).
 pub fn owner_of(caller: &Caller) -> String {
@@ -114,7 +109,7 @@ impl SessionTable {
         let refuse = |message: String, server_full| Err(Refusal { message, retry_after_secs: ANONYMOUS_IDLE.as_secs(), server_full });
         // An anonymous caller is its address, counted as such; a keyed caller is counted as
         // itself, so it gets in from a crowded address.
-        if is_anonymous(caller) {
+        if caller.is_anonymous() {
             if held(&format!("addr:{address}")) >= self.limits.per_address {
                 return refuse(format!("at most {} anonymous sessions per address: use a key, or retry later", self.limits.per_address), false);
             }
@@ -129,7 +124,7 @@ impl SessionTable {
 
     /// Records a session rmcp opened for `caller`.
     pub fn opened(&self, id: &str, caller: &Caller, address: &str) {
-        let anonymous = is_anonymous(caller);
+        let anonymous = caller.is_anonymous();
         let address = if anonymous { format!("addr:{address}") } else { String::new() };
         let owned = Owned { owner: owner_of(caller), address, idle: if anonymous { ANONYMOUS_IDLE } else { KEYED_IDLE } };
         {

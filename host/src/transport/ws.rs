@@ -27,6 +27,7 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use super::http::Body;
 use super::lifetime;
 use super::stdio::{Decided, decide};
+use super::streams::StreamSlot;
 use crate::identity::Caller;
 use crate::mcp::McpServer;
 
@@ -46,7 +47,7 @@ fn bad_request(message: &'static str) -> Response<Body> {
 /// Answers the upgrade (101) and runs the session on the upgraded connection, until the
 /// client leaves or the connection's lifetime ends (see [`super::lifetime`]): then the
 /// server closes it with a close frame saying why (1008, policy).
-pub fn upgrade(request: Request<Incoming>, caller: Caller, server: McpServer, max_lifetime: Duration) -> Response<Body> {
+pub fn upgrade(request: Request<Incoming>, caller: Caller, slot: StreamSlot, server: McpServer, max_lifetime: Duration) -> Response<Body> {
     let headers = request.headers();
     let has = |name: http::HeaderName, word: &str| {
         headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(|t| t.trim().eq_ignore_ascii_case(word))
@@ -64,6 +65,7 @@ pub fn upgrade(request: Request<Incoming>, caller: Caller, server: McpServer, ma
     let mcp_protocol = has(http::header::SEC_WEBSOCKET_PROTOCOL, SUBPROTOCOL);
     let on_upgrade = hyper::upgrade::on(request);
     tokio::spawn(async move {
+        let _slot = slot; // counted until the socket ends
         let upgraded = match on_upgrade.await {
             Ok(upgraded) => upgraded,
             Err(e) => return tracing::debug!("WebSocket upgrade failed: {e}"),
