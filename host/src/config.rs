@@ -360,6 +360,10 @@ pub struct RuntimeArgs {
     /// Sessions one network address may hold at once (anonymous callers are their address).
     #[arg(long, env = "EPMCP_MAX_SESSIONS_PER_ADDRESS", default_value_t = 64, global = true, help_heading = "Hosted listener (serve)")]
     pub max_sessions_per_address: usize,
+    /// A session with no request and no open stream for this many seconds sleeps: it keeps
+    /// only its `initialize` (some 17 KiB instead of 60) and wakes at its next request. 0: never.
+    #[arg(long, env = "EPMCP_SESSION_SLEEP_SECS", default_value_t = 10, global = true, help_heading = "Hosted listener (serve)")]
+    pub session_sleep_secs: u64,
     /// Open connections the listener accepts at once.
     #[arg(long, env = "EPMCP_MAX_CONNECTIONS", default_value_t = 1024, global = true, help_heading = "Hosted listener (serve)")]
     pub max_connections: usize,
@@ -602,6 +606,7 @@ impl Config {
                 "maxSessions": h.session_limits.total,
                 "maxSessionsPerClient": h.session_limits.per_client,
                 "maxSessionsPerAddress": h.session_limits.per_address,
+                "sessionSleepSeconds": h.session_limits.sleep_after.map_or(0, |d| d.as_secs()),
             })),
             "authentication": self.auth.summary(),
             "tenants": self.tenants.iter().map(|t| (t.name.clone(), t.view())).collect::<serde_json::Map<_, _>>(),
@@ -746,6 +751,9 @@ impl RuntimeArgs {
                 if !(1..=3600).contains(&self.idle_timeout_secs) {
                     bail!("idle timeout {} s is outside 1..=3600", self.idle_timeout_secs);
                 }
+                if self.session_sleep_secs > 3600 {
+                    bail!("session sleep {} s is outside 0..=3600", self.session_sleep_secs);
+                }
                 if !(1..=86_400).contains(&self.max_stream_secs) {
                     bail!("max stream lifetime {} s is outside 1..=86400", self.max_stream_secs);
                 }
@@ -774,6 +782,7 @@ impl RuntimeArgs {
                         total: self.max_sessions,
                         per_client: self.max_sessions_per_client,
                         per_address: self.max_sessions_per_address,
+                        sleep_after: (self.session_sleep_secs > 0).then(|| Duration::from_secs(self.session_sleep_secs)),
                     },
                     tls,
                 })

@@ -480,7 +480,7 @@ impl ServerHandler for McpServer {
 
     /// From now on the client hears when a component change alters its lists.
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
-        let announce = session::announce_changes(Arc::downgrade(&self.session), self.dispatcher.changes(), context.peer);
+        let announce = session::announce_changes(self.session.ended(), self.dispatcher.changes(), context.peer);
         tokio::spawn(announce);
     }
 

@@ -32,6 +32,8 @@ pub struct Metrics {
     upstream_duration_ms: Family<Labels, Histogram, fn() -> Histogram>,
     /// Responses held by each tenant's cache.
     cache_size: Family<Labels, Gauge>,
+    /// Streamable HTTP sessions open, by state (awake, asleep).
+    http_sessions: Family<Labels, Gauge>,
     pub cache_hits: Counter,
     pub cache_misses: Counter,
     results_reused: Family<Labels, Counter>,
@@ -68,6 +70,7 @@ impl Default for Metrics {
             upstream_requests: Family::default(),
             upstream_duration_ms: Family::new_with_constructor(duration_histogram),
             cache_size: Family::default(),
+            http_sessions: Family::default(),
             cache_hits: Counter::default(),
             cache_misses: Counter::default(),
             results_reused: Family::default(),
@@ -97,6 +100,7 @@ impl Default for Metrics {
             r.register("upstream_requests", "Requests sent to the EP API by endpoint and status", m.upstream_requests.clone());
             r.register("upstream_duration_ms", "EP API request duration in milliseconds", m.upstream_duration_ms.clone());
             r.register("cache_size", "Responses held by a tenant's cache", m.cache_size.clone());
+            r.register("http_sessions", "Streamable HTTP sessions open, by state (an asleep one holds only its initialize)", m.http_sessions.clone());
             r.register("cache_hits", "Upstream requests answered from the cache", m.cache_hits.clone());
             r.register("cache_misses", "Upstream requests the cache could not answer", m.cache_misses.clone());
             r.register("auth_failures", "Requests refused by authentication, by reason", m.auth_failures.clone());
@@ -158,6 +162,11 @@ impl Metrics {
 
     pub fn redis_fallback(&self, op: &'static str) {
         self.redis_fallbacks.get_or_create(&vec![("op", op.to_string())]).inc();
+    }
+
+    pub fn http_sessions(&self, awake: usize, asleep: usize) {
+        self.http_sessions.get_or_create(&vec![("state", "awake".into())]).set(awake as i64);
+        self.http_sessions.get_or_create(&vec![("state", "asleep".into())]).set(asleep as i64);
     }
 
     pub fn breaker_transition(&self, to: &'static str) {

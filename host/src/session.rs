@@ -59,15 +59,34 @@ pub struct Session {
     subscriptions: Mutex<BTreeMap<String, Watched>>,
     /// Whether a [`watch`] task runs for this session.
     watching: AtomicBool,
+    /// Cancelled when the session's service is dropped (its client left, or it went to
+    /// sleep): the tasks serving it end then, and free its channels.
+    ended: tokio_util::sync::CancellationToken,
 }
 
 impl Default for Session {
     fn default() -> Session {
-        Session { log_level: AtomicU8::new(DEFAULT_LEVEL), subscriptions: Mutex::default(), watching: AtomicBool::new(false) }
+        Session {
+            log_level: AtomicU8::new(DEFAULT_LEVEL),
+            subscriptions: Mutex::default(),
+            watching: AtomicBool::new(false),
+            ended: tokio_util::sync::CancellationToken::new(),
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.ended.cancel();
     }
 }
 
 impl Session {
+    /// Cancelled when this session's service is dropped.
+    pub fn ended(&self) -> tokio_util::sync::CancellationToken {
+        self.ended.clone()
+    }
+
     pub fn set_log_level(&self, level: LoggingLevel) {
         self.log_level.store(severity_of(level), Ordering::Relaxed);
     }
@@ -172,14 +191,17 @@ const ANNOUNCE_CHECK: Duration = Duration::from_secs(30);
 
 /// Tells a session's client which lists (tools, resources, prompts) changed when
 /// components are added, replaced or removed. Ends with the session or its transport.
-pub async fn announce_changes(session: Weak<Session>, mut changes: tokio::sync::watch::Receiver<Generations>, peer: Peer<RoleServer>) {
+pub async fn announce_changes(ended: tokio_util::sync::CancellationToken, mut changes: tokio::sync::watch::Receiver<Generations>, peer: Peer<RoleServer>) {
     let mut seen = *changes.borrow_and_update();
     loop {
-        match tokio::time::timeout(ANNOUNCE_CHECK, changes.changed()).await {
-            Ok(Err(_)) => return, // the runtime is gone
-            Ok(Ok(())) => {}
-            Err(_) if session.strong_count() == 0 || peer.is_transport_closed() => return,
-            Err(_) => continue,
+        tokio::select! {
+            () = ended.cancelled() => return,
+            changed = tokio::time::timeout(ANNOUNCE_CHECK, changes.changed()) => match changed {
+                Ok(Err(_)) => return, // the runtime is gone
+                Ok(Ok(())) => {}
+                Err(_) if peer.is_transport_closed() => return,
+                Err(_) => continue,
+            },
         }
         let now = *changes.borrow_and_update();
         let sent = async {

@@ -69,8 +69,9 @@ fn rss_kib(pid: u32) -> f64 {
 }
 
 /// Memory an idle Streamable HTTP session costs the server: `sessions` sessions opened
-/// (initialize and initialized) on a fresh server and left idle; (KiB per session, opened).
-pub fn idle_session_kib(bin: &std::path::Path, url: &str, sessions: usize) -> (f64, usize) {
+/// (initialize and initialized) on a fresh server and left idle; KiB per session just after
+/// (awake) and once idle sessions sleep, and how many were opened.
+pub fn idle_session_kib(bin: &std::path::Path, url: &str, sessions: usize) -> (f64, f64, usize) {
     let limits = (sessions + 500).to_string(); // room for the warm-up sessions too
     let env = [("EPMCP_MAX_SESSIONS", limits.as_str()), ("EPMCP_MAX_SESSIONS_PER_ADDRESS", limits.as_str())];
     let (mut child, addr) = serve(bin, url, &env);
@@ -92,10 +93,14 @@ pub fn idle_session_kib(bin: &std::path::Path, url: &str, sessions: usize) -> (f
     let before = rss_kib(child.id());
     let opened = open(sessions);
     std::thread::sleep(Duration::from_millis(300));
-    let after = rss_kib(child.id());
+    let awake = rss_kib(child.id());
+    // Sessions sleep after 10 s without use (host/src/transport/sessions.rs), checked every 2 s.
+    std::thread::sleep(Duration::from_secs(13));
+    let asleep = rss_kib(child.id());
     let _ = child.kill();
     let _ = child.wait();
-    ((after - before) / opened.max(1) as f64, opened)
+    let per_session = |rss: f64| (rss - before) / opened.max(1) as f64;
+    (per_session(awake), per_session(asleep), opened)
 }
 
 /// One session opened and left idle (its connection closed).

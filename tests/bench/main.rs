@@ -402,6 +402,14 @@ fn start_fake_in(dir: &Path, extra: &[&str]) -> (Child, String) {
 
 fn main() {
     let (mut fake, url) = start_fake(&[]);
+    // One measurement alone, while working on it: EPMCP_BENCH_ONLY=idle-sessions.
+    if std::env::var("EPMCP_BENCH_ONLY").is_ok_and(|only| only == "idle-sessions") {
+        let bin = path("EPMCP_BIN", "target/release/epmcp");
+        let (awake, asleep, opened) = load::idle_session_kib(&bin, &url, 2000);
+        println!("memory per idle session: {awake:.1} KiB awake, {asleep:.1} KiB asleep ({opened} sessions)");
+        let _ = fake.kill();
+        return;
+    }
 
     // Cold start: process spawn → initialize response (components loaded from .cwasm).
     // (Up to the response: the kill and the exit that follow are not part of starting.)
@@ -508,8 +516,9 @@ fn main() {
                 r.failures, r.rss_mb, r.server_cpu_us_per_call, r.client_cpu_us_per_call
             );
         }
-        let (kib, opened) = load::idle_session_kib(&bin, &url, 2000);
-        println!("{:<30} {:>9.1} KiB each ({opened} sessions opened, anonymous, then idle; target ≤ 20 KB)", "memory per idle session", kib);
+        let (awake, asleep, opened) = load::idle_session_kib(&bin, &url, 2000);
+        println!("{:<30} {:>9.1} KiB each ({opened} anonymous sessions, 13 s idle: asleep; target ≤ 20 KB)", "memory per idle session", asleep);
+        println!("{:<30} {:>9.1} KiB each (the same, 0.3 s after opening: awake)", "", awake);
         scale_out(&bin, &url, seconds);
     }
     let _ = fake.kill();

@@ -527,3 +527,51 @@ fn open_streams_are_capped_per_client_and_anonymous_ones_leave_room_for_keyed_ca
     let (_, records) = audit_records(&audit);
     assert_eq!(records.iter().filter(|r| r["event"] == "stream_refused").count(), 4, "{records:?}");
 }
+
+#[test]
+fn an_unused_session_sleeps_and_wakes_unnoticed_at_its_next_request() {
+    let fake = Fake::start();
+    let observer = format!("127.0.0.1:{}", std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port());
+    let (key, entry) = tenant_key("researcher", "default");
+    let env = [
+        ("EPMCP_API_KEYS", entry.as_str()),
+        ("EPMCP_SESSION_SLEEP_SECS", "1"),
+        ("EPMCP_METRICS_LISTEN", observer.as_str()),
+        ("EPMCP_ANOMALY_DETECTION", "false"),
+    ];
+    let server = Hosted::start(&fake, &env);
+    let addr = server.addr.as_str();
+    let auth = format!("Bearer {key}");
+    let post = |id: &str, message: Value| {
+        let headers = [JSON, ACCEPT, ("Authorization", auth.as_str()), ("Mcp-Session-Id", id), ("Mcp-Protocol-Version", "2025-11-25")];
+        let (status, _, body) = http(addr, "POST", "/mcp", &headers, &message.to_string());
+        (status, body)
+    };
+    let sessions = |state: &str| {
+        let metrics = http(&observer, "GET", "/metrics", &[], "").2;
+        let line = format!("http_sessions{{state=\"{state}\"}} ");
+        metrics.lines().find_map(|l| l.strip_prefix(line.as_str())?.parse::<u32>().ok()).unwrap_or_else(|| panic!("{metrics}"))
+    };
+    // Two sessions; the second sets a log level, which its `initialize` could not restore.
+    let quiet = open_session(addr, &key);
+    let levelled = open_session(addr, &key);
+    for id in [&quiet, &levelled] {
+        assert_eq!(on_session(addr, "POST", id, &key), 202);
+    }
+    let (status, body) = post(&levelled, json!({"jsonrpc": "2.0", "id": 2, "method": "logging/setLevel", "params": {"level": "error"}}));
+    assert_eq!(status, 200, "{body}");
+    // Unused for a second: the first sleeps, the second stays awake.
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!((sessions("asleep"), sessions("awake")), (1, 1));
+    // The sleeping one answers its next call under the same id, as if it had never slept.
+    let call = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "get_meps", "arguments": {"limit": 1}}});
+    let (status, body) = post(&quiet, call.clone());
+    assert!(status == 200 && body.contains(r#""isError":false"#), "{body}");
+    let (status, body) = post(&quiet, json!({"jsonrpc": "2.0", "id": 4, "method": "tools/list"}));
+    assert!(status == 200 && body.contains("get_meps"), "{body}");
+    // Asleep again, it can still be ended, and then it is gone.
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(sessions("asleep"), 1);
+    assert_eq!(on_session(addr, "DELETE", &quiet, &key), 200);
+    assert_eq!(post(&quiet, call).0, 404);
+}

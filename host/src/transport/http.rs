@@ -27,7 +27,7 @@ use crate::audit::Audit;
 use crate::auth::{AuthError, Authenticator};
 use crate::identity::Caller;
 use crate::limits::KeyedSlots;
-use crate::transport::sessions::{Refusal, SessionLimits, SessionTable, owner_of};
+use crate::transport::sessions::{Dormant, Refusal, SessionLimits, SessionTable, owner_of};
 use crate::transport::streams::StreamSlots;
 use crate::mcp::McpServer;
 use crate::tls::{ClientCertificate, TlsFiles};
@@ -114,7 +114,12 @@ pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: Cancellatio
     config.sse_keep_alive = Some(Duration::from_secs(15));
     let base = shared.server.clone();
     let manager = Arc::new(LocalSessionManager::default());
-    let sessions = Arc::new(SessionTable::new(settings.session_limits, manager.clone()));
+    let dormant = Arc::new(Dormant::default());
+    config.session_store = Some(dormant.clone());
+    let sessions = Arc::new(SessionTable::new(settings.session_limits, manager.clone(), dormant));
+    if let Some(after) = settings.session_limits.sleep_after {
+        tokio::spawn(put_idle_sessions_to_sleep(sessions.clone(), after, shared.metrics.clone(), shutdown.clone()));
+    }
     let streams = Arc::new(StreamSlots::new(settings.max_streams_per_client, settings.max_connections));
     let mcp = StreamableHttpService::new(move || Ok(base.for_session()), manager, config);
     let shared = Arc::new(shared);
@@ -213,6 +218,32 @@ pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: Cancellatio
     Ok(())
 }
 
+/// Sessions unused for `after` sleep (see [`super::sessions`]); checked five times as often.
+async fn put_idle_sessions_to_sleep(sessions: Arc<SessionTable>, after: Duration, metrics: Arc<Metrics>, shutdown: CancellationToken) {
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(after / 5) => {}
+            () = shutdown.cancelled() => return,
+        }
+        let count = sessions.sleep_idle(after).await;
+        metrics.http_sessions(count.awake, count.asleep);
+        if count.slept > 0 {
+            tracing::debug!(slept = count.slept, "idle sessions put to sleep");
+            give_back_freed_memory();
+        }
+    }
+}
+
+/// glibc keeps freed memory in its arenas; the channels of sessions put to sleep are
+/// tens of KiB each, so they are handed back to the system.
+fn give_back_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free pages of the allocator's own heaps.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// What the listener counts across connections.
 struct Counted {
     /// POSTs being answered (shutdown waits for them).
@@ -255,14 +286,20 @@ async fn route(
             let session = request.headers().get(SESSION_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
             let owner = owner_of(&caller);
             let address = peer.ip().to_string();
-            if let Some(id) = &session
-                && sessions.owner(id).is_none_or(|recorded| recorded != owner)
-            {
-                // Someone else's session (or one this listener did not open, or long idle):
-                // as if it did not exist, so the client starts a new one.
-                shared.audit.security("session_hijack", serde_json::json!({"client": caller.id, "tenant": caller.tenant, "address": address}));
-                return Ok(json_response(StatusCode::NOT_FOUND, "{\"error\":\"session not found\"}".into()));
-            }
+            // A request on a session keeps it awake (or wakes it) until its response is sent.
+            let in_use = match &session {
+                None => None,
+                Some(id) => match sessions.enter(id, &owner).await {
+                    Some(in_use) => Some(in_use),
+                    None => {
+                        // Someone else's session (or one this listener did not open, or long
+                        // idle): as if it did not exist, so the client starts a new one.
+                        let record = serde_json::json!({"client": caller.id, "tenant": caller.tenant, "address": address});
+                        shared.audit.security("session_hijack", record);
+                        return Ok(json_response(StatusCode::NOT_FOUND, "{\"error\":\"session not found\"}".into()));
+                    }
+                },
+            };
             if session.is_none() && request.method() == http::Method::POST {
                 // A new session: within the caps, and charged like a call (a flood of
                 // `initialize` is a flood of calls).
@@ -296,31 +333,30 @@ async fn route(
                 Ok(body) => body,
                 Err(refusal) => return Ok(refusal),
             };
+            if let Some(in_use) = &in_use
+                && holds_more_than_initialize(&body)
+            {
+                in_use.keep_awake();
+            }
             let request = Request::from_parts(parts, Full::new(body));
             let mut response = tower_service::Service::call(&mut mcp, request).await?;
-            if let Some(guard) = in_progress {
-                response = response.map(|body| {
-                    body.map_frame(move |frame| {
-                        let _ = &guard; // dropped with the body, once sent or abandoned
-                        frame
-                    })
-                    .boxed()
-                });
-            }
+            // Held until the body is sent or abandoned: the request in flight, the session's
+            // use, and a stream's slot.
+            let held = (in_progress, in_use, stream_slot);
+            response = response.map(|body| {
+                body.map_frame(move |frame| {
+                    let _ = &held;
+                    frame
+                })
+                .boxed()
+            });
             if !primed {
                 response = response.map(|body| body.map_frame(without_priming).boxed());
             }
             if opens_stream {
                 // The standalone SSE stream ends at the token's expiry or the listener's lifetime.
-                // It holds its stream slot until it ends.
                 let (lifetime, _) = super::lifetime::remaining(&opener, shared.max_stream);
-                response = response.map(|body| {
-                    let body = body.map_frame(move |frame| {
-                        let _ = &stream_slot;
-                        frame
-                    });
-                    super::lifetime::Bounded::new(body, lifetime).boxed()
-                });
+                response = response.map(|body| super::lifetime::Bounded::new(body, lifetime).boxed());
             }
             if ends_session && response.status().is_success() {
                 // rmcp answers 202, which SDK clients report as a failed termination.
@@ -361,6 +397,14 @@ fn refuse_connection(stream: tokio::net::TcpStream, tls: bool) {
 
 /// A session that may not be opened: 429 (this client) or 503 (the listener), with
 /// `Retry-After` and the reason.
+/// Whether a request sets session state that its `initialize` cannot restore (a log level,
+/// a subscription), so that the session must not sleep. A false positive (the words inside
+/// an argument) only keeps a session awake.
+fn holds_more_than_initialize(body: &[u8]) -> bool {
+    let has = |word: &[u8]| body.windows(word.len()).any(|w| w == word);
+    has(b"logging/setLevel") || has(b"resources/subscribe")
+}
+
 /// A WebSocket or SSE stream over its caps: 429 or 503, saying why, and recorded.
 fn stream_refused(refusal: &Refusal, caller: &Caller, shared: &Shared) -> Response<Body> {
     let record = serde_json::json!({"client": caller.id, "tenant": caller.tenant, "address": caller.address, "reason": refusal.message});
