@@ -13,6 +13,7 @@
 //! - an optional argument's type and enum lose `null` (the host drops null arguments);
 //! - output schemas keep their structure and constraints but not their prose
 //!   (`description`, `examples`, `default`): the tool's description says what it returns.
+//!
 //! The host checks results against that full output schema; clients are told its top
 //! level ([`advertised`]), since a model reads tools/list on every turn.
 
