@@ -10,7 +10,7 @@ use serde_json::Value;
 /// `MTG-PL-2024-04-23` (upper-case letter/digit groups joined by single hyphens).
 pub const EVENT_ID_PATTERN: &str = r"^[A-Z0-9]+(?:-[A-Z0-9]+)*$";
 
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Default, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
     /// Activity id, e.g. `MTG-PL-2024-03-12-VOT-ITM-1` or `1972-0003-DEC-DCPL-1991-07-10`.
@@ -51,7 +51,7 @@ pub fn event(item: &Value) -> Event {
         activity_type: jsonld::code(item, "had_activity_type"),
         stage: jsonld::code(item, "occured_at_stage"),
         label: jsonld::text(item, "activity_label"),
-        outcome: jsonld::code(item, "had_decision_outcome"),
+        outcome: jsonld::outcome(item),
         documents: ["based_on_a_realization_of", "decided_on_a_realization_of"]
             .iter()
             .flat_map(|f| tails(item, f))
@@ -59,6 +59,36 @@ pub fn event(item: &Value) -> Event {
         recorded_in: tails(item, "recorded_in_a_realization_of"),
         part_of: tails(item, "inverse_consists_of"),
     }
+}
+
+/// The events a record `consists_of`: objects read whole, and bare ids (the live API mixes
+/// them in) kept as events known by id only.
+pub struct Events {
+    pub list: Vec<Event>,
+    /// The ids of events given as a bare id: they have no date, type or stage.
+    pub by_id_only: Vec<String>,
+    /// Entries that are neither (numbers, nulls …): not kept.
+    pub unreadable: usize,
+}
+
+pub fn consists_of(record: &Value) -> Events {
+    let entries = match record.get("consists_of") {
+        Some(Value::Array(entries)) => entries.iter().collect(),
+        Some(entry) => vec![entry],
+        None => Vec::new(),
+    };
+    let mut events = Events { list: Vec::new(), by_id_only: Vec::new(), unreadable: 0 };
+    for entry in entries {
+        match entry {
+            Value::Object(_) => events.list.push(event(entry)),
+            Value::String(id) if !id.is_empty() => {
+                events.by_id_only.push(jsonld::tail(id).to_string());
+                events.list.push(Event { id: jsonld::tail(id).to_string(), ..Event::default() });
+            }
+            _ => events.unreadable += 1,
+        }
+    }
+    events
 }
 
 /// The short ids of a field of references (strings or objects with `id`).
@@ -105,6 +135,20 @@ mod tests {
         assert_eq!(e.label.as_deref(), Some("Vote"));
         assert_eq!(e.outcome.as_deref(), Some("ADOPTED"));
         assert_eq!(e.documents, ["A-9-2024-0001", "A-9-2024-0002"]);
+    }
+
+    #[test]
+    fn bare_ids_among_the_events_are_kept_and_counted() {
+        let record = json!({"consists_of": [
+            {"activity_id": "2020-0001-DEPOT-2020-01-01", "activity_date": "2020-01-01"},
+            "eli/dl/event/MTG-PL-2020-12-16-VOT-ITM-915693",
+            7
+        ]});
+        let events = super::consists_of(&record);
+        assert_eq!((events.list.len(), events.by_id_only.len(), events.unreadable), (2, 1, 1));
+        assert_eq!(events.list[1].id, "MTG-PL-2020-12-16-VOT-ITM-915693");
+        assert_eq!(events.list[1].date, None);
+        assert_eq!(super::consists_of(&json!({"consists_of": {"activity_id": "X"}})).list.len(), 1);
     }
 
     #[test]

@@ -28,6 +28,17 @@ impl Error {
     }
 }
 
+/// The message, for warnings that name a failure without failing the call.
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::InvalidArguments(m) | Error::NotFound(m) | Error::Unavailable(m) | Error::Internal(m) => f.write_str(m),
+            Error::Upstream { status: Some(status), message } => write!(f, "HTTP {status}: {message}"),
+            Error::Upstream { status: None, message } => f.write_str(message),
+        }
+    }
+}
+
 impl From<HttpError> for Error {
     fn from(e: HttpError) -> Self {
         match e {

@@ -77,6 +77,12 @@ pub fn code(item: &Value, field: &str) -> Option<String> {
     string(item, field).map(|v| tail(&v).to_string())
 }
 
+/// A decision's outcome code (`ADOPTED`), under any of the names the live API has used:
+/// `had_decision_outcome`, `decision_outcome`, `eli-dl:decision_outcome`.
+pub fn outcome(item: &Value) -> Option<String> {
+    ["had_decision_outcome", "decision_outcome", "eli-dl:decision_outcome"].iter().find_map(|field| code(item, field))
+}
+
 /// An item's short id: `identifier`, else the last segment of `id`.
 pub fn identifier(item: &Value) -> String {
     string(item, "identifier").or_else(|| code(item, "id")).unwrap_or_default()

@@ -16,12 +16,14 @@ pub mod group;
 pub mod http;
 pub mod jsonld;
 pub mod output;
+pub mod participation;
+pub mod roles;
 pub mod tool;
 
 pub use error::Error;
 pub use catalog::{Argument, Completion, Prompt, Resource};
 pub use ep::{Ep, Page, Query};
-pub use output::{List, SOURCE};
+pub use output::{List, SOURCE, Unread};
 pub use tool::Tool;
 
 // Re-exported for tool crates, so they need no direct dependency on these.

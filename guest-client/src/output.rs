@@ -29,6 +29,9 @@ pub struct List<T> {
     /// default year is "nothing yet", not "none exist").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// What could not be read whole from the EP's records (how many, which ids).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_quality_warnings: Vec<String>,
 }
 
 impl<T> List<T> {
@@ -57,7 +60,14 @@ impl<T> List<T> {
             endpoint: endpoint.into(),
             source: SOURCE,
             note: None,
+            data_quality_warnings: Vec::new(),
         }
+    }
+
+    /// The list with `warnings` about what its records did not hold whole.
+    pub fn warning(mut self, warnings: impl IntoIterator<Item = String>) -> Self {
+        self.data_quality_warnings.extend(warnings);
+        self
     }
 
     /// A first page that came back empty for a year the caller did not give (the current
@@ -70,9 +80,51 @@ impl<T> List<T> {
     }
 }
 
+/// What a tool could not read whole from the records, grouped by kind, for
+/// `dataQualityWarnings`: "items without an id: 2 (positions 3, 7)".
+#[derive(Debug, Default)]
+pub struct Unread(std::collections::BTreeMap<String, Vec<String>>);
+
+/// Ids listed per kind of warning; beyond them, only the count.
+const IDS_SHOWN: usize = 10;
+
+impl Unread {
+    /// One more `what`, about `which` (an id, or a position when there is no id).
+    pub fn note(&mut self, what: &str, which: impl Into<String>) {
+        self.0.entry(what.to_string()).or_default().push(which.into());
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn warnings(self) -> Vec<String> {
+        self.0
+            .into_iter()
+            .map(|(what, which)| {
+                let more = if which.len() > IDS_SHOWN { " …" } else { "" };
+                let shown: Vec<&str> = which.iter().take(IDS_SHOWN).map(String::as_str).collect();
+                format!("{what}: {} ({}{more})", which.len(), shown.join(", "))
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unread_items_are_grouped_and_counted() {
+        let mut unread = Unread::default();
+        for i in 0..12 {
+            unread.note("items without an id", format!("position {i}"));
+        }
+        unread.note("creators neither a body nor a person", "A-9-2024-0163");
+        let warnings = unread.warnings();
+        assert_eq!(warnings[0], "creators neither a body nor a person: 1 (A-9-2024-0163)");
+        assert!(warnings[1].starts_with("items without an id: 12 (position 0, ") && warnings[1].ends_with("position 9 …)"), "{}", warnings[1]);
+    }
 
     #[test]
     fn slice_reports_next_page() {

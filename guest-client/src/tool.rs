@@ -83,7 +83,7 @@ fn input_schema_of<T: JsonSchema>() -> Value {
     let mut schema = schema_of::<T>();
     for (name, description) in [
         ("limit", "Items per page."),
-        ("offset", "Items to skip (the previous page's nextOffset)."),
+        ("offset", "Items to skip (a nextOffset)."),
     ] {
         if let Some(property) = schema.pointer_mut(&format!("/properties/{name}")).and_then(Value::as_object_mut) {
             property.entry("description").or_insert_with(|| description.into());

@@ -23,6 +23,7 @@ mod family_meetings;
 mod family_members;
 mod protocol;
 mod python_sdk;
+mod real_records;
 mod sandbox;
 mod scale;
 mod tenants;

@@ -64,6 +64,7 @@ fn get_mep_details_reads_the_real_record() {
         assert_eq!(mep["name"], "Elio DI RUPO");
         assert_eq!(mep["email"], "elio.dirupo@europarl.europa.eu");
         assert_eq!(mep["citizenship"], "BEL");
+        assert_eq!(mep["represents"], "BEL");
         assert_eq!(mep["gender"], "MALE");
         assert_eq!(mep["active"], true);
         assert_eq!(mep["mandateStart"], "2024-07-16");

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use guest_client::roles::{self, Role};
 use guest_client::{Ep, Error, Query, jsonld};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -120,9 +121,10 @@ pub fn memberships(record: &Value, period: &Period) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Roles other than member or substitute, each once.
+/// The leading roles among the memberships (chairs, vice-chairs … per the EP's role
+/// vocabulary; never a member's or a substitute's seat), each once.
 pub fn leadership_roles(memberships: &[(String, String)]) -> Vec<String> {
-    let mut roles: Vec<String> = memberships.iter().map(|(_, r)| r.clone()).filter(|r| !matches!(r.as_str(), "MEMBER" | "SUBSTITUTE" | "")).collect();
+    let mut roles: Vec<String> = memberships.iter().map(|(_, r)| r.clone()).filter(|r| roles::classify(r) == Role::Leads).collect();
     roles.sort();
     roles.dedup();
     roles
@@ -131,6 +133,13 @@ pub fn leadership_roles(memberships: &[(String, String)]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn substitutes_and_members_hold_no_leading_role() {
+        let seats = |roles: &[&str]| roles.iter().map(|r| ("6562".to_string(), r.to_string())).collect::<Vec<_>>();
+        assert!(leadership_roles(&seats(&["MEMBER", "MEMBER_SUBSTITUTE", "OBSERVER_SUBSTITUTE", "SUBSTITUTE", ""])).is_empty());
+        assert_eq!(leadership_roles(&seats(&["CHAIR_VICE", "MEMBER", "CHAIR_VICE", "CHAIR"])), ["CHAIR", "CHAIR_VICE"]);
+    }
 
     #[test]
     fn terms_a_period_touches() {

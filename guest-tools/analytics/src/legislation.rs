@@ -4,8 +4,10 @@
 
 use std::collections::BTreeSet;
 
-use guest_client::activity::{Event, chronological, event};
+use guest_client::activity::{self, Event, chronological, event};
 use guest_client::args::{self, PROCESS_ID_PATTERN};
+use guest_client::participation::{self, Participant};
+use guest_client::roles::Role;
 use guest_client::{Ep, Error, Query, SOURCE, Tool, date, jsonld};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -23,9 +25,10 @@ pub struct Params {
 pub struct Stage {
     /// Procedure-phase code, e.g. `RDG1` (first reading).
     pub stage: String,
-    /// Date of its first and last event (null for a stage without dated events).
+    /// Date of its first and last event recorded at this stage (null without dated ones).
     pub first_event: Option<String>,
     pub last_event: Option<String>,
+    /// Events recorded at this stage (events without a stage are in no stage: see `unstagedEvents`).
     pub events: usize,
     /// Days from this stage's first event to the next stage's first event (null for the last).
     pub days_to_next_stage: Option<i64>,
@@ -45,6 +48,14 @@ pub struct Legislation {
     pub timeline: Vec<Event>,
     /// Stages in the order their first events happened.
     pub stages: Vec<Stage>,
+    /// Timeline events the EP records at no stage (no `occured_at_stage`).
+    pub unstaged_events: usize,
+    /// The committee responsible, as the procedure record names it (e.g. `AFCO`).
+    pub lead_committee: Option<String>,
+    /// MEP ids of the rapporteurs the record names.
+    pub rapporteurs: Vec<String>,
+    /// Every participation the record gives: committees (responsible, for opinion) and MEPs (rapporteurs, shadows).
+    pub participants: Vec<Participant>,
     pub last_event_date: Option<String>,
     /// Days from the last event to `asOf`.
     pub days_since_last_event: Option<i64>,
@@ -52,15 +63,18 @@ pub struct Legislation {
     pub as_of: String,
     /// Ids of documents the procedure produced.
     pub documents: Vec<String>,
+    /// The endpoints that answered (one that failed is in the warnings instead).
     pub endpoints: Vec<String>,
     pub methodology: &'static str,
     pub data_quality_warnings: Vec<String>,
     pub source_attribution: &'static str,
 }
 
-pub const METHOD: &str = "Events: the procedure record's consists_of and /procedures/{process-id}/events, merged by id, \
-    ordered by date. Stages: each event's occured_at_stage, in the order of their first events; a stage lasts from its first \
-    event to the next stage's first event. No status is inferred beyond the EP's own current_stage.";
+pub const METHOD: &str = "Events: the procedure record's consists_of (an event given only by id kept as such) and \
+    /procedures/{process-id}/events, merged by id, ordered by date. Stages: each event's occured_at_stage, in the order of \
+    their first events; a stage lasts from its first event to the next stage's first event; events without a stage are in \
+    the timeline and counted as unstaged, in no stage. Committees and rapporteurs: the record's had_participation. No \
+    status is inferred beyond the EP's own current_stage.";
 
 pub fn tool() -> Tool {
     Tool::new(
@@ -84,14 +98,33 @@ pub(crate) fn run(ep: &Ep, p: Params) -> Result<Legislation, Error> {
         .expect("two answers")?
         .and_then(|doc| jsonld::into_data(doc).into_iter().next())
         .ok_or_else(|| Error::NotFound(format!("procedure {} not found", p.procedure_id)))?;
-    let listed = answers.next().expect("two answers")?.map(jsonld::into_data).unwrap_or_default();
+    let mut warnings = Vec::new();
+    let mut endpoints = vec!["procedures/{process-id}".to_string()];
+    // The events endpoint adds to the record's events; without it the record's are all there is.
+    let listed = match answers.next().expect("two answers") {
+        Ok(Some(doc)) => {
+            endpoints.push("procedures/{process-id}/events".into());
+            jsonld::into_data(doc)
+        }
+        Ok(None) => {
+            warnings.push("procedures/{process-id}/events answered nothing (404 or empty): the timeline is the record's events only.".into());
+            Vec::new()
+        }
+        Err(e) => {
+            warnings.push(format!("procedures/{{process-id}}/events could not be read ({e}): the timeline is the record's events only."));
+            Vec::new()
+        }
+    };
+    let recorded = activity::consists_of(&item);
+    if !recorded.by_id_only.is_empty() {
+        let (n, ids) = (recorded.by_id_only.len(), recorded.by_id_only.join(", "));
+        warnings.push(format!("{n} events are given only by id (no date, type or stage), in the timeline undated: {ids}."));
+    }
+    if recorded.unreadable > 0 {
+        warnings.push(format!("{} entries of the record's consists_of are neither an event nor an id: not read.", recorded.unreadable));
+    }
     let mut seen = BTreeSet::new();
-    let events: Vec<Event> = jsonld::objects(&item, "consists_of")
-        .into_iter()
-        .chain(listed.iter())
-        .map(event)
-        .filter(|e| seen.insert(e.id.clone()))
-        .collect();
+    let events: Vec<Event> = recorded.list.into_iter().chain(listed.iter().map(event)).filter(|e| seen.insert(e.id.clone())).collect();
     let timeline = chronological(events);
     let mut stages: Vec<Stage> = Vec::new();
     for e in &timeline {
@@ -107,15 +140,26 @@ pub(crate) fn run(ep: &Ep, p: Params) -> Result<Legislation, Error> {
         }
     }
     stages.sort_by(|a, b| a.first_event.cmp(&b.first_event));
+    let unstaged_events = timeline.iter().filter(|e| e.stage.is_none()).count();
+    if unstaged_events > 0 {
+        warnings.push(format!(
+            "{unstaged_events} of {} events carry no stage: they are in the timeline, and in no stage's counts or dates.",
+            timeline.len()
+        ));
+    }
     for i in 1..stages.len() {
         let gap = stages[i].first_event.as_deref().and_then(date::days_of_iso).zip(stages[i - 1].first_event.as_deref().and_then(date::days_of_iso));
         stages[i - 1].days_to_next_stage = gap.map(|(next, this)| next - this);
     }
     let current_stage = jsonld::code(&item, "current_stage");
-    let mut warnings = vec![
-        "Committees responsible and rapporteurs are not in the procedure records read.".to_string(),
-        "Roll-call votes are not linked to procedures in the records read; see get_latest_votes for a sitting's votes.".to_string(),
-    ];
+    let (participants, unread_participations) = participation::participants(&item);
+    if participants.is_empty() {
+        warnings.push("The procedure record names no committees or rapporteurs (no had_participation).".into());
+    }
+    if unread_participations > 0 {
+        warnings.push(format!("{unread_participations} participations name neither a committee nor a person: not read."));
+    }
+    warnings.push("Roll-call votes are not linked to procedures in the records read; see get_latest_votes for a sitting's votes.".into());
     if let Some(current) = &current_stage
         && !stages.iter().any(|s| &s.stage == current)
     {
@@ -134,8 +178,12 @@ pub(crate) fn run(ep: &Ep, p: Params) -> Result<Legislation, Error> {
         as_of: date::iso(today),
         stages,
         timeline,
+        unstaged_events,
+        lead_committee: participation::lead_committee(&participants).map(str::to_string),
+        rapporteurs: participation::meps_in(&participants, Role::Rapporteur),
+        participants,
         documents: jsonld::strings(&item, "created_a_realization_of").iter().map(|d| jsonld::tail(d).to_string()).collect(),
-        endpoints: vec!["procedures/{process-id}".into(), "procedures/{process-id}/events".into()],
+        endpoints,
         methodology: METHOD,
         data_quality_warnings: warnings,
         source_attribution: SOURCE,

@@ -39,7 +39,7 @@ pub fn get_adopted_texts() -> Tool {
     Tool::new(
         "get_adopted_texts",
         "Adopted texts",
-        "Texts adopted by the European Parliament (resolutions, positions, budget texts; ids like TA-9-2022-0201): \
+        "Texts adopted by the European Parliament (ids like TA-9-2022-0201): \
          one by docId, or a page of a year's texts (default: the current year) or of a \
          procedure (processId).",
         &["adopted-texts"],

@@ -3,7 +3,7 @@
 //! document (`data[0]`, FRBR detail) and `/{collection}?offset&limit` for a page.
 
 use guest_client::args;
-use guest_client::{Ep, Error, List, Query};
+use guest_client::{Ep, Error, List, Query, Unread};
 
 use crate::model::{Document, document};
 
@@ -18,7 +18,9 @@ impl Collection {
     /// One document with its files; a missing one is `NotFound` naming the id.
     pub fn lookup(self, ep: &Ep, id: &str) -> Result<List<Document>, Error> {
         let item = ep.one(&Query::new([self.path, id]), &format!("{} {id}", self.noun))?;
-        Ok(List::new(vec![document(&item, true)], 0, 1, false, format!("{}/{id}", self.path)))
+        let mut unread = Unread::default();
+        let document = document(&item, true, &mut unread);
+        Ok(List::new(vec![document], 0, 1, false, format!("{}/{id}", self.path)).warning(unread.warnings()))
     }
 
     /// The unfiltered collection, to add query parameters to.
@@ -31,8 +33,9 @@ impl Collection {
 /// One page of documents from `query`; `endpoint` says which filters were sent.
 pub fn page(ep: &Ep, query: &Query, endpoint: String, offset: u32, limit: u32) -> Result<List<Document>, Error> {
     let page = ep.page(query, offset, limit)?;
-    let data = page.items.iter().map(|i| document(i, false)).collect();
-    Ok(List::from_page(&page, data, endpoint))
+    let mut unread = Unread::default();
+    let data = page.items.iter().map(|i| document(i, false, &mut unread)).collect();
+    Ok(List::from_page(&page, data, endpoint).warning(unread.warnings()))
 }
 
 /// A `docId` lookup takes no list filters: refuse the ones given rather than ignore them.

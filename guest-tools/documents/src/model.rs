@@ -2,7 +2,7 @@
 //! shared id rules. Lists carry little more than id and type; lookups add the FRBR
 //! detail (title, date, term, files).
 
-use guest_client::jsonld;
+use guest_client::{Unread, jsonld};
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
@@ -30,6 +30,15 @@ pub struct Document {
     /// Parliamentary term number.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub term: Option<u32>,
+    /// Bodies among its authors: a report's committee (`AFCO`), a motion's groups.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bodies: Vec<String>,
+    /// MEPs among its authors (person ids): a report's rapporteur, a motion's signatories.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authors: Vec<String>,
+    /// The procedures it belongs to, e.g. `2024-2006` (get_procedures processId).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub procedures: Vec<String>,
     /// Downloadable files (single lookups only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<File>,
@@ -44,37 +53,53 @@ pub struct File {
     pub url: String,
 }
 
-/// A `Work` as a [`Document`]; `with_files` walks Expression → Manifestation.
-pub fn document(item: &Value, with_files: bool) -> Document {
+/// A `Work` as a [`Document`]; `with_files` walks Expression → Manifestation. What cannot
+/// be read (no id, an author that is neither a body nor a person) goes to `unread`.
+pub fn document(item: &Value, with_files: bool, unread: &mut Unread) -> Document {
     let expressions = jsonld::objects(item, "is_realized_by");
     let english = expressions
         .iter()
         .find(|e| jsonld::string(e, "language").is_some_and(|l| l.ends_with("/ENG")))
         .or(expressions.first());
     let title = jsonld::text(item, "title_dcterms").or_else(|| english.and_then(|e| jsonld::text(e, "title")));
-    let files = if with_files {
-        expressions
-            .iter()
-            .flat_map(|e| {
-                let language = jsonld::code(e, "language").unwrap_or_default();
-                jsonld::objects(e, "is_embodied_by").into_iter().filter_map(move |m| {
-                    Some(File {
-                        language: language.clone(),
-                        format: jsonld::code(m, "format").unwrap_or_default(),
-                        url: format!("{FILE_BASE}{}", jsonld::string(m, "is_exemplified_by")?),
-                    })
-                })
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let id = jsonld::identifier(item);
+    let mut files = Vec::new();
+    for expression in expressions.iter().filter(|_| with_files) {
+        let language = jsonld::code(expression, "language").unwrap_or_default();
+        for manifestation in jsonld::objects(expression, "is_embodied_by") {
+            match jsonld::string(manifestation, "is_exemplified_by") {
+                Some(path) => files.push(File {
+                    language: language.clone(),
+                    format: jsonld::code(manifestation, "format").unwrap_or_default(),
+                    url: format!("{FILE_BASE}{path}"),
+                }),
+                None => unread.note("files without a location", format!("{id} ({language})")),
+            }
+        }
+    }
+    // `org/AFCO`, `person/197435` (or a full URI ending so): the segment before the id says which.
+    let creators = jsonld::strings(item, "creator");
+    let kind_of = |c: &str| c.rsplit('/').nth(1).map(str::to_string);
+    let creators_of = |kind: &str| creators.iter().filter(|c| kind_of(c).as_deref() == Some(kind)).map(|c| jsonld::tail(c).to_string()).collect();
+    for other in creators.iter().filter(|c| !matches!(kind_of(c).as_deref(), Some("org" | "person"))) {
+        unread.note("authors neither a body nor a person", format!("{id}: {other}"));
+    }
+    if id.is_empty() {
+        unread.note("documents without an id", jsonld::string(item, "label").unwrap_or_else(|| "?".into()));
+    }
     Document {
-        id: jsonld::identifier(item),
+        id,
         work_type: jsonld::code(item, "work_type"),
         title,
         date: jsonld::string(item, "document_date").and_then(|d| jsonld::date(&d)),
         term: jsonld::term(item),
+        bodies: creators_of("org"),
+        authors: creators_of("person"),
+        procedures: jsonld::strings(item, "inverse_created_a_realization_of")
+            .iter()
+            .filter(|p| p.contains("/proc/"))
+            .map(|p| jsonld::tail(p).to_string())
+            .collect(),
         files,
     }
 }
@@ -86,7 +111,7 @@ mod tests {
 
     #[test]
     fn lists_items_keep_what_they_carry_and_nothing_more() {
-        let d = document(&json!({"id": "eli/dl/doc/TA-9-2022-0201", "type": "Work", "work_type": "def/ep-document-types/TEXT_ADOPTED"}), false);
+        let d = document(&json!({"id": "eli/dl/doc/TA-9-2022-0201", "type": "Work", "work_type": "def/ep-document-types/TEXT_ADOPTED"}), false, &mut Unread::default());
         assert_eq!(d.id, "TA-9-2022-0201");
         assert_eq!(d.work_type.as_deref(), Some("TEXT_ADOPTED"));
         assert_eq!((d.title, d.date, d.term), (None, None, None));
@@ -104,12 +129,12 @@ mod tests {
                                     "is_exemplified_by": "distribution/x/A-9-2022-0066_en.pdf"}}
             ]
         });
-        let d = document(&item, true);
+        let d = document(&item, true, &mut Unread::default());
         assert_eq!(d.title.as_deref(), Some("Report"));
         assert_eq!((d.date.as_deref(), d.term), (Some("2022-03-24"), Some(9)));
         assert_eq!(d.files.len(), 1);
         assert_eq!(d.files[0].language, "ENG");
         assert_eq!(d.files[0].url, "https://data.europarl.europa.eu/distribution/x/A-9-2022-0066_en.pdf");
-        assert!(document(&item, false).files.is_empty());
+        assert!(document(&item, false, &mut Unread::default()).files.is_empty());
     }
 }

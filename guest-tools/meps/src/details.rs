@@ -35,6 +35,9 @@ pub struct MepDetails {
     /// Citizenship, ISO 3166 alpha-3 (EU authority code, e.g. `BEL`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub citizenship: Option<String>,
+    /// The country the MEP represents in the current (or latest) mandate, e.g. `BEL`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub represents: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub birth_date: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -73,13 +76,16 @@ pub struct Membership {
     pub end_date: Option<String>,
     /// No end date.
     pub current: bool,
+    /// The country represented (a parliamentary mandate), e.g. `BEL`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub represents: Option<String>,
 }
 
 pub fn get_mep_details() -> Tool {
     Tool::new(
         "get_mep_details",
         "MEP details",
-        "One MEP's profile from the EP: names, contact e-mail, gender, citizenship, birth, photo, mandate dates, and \
+        "One MEP's profile from the EP: names, contact e-mail, gender, citizenship, country represented, birth, photo, mandate dates, and \
          every membership (political group, committees, delegations) with roles and dates.",
         &["meps"],
         run,
@@ -103,6 +109,7 @@ fn membership(m: &Value) -> Membership {
         start_date: jsonld::string(&period, "startDate"),
         current: end_date.is_none(),
         end_date,
+        represents: jsonld::code(m, "represents"),
     }
 }
 
@@ -125,6 +132,7 @@ pub fn details(item: &Value) -> MepDetails {
         email: jsonld::string(item, "hasEmail").map(|e| e.trim_start_matches("mailto:").to_string()),
         gender: jsonld::code(item, "hasGender"),
         citizenship: jsonld::code(item, "citizenship"),
+        represents: mandate.and_then(|m| m.represents.clone()),
         birth_date: jsonld::string(item, "bday"),
         place_of_birth: jsonld::text(item, "placeOfBirth"),
         photo: jsonld::string(item, "img"),
@@ -135,5 +143,29 @@ pub fn details(item: &Value) -> MepDetails {
         committee_ids: current_of("COMMITTEE_PARLIAMENTARY").map(|m| m.organization.clone()).collect(),
         memberships,
         source: SOURCE,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_country_represented_is_the_latest_mandates_not_the_citizenship() {
+        let country = |c: &str| format!("http://publications.europa.eu/resource/authority/country/{c}");
+        let record = json!({
+            "identifier": "9", "label": "A MEP", "citizenship": country("FRA"),
+            "hasMembership": [
+                {"organization": "org/ep-9", "role": "def/ep-roles/MEMBER_PARLIAMENT", "represents": [country("FRA")],
+                 "memberDuring": {"startDate": "2019-07-02", "endDate": "2024-07-15"}},
+                {"organization": "org/ep-10", "role": "def/ep-roles/MEMBER_PARLIAMENT", "represents": country("DEU"),
+                 "memberDuring": {"startDate": "2024-07-16"}}
+            ]
+        });
+        let mep = details(&record);
+        assert_eq!((mep.citizenship.as_deref(), mep.represents.as_deref()), (Some("FRA"), Some("DEU")));
+        assert_eq!(mep.memberships[0].represents.as_deref(), Some("FRA"));
+        assert_eq!(details(&json!({"identifier": "9"})).represents, None);
     }
 }

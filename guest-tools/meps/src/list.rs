@@ -21,13 +21,13 @@ fn default_limit() -> u32 {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetMepsParams {
-    /// Country of representation, ISO 3166 alpha-2 as the EP writes it (`DE`, `EL` for Greece).
+    /// Country of representation as the EP writes it (`DE`, `EL` for Greece).
     #[schemars(length(min = 2, max = 2), pattern(r"^[A-Z]{2}$"))]
     country: Option<String>,
     /// Political group, any common spelling (`EPP`/`PPE`, `S&D`/`S-D`, `Greens/EFA`, `Renew`, `PfE` …).
     #[schemars(length(min = 1, max = 50))]
     group: Option<String>,
-    /// Not supported (MEP lists carry no committees): see get_mep_details.
+    /// Not supported: see get_mep_details.
     #[schemars(length(min = 1, max = 100))]
     committee: Option<String>,
     /// Only MEPs currently in office (default). `false` lists MEPs of past terms too.
@@ -48,8 +48,8 @@ pub fn get_meps() -> Tool {
     Tool::new(
         "get_meps",
         "List MEPs",
-        "List Members of the European Parliament, by default those currently in office. Filter by country of \
-         representation and political group. Returns ids usable with get_mep_details.",
+        "Members of the European Parliament, by default those in office, by country of representation and \
+         political group; ids for get_mep_details.",
         &["meps"],
         run_get_meps,
     )
@@ -149,7 +149,7 @@ pub fn get_current_meps() -> Tool {
     roster::<CurrentParams>(
         "get_current_meps",
         "List current MEPs",
-        "List the MEPs in office today, with their country of representation and political group; page with limit/offset.",
+        "The MEPs in office today, with country of representation and political group.",
         &["meps/show-current"],
     )
 }

@@ -40,8 +40,7 @@ pub fn get_meeting_decisions() -> Tool {
         "get_meeting_decisions",
         "Sitting decisions and roll-call votes",
         "The decisions of one plenary sitting with method, outcome and documents, and for roll-call votes who voted \
-         for, against and abstained (person ids) with the counts of those lists. Roll-call data is published some \
-         weeks after the sitting.",
+         for, against and abstained (person ids) and their counts. Roll calls are published weeks after the sitting.",
         &["meetings"],
         |ep: &Ep, p: DecisionsParams| {
             let query = Query::new(["meetings", p.sitting_id.as_str(), "decisions"]);
@@ -61,10 +60,10 @@ pub struct LatestParams {
     /// Votes of the plenary week starting this Monday (Monday to Thursday are read).
     #[schemars(pattern(DATE_PATTERN))]
     week_start: Option<String>,
-    /// Without date or weekStart: only sittings of this parliamentary term count as latest.
+    /// Without date or weekStart: the latest sittings of this parliamentary term.
     #[schemars(range(min = 1, max = 15))]
     term: Option<u32>,
-    /// Include the person ids of each position (hundreds per vote), not only the counts.
+    /// Add each position's person ids (hundreds per vote), not only the counts.
     #[serde(default)]
     include_individual_votes: bool,
     /// Votes per page (default 20).

@@ -29,7 +29,7 @@ pub struct Params {
     /// Last day (inclusive).
     #[schemars(pattern(DATE_PATTERN))]
     date_to: Option<String>,
-    /// Place, matched case-insensitively against `Strasbourg`, `Brussels` or the EU place code.
+    /// `Strasbourg`, `Brussels` or an EU place code (any case).
     #[schemars(length(min = 1, max = 100))]
     location: Option<String>,
     #[serde(default = "default_limit")]

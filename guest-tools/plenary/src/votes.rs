@@ -61,10 +61,9 @@ pub fn get_voting_records() -> Tool {
     Tool::new(
         "get_voting_records",
         "Plenary vote results",
-        "What the European Parliament voted on in plenary: the vote results of one sitting (sessionId) or of up to 10 \
-         sittings in dateFrom..dateTo, newest first (if olderSittingsUnread, continue with an earlier dateTo), \
-         optionally by topic; each with documents, minutes and procedure. Tallies and \
-         each MEP's vote: get_meeting_decisions.",
+        "European Parliament plenary vote results of one sitting (sessionId) or of up to 10 sittings in \
+         dateFrom..dateTo, newest first (if olderSittingsUnread, continue with an earlier dateTo), optionally by \
+         topic, with documents, minutes and procedure. Tallies and each MEP's vote: get_meeting_decisions.",
         &["meetings"],
         run,
     )

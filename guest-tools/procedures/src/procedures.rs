@@ -7,7 +7,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use guest_client::activity::{Event, chronological, event};
+use guest_client::activity::{self, Event, chronological};
+use guest_client::participation::{self, Participant};
 
 fn default_limit() -> u32 {
     50
@@ -49,6 +50,9 @@ pub struct Procedure {
     /// Ids of documents the procedure produced.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub documents: Vec<String>,
+    /// Committees (responsible, for opinion) and MEPs (rapporteurs, shadows) taking part.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub participants: Vec<Participant>,
 }
 
 pub fn get_procedures() -> Tool {
@@ -56,7 +60,7 @@ pub fn get_procedures() -> Tool {
         "get_procedures",
         "Procedures",
         "European Parliament procedures (legislative files): a page of the list, or with processId one procedure \
-         with its title, type, current stage, events and documents.",
+         with its title, type, current stage, events, documents, committees and rapporteurs.",
         &["procedures"],
         run,
     )
@@ -66,25 +70,40 @@ fn run(ep: &Ep, p: Params) -> Result<List<Procedure>, Error> {
     if let Some(raw) = &p.process_id {
         let id = args::process_id(raw);
         let item = ep.one(&Query::new(["procedures", id.as_str()]), &format!("procedure {raw}"))?;
-        return Ok(List::new(vec![procedure(&item)], 0, 1, false, format!("procedures/{id}")));
+        let (procedure, warnings) = procedure(&item);
+        return Ok(List::new(vec![procedure], 0, 1, false, format!("procedures/{id}")).warning(warnings));
     }
     let query = Query::new(["procedures"]);
     let page = ep.page(&query, p.offset, p.limit)?;
-    let data = page.items.iter().map(procedure).collect();
-    Ok(List::from_page(&page, data, query.endpoint()))
+    let (data, warnings): (Vec<Procedure>, Vec<Vec<String>>) = page.items.iter().map(procedure).unzip();
+    Ok(List::from_page(&page, data, query.endpoint()).warning(warnings.into_iter().flatten()))
 }
 
-fn procedure(item: &Value) -> Procedure {
-    let events = chronological(jsonld::objects(item, "consists_of").into_iter().map(event).collect());
-    Procedure {
-        id: jsonld::string(item, "process_id")
-            .or_else(|| jsonld::code(item, "id"))
-            .unwrap_or_default(),
+/// A procedure record, and what in it could not be read whole.
+fn procedure(item: &Value) -> (Procedure, Vec<String>) {
+    let id = jsonld::string(item, "process_id").or_else(|| jsonld::code(item, "id")).unwrap_or_default();
+    let events = activity::consists_of(item);
+    let (participants, unread_participations) = participation::participants(item);
+    let mut warnings = Vec::new();
+    if !events.by_id_only.is_empty() {
+        let (n, ids) = (events.by_id_only.len(), events.by_id_only.join(", "));
+        warnings.push(format!("procedure {id}: {n} events given only by id (no date, type or stage): {ids}"));
+    }
+    if events.unreadable > 0 {
+        warnings.push(format!("procedure {id}: {} entries of consists_of are neither an event nor an id", events.unreadable));
+    }
+    if unread_participations > 0 {
+        warnings.push(format!("procedure {id}: {unread_participations} participations name neither a committee nor a person"));
+    }
+    let procedure = Procedure {
         reference: jsonld::text(item, "label"),
         procedure_type: jsonld::code(item, "process_type"),
         title: jsonld::text(item, "process_title"),
         current_stage: jsonld::code(item, "current_stage"),
-        events,
+        events: chronological(events.list),
         documents: jsonld::strings(item, "created_a_realization_of").iter().map(|d| jsonld::tail(d).to_string()).collect(),
-    }
+        participants,
+        id,
+    };
+    (procedure, warnings)
 }

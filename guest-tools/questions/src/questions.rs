@@ -56,18 +56,18 @@ pub enum Status {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Params {
-    /// One question by id, e.g. `E-10-2024-001357`, with its authors, addressees, answer and files.
+    /// One question by id, e.g. `E-10-2024-001357`.
     #[schemars(length(min = 1, max = 200), pattern(QUESTION_ID_PATTERN))]
     doc_id: Option<String>,
     /// `WRITTEN` (incl. priority questions) or `ORAL` (incl. question time).
     r#type: Option<QuestionType>,
-    /// Not supported (lists carry no authors): look a question up by docId.
+    /// Not supported: lists carry no authors (a docId lookup does).
     #[schemars(length(min = 1, max = 100))]
     author: Option<String>,
-    /// Not supported (no text search over questions).
+    /// Not supported: no text search over questions.
     #[schemars(length(min = 1, max = 200))]
     topic: Option<String>,
-    /// Not supported on lists (no answers in them): a docId lookup reports it.
+    /// Not supported on lists: a docId lookup reports it.
     status: Option<Status>,
     /// First day; must be a 1 January (lists are filtered by whole years).
     #[schemars(pattern(DATE_PATTERN))]
@@ -147,8 +147,8 @@ pub fn get_parliamentary_questions() -> Tool {
         "get_parliamentary_questions",
         "Parliamentary questions",
         "Questions MEPs put to the Council, the Commission or the High Representative: one by docId (e.g. \
-         E-10-2024-001357) with authors, addressees, answer and files; or a page of a year's questions (default: \
-         the current year) of one type. List items carry id and type only.",
+         E-10-2024-001357) with authors, addressees, answer and files, or a page of a year's questions (default: \
+         this year) of one type (items: id and type).",
         &[QUESTIONS],
         run,
     )

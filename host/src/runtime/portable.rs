@@ -236,7 +236,7 @@ pub fn advertised_input(input: &Value) -> Value {
     input
 }
 
-/// A top-level field: its type, and for a list its items' type or record fields.
+/// A top-level field: its type, and for a list of records their fields.
 fn field(schema: &Value) -> Value {
     let mut out = typed(schema);
     if let Some(items) = schema.get("items") {
@@ -248,7 +248,8 @@ fn field(schema: &Value) -> Value {
                 shape.insert("properties".into(), Value::Object(fields));
                 shape
             }
-            None => typed(items),
+            // A list of plain values: `array` says enough.
+            None => Map::new(),
         };
         if !items.is_empty() {
             out.insert("items".into(), Value::Object(items));

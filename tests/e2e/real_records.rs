@@ -1,0 +1,84 @@
+//! Issue 21: the records the live EP API really sends, read whole. The procedures and
+//! plenary documents here are the six bodies recorded from the live API (fixtures tagged
+//! `real`), plus one constructed record mixing the shapes public clients report.
+
+use serde_json::{Value, json};
+
+use crate::support::{Fake, Server};
+
+fn of_role<'a>(participants: &'a Value, role: &str) -> Vec<&'a Value> {
+    participants.as_array().unwrap().iter().filter(|p| p["role"] == role).collect()
+}
+
+#[test]
+fn procedures_keep_every_event_and_name_their_committees_and_rapporteurs() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    // 2016-0132: lead committee LIBE, opinions AFET and BUDG, a rapporteur, six shadows.
+    let p = server.ok("get_procedures", json!({"processId": "2016-0132"}));
+    let procedure = &p["data"][0];
+    assert_eq!(procedure["reference"], "2016/0132(COD)");
+    assert_eq!(procedure["events"].as_array().unwrap().len(), 20);
+    let participants = &procedure["participants"];
+    assert_eq!(participants.as_array().unwrap().len(), 12, "{participants}");
+    assert_eq!(of_role(participants, "COMMITTEE_LEAD")[0]["committee"], "LIBE");
+    let rapporteur = of_role(participants, "RAPPORTEUR")[0];
+    assert_eq!((&rapporteur["mepId"], &rapporteur["politicalGroup"], &rapporteur["committee"]), (&json!("197829"), &json!("ECR"), &json!("LIBE")));
+    let shadows = of_role(participants, "RAPPORTEUR_SHADOW");
+    assert_eq!(shadows.len(), 6);
+    assert!(shadows.iter().any(|s| s["mepId"] == "197650" && s["politicalGroup"] == "S-D" && s["date"] == "2020-10-26"));
+    let opinion = of_role(participants, "RAPPORTEUR_OPINION")[0];
+    assert_eq!((&opinion["mepId"], &opinion["committee"]), (&json!("1473"), &json!("BUDG")));
+    // The participation the record gives without a role is kept, without one.
+    assert!(participants.as_array().unwrap().iter().any(|p| p["committee"] == "JURI" && p.get("role").is_none()));
+    assert!(p.get("dataQualityWarnings").is_none(), "{p}");
+    // 2007-0181: thirteen events, only four of them staged; every one is listed.
+    let p = server.ok("get_procedures", json!({"processId": "2007/0181(NLE)"}));
+    let events = p["data"][0]["events"].as_array().unwrap();
+    assert_eq!(events.len(), 13);
+    assert_eq!(events.iter().filter(|e| e.get("stage").is_some()).count(), 4);
+    let dates: Vec<&str> = events.iter().filter_map(|e| e["date"].as_str()).collect();
+    assert!(dates.windows(2).all(|w| w[0] <= w[1]), "oldest first, though the record is not in date order: {dates:?}");
+    assert!(p["data"][0].get("participants").is_none(), "this record has no participations");
+}
+
+#[test]
+fn a_bare_event_id_is_kept_and_what_cannot_be_read_is_said() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let p = server.ok("get_procedures", json!({"processId": "2020-0277"}));
+    let events = p["data"][0]["events"].as_array().unwrap();
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert!(events.iter().any(|e| e == &json!({"id": "MTG-PL-2020-12-16-VOT-ITM-915693"})), "{events:?}");
+    let warnings: Vec<&str> = p["dataQualityWarnings"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(warnings.iter().any(|w| w.contains("1 events given only by id") && w.contains("MTG-PL-2020-12-16-VOT-ITM-915693")), "{warnings:?}");
+    assert!(warnings.iter().any(|w| w.contains("1 entries of consists_of")), "{warnings:?}");
+    assert!(warnings.iter().any(|w| w.contains("2 participations name neither")), "{warnings:?}");
+    assert_eq!(p["data"][0]["participants"], json!([{"role": "COMMITTEE_LEAD", "committee": "EMPL"}]));
+}
+
+#[test]
+fn plenary_documents_name_their_authors_and_procedure() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let d = server.ok("get_plenary_documents", json!({"docId": "A-9-2024-0163"}));
+    let report = &d["data"][0];
+    assert_eq!(report["workType"], "REPORT_PLENARY");
+    assert_eq!(report["bodies"], json!(["AFCO"]));
+    assert_eq!(report["authors"], json!(["197435"]));
+    assert_eq!(report["procedures"], json!(["2024-2006"]));
+    assert_eq!(report["date"], "2024-04-04");
+    assert!(report["title"].as_str().unwrap().starts_with("REPORT"), "English though it is not first: {}", report["title"]);
+    // The report's author is the rapporteur the procedure names, for the committee it names.
+    let procedure = server.ok("get_procedures", json!({"processId": "2024-2006"}));
+    let participants = &procedure["data"][0]["participants"];
+    assert_eq!(of_role(participants, "RAPPORTEUR")[0]["mepId"], "197435");
+    assert_eq!(of_role(participants, "COMMITTEE_LEAD")[0]["committee"], "AFCO");
+    // A joint motion: signed by 90 (groups and MEPs), no label, its procedure linked.
+    let d = server.ok("get_plenary_documents", json!({"docId": "RC-10-2025-0249"}));
+    let motion = &d["data"][0];
+    assert_eq!(motion["workType"], "RESOLUTION_MOTION_JOINT");
+    assert_eq!(motion["bodies"], json!(["ECR", "VERTS-ALE", "S-D", "RENEW", "PPE"]));
+    assert_eq!(motion["authors"].as_array().unwrap().len(), 85);
+    assert_eq!(motion["procedures"], json!(["2025-2691"]));
+}
