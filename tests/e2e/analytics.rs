@@ -348,6 +348,7 @@ fn a_procedure_tracked_event_by_event_and_stage_by_stage() {
     assert_eq!(tracked["daysSinceLastEvent"], since);
     assert_eq!(tracked["documents"], json!(["C-3-1993-0369"]));
     assert!(tracked["dataQualityWarnings"].to_string().contains("current stage RDG2 has no recorded event yet"), "{tracked}");
+    assert_eq!(tracked["endpoints"], json!(["procedures/{process-id}", "procedures/{process-id}/events"]), "both answered");
     let requests = fake.requests();
     assert!(requests.iter().any(|r| r.starts_with("GET /api/v2/procedures/1972-0003?")) && requests.iter().any(|r| r.starts_with("GET /api/v2/procedures/1972-0003/events?")), "{requests:?}");
     assert!(server.tool_error("track_legislation", json!({"procedureId": "2099-0001"})).contains("not found"));

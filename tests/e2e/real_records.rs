@@ -82,3 +82,31 @@ fn plenary_documents_name_their_authors_and_procedure() {
     assert_eq!(motion["authors"].as_array().unwrap().len(), 85);
     assert_eq!(motion["procedures"], json!(["2025-2691"]));
 }
+
+#[test]
+fn track_legislation_counts_every_event_and_lists_only_what_it_read() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    // 2007-0181: 13 events, 4 staged. All 13 are the timeline; the 9 others are counted as unstaged.
+    let tracked = server.ok("track_legislation", json!({"procedureId": "2007-0181"}));
+    assert_eq!(tracked["timeline"].as_array().unwrap().len(), 13);
+    assert_eq!(tracked["unstagedEvents"], 9);
+    let staged: u64 = tracked["stages"].as_array().unwrap().iter().map(|s| s["events"].as_u64().unwrap()).sum();
+    assert_eq!(staged, 4);
+    let warnings = tracked["dataQualityWarnings"].to_string();
+    assert!(warnings.contains("9 of 13 events carry no stage"), "{warnings}");
+    // The fake has no events endpoint for it: not listed as read, and said.
+    assert_eq!(tracked["endpoints"], json!(["procedures/{process-id}"]));
+    assert!(warnings.contains("procedures/{process-id}/events answered nothing"), "{warnings}");
+    assert!(warnings.contains("names no committees or rapporteurs"), "{warnings}");
+    // 2016-0132: the committee responsible and the rapporteur, as the record names them.
+    let tracked = server.ok("track_legislation", json!({"procedureId": "2016/0132(COD)"}));
+    assert_eq!((&tracked["leadCommittee"], &tracked["rapporteurs"]), (&json!("LIBE"), &json!(["197829"])));
+    assert_eq!(tracked["participants"].as_array().unwrap().len(), 12);
+    let warnings = tracked["dataQualityWarnings"].to_string();
+    assert!(!warnings.contains("rapporteurs are not in"), "the false claim is gone: {warnings}");
+    // A bare event id in the record stays in the timeline and is named.
+    let tracked = server.ok("track_legislation", json!({"procedureId": "2020-0277"}));
+    assert!(tracked["timeline"].as_array().unwrap().iter().any(|e| e["id"] == "MTG-PL-2020-12-16-VOT-ITM-915693"));
+    assert!(tracked["dataQualityWarnings"].to_string().contains("given only by id"), "{tracked}");
+}

@@ -53,7 +53,7 @@ pub fn get_committee_info() -> Tool {
         "get_committee_info",
         "Committee information",
         "An EP committee or other corporate body by org id or acronym (name, classification, dates), or with \
-         showCurrent=true every body that exists today. One of id, abbreviation or showCurrent is required.",
+         showCurrent=true every body that exists today. One of id, abbreviation or showCurrent.",
         &["corporate-bodies"],
         run,
     )

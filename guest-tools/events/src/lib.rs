@@ -45,8 +45,8 @@ fn tools() -> Vec<Tool> {
     vec![Tool::new(
         "get_events",
         "EP events",
-        "Events of the European Parliament (sittings, debates, votes, signatures, publications …): one by eventId, \
-         or a page, optionally of one activityType. The EP API has no date filter on events.",
+        "European Parliament events (sittings, debates, votes, signatures …): one by eventId, or a page, \
+         optionally of one activityType (the EP API has no date filter here).",
         &["events"],
         run,
     )]

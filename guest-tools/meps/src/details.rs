@@ -85,8 +85,8 @@ pub fn get_mep_details() -> Tool {
     Tool::new(
         "get_mep_details",
         "MEP details",
-        "One MEP's profile from the EP: names, contact e-mail, gender, citizenship, country represented, birth, photo, mandate dates, and \
-         every membership (political group, committees, delegations) with roles and dates.",
+        "One MEP's profile: names, e-mail, gender, citizenship, country represented, birth, photo, mandate dates, \
+         and every membership (group, committees, delegations) with roles and dates.",
         &["meps"],
         run,
     )

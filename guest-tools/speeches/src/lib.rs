@@ -63,8 +63,8 @@ fn tools() -> Vec<Tool> {
     vec![Tool::new(
         "get_speeches",
         "Plenary speeches",
-        "Speeches in the European Parliament's plenary: one by speechId, or a page of those in sittings \
-         dateFrom..dateTo, optionally by one MEP (mepId), each with its debate, date and verbatim-report item.",
+        "European Parliament plenary speeches: one by speechId, or a page of those in sittings dateFrom..dateTo, \
+         optionally of one MEP (mepId), each with its debate, date and verbatim-report item.",
         &["speeches"],
         run,
     )]
