@@ -80,6 +80,27 @@ impl<T> List<T> {
     }
 }
 
+/// Decimals every fractional number of a result is written with.
+pub const DECIMALS: i32 = 4;
+
+/// Rounds every fractional number in a result to [`DECIMALS`], once, as it is written:
+/// measures are computed and compared from exact values, never from rounded ones.
+pub fn rounded(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let scale = 10f64.powi(DECIMALS);
+            // `+ 0.0` turns a rounded -0.0 into 0.0.
+            if let Some(r) = n.as_f64().map(|x| (x * scale).round() / scale + 0.0).and_then(serde_json::Number::from_f64) {
+                *n = r;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(rounded),
+        Value::Object(fields) => fields.values_mut().for_each(rounded),
+        _ => {}
+    }
+}
+
 /// What a tool could not read whole from the records, grouped by kind, for
 /// `dataQualityWarnings`: "items without an id: 2 (positions 3, 7)".
 #[derive(Debug, Default)]
@@ -113,6 +134,13 @@ impl Unread {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fractions_are_rounded_once_when_written() {
+        let mut v = serde_json::json!({"a": 0.123449, "b": [2.0 / 3.0, 1, -0.00004], "c": {"d": 0.5}, "e": "0.123456"});
+        rounded(&mut v);
+        assert_eq!(v, serde_json::json!({"a": 0.1234, "b": [0.6667, 1, 0.0], "c": {"d": 0.5}, "e": "0.123456"}));
+    }
 
     #[test]
     fn unread_items_are_grouped_and_counted() {

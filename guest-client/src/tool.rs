@@ -130,7 +130,8 @@ pub fn call(tools: &[Tool], name: &str, arguments: &str) -> Result<ToolOutput, T
         .ok_or_else(|| ToolError::Internal(format!("unknown tool '{name}'")))?;
     let arguments: Value = serde_json::from_str(arguments)
         .map_err(|e| ToolError::InvalidArguments(format!("arguments are not JSON: {e}")))?;
-    let output = tool.run(&Ep, arguments)?;
+    let mut output = tool.run(&Ep, arguments)?;
+    crate::output::rounded(&mut output);
     Ok(ToolOutput { structured: Some(output.to_string()), content: Vec::new() })
 }
 

@@ -391,7 +391,7 @@ fn influence_is_what_the_records_measure_and_no_overall_score() {
     assert_eq!(summer["committee"], json!({"memberships": 3, "leadershipRoles": ["CHAIR_VICE"], "committees": ["6567", "6582", "7913"]}));
     // 102 sits in 7913 as a substitute (MEMBER_SUBSTITUTE in the EP's role vocabulary): a seat, not a leading role.
     let substitute = server.ok("assess_mep_influence", json!({"mepId": "102", "dateFrom": "2024-07-20", "dateTo": "2024-08-19", "includeDetails": true}));
-    assert_eq!(substitute["committee"], json!({"memberships": 3, "leadershipRoles": [], "committees": ["6576", "6567", "7913"]}));
+    assert_eq!(substitute["committee"], json!({"memberships": 3, "leadershipRoles": [], "committees": ["6567", "6576", "7913"]}));
     assert_eq!((&summer["voting"]["participationRate"], &summer["coverage"]["rollCalls"]), (&Value::Null, &json!(0)), "no sitting in the fake then");
     assert!(server.tool_error("assess_mep_influence", with_period(json!({"mepId": "999"}))).contains("not found"));
 }

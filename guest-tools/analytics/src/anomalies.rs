@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::basis::Basis;
 use crate::measures::loyalty;
-use crate::metrics::{mean, ratio, round};
+use crate::metrics::{mean, ratio};
 use crate::period::Period;
 use crate::rollcalls::{self, RollCalls};
 
@@ -137,7 +137,7 @@ fn run(ep: &Ep, p: Params) -> Result<Anomalies, Error> {
         }
     }
     anomalies.sort_by(|a, b| {
-        let excess = |x: &Anomaly| round(x.defection_rate - x.group_baseline);
+        let excess = |x: &Anomaly| x.defection_rate - x.group_baseline;
         excess(b).partial_cmp(&excess(a)).unwrap_or(std::cmp::Ordering::Equal).then(a.mep_id.cmp(&b.mep_id))
     });
     Ok(Anomalies {
@@ -160,10 +160,10 @@ mod tests {
             &[("1", "EPP"), ("2", "EPP"), ("3", "EPP")],
             &[("A", &["1", "2"], &["3"], &[]), ("B", &["1", "2", "3"], &[], &[]), ("C", &[], &["1", "2"], &["3"])],
         );
-        assert_eq!(defections(&data, "3"), Some((3, 2, 0.6667, vec!["A".to_string(), "C".to_string()])));
+        assert_eq!(defections(&data, "3"), Some((3, 2, 2.0 / 3.0, vec!["A".to_string(), "C".to_string()])));
         assert_eq!(defections(&data, "1"), Some((3, 0, 0.0, vec![])));
-        // Baseline = (0 + 0 + 0.6667) / 3 = 0.2222; 0.6667 − 0.2222 = 0.4445 > 0.3.
+        // Baseline = (0 + 0 + 2/3) / 3 = 2/9; 2/3 − 2/9 = 4/9 > 0.3 (exact: 0.4444, not 0.6667 − 0.2222 = 0.4445).
         let rates: Vec<f64> = ["1", "2", "3"].iter().filter_map(|m| defections(&data, m).map(|d| d.2)).collect();
-        assert_eq!(mean(&rates), Some(0.2222));
+        assert_eq!(mean(&rates), Some(2.0 / 9.0));
     }
 }

@@ -117,7 +117,7 @@ pub fn tool() -> Tool {
 }
 
 fn defection(data: &RollCalls, mep: &str) -> Option<f64> {
-    loyalty(data, mep).2.map(|l| crate::metrics::round(1.0 - l))
+    loyalty(data, mep).2.map(|l| 1.0 - l)
 }
 
 fn run(ep: &Ep, p: Params) -> Result<Correlation, Error> {
@@ -150,7 +150,7 @@ fn run(ep: &Ep, p: Params) -> Result<Correlation, Error> {
             alerts.push(Alert { r#type: "LOW_ATTENDANCE", subject: id.clone(), value, threshold: thresholds.attendance, evidence: format!("voted in {voted} of {held} roll calls") });
         }
         let (_, _, loyal, defections) = loyalty(&data, id);
-        let defection_rate = loyal.map(|l| crate::metrics::round(1.0 - l));
+        let defection_rate = loyal.map(|l| 1.0 - l);
         let group_baseline = own.and_then(|g| mean(&data.members_of(g).filter_map(|m| defection(&data, m)).collect::<Vec<_>>()));
         if let (Some(rate), Some(base)) = (defection_rate, group_baseline)
             && rate - base > thresholds.defection_excess
@@ -159,7 +159,7 @@ fn run(ep: &Ep, p: Params) -> Result<Correlation, Error> {
                 r#type: "PARTY_DEFECTION",
                 subject: id.clone(),
                 value: rate,
-                threshold: crate::metrics::round(base + thresholds.defection_excess),
+                threshold: base + thresholds.defection_excess,
                 evidence: format!("voted against the group's position in {}", defections.join(", ")),
             });
         }

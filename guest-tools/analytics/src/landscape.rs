@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::basis::Basis;
 use crate::measures::cohesion;
-use crate::metrics::{ratio, round};
+use crate::metrics::ratio;
 use crate::period::Period;
 use crate::rollcalls;
 
@@ -97,7 +97,7 @@ pub(crate) fn run(ep: &Ep, p: Params) -> Result<Landscape, Error> {
         total_meps: total,
         without_group: total - with_group,
         majority_threshold: total / 2 + 1,
-        effective_number_of_groups: (squares > 0.0).then(|| round(1.0 / squares)),
+        effective_number_of_groups: (squares > 0.0).then(|| 1.0 / squares),
         largest_group_share: groups.first().and_then(|g| g.seat_share),
         groups,
         basis: Basis::new(period, &data, METHOD, warnings),

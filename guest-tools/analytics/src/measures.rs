@@ -61,6 +61,9 @@ pub fn loyalty(data: &RollCalls, mep: &str) -> (usize, usize, Option<f64>, Vec<S
 /// A group's cohesion: the mean Agreement Index over the roll calls in which at least two
 /// of its members voted; with that number of roll calls.
 pub fn cohesion(data: &RollCalls, group: &str) -> (usize, Option<f64>) {
+    if group == crate::rollcalls::NON_ATTACHED {
+        return (0, None); // no common line to agree on
+    }
     cohesion_where(data, |id| data.group_of(id) == Some(group))
 }
 
@@ -170,11 +173,31 @@ mod tests {
         assert_eq!(cohesion(&data, "S&D"), (4, Some(0.625)), "0.25, 1, 1, 0.25");
         assert_eq!(cohesion(&data, "ECR"), (0, None), "one member: never two voting");
         assert_eq!(loyalty(&data, "101"), (2, 2, Some(1.0), vec![]), "EPP had a position with two voters in B and D");
-        assert_eq!(agreement(&data, "EPP", "ECR"), (1, 3, Some(0.3333)));
+        assert_eq!(agreement(&data, "EPP", "ECR"), (1, 3, Some(1.0 / 3.0)));
         assert_eq!(agreement(&data, "S&D", "ECR"), (0, 2, Some(0.0)));
         assert_eq!(agreement(&data, "ECR", "Greens/EFA"), (1, 4, Some(0.25)));
-        assert_eq!(alignment(&data, "101", "Renew"), (2, 3, Some(0.6667)));
+        assert_eq!(alignment(&data, "101", "Renew"), (2, 3, Some(2.0 / 3.0)));
         assert_eq!(alignment(&data, "101", "Greens/EFA"), (1, 4, Some(0.25)));
+    }
+
+    #[test]
+    fn the_non_attached_have_no_line_and_a_voter_in_two_lists_is_left_out() {
+        let data = crate::rollcalls::built(
+            &[("1", "NI"), ("2", "NI"), ("3", "NI"), ("4", "EPP"), ("5", "EPP")],
+            &[("A", &["1", "2", "4", "5", "4"], &["3"], &[]), ("B", &["1", "2", "3", "4"], &["5"], &["5"])],
+        );
+        assert_eq!(cohesion(&data, "NI"), (0, None), "three NI voted alike twice: still no group line");
+        assert_eq!(loyalty(&data, "3"), (0, 0, None, vec![]));
+        assert_eq!(agreement(&data, "NI", "EPP"), (0, 0, None));
+        // 4 is listed twice as for in A (counted once); 5 both against and abstaining in B (left out).
+        assert_eq!(data.position(&data.votes[0], "4"), Some(crate::metrics::Position::For));
+        assert_eq!(data.position(&data.votes[1], "5"), None);
+        assert_eq!(attendance(&data, "5"), (1, 2, Some(0.5)));
+        assert_eq!(cohesion(&data, "EPP"), (1, Some(1.0)), "only A has two EPP voters once 5 leaves B");
+        let warnings = data.warnings.join(" ");
+        assert!(warnings.contains("1 voter(s) are listed under two positions") && warnings.contains("B: 5"), "{warnings}");
+        assert!(warnings.contains("2 of 2 roll calls record no outcome"), "{warnings}");
+        assert!(warnings.contains("Non-attached members (NI) have no common line"), "{warnings}");
     }
 
     #[test]

@@ -25,18 +25,16 @@ pub fn index(position: Position) -> usize {
     }
 }
 
-/// `numerator / denominator`, rounded to 4 decimals; `None` for a zero denominator.
+/// `numerator / denominator`, exact; `None` for a zero denominator. Every measure is
+/// computed from exact values and compared exactly; results are rounded once, when written
+/// (`guest_client::output::rounded`).
 pub fn ratio(numerator: usize, denominator: usize) -> Option<f64> {
-    (denominator > 0).then(|| round(numerator as f64 / denominator as f64))
+    (denominator > 0).then(|| numerator as f64 / denominator as f64)
 }
 
-pub fn round(value: f64) -> f64 {
-    (value * 10_000.0).round() / 10_000.0
-}
-
-/// The mean of the values, rounded; `None` for none.
+/// The mean of the values, exact; `None` for none.
 pub fn mean(values: &[f64]) -> Option<f64> {
-    (!values.is_empty()).then(|| round(values.iter().sum::<f64>() / values.len() as f64))
+    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }
 
 /// The Agreement Index of Hix, Noury and Roland for one vote of one group:
@@ -77,7 +75,7 @@ mod tests {
         assert_eq!(majority([0, 0, 1]), Some(Position::Abstain));
         assert_eq!(majority([1, 1, 0]), None);
         assert_eq!(majority([0, 0, 0]), None);
-        assert_eq!(ratio(1, 3), Some(0.3333));
+        assert_eq!(ratio(1, 3), Some(1.0 / 3.0), "exact: rounded once, when written");
         assert_eq!(ratio(1, 0), None);
         assert_eq!(mean(&[1.0, 0.25, 1.0]), Some(0.75));
         assert_eq!(mean(&[]), None);

@@ -82,7 +82,9 @@ fn section<P: DeserializeOwned, O: Serialize>(
     arguments: Value,
 ) -> Result<Section, Error> {
     let params: P = serde_json::from_value(arguments).map_err(|e| Error::invalid(e.to_string()))?;
-    let result = serde_json::to_value(run(ep, params)?).map_err(|e| Error::Internal(e.to_string()))?;
+    let mut result = serde_json::to_value(run(ep, params)?).map_err(|e| Error::Internal(e.to_string()))?;
+    // As the analysis writes it when called alone: its figures, restated below, are the rounded ones.
+    guest_client::output::rounded(&mut result);
     Ok(Section { title, tool, result })
 }
 

@@ -61,7 +61,13 @@ pub struct RollCalls {
     pub members: BTreeMap<String, Member>,
     pub endpoints: Vec<String>,
     pub warnings: Vec<String>,
+    /// Voters a roll call lists under two different positions (`vote id: person id`): a
+    /// data error; they are left out of that vote.
+    conflicts: Vec<String>,
 }
+
+/// The non-attached members' "group": no common line, so no group measure describes it.
+pub const NON_ATTACHED: &str = "NI";
 
 /// Reads the roll calls of `period` and the current roster.
 pub fn load(ep: &Ep, period: &Period) -> Result<RollCalls, Error> {
@@ -107,6 +113,7 @@ pub fn load(ep: &Ep, period: &Period) -> Result<RollCalls, Error> {
             .into(),
     );
     data.tally();
+    data.warn_about_the_records();
     let outside: Vec<&String> = data.ids.iter().filter(|id| !data.members.contains_key(*id)).collect();
     if !outside.is_empty() {
         data.warnings.push(format!(
@@ -160,9 +167,43 @@ impl RollCalls {
                 ballots.push((index, position));
             }
         }
-        ballots.sort_unstable_by_key(|(i, _)| *i);
-        ballots.dedup_by_key(|(i, _)| *i); // a voter listed twice counts once
-        self.votes.push(Vote { id, date, outcome, ballots, groups: BTreeMap::new() });
+        ballots.sort_by_key(|(i, _)| *i);
+        // A voter listed twice under one position counts once; under two, not at all.
+        let mut kept = Vec::with_capacity(ballots.len());
+        for listed in ballots.chunk_by(|a, b| a.0 == b.0) {
+            if listed.iter().all(|(_, position)| *position == listed[0].1) {
+                kept.push(listed[0]);
+            } else {
+                self.conflicts.push(format!("{id}: {}", self.ids[listed[0].0 as usize]));
+            }
+        }
+        self.votes.push(Vote { id, date, outcome, ballots: kept, groups: BTreeMap::new() });
+    }
+
+    /// What the roll calls read cannot support, said in the warnings.
+    fn warn_about_the_records(&mut self) {
+        if !self.conflicts.is_empty() {
+            let shown: Vec<&str> = self.conflicts.iter().take(10).map(String::as_str).collect();
+            let more = if self.conflicts.len() > shown.len() { " …" } else { "" };
+            self.warnings.push(format!(
+                "{} voter(s) are listed under two positions in one roll call (a data error), and left out of that vote: {}{more}.",
+                self.conflicts.len(),
+                shown.join(", ")
+            ));
+        }
+        let without_outcome = self.votes.iter().filter(|v| v.outcome.is_none()).count();
+        if without_outcome > 0 {
+            self.warnings.push(format!(
+                "{without_outcome} of {} roll calls record no outcome: they count for participation and cohesion, not for the prevailing side.",
+                self.votes.len()
+            ));
+        }
+        if self.members.values().any(|m| m.group.as_deref() == Some(NON_ATTACHED)) {
+            self.warnings.push(
+                "Non-attached members (NI) have no common line: their group cohesion, loyalty and group positions are null, not measured."
+                    .into(),
+            );
+        }
     }
 
     /// Counts each group's votes in every roll call, once (the measures read them often).
@@ -201,8 +242,12 @@ impl RollCalls {
         vote.groups.get(group).copied().unwrap_or_default()
     }
 
-    /// The group's position in `vote` (strict plurality of its voting members).
+    /// The group's position in `vote` (strict plurality of its voting members); none for
+    /// the non-attached, who have no common line.
     pub fn group_position(&self, vote: &Vote, group: &str) -> Option<Position> {
+        if group == NON_ATTACHED {
+            return None;
+        }
         majority(self.group_counts(vote, group))
     }
 
@@ -252,5 +297,6 @@ pub fn built(members: &[(&str, &str)], votes: &[(&str, &[&str], &[&str], &[&str]
         data.add_vote(id.to_string(), "2024-03-13".into(), None, [(list(f), Position::For), (list(a), Position::Against), (list(x), Position::Abstain)]);
     }
     data.tally();
+    data.warn_about_the_records();
     data
 }

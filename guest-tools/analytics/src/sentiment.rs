@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::basis::Basis;
 use crate::groups::groups_asked;
-use crate::metrics::{agreement_index, mean, round};
+use crate::metrics::{agreement_index, mean};
 use crate::period::Period;
 use crate::rollcalls::{self, RollCalls};
 
@@ -102,7 +102,7 @@ fn trend(data: &RollCalls, name: &str) -> GroupTrend {
         by_month.iter().map(|(month, values)| Month { month: month.clone(), roll_calls: values.len(), cohesion: mean(values) }).collect();
     let all: Vec<f64> = by_month.values().flatten().copied().collect();
     let valued: Vec<f64> = months.iter().filter_map(|m| m.cohesion).collect();
-    let trend = (valued.len() >= 2).then(|| round(valued[valued.len() - 1] - valued[0]));
+    let trend = (valued.len() >= 2).then(|| valued[valued.len() - 1] - valued[0]);
     GroupTrend { group: name.to_string(), months, cohesion: mean(&all), trend }
 }
 
