@@ -53,15 +53,24 @@ fn attendance_counts_every_roll_call_of_the_period() {
     let all = server.ok("track_mep_attendance", with_period(json!({})));
     check_basis(&all);
     assert_eq!(all["mepsMatched"], 7);
-    assert_eq!(all["averageAttendanceRate"], 0.9286, "(5 × 1 + 2 × 0.75) / 7");
+    assert_eq!(all["averageAttendanceRate"], 0.9643, "(6 × 1 + 0.75) / 7");
     let rows: Vec<(&str, f64)> = all["meps"].as_array().unwrap().iter().map(|m| (m["id"].as_str().unwrap(), m["attendanceRate"].as_f64().unwrap())).collect();
-    assert_eq!(rows[..3], [("104", 0.75), ("107", 0.75), ("101", 1.0)], "lowest first, then by id");
+    assert_eq!(rows[..3], [("104", 0.75), ("101", 1.0), ("102", 1.0)], "lowest first, then by id");
+    // 107 (outgoing) took his seat on 13 March (his record's mandates): the roll call of the
+    // 12th is not his to miss. 3 of 3, not 3 of 4.
+    let joined = all["meps"].as_array().unwrap().iter().find(|m| m["id"] == "107").unwrap();
+    assert_eq!((&joined["rollCalls"], &joined["voted"], &joined["attendanceRate"]), (&json!(3), &json!(3), &json!(1.0)));
+    let warnings = all["dataQualityWarnings"].to_string();
+    assert!(warnings.contains("only the roll calls inside the mandate for MEPs who joined or left during the period: 107"), "{warnings}");
+    assert!(warnings.contains("could not be read for MEPs who joined or left during the term: 105 (voted outside"), "{warnings}");
+    assert!(warnings.contains("begins before the current term (2024-07-16)"), "{warnings}");
+    assert!(all["endpoints"].to_string().contains("meps/{mep-id}"), "{}", all["endpoints"]);
     let renew = server.ok("track_mep_attendance", with_period(json!({"groupId": "Renew Europe"})));
     assert_eq!(renew["meps"], json!([{"id": "104", "name": "Elena PAPADAKI (synthetic)", "group": "Renew", "country": "EL", "rollCalls": 4, "voted": 3, "attendanceRate": 0.75}]));
     let greece = server.ok("track_mep_attendance", with_period(json!({"country": "EL"})));
     assert_eq!(greece["mepsMatched"], 1);
     let one = server.ok("track_mep_attendance", with_period(json!({"mepId": "MEP-107", "limit": 1})));
-    assert_eq!((one["meps"][0]["voted"].as_u64(), one["meps"][0]["attendanceRate"].as_f64()), (Some(3), Some(0.75)));
+    assert_eq!((one["meps"][0]["voted"].as_u64(), one["meps"][0]["attendanceRate"].as_f64()), (Some(3), Some(1.0)));
     let requests = fake.requests();
     assert!(requests.iter().any(|r| r.starts_with("GET /api/v2/meetings?") && r.contains("year=2024")), "{requests:?}");
     for day in ["11", "12", "13", "14"] {
@@ -92,11 +101,11 @@ fn groups_are_compared_on_cohesion_discipline_and_attendance() {
     let compared = server.ok("compare_political_groups", with_period(json!({"groupIds": ["EPP", "S-D", "ECR"]})));
     check_basis(&compared);
     let groups = compared["groups"].as_array().unwrap();
-    assert_eq!(groups[0], json!({"group": "EPP", "members": 2, "cohesion": 0.75, "cohesionRollCalls": 3, "votingDiscipline": 1.0, "attendance": 0.875, "activityLevel": null, "legislativeOutput": null}));
+    assert_eq!(groups[0], json!({"group": "EPP", "members": 2, "cohesion": 0.75, "cohesionRollCalls": 3, "votingDiscipline": 1.0, "attendance": 1.0, "activityLevel": null, "legislativeOutput": null}), "107 voted in every roll call of his mandate");
     assert_eq!(groups[1], json!({"group": "S&D", "members": 2, "cohesion": 0.625, "cohesionRollCalls": 4, "votingDiscipline": 1.0, "attendance": 1.0, "activityLevel": null, "legislativeOutput": null}));
     assert_eq!((groups[2]["cohesion"].clone(), groups[2]["cohesionRollCalls"].clone()), (Value::Null, json!(0)), "one member never votes with another");
     assert_eq!(compared["rankings"]["cohesion"], json!(["EPP", "S&D"]));
-    assert_eq!(compared["rankings"]["attendance"], json!(["ECR", "S&D", "EPP"]));
+    assert_eq!(compared["rankings"]["attendance"], json!(["ECR", "EPP", "S&D"]), "all three at 1.0");
     let warnings = compared["dataQualityWarnings"].to_string();
     assert!(warnings.contains("activity_level") && warnings.contains("legislative_output"), "{warnings}");
     let only = server.ok("compare_political_groups", with_period(json!({"groupIds": ["EPP", "S&D"], "dimensions": ["cohesion"]})));
@@ -214,7 +223,7 @@ fn meps_compared_side_by_side_and_pair_by_pair() {
     let mut server = Server::start(&fake);
     let compared = server.ok("comparative_intelligence", with_period(json!({"mepIds": ["101", "107", "103"]})));
     check_basis(&compared);
-    assert_eq!(compared["meps"][1], json!({"mepId": "107", "name": "Henrik NIELSEN (synthetic)", "group": "EPP", "voting": 1.0, "attendance": 0.75, "committee": null, "legislative": null}));
+    assert_eq!(compared["meps"][1], json!({"mepId": "107", "name": "Henrik NIELSEN (synthetic)", "group": "EPP", "voting": 1.0, "attendance": 1.0, "committee": null, "legislative": null}));
     assert_eq!(compared["meps"][2]["voting"], Value::Null, "a one-member group is never decisive");
     let pairs: Vec<(Value, Value)> = compared["coVoting"].as_array().unwrap().iter().map(|p| (p["meps"].clone(), p["agreement"].clone())).collect();
     assert_eq!(pairs, [(json!(["101", "107"]), json!(0.6667)), (json!(["101", "103"]), json!(0.5)), (json!(["107", "103"]), json!(0.3333))]);
@@ -259,10 +268,10 @@ fn early_warnings_name_their_value_threshold_and_evidence() {
     assert_eq!((&medium["warnings"], &medium["thresholds"]), (&json!([]), &json!({"cohesion": 0.6, "attendance": 0.7})));
     let high = server.ok("early_warning_system", json!({"sensitivity": "high", "dateTo": "2024-03-14"}));
     let flagged: Vec<(&str, &str, f64)> = high["warnings"].as_array().unwrap().iter().map(|w| (w["type"].as_str().unwrap(), w["subject"].as_str().unwrap(), w["value"].as_f64().unwrap())).collect();
-    assert_eq!(flagged, [("LOW_GROUP_COHESION", "S&D", 0.625), ("LOW_ATTENDANCE", "104", 0.75), ("LOW_ATTENDANCE", "107", 0.75)]);
+    assert_eq!(flagged, [("LOW_GROUP_COHESION", "S&D", 0.625), ("LOW_ATTENDANCE", "104", 0.75)], "107 is not flagged for a roll call before his mandate");
     assert_eq!(high["warnings"][1]["evidence"], "voted in 3 of 4 roll calls");
     let attendance = server.ok("early_warning_system", json!({"sensitivity": "high", "focusArea": "attendance", "dateTo": "2024-03-14"}));
-    assert_eq!(attendance["warnings"].as_array().unwrap().len(), 2);
+    assert_eq!(attendance["warnings"].as_array().unwrap().len(), 1);
     assert!(server.invalid("early_warning_system", json!({"sensitivity": "extreme"})).contains("sensitivity"));
 }
 

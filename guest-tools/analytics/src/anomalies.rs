@@ -79,7 +79,7 @@ pub fn tool() -> Tool {
         "MEPs who voted against their political group's position markedly more often than their group's members do on \
          average (party defection above a stated threshold), over a period's plenary roll calls, with the roll calls as \
          evidence.",
-        &["meetings", "meps/show-current"],
+        crate::rollcalls::EGRESS,
         run,
     )
 }

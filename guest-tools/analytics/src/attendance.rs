@@ -47,7 +47,7 @@ pub struct MepAttendance {
     pub name: Option<String>,
     pub group: Option<String>,
     pub country: Option<String>,
-    /// Roll calls held in the period.
+    /// Roll calls held in the period (inside the MEP's mandate, when their record was read).
     pub roll_calls: usize,
     /// Roll calls the MEP voted in (for, against or abstaining).
     pub voted: usize,
@@ -70,7 +70,8 @@ pub struct Attendance {
 
 pub const METHOD: &str = "Attendance = roll calls an MEP voted in (for, against or abstaining) / roll-call votes held in \
     the period, from the voter lists of /meetings/{sitting-id}/decisions. Presence without voting is not recorded by \
-    the EP and counts as absence.";
+    the EP and counts as absence. For an MEP who joined or left during the term (/meps/show-incoming, /meps/show-outgoing), \
+    only the roll calls inside the mandates of their record (/meps/{mep-id}) are held.";
 
 pub fn tool() -> Tool {
     Tool::new(
@@ -79,7 +80,7 @@ pub fn tool() -> Tool {
         "Per MEP, the share of the period's plenary roll-call votes they voted in (for, against or abstaining); \
          filter by MEP, country or group. Says which sittings and roll \
          calls it used.",
-        &["meetings", "meps/show-current"],
+        crate::rollcalls::EGRESS,
         run,
     )
 }

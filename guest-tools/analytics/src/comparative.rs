@@ -93,7 +93,7 @@ pub fn tool() -> Tool {
         "Two to ten MEPs side by side over a period's plenary roll-call votes: loyalty to their groups, attendance, and \
          how often each pair voted alike. Committee and legislative dimensions are \
          null with a warning: the records read do not hold them.",
-        &["meetings", "meps/show-current"],
+        crate::rollcalls::EGRESS,
         run,
     )
 }

@@ -111,7 +111,7 @@ pub fn tool() -> Tool {
         "For one to five MEPs (and optionally groups), the signals of the vote analyses side by side — attendance, \
          defection against the group baseline, the other group they vote most like, voting partners — and an alert \
          wherever one crosses its stated threshold, each with its value and evidence.",
-        &["meetings", "meps/show-current"],
+        crate::rollcalls::EGRESS,
         run,
     )
 }

@@ -70,7 +70,7 @@ pub fn tool() -> Tool {
         "Country delegation",
         "A member state's MEPs over a period's plenary roll-call votes: their groups, attendance, loyalty to their own \
          groups, and how united the delegation voted across groups (Agreement Index).",
-        &["meetings", "meps/show-current"],
+        crate::rollcalls::EGRESS,
         run,
     )
 }

@@ -89,7 +89,7 @@ pub fn tool() -> Tool {
         "Thresholds crossed over the last 30 days of plenary roll calls and in the current composition: political groups \
          voting disunited (Agreement Index), MEPs rarely voting, no two groups holding a majority. Each warning carries its \
          value, its threshold and what it rests on.",
-        &["meetings", "meps/show-current"],
+        crate::rollcalls::EGRESS,
         run,
     )
 }

@@ -93,7 +93,7 @@ pub fn compare_tool() -> Tool {
          discipline (members voting with their group's position) and attendance, each computed from the EP's per-MEP \
          voter lists, with rankings. Activity level and legislative output cannot be computed from these records and \
          are returned as null with a warning.",
-        &["meetings", "meps/show-current"],
+        crate::rollcalls::EGRESS,
         run_compare,
     )
 }
@@ -236,7 +236,7 @@ pub fn coalition_tool() -> Tool {
         "How often political groups took the same position in a period's plenary roll-call votes (pairwise \
          agreement) and how united each voted (Agreement Index). Every figure \
          carries the number of roll calls it rests on.",
-        &["meetings", "meps/show-current"],
+        crate::rollcalls::EGRESS,
         run_coalition,
     )
 }

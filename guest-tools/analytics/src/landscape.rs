@@ -68,7 +68,7 @@ pub fn tool() -> Tool {
         "The Parliament's current composition — seats and seat shares per political group, the majority threshold, \
          the effective number of groups — with each group's voting cohesion over a period's plenary roll calls, from \
          the EP's roster and per-MEP voter lists.",
-        &["meetings", "meps/show-current"],
+        crate::rollcalls::EGRESS,
         run,
     )
 }

@@ -11,7 +11,7 @@ use crate::rollcalls::{RollCalls, Vote, co_voting, counts_where};
 #[derive(Debug, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Participation {
-    /// Roll calls held in the period.
+    /// Roll calls held in the period (while the MEP held a mandate, when their record gives it).
     pub roll_calls: usize,
     /// Of those, the roll calls the MEP voted in.
     pub voted: usize,
@@ -25,10 +25,12 @@ impl Participation {
     }
 }
 
-/// Roll calls an MEP voted in, of those held in the period.
+/// Roll calls an MEP voted in, of those held in the period while they held a mandate (all
+/// of the period's, when their mandate dates were not read: see `RollCalls::expected`).
 pub fn attendance(data: &RollCalls, mep: &str) -> (usize, usize, Option<f64>) {
     let voted = data.voter(mep).map_or(0, |i| data.votes.iter().filter(|v| v.position(i).is_some()).count());
-    (voted, data.votes.len(), ratio(voted, data.votes.len()))
+    let held = data.votes.iter().filter(|v| data.expected(mep, v)).count();
+    (voted, held, ratio(voted, held))
 }
 
 /// The roll calls in which at least two of `group`'s members voted and the group had a

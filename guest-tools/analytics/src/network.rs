@@ -104,7 +104,7 @@ pub fn tool() -> Tool {
         "MEPs linked by how often they voted alike in a period's plenary roll calls (co-voting agreement above a \
          threshold, over at least 3 shared votes), optionally around one MEP: nodes with their degree, edges with \
          their agreement, and connected components.",
-        &["meetings", "meps/show-current"],
+        crate::rollcalls::EGRESS,
         run,
     )
 }

@@ -99,7 +99,7 @@ pub fn tool() -> Tool {
         "One MEP's plenary roll-call votes over a period — for, against, abstain, participation — and, by default, how \
          often they voted with their own group's position (listing the roll calls where they did not) and with each \
          other group's.",
-        &["meetings", "meps/show-current"],
+        crate::rollcalls::EGRESS,
         run,
     )
 }

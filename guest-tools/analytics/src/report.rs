@@ -68,7 +68,7 @@ pub fn tool() -> Tool {
          VOTING_STATISTICS (composition, cohesion and coalitions), LEGISLATION_PROGRESS (a procedure's path), \
          COMMITTEE_PERFORMANCE (a committee's documented output). Each section is one analysis' full result; the \
          summary only restates their figures.",
-        &["meetings", "meps/show-current", "procedures", "corporate-bodies", "committee-documents"],
+        &["meetings", "meps", "procedures", "corporate-bodies", "committee-documents"],
         run,
     )
 }

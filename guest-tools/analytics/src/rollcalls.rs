@@ -2,7 +2,9 @@
 //! the period (`/meetings?year=`, every page), the decisions of each sitting
 //! (`/meetings/{sitting-id}/decisions`, every page, read concurrently) of which the roll
 //! calls — decisions with voter lists — are kept, and the current roster
-//! (`/meps/show-current`, every page) for each MEP's group and country.
+//! (`/meps/show-current`, every page) for each MEP's group and country. The mandates of
+//! the MEPs who joined or left during the term (`/meps/show-incoming`, `/meps/show-outgoing`,
+//! then each one's record `/meps/{mep-id}`) bound the roll calls their attendance counts.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,6 +16,17 @@ use crate::period::Period;
 
 /// Items per page when walking lists.
 const PAGE: u32 = 500;
+
+/// What every tool that reads roll calls may request: the sittings and their decisions, the
+/// roster, the incoming and outgoing MEPs and their records.
+pub const EGRESS: &[&str] = &["meetings", "meps"];
+
+/// Records of incoming and outgoing MEPs read for their mandate dates, at most (the rest
+/// are named in a warning).
+const MANDATE_RECORDS: usize = 100;
+
+/// The first day of the current parliamentary term (the roster's).
+pub const CURRENT_TERM_START: &str = "2024-07-16";
 
 /// One roll call: who voted how, compactly (a Parliament-year is about 2,000 roll calls of
 /// 700 voters: 1.4 million ballots, 8 bytes each here).
@@ -61,6 +74,9 @@ pub struct RollCalls {
     pub members: BTreeMap<String, Member>,
     pub endpoints: Vec<String>,
     pub warnings: Vec<String>,
+    /// Parliamentary mandates (first day, last day if ended) of the MEPs whose records were
+    /// read: their attendance counts only the roll calls inside these (see [`RollCalls::expected`]).
+    mandates: BTreeMap<String, Vec<(String, Option<String>)>>,
     /// Voters a roll call lists under two different positions (`vote id: person id`): a
     /// data error; they are left out of that vote.
     conflicts: Vec<String>,
@@ -114,6 +130,7 @@ pub fn load(ep: &Ep, period: &Period) -> Result<RollCalls, Error> {
     );
     data.tally();
     data.warn_about_the_records();
+    data.read_mandates(ep, period);
     let outside: Vec<&String> = data.ids.iter().filter(|id| !data.members.contains_key(*id)).collect();
     if !outside.is_empty() {
         data.warnings.push(format!(
@@ -178,6 +195,86 @@ impl RollCalls {
             }
         }
         self.votes.push(Vote { id, date, outcome, ballots: kept, groups: BTreeMap::new() });
+    }
+
+    /// Reads the mandates of the MEPs who joined or left during the term and voted in the
+    /// period, so that their attendance counts only roll calls they could vote in.
+    fn read_mandates(&mut self, ep: &Ep, period: &Period) {
+        let lists = [Query::new(["meps", "show-incoming"]), Query::new(["meps", "show-outgoing"])];
+        let changed: BTreeSet<String> = match ep.all_of(&lists, PAGE) {
+            Ok(lists) => {
+                self.endpoints.extend(["meps/show-incoming".to_string(), "meps/show-outgoing".to_string()]);
+                lists.iter().flatten().filter_map(|m| jsonld::string(m, "identifier")).filter(|id| self.index.contains_key(id) || self.members.contains_key(id)).collect()
+            }
+            Err(e) => {
+                self.warnings.push(format!("The incoming and outgoing MEPs could not be read ({e}): every MEP's attendance counts every roll call of the period."));
+                BTreeSet::new()
+            }
+        };
+        let (read, unread): (Vec<&String>, Vec<&String>) = {
+            let all: Vec<&String> = changed.iter().collect();
+            let cut = all.len().min(MANDATE_RECORDS);
+            (all[..cut].to_vec(), all[cut..].to_vec())
+        };
+        let queries: Vec<Query> = read.iter().map(|id| Query::new(["meps", id.as_str()])).collect();
+        let mut unknown: Vec<String> = unread.iter().map(|id| id.to_string()).collect();
+        let mut limited = Vec::new();
+        for (id, answer) in read.iter().zip(ep.fetch_all(&queries)) {
+            let record = answer.ok().flatten().and_then(|doc| jsonld::into_data(doc).into_iter().next());
+            let mandates: Vec<(String, Option<String>)> = record
+                .iter()
+                .flat_map(|r| jsonld::objects(r, "hasMembership"))
+                .filter(|m| jsonld::code(m, "role").as_deref() == Some("MEMBER_PARLIAMENT"))
+                .filter_map(|m| {
+                    let during = m.get("memberDuring")?;
+                    Some((jsonld::string(during, "startDate")?, jsonld::string(during, "endDate")))
+                })
+                .collect();
+            if mandates.is_empty() {
+                unknown.push(id.to_string());
+                continue;
+            }
+            let inside = |day: &str| mandates.iter().any(|(from, to)| from.as_str() <= day && to.as_deref().is_none_or(|to| day <= to));
+            // A vote cast outside every recorded mandate means the record lacks one: not used.
+            let voter = self.index.get(id.as_str()).copied();
+            if self.votes.iter().any(|v| voter.is_some_and(|i| v.position(i).is_some()) && !inside(&v.date)) {
+                unknown.push(format!("{id} (voted outside the mandates its record gives)"));
+                continue;
+            }
+            if self.votes.iter().any(|v| !inside(&v.date)) {
+                limited.push(id.to_string());
+            }
+            self.mandates.insert(id.to_string(), mandates);
+        }
+        if !self.mandates.is_empty() {
+            self.endpoints.push("meps/{mep-id}".into());
+        }
+        if !limited.is_empty() {
+            self.warnings.push(format!(
+                "Attendance counts only the roll calls inside the mandate for MEPs who joined or left during the period: {}.",
+                limited.join(", ")
+            ));
+        }
+        if !unknown.is_empty() {
+            self.warnings.push(format!(
+                "Mandate dates could not be read for MEPs who joined or left during the term: {}; their attendance counts every roll call of the period.",
+                unknown.join(", ")
+            ));
+        }
+        if period.from.as_str() < CURRENT_TERM_START {
+            self.warnings.push(format!(
+                "The period begins before the current term ({CURRENT_TERM_START}): an MEP first seated then had no mandate before it, \
+                 yet the roll calls before it count in their attendance unless their record was read."
+            ));
+        }
+    }
+
+    /// Whether `mep` was expected to vote in `vote`: inside a mandate their record gives, or
+    /// any roll call when no record was read.
+    pub fn expected(&self, mep: &str, vote: &Vote) -> bool {
+        self.mandates.get(mep).is_none_or(|mandates| {
+            mandates.iter().any(|(from, to)| from.as_str() <= vote.date.as_str() && to.as_deref().is_none_or(|to| vote.date.as_str() <= to))
+        })
     }
 
     /// What the roll calls read cannot support, said in the warnings.

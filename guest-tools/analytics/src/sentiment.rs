@@ -83,7 +83,7 @@ pub fn tool() -> Tool {
         "The EP's records hold no sentiment. This reports the nearest measurable thing: each political group's voting \
          cohesion (Agreement Index) month by month over the timeframe, and its trend, from the EP's per-MEP roll-call \
          voter lists.",
-        &["meetings", "meps/show-current"],
+        crate::rollcalls::EGRESS,
         run,
     )
 }
