@@ -329,7 +329,11 @@ fn a_parliament_sized_day_is_read_whole() {
     }
     let network = structured(&mut server, "network_analysis", json!({"analysisType": "voting", "minSimilarity": 0.9, "dateFrom": "2024-05-07", "dateTo": "2024-05-07"}));
     assert_eq!(network["coverage"]["voters"], 720);
-    assert!(network["edges"].as_array().unwrap().len() <= 200);
+    assert_eq!(network["edges"].as_array().unwrap().len(), 200);
+    // Listed edges stop at 200; a node's degree counts all of its edges, and the result says so.
+    let degree_sum: u64 = network["nodes"].as_array().unwrap().iter().map(|n| n["degree"].as_u64().unwrap()).sum();
+    assert!(degree_sum > 400, "{degree_sum}");
+    assert!(network["dataQualityWarnings"].to_string().contains("degrees and components count all of them"), "{}", network["dataQualityWarnings"]);
 }
 
 /// Days since 1970-01-01 of a `YYYY-MM-DD` date (the civil calendar, as the tools count).

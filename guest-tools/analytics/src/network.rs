@@ -85,7 +85,7 @@ pub struct Network {
     pub min_similarity: f64,
     pub min_shared_roll_calls: usize,
     pub nodes: Vec<Node>,
-    /// Highest agreement first, at most 200.
+    /// Highest agreement first, at most 200 (degrees and components count every edge).
     pub edges: Vec<Edge>,
     /// Connected components of the network (MEPs linked directly or through others), largest first.
     pub components: Vec<Vec<String>>,
@@ -172,9 +172,20 @@ fn run(ep: &Ep, p: Params) -> Result<Network, Error> {
             Node { mep_id: id.clone(), name: member.map(|m| m.name.clone()), group: member.and_then(|m| m.group.clone()), degree: degree(id) }
         })
         .collect();
+    let unnamed: Vec<&str> = nodes.iter().filter(|n| n.name.is_none()).map(|n| n.mep_id.as_str()).collect();
+    if !unnamed.is_empty() {
+        warnings.push(format!(
+            "{} nodes are not current MEPs (not in /meps/show-current): no name or group for {}.",
+            unnamed.len(),
+            unnamed.iter().take(20).copied().collect::<Vec<_>>().join(", ")
+        ));
+    }
     edges.sort_by(|x, y| y.agreement.partial_cmp(&x.agreement).unwrap_or(std::cmp::Ordering::Equal).then(x.meps.cmp(&y.meps)));
     if edges.len() > MAX_EDGES {
-        warnings.push(format!("{} edges; the {MAX_EDGES} with the highest agreement are listed.", edges.len()));
+        warnings.push(format!(
+            "{} edges; the {MAX_EDGES} with the highest agreement are listed, while degrees and components count all of them.",
+            edges.len()
+        ));
         edges.truncate(MAX_EDGES);
     }
     Ok(Network {
