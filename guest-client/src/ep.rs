@@ -140,7 +140,7 @@ impl Ep {
     pub fn page(&self, query: &Query, offset: u32, limit: u32) -> Result<Page, Error> {
         let query = query.clone().param("offset", offset).param("limit", limit);
         let items = self.fetch(&query)?.map(jsonld::into_data).unwrap_or_default();
-        let has_more = items.len() as u32 >= limit;
+        let has_more = maybe_more(items.len(), limit);
         Ok(Page { items, offset, limit, has_more })
     }
 
@@ -157,13 +157,14 @@ impl Ep {
         let mut lists = Vec::with_capacity(queries.len());
         for (query, answer) in queries.iter().zip(self.fetch_all(&first)) {
             let mut items = answer?.map(jsonld::into_data).unwrap_or_default();
-            let mut more = items.len() as u32 >= page_size;
-            for n in 1..MAX_PAGES {
+            let mut more = maybe_more(items.len(), page_size);
+            for _ in 1..MAX_PAGES {
                 if !more {
                     break;
                 }
-                let page = self.page(query, n * page_size, page_size)?;
-                more = page.has_more;
+                // From what was received, not what was asked: a capped page leaves no gap.
+                let page = self.page(query, items.len() as u32, page_size)?;
+                more = page.has_more && !page.items.is_empty();
                 items.extend(page.items);
             }
             if more {
@@ -173,6 +174,15 @@ impl Ep {
         }
         Ok(lists)
     }
+}
+
+/// Whether a list may go on after a page of `received` items asked as `asked`. A full page
+/// may; so may a short one of a round size (a multiple of 50, the API's default `limit`),
+/// since the API documents no maximum page size and a server-side cap (or an ignored
+/// `limit`) would look exactly like that: the next page is read to find out. Any other short
+/// page is the last.
+pub fn maybe_more(received: usize, asked: u32) -> bool {
+    received >= asked as usize || (received > 0 && received % 50 == 0)
 }
 
 /// EP API answers received during this call (see [`start_call`]).
@@ -234,6 +244,15 @@ mod tests {
     fn query_values_are_encoded() {
         let q = Query::new(["adopted-texts"]).param("text", "a&b=c @evil.com %2e");
         assert!(q.path_with_query().ends_with("&text=a%26b%3Dc%20%40evil%2Ecom%20%252e"));
+    }
+
+    #[test]
+    fn a_short_page_of_a_round_size_may_be_a_cap() {
+        assert!(maybe_more(500, 500));
+        assert!(maybe_more(100, 500), "a server cap of 100, or an ignored limit");
+        assert!(maybe_more(50, 100));
+        assert!(!maybe_more(37, 500));
+        assert!(!maybe_more(0, 500));
     }
 
     #[test]

@@ -538,3 +538,19 @@ fn effectiveness_is_the_prevailing_side_and_what_cannot_be_attributed_is_null() 
     assert!(server.invalid("analyze_legislative_effectiveness", json!({"subjectType": "PARTY", "subjectId": "EPP"})).contains("subjectType"));
     assert!(server.invalid("analyze_legislative_effectiveness", with_period(json!({"subjectType": "MEP", "subjectId": "AFCO"}))).contains("not an MEP id"));
 }
+
+#[test]
+fn a_server_side_page_cap_below_the_asked_limit_loses_nothing() {
+    // The API documents no maximum page size: a server that caps pages at 100 (whatever
+    // `limit` asks) must still yield every MEP and every roll call.
+    let fixtures = parliament_sized();
+    let fake = Fake::serving(&fixtures.0, &["--max-page", "100"]);
+    let mut server = Server::start(&fake);
+    let attendance = structured(&mut server, "track_mep_attendance", json!({"dateFrom": "2024-05-07", "dateTo": "2024-05-07", "limit": 1}));
+    assert_eq!(attendance["coverage"], json!({"sittings": 1, "sittingsWithoutRollCalls": 0, "rollCalls": 600, "voters": 720, "roster": 720}));
+    let requests = fake.requests();
+    assert!(requests.iter().any(|r| r.contains("meps/show-current?format=application%2Fld%2Bjson&offset=700")), "read on from what was received: {requests:?}");
+    // A data tool's page says there may be more, and where to go on.
+    let page = server.ok("get_current_meps", json!({"limit": 100, "offset": 0}));
+    assert_eq!((&page["count"], &page["hasMore"], &page["nextOffset"]), (&json!(100), &json!(true), &json!(100)));
+}

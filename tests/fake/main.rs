@@ -111,6 +111,8 @@ struct Fake {
     fault: Option<String>,
     /// `--atom-feeds`: serve `.atom.xml` fixtures as Atom (see the module docs).
     atom_feeds: bool,
+    /// `--max-page N`: no page holds more than N items, whatever `limit` asks (a server-side cap).
+    max_page: Option<usize>,
 }
 
 fn respond(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
@@ -221,7 +223,7 @@ async fn handle(fake: Arc<Fake>, request: Request<Incoming>) -> Result<Response<
     }
     if let Some(Value::Array(items)) = doc.get_mut("data") {
         let offset: usize = param("offset").and_then(|v| v.parse().ok()).unwrap_or(0);
-        let limit: usize = param("limit").and_then(|v| v.parse().ok()).unwrap_or(50);
+        let limit: usize = param("limit").and_then(|v| v.parse().ok()).unwrap_or(50).min(fake.max_page.unwrap_or(usize::MAX));
         let page: Vec<Value> = items.iter().skip(offset).take(limit).cloned().collect();
         if page.is_empty() && offset > 0 {
             // The real API answers an out-of-range page with 204 or an empty 200.
@@ -273,6 +275,7 @@ usage: fake-ep-api [--fixtures DIR] [--port N] [--log FILE] [--delay-ms N] [--fa
   --log FILE      append every request line to FILE
   --delay-ms N    wait N ms before each answer
   --fault NAME    inject a fault on every answer: 500 503 429 404 302 truncated
+  --max-page N    cap every page at N items, whatever limit asks (as a server-side cap would)
                   error-body huge html slow 204 empty
   --atom-feeds    answer feeds in Atom, as a server honouring only the spec's feed format would
 
@@ -288,7 +291,7 @@ async fn main() -> anyhow::Result<()> {
     let mut rest = args.iter().skip(1);
     while let Some(a) = rest.next() {
         match a.as_str() {
-            "--fixtures" | "--port" | "--log" | "--delay-ms" | "--fault" => drop(rest.next()),
+            "--fixtures" | "--port" | "--log" | "--delay-ms" | "--fault" | "--max-page" => drop(rest.next()),
             "--atom-feeds" => {}
             other => anyhow::bail!("unknown argument '{other}'\n\n{USAGE}"),
         }
@@ -308,7 +311,8 @@ async fn main() -> anyhow::Result<()> {
         anyhow::ensure!(FAULTS.iter().any(|(_, n)| n == name), "unknown fault {name}");
     }
     let atom_feeds = args.iter().any(|a| a == "--atom-feeds");
-    let fake = Arc::new(Fake { fixtures: Fixtures::load(&fixtures_dir), log, delay, addr, fault, atom_feeds });
+    let max_page = arg("--max-page").map(|n| n.parse::<usize>()).transpose()?;
+    let fake = Arc::new(Fake { fixtures: Fixtures::load(&fixtures_dir), log, delay, addr, fault, atom_feeds, max_page });
     println!("http://{addr}/api/v2/");
     std::io::stdout().flush()?;
     loop {
