@@ -398,7 +398,10 @@ fn influence_is_what_the_records_measure_and_no_overall_score() {
     assert_eq!(march["voting"], json!({"rollCalls": 4, "voted": 4, "participationRate": 1.0, "loyalty": 1.0}));
     assert_eq!(march["coalition"], json!({"comparedWith": 6, "votingPartners": 0, "partnerShare": 0.0}), "104 and 107 agree with 101 in 2 of 3");
     assert_eq!(march["committee"], json!({"memberships": 0, "leadershipRoles": []}), "101's committee seats start in July 2024");
-    assert_eq!((&march["legislative"], &march["oversight"], &march["overallScore"]), (&Value::Null, &Value::Null, &Value::Null));
+    assert_eq!((&march["oversight"], &march["overallScore"]), (&Value::Null, &Value::Null));
+    assert_eq!(march["legislative"]["rapporteur"], json!([]), "the one procedure of the fixtures names no participations");
+    assert_eq!(march["legislative"]["filesRead"], json!({"procedures": 1, "withParticipations": 0, "newest": "1972-0003", "oldest": "1972-0003"}));
+    assert!(march["dataQualityWarnings"].to_string().contains("counted over the 1 most recently registered procedures read"), "{march}");
     assert!(march["dataQualityWarnings"].to_string().contains("overallScore: not given"), "{march}");
     let summer = server.ok("assess_mep_influence", json!({"mepId": "101", "dateFrom": "2024-07-20", "dateTo": "2024-08-19", "includeDetails": true}));
     assert_eq!(summer["committee"], json!({"memberships": 3, "leadershipRoles": ["CHAIR_VICE"], "committees": ["6567", "6582", "7913"]}));
@@ -457,12 +460,20 @@ fn pipeline_fixtures() -> TempDir {
     write("procedures.json", procedures.iter().map(|(id, _, _)| json!({"id": format!("eli/dl/proc/{id}"), "type": "Process", "process_id": id,
         "process_type": "def/ep-procedure-types/COD", "label": label(id)})).collect());
     for (id, stage, events) in procedures {
+        // 2024-0004 names its committee responsible and rapporteur, as real records do; the others name none.
+        let participation = if id == "2024-0004" {
+            json!([{"had_participant_organization": ["org/ENVI"], "participation_role": "def/ep-roles/COMMITTEE_LEAD"},
+                   {"had_participant_person": ["person/101"], "participation_role": "def/ep-roles/RAPPORTEUR", "politicalGroup": "org/PPE"}])
+        } else {
+            json!([])
+        };
         let events: Vec<Value> = events.iter().map(|(day, kind)| json!({"id": format!("eli/dl/event/{id}-{kind}-{day}"), "type": "Activity", "activity_date": day,
             "activity_id": format!("{id}-{kind}-{day}"), "had_activity_type": format!("def/ep-activities/{kind}"),
             "occured_at_stage": "http://publications.europa.eu/resource/authority/procedure-phase/RDG1"})).collect();
         write(&format!("procedures-{{process-id}}.{id}.json"), json!([{"id": format!("eli/dl/proc/{id}"), "type": "Process", "consists_of": events,
             "current_stage": format!("http://publications.europa.eu/resource/authority/procedure-phase/{stage}"), "process_id": id,
-            "process_title": {"en": format!("Procedure {id} (generated)")}, "process_type": "def/ep-procedure-types/COD", "label": label(id)}]));
+            "process_title": {"en": format!("Procedure {id} (generated)")}, "process_type": "def/ep-procedure-types/COD", "label": label(id),
+            "had_participation": participation}]));
     }
     dir
 }
@@ -483,7 +494,8 @@ fn the_pipeline_is_each_procedures_stage_and_stalls_against_the_usual_gap() {
     let stalled = &all["procedures"][1];
     assert_eq!((&stalled["reference"], &stalled["currentStage"], &stalled["lastEventType"], &stalled["events"], &stalled["eventsInPeriod"]),
         (&json!("2024/0004(COD)"), &json!("RDG1"), &json!("TABLING_PLENARY"), &json!(6), &json!(6)));
-    assert!(all["dataQualityWarnings"].to_string().contains("do not name the committee"), "{all}");
+    assert_eq!((&stalled["leadCommittee"], &stalled["rapporteurs"]), (&json!("ENVI"), &json!(["101"])));
+    assert!(all["dataQualityWarnings"].to_string().contains("1 of the 5 procedure records read name the committee responsible"), "{all}");
     assert!(all["dataQualityWarnings"].to_string().contains("1 procedure record(s) list no event dated on or before asOf"), "{all}");
 
     let active = structured(&mut server, "monitor_legislative_pipeline", json!({"dateTo": "2024-06-30"}));
@@ -494,7 +506,10 @@ fn the_pipeline_is_each_procedures_stage_and_stalls_against_the_usual_gap() {
     let early = structured(&mut server, "monitor_legislative_pipeline", json!({"status": "ALL", "dateFrom": "2023-01-01", "dateTo": "2023-06-30"}));
     assert_eq!((&early["stallThresholdDays"], &early["summary"]["undetermined"]), (&Value::Null, &json!(1)));
     assert!(early["dataQualityWarnings"].to_string().contains("no stall threshold"), "{early}");
-    assert!(server.invalid("monitor_legislative_pipeline", json!({"committee": "ENVI"})).contains("do not name the committee"));
+    let envi = structured(&mut server, "monitor_legislative_pipeline", json!({"status": "ALL", "committee": "envi", "dateTo": "2024-06-30"}));
+    assert_eq!(envi["procedures"].as_array().unwrap().iter().map(|p| p["processId"].as_str().unwrap()).collect::<Vec<_>>(), ["2024-0004"]);
+    assert!(envi["dataQualityWarnings"].to_string().contains("records naming none are left out"), "{envi}");
+    assert!(server.invalid("monitor_legislative_pipeline", json!({"committee": "../meps"})).contains("committee"));
     assert!(server.invalid("monitor_legislative_pipeline", json!({"status": "SLEEPING"})).contains("status"));
     assert!(server.invalid("monitor_legislative_pipeline", json!({"limit": 0})).contains("limit"));
 }
@@ -529,12 +544,14 @@ fn effectiveness_is_the_prevailing_side_and_what_cannot_be_attributed_is_null() 
     assert_eq!(mep["committeeSeats"], json!({"memberships": 0, "leadershipRoles": [], "committees": []}));
     let abstainer = server.ok("analyze_legislative_effectiveness", with_period(json!({"subjectType": "MEP", "subjectId": "MEP-104"})));
     assert_eq!((&abstainer["voting"]["decidedVotes"], &abstainer["voting"]["prevailingSideRate"]), (&json!(2), &json!(1.0)), "abstained in 13-DEC-2, absent from 13-DEC-3");
-    for field in ["reports", "amendments", "questions", "overallScore", "committee", "documents"] {
+    for field in ["amendments", "questions", "overallScore", "committee", "documents"] {
         assert_eq!(mep[field], Value::Null, "{field}");
     }
+    assert_eq!(mep["reports"], 0, "rapporteurships among the procedures read (see real_records for real ones)");
     let committee = server.ok("analyze_legislative_effectiveness", with_period(json!({"subjectType": "COMMITTEE", "subjectId": "AFCO"})));
     assert_eq!((&committee["subjectId"], &committee["documents"]["total"], &committee["voting"]), (&json!("6587"), &json!(1), &Value::Null));
-    assert!(committee["dataQualityWarnings"].to_string().contains("rapporteurships are not linked"), "{committee}");
+    assert_eq!(committee["reports"], 0);
+    assert!(committee["dataQualityWarnings"].to_string().contains("Older files are not counted"), "{committee}");
     assert!(server.invalid("analyze_legislative_effectiveness", json!({"subjectType": "PARTY", "subjectId": "EPP"})).contains("subjectType"));
     assert!(server.invalid("analyze_legislative_effectiveness", with_period(json!({"subjectType": "MEP", "subjectId": "AFCO"}))).contains("not an MEP id"));
 }

@@ -110,3 +110,56 @@ fn track_legislation_counts_every_event_and_lists_only_what_it_read() {
     assert!(tracked["timeline"].as_array().unwrap().iter().any(|e| e["id"] == "MTG-PL-2020-12-16-VOT-ITM-915693"));
     assert!(tracked["dataQualityWarnings"].to_string().contains("given only by id"), "{tracked}");
 }
+
+/// The fixtures, with the EP's procedure list holding the recorded procedures, and
+/// constructed records for two MEPs the recorded procedures name.
+fn with_real_procedures_listed() -> crate::support::TempDir {
+    let dir = crate::support::TempDir::new("real-procedures");
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/ep-api");
+    for entry in std::fs::read_dir(&fixtures).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.0.join(path.file_name().unwrap())).unwrap();
+    }
+    let listed: Vec<Value> = ["2025-0260", "2024-2006", "2016-0132", "2007-0181", "1972-0003"]
+        .iter()
+        .map(|id| json!({"id": format!("eli/dl/proc/{id}"), "type": "Process", "process_id": id}))
+        .collect();
+    std::fs::write(dir.0.join("procedures.constructed.json"), json!({"data": listed}).to_string()).unwrap();
+    for (id, label) in [("197435", "Rapporteur of 2024-2006 (constructed)"), ("130100", "A shadow rapporteur of 2016-0132 (constructed)")] {
+        let mep = json!({"data": [{"id": format!("person/{id}"), "type": "Person", "identifier": id, "label": label}]});
+        std::fs::write(dir.0.join(format!("meps-{{mep-id}}.{id}.constructed.json")), mep.to_string()).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn rapporteurships_and_lead_committees_feed_the_analyses_with_their_coverage() {
+    let fixtures = with_real_procedures_listed();
+    let fake = Fake::serving(&fixtures.0, &[]);
+    let mut server = Server::start(&fake);
+    let period = json!({"dateFrom": "2024-03-01", "dateTo": "2024-03-31"});
+    let with = |extra: Value| {
+        let mut args = period.clone();
+        args.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        args
+    };
+    // The rapporteur of 2024-2006 (AFCO's report A-9-2024-0163).
+    let mep = server.ok("analyze_legislative_effectiveness", with(json!({"subjectType": "MEP", "subjectId": "197435"})));
+    assert_eq!(mep["reports"], 1);
+    assert_eq!(mep["mepFiles"]["rapporteur"], json!(["2024-2006"]));
+    assert_eq!(mep["mepFiles"]["filesRead"], json!({"procedures": 5, "withParticipations": 3, "newest": "2025-0260", "oldest": "1972-0003"}));
+    let influence = server.ok("assess_mep_influence", with(json!({"mepId": "197435"})));
+    assert_eq!(influence["legislative"]["rapporteur"], json!(["2024-2006"]));
+    // 130100 shadows 2016-0132 (for RENEW); 1294 takes part in none of the files read.
+    let shadow = server.ok("assess_mep_influence", with(json!({"mepId": "130100"})));
+    assert_eq!((&shadow["legislative"]["shadowRapporteur"], &shadow["legislative"]["rapporteur"]), (&json!(["2016-0132"]), &json!([])));
+    let none = server.ok("assess_mep_influence", with(json!({"mepId": "1294"})));
+    assert_eq!(none["legislative"]["shadowRapporteur"], json!([]));
+    // Committees: AFCO leads 2024-2006; BUDG gives opinions on 2025-0260 (and its budgetary assessment) and 2016-0132.
+    let afco = server.ok("analyze_committee_activity", with(json!({"committeeId": "AFCO"})));
+    assert_eq!((&afco["files"]["lead"], &afco["files"]["opinion"]), (&json!(["2024-2006"]), &json!([])));
+    let budg = server.ok("analyze_legislative_effectiveness", with(json!({"subjectType": "COMMITTEE", "subjectId": "BUDG"})));
+    assert_eq!((&budg["reports"], &budg["committeeFiles"]["opinion"]), (&json!(0), &json!(["2025-0260", "2016-0132"])));
+    let warnings = budg["dataQualityWarnings"].to_string();
+    assert!(warnings.contains("counted over the 5 most recently registered procedures read (2025-0260 to 1972-0003), of the 5 listed; 3 of them name participations"), "{warnings}");
+}

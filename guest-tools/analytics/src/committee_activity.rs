@@ -8,6 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::basis::Basis;
+use crate::files;
 use crate::committee::{self, COMMITTEE_PATTERN, Committee, Documents};
 use crate::period::Period;
 use crate::rollcalls::RollCalls;
@@ -31,6 +32,8 @@ pub struct Params {
 pub struct Activity {
     pub committee: Committee,
     pub documents: Documents,
+    /// The files it is responsible for, or gives an opinion on, among the procedure records read.
+    pub files: files::CommitteeFiles,
     /// Committee meetings are not in the records read: null.
     pub meetings_held: Option<usize>,
     /// Membership is only in each MEP's own record (about 720 reads): null.
@@ -44,16 +47,19 @@ pub struct Activity {
 pub const METHOD: &str = "Committee: found by acronym or org id among /corporate-bodies/show-current (else \
     /corporate-bodies/{body-id}). Documents: /committee-documents?committee=<acronym>&parliamentary-term=<n>, every page, \
     for each term the period touches, kept when the document id starts with the acronym, counted by work_type and by term. \
-    The list gives no document dates, so counts are per term, not per period.";
+    The list gives no document dates, so counts are per term, not per period. Files: the procedures naming the committee \
+    as responsible (COMMITTEE_LEAD) or for opinion in had_participation, among the records of the most recently registered \
+    procedures (/procedures, /procedures/{process-id}).";
 
 pub fn tool() -> Tool {
     Tool::new(
         "analyze_committee_activity",
         "Committee activity",
         "A committee's documented output: the documents it produced (draft reports, opinions, amendment lists …) counted \
-         by type, for each parliamentary term the period touches (the EP lists give no document dates). Meetings, \
-         membership and plenary adoption of its reports are null, with the reason: the records read do not link them.",
-        &["corporate-bodies", "committee-documents"],
+         by type, for each parliamentary term the period touches (the EP lists give no document dates), and the files \
+         it leads or gives an opinion on among the procedures read. Meetings, membership and plenary adoption of its \
+         reports are null, with the reason: the records read do not link them.",
+        &["corporate-bodies", "committee-documents", "procedures"],
         run,
     )
 }
@@ -77,6 +83,16 @@ pub fn read(ep: &Ep, key: &str, period: Period) -> Result<(Committee, Documents,
 
 pub(crate) fn run(ep: &Ep, p: Params) -> Result<Activity, Error> {
     let period = Period::new(p.date_from.as_deref(), p.date_to.as_deref())?;
-    let (committee, documents, basis) = read(ep, &p.committee_id, period)?;
-    Ok(Activity { committee, documents, meetings_held: None, members: None, reports_adopted_in_plenary: None, basis })
+    let (committee, documents, mut basis) = read(ep, &p.committee_id, period)?;
+    let committee_files = files_of(ep, &committee, &mut basis)?;
+    Ok(Activity { committee, documents, files: committee_files, meetings_held: None, members: None, reports_adopted_in_plenary: None, basis })
+}
+
+/// The committee's files among the procedure records read, with their coverage in `basis`.
+pub fn files_of(ep: &Ep, committee: &Committee, basis: &mut Basis) -> Result<files::CommitteeFiles, Error> {
+    let files = files::read(ep)?;
+    let acronym = committee.abbreviation.clone().unwrap_or_else(|| committee.id.clone());
+    basis.data_quality_warnings.push(files.coverage());
+    basis.endpoints.extend(["procedures".to_string(), "procedures/{process-id}".to_string()]);
+    Ok(files.committee(&acronym))
 }

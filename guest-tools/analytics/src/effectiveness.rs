@@ -9,6 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::basis::Basis;
+use crate::files;
 use crate::committee::{self, Committee, Documents};
 
 /// A person id (`124936`, `MEP-124936`, `person/124936`), or a committee's acronym or org id.
@@ -78,8 +79,13 @@ pub struct Effectiveness {
     pub committee: Option<Committee>,
     /// COMMITTEE: its documents in the terms the period touches.
     pub documents: Option<Documents>,
-    /// Rapporteurships are not linked to MEPs or committees in the records read: null.
+    /// Files among the procedure records read: the MEP's rapporteurships, or the files the
+    /// committee is responsible for (see `files`).
     pub reports: Option<usize>,
+    /// MEP: their files (rapporteur, shadow, opinion) among the procedure records read.
+    pub mep_files: Option<files::MepFiles>,
+    /// COMMITTEE: the files it leads or gives an opinion on, among the records read.
+    pub committee_files: Option<files::CommitteeFiles>,
     /// Amendments' authors are not in the records read: null.
     pub amendments: Option<usize>,
     /// Questions' authors are only in each question's own record, not read here: null.
@@ -93,17 +99,19 @@ pub struct Effectiveness {
 pub const METHOD_MEP: &str = "MEP: roll calls of the period (docs/METHODS.md): participation = roll calls voted in / held; \
     prevailing side = votes for an ADOPTED text or against a REJECTED one, of the MEP's votes for or against in roll calls \
     with a recorded outcome (abstentions not counted). Committee seats: memberships with membershipClassification \
-    COMMITTEE_* whose memberDuring overlaps the period, from /meps/{mep-id}.";
+    COMMITTEE_* whose memberDuring overlaps the period, from /meps/{mep-id}. Reports: the procedures naming the MEP as \
+    RAPPORTEUR (or the committee as COMMITTEE_LEAD) in had_participation, among the records of the most recently registered \
+    procedures.";
 
 pub fn tool() -> Tool {
     Tool::new(
         "analyze_legislative_effectiveness",
         "Legislative effectiveness (measurable parts)",
         "For an MEP: plenary roll-call participation and how often their for/against votes matched the outcome (the \
-         prevailing side), with their committee seats and roles. For a committee: its documents by type (see \
-         analyze_committee_activity). Reports, amendments, questions and an overall score are null, with the reason: \
-         the records read do not attribute them.",
-        &["meetings", "meps", "corporate-bodies", "committee-documents"],
+         prevailing side), with their committee seats and roles and their rapporteurships. For a committee: its \
+         documents by type and the files it leads. Amendments, questions and an overall score are null, with the \
+         reason: the records read do not attribute them.",
+        &["meetings", "meps", "corporate-bodies", "committee-documents", "procedures"],
         run,
     )
 }
@@ -111,7 +119,6 @@ pub fn tool() -> Tool {
 fn run(ep: &Ep, p: Params) -> Result<Effectiveness, Error> {
     let period = Period::new(p.date_from.as_deref(), p.date_to.as_deref())?;
     let nulls = [
-        "reports: rapporteurships are not linked to MEPs or committees in the records read; null.",
         "amendments: amendments' authors are not in the records read; null.",
         "questions: the authors of parliamentary questions are only in each question's own record, not read here; null.",
         "overallScore: not given, since it would weigh what the records cannot measure.",
@@ -125,6 +132,8 @@ fn run(ep: &Ep, p: Params) -> Result<Effectiveness, Error> {
         committee: None,
         documents: None,
         reports: None,
+        mep_files: None,
+        committee_files: None,
         amendments: None,
         questions: None,
         overall_score: None,
@@ -140,11 +149,15 @@ fn run(ep: &Ep, p: Params) -> Result<Effectiveness, Error> {
             let mut committees: Vec<String> = memberships.iter().map(|(c, _)| c.clone()).collect();
             committees.sort();
             committees.dedup();
-            let warnings = nulls.iter().map(|w| w.to_string()).collect();
+            let files = files::read(ep)?;
+            let warnings = std::iter::once(files.coverage()).chain(nulls.iter().map(|w| w.to_string())).collect();
             let mut basis = Basis::new(period, &data, METHOD_MEP, warnings);
-            basis.endpoints.push("meps/{mep-id}".into());
+            basis.endpoints.extend(["meps/{mep-id}".to_string(), "procedures".to_string(), "procedures/{process-id}".to_string()]);
+            let mep_files = files.mep(&id);
             Ok(Effectiveness {
                 name: jsonld::text(&record, "label"),
+                reports: Some(mep_files.rapporteur.len()),
+                mep_files: Some(mep_files),
                 voting: Some(Voting { participation: Participation::of(&data, &id), decided_votes, on_prevailing_side, prevailing_side_rate }),
                 committee_seats: Some(Seats { memberships: memberships.len(), leadership_roles: committee::leadership_roles(&memberships), committees }),
                 ..blank(id, basis)
@@ -152,9 +165,17 @@ fn run(ep: &Ep, p: Params) -> Result<Effectiveness, Error> {
         }
         Subject::Committee => {
             let (committee, documents, mut basis) = committee_activity::read(ep, &p.subject_id, period)?;
+            let files = committee_activity::files_of(ep, &committee, &mut basis)?;
             basis.data_quality_warnings.extend(nulls.iter().map(|w| w.to_string()));
             let id = committee.id.clone();
-            Ok(Effectiveness { name: committee.name.clone(), committee: Some(committee), documents: Some(documents), ..blank(id, basis) })
+            Ok(Effectiveness {
+                name: committee.name.clone(),
+                committee: Some(committee),
+                documents: Some(documents),
+                reports: Some(files.lead.len()),
+                committee_files: Some(files),
+                ..blank(id, basis)
+            })
         }
     }
 }

@@ -9,6 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::basis::Basis;
+use crate::files;
 use crate::committee;
 use crate::measures::{Participation, loyalty, voting_partners};
 use crate::metrics::ratio;
@@ -74,8 +75,8 @@ pub struct Influence {
     pub voting: Voting,
     pub coalition: Coalition,
     pub committee: Committees,
-    /// Rapporteurships are not linked to MEPs in the records read: null.
-    pub legislative: Option<f64>,
+    /// The MEP's files (rapporteur, shadow, opinion) among the procedure records read.
+    pub legislative: Option<files::MepFiles>,
     /// Questions' authors are only in each question's record, not read here: null.
     pub oversight: Option<f64>,
     /// Not given: it would weigh dimensions the records cannot measure.
@@ -87,16 +88,17 @@ pub struct Influence {
 pub const METHOD: &str = "Voting: roll calls voted in / held, and loyalty to the group's position (docs/METHODS.md). \
     Coalition: other MEPs sharing ≥ 3 roll calls; partners are those with co-voting agreement ≥ 0.7. Committee: the MEP's \
     committee memberships (membershipClassification COMMITTEE_*) whose memberDuring overlaps the period, from /meps/{id}. \
-    No overall score.";
+    Legislative: the procedures in which the MEP is rapporteur, shadow or opinion rapporteur (had_participation), among the \
+    records of the most recently registered procedures. No overall score.";
 
 pub fn tool() -> Tool {
     Tool::new(
         "assess_mep_influence",
         "MEP influence (measurable dimensions)",
         "What the EP's records show of one MEP's weight over a period: roll-call participation and loyalty, how many \
-         MEPs vote like them (co-voting ≥ 70 %), and the committee seats and leadership roles they held. Legislative and \
-         oversight dimensions and an overall score are null, with the reason: the records read cannot measure them.",
-        &["meetings", "meps"],
+         MEPs vote like them (co-voting ≥ 70 %), the committee seats and leadership roles they held, and the files \
+         they are rapporteur or shadow for among the procedures read. Oversight and an overall score are null, with the reason.",
+        &["meetings", "meps", "procedures"],
         run,
     )
 }
@@ -114,13 +116,14 @@ fn run(ep: &Ep, p: Params) -> Result<Influence, Error> {
     let mut committees: Vec<String> = memberships.iter().map(|(c, _)| c.clone()).collect();
     committees.sort();
     committees.dedup();
+    let files = files::read(ep)?;
     let warnings = vec![
-        "legislative: rapporteurships and authored texts are not linked to MEPs in the records read; null.".to_string(),
+        files.coverage(),
         "oversight: the authors of parliamentary questions are only in each question's own record, not read here; null.".to_string(),
         "overallScore: not given, since it would weigh dimensions the records cannot measure.".to_string(),
     ];
     let mut basis = Basis::new(period, &data, METHOD, warnings);
-    basis.endpoints.push("meps/{mep-id}".into());
+    basis.endpoints.extend(["meps/{mep-id}".to_string(), "procedures".to_string(), "procedures/{process-id}".to_string()]);
     Ok(Influence {
         name: jsonld::text(&record, "label"),
         voting: Voting { participation: Participation::of(&data, &id), loyalty: loyalty(&data, &id).2 },
@@ -135,7 +138,7 @@ fn run(ep: &Ep, p: Params) -> Result<Influence, Error> {
             leadership_roles,
             committees: if p.include_details { committees } else { Vec::new() },
         },
-        legislative: None,
+        legislative: Some(files.mep(&id)),
         oversight: None,
         overall_score: None,
         mep_id: id,

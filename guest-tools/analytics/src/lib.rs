@@ -14,6 +14,7 @@ mod correlate;
 mod delegation;
 mod early_warning;
 mod effectiveness;
+mod files;
 mod groups;
 mod influence;
 mod landscape;

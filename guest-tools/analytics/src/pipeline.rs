@@ -5,19 +5,18 @@
 
 use std::collections::BTreeMap;
 
-use guest_client::activity::{Event, chronological, event};
+use guest_client::activity::{self, Event, chronological};
+use guest_client::participation;
+use guest_client::roles::Role;
 use guest_client::args::DATE_PATTERN;
-use guest_client::{Ep, Error, Query, SOURCE, Tool, date, jsonld};
+use guest_client::{Ep, Error, SOURCE, Tool, date, jsonld};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::period::Period;
 
-/// Items per page when listing procedures (the list carries no dates: it is read whole).
-const LIST_PAGE: u32 = 1000;
-/// Procedure records read per round, newest first.
-const BATCH: usize = 25;
+use crate::files::{self, BATCH};
 /// At most this many procedure records are read per call (about two seconds at 50 ms).
 pub const MAX_EXAMINED: usize = 200;
 /// Gaps between events needed before a stall threshold is set.
@@ -28,8 +27,8 @@ pub const FINAL_ACTS: [&str; 2] = ["SIGNATURE", "PUBLICATION_OFFICIAL_JOURNAL"];
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Params {
-    /// Not supported (procedure records name no committee): refused.
-    #[schemars(length(min = 1, max = 100))]
+    /// Only procedures this committee is responsible for (acronym, e.g. `ENVI`), as their records name it.
+    #[schemars(length(min = 1, max = 20), pattern(r"^[A-Za-z]{2,10}$"))]
     committee: Option<String>,
     /// `ACTIVE` (default), `STALLED`, `COMPLETED` or `ALL`.
     #[serde(default)]
@@ -88,6 +87,10 @@ pub struct Procedure {
     pub last_event: Option<String>,
     /// Activity type of the last event, e.g. `PLENARY_AMEND_PROPOSAL`.
     pub last_event_type: Option<String>,
+    /// The committee responsible, as the record names it.
+    pub lead_committee: Option<String>,
+    /// MEP ids of its rapporteurs.
+    pub rapporteurs: Vec<String>,
     /// Days from the last event to `asOf`.
     pub days_since_last_event: Option<i64>,
     /// Dated events recorded, and those within the period.
@@ -150,7 +153,8 @@ pub const METHOD: &str = "Procedures: /procedures (every page), then the records
     In the pipeline during the period: first event on or before its last day, and not completed before its first day. \
     Completed: a SIGNATURE or PUBLICATION_OFFICIAL_JOURNAL event on or before asOf. Stall threshold: the 95th percentile \
     (nearest rank) of the days between consecutive dated events of every procedure read (at least 10 gaps); an open \
-    procedure whose last event is more days before asOf than that is STALLED, otherwise ACTIVE.";
+    procedure whose last event is more days before asOf than that is STALLED, otherwise ACTIVE. Committee responsible and \
+    rapporteurs: the record's had_participation; the committee filter keeps the procedures whose record names it responsible.";
 
 pub fn tool() -> Tool {
     Tool::new(
@@ -158,7 +162,8 @@ pub fn tool() -> Tool {
         "Legislative pipeline",
         "Procedures in Parliament's pipeline over a period (default: the last 365 days), newest first: each one's \
          current stage, last event and days since, and whether it is completed, active, or stalled (no event for \
-         longer than the 95th percentile of the gaps between events read). Filter by status.",
+         longer than the 95th percentile of the gaps between events read), with its committee responsible and \
+         rapporteurs. Filter by status or committee.",
         &["procedures"],
         run,
     )
@@ -174,9 +179,9 @@ pub fn nearest_rank(values: &mut [i64], p: f64) -> Option<i64> {
     Some(values[rank.min(values.len()) - 1])
 }
 
-/// One procedure record's dated events, oldest first.
+/// One procedure record's dated events, oldest first (an event given only by id has no date).
 fn dated_events(record: &Value) -> Vec<Event> {
-    chronological(jsonld::objects(record, "consists_of").into_iter().map(event).filter(|e| e.date.is_some()).collect())
+    chronological(activity::consists_of(record).list.into_iter().filter(|e| e.date.is_some()).collect())
 }
 
 /// Days between consecutive events.
@@ -186,33 +191,32 @@ fn gaps(events: &[Event]) -> impl Iterator<Item = i64> + '_ {
 }
 
 fn run(ep: &Ep, p: Params) -> Result<Pipeline, Error> {
-    if p.committee.is_some() {
-        return Err(Error::invalid(
-            "committee: EP procedure records do not name the committee responsible, so the pipeline cannot be filtered by it",
-        ));
-    }
+    let committee = p.committee.as_deref().map(str::to_ascii_uppercase);
+    let lead_of = |record: &Value| participation::lead_committee(&participation::participants(record).0).map(str::to_string);
+    let wanted_committee = |record: &Value| committee.as_deref().is_none_or(|c| lead_of(record).as_deref() == Some(c));
     let period = match p.date_from {
         Some(_) => Period::new(p.date_from.as_deref(), p.date_to.as_deref())?,
         None => Period::ending(p.date_to.as_deref(), 365)?,
     };
     let as_of = period.to.clone();
-    let mut ids: Vec<String> = ep.all(&Query::new(["procedures"]), LIST_PAGE)?.iter().filter_map(|i| jsonld::string(i, "process_id")).collect();
-    let listed = ids.len();
-    ids.sort_unstable_by(|a, b| b.cmp(a));
-    ids.dedup();
+    let (listed, ids) = files::newest_first(ep)?;
 
     // Read records newest first until enough procedures with the status asked for are seen
     // (statuses need the threshold, which needs the gaps of every record read so far).
     let mut records: Vec<(String, Value, Vec<Event>)> = Vec::new();
+    let mut by_id_only = 0;
     for batch in ids.chunks(BATCH).take(MAX_EXAMINED / BATCH) {
-        let queries: Vec<Query> = batch.iter().map(|id| Query::new(["procedures", id.as_str()])).collect();
-        for (id, answer) in batch.iter().zip(ep.fetch_all(&queries)) {
-            let Some(record) = answer?.and_then(|doc| jsonld::into_data(doc).into_iter().next()) else { continue };
+        for (id, record) in files::records(ep, batch)? {
+            by_id_only += activity::consists_of(&record).by_id_only.len();
             let events: Vec<Event> = dated_events(&record).into_iter().filter(|e| e.date.as_deref() <= Some(as_of.as_str())).collect();
-            records.push((id.clone(), record, events));
+            records.push((id, record, events));
         }
         let (threshold, _) = stall_threshold(&records);
-        let wanted = records.iter().filter(|(_, _, events)| in_pipeline(events, &period)).filter(|(_, _, e)| p.status.accepts(status(e, threshold, &as_of))).count();
+        let wanted = records
+            .iter()
+            .filter(|(_, record, events)| in_pipeline(events, &period) && wanted_committee(record))
+            .filter(|(_, _, e)| p.status.accepts(status(e, threshold, &as_of)))
+            .count();
         if wanted >= p.limit {
             break;
         }
@@ -223,7 +227,7 @@ fn run(ep: &Ep, p: Params) -> Result<Pipeline, Error> {
     let mut summary = Summary { in_pipeline: 0, active: 0, stalled: 0, completed: 0, undetermined: 0, median_days_since_last_event: None, open_by_stage: BTreeMap::new() };
     let mut open_days = Vec::new();
     for (id, record, events) in &records {
-        if !in_pipeline(events, &period) {
+        if !in_pipeline(events, &period) || !wanted_committee(record) {
             continue;
         }
         let status = status(events, threshold, &as_of);
@@ -252,6 +256,8 @@ fn run(ep: &Ep, p: Params) -> Result<Pipeline, Error> {
                 first_event: events.first().and_then(|e| e.date.clone()),
                 last_event: last.and_then(|e| e.date.clone()),
                 last_event_type: last.and_then(|e| e.activity_type.clone()),
+                lead_committee: lead_of(record),
+                rapporteurs: participation::meps_in(&participation::participants(record).0, Role::Rapporteur),
                 days_since_last_event: days_since,
                 events: events.len(),
                 events_in_period: events.iter().filter(|e| e.date.as_deref().is_some_and(|d| period.contains(d))).count(),
@@ -262,8 +268,9 @@ fn run(ep: &Ep, p: Params) -> Result<Pipeline, Error> {
     procedures.sort_by(|a, b| b.last_event.cmp(&a.last_event).then_with(|| b.process_id.cmp(&a.process_id)));
     procedures.truncate(p.limit);
 
+    let named = records.iter().filter(|(_, record, _)| lead_of(record).is_some()).count();
     let mut warnings = vec![
-        "Procedure records do not name the committee responsible or the rapporteur.".to_string(),
+        format!("{named} of the {} procedure records read name the committee responsible (had_participation).", records.len()),
         "Completion is recognised only from a signature or Official Journal publication event; procedures that end \
          otherwise (e.g. an own-initiative resolution voted in plenary) stay open here."
             .to_string(),
@@ -280,6 +287,12 @@ fn run(ep: &Ep, p: Params) -> Result<Pipeline, Error> {
             records.len(),
             ids.len()
         ));
+    }
+    if by_id_only > 0 {
+        warnings.push(format!("{by_id_only} events in the records read are given only by id: undated, they place no procedure in time."));
+    }
+    if committee.is_some() {
+        warnings.push("The committee filter keeps procedures whose record names that committee as responsible; records naming none are left out.".into());
     }
     let undated = records.iter().filter(|(_, _, e)| e.is_empty()).count();
     if undated > 0 {
