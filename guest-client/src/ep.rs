@@ -138,8 +138,10 @@ impl Ep {
 
     /// GET one page of a list endpoint.
     pub fn page(&self, query: &Query, offset: u32, limit: u32) -> Result<Page, Error> {
+        let listed = query.endpoint();
         let query = query.clone().param("offset", offset).param("limit", limit);
         let items = self.fetch(&query)?.map(jsonld::into_data).unwrap_or_default();
+        note_unidentified(&listed, offset, &items);
         let has_more = maybe_more(items.len(), limit);
         Ok(Page { items, offset, limit, has_more })
     }
@@ -157,6 +159,7 @@ impl Ep {
         let mut lists = Vec::with_capacity(queries.len());
         for (query, answer) in queries.iter().zip(self.fetch_all(&first)) {
             let mut items = answer?.map(jsonld::into_data).unwrap_or_default();
+            note_unidentified(&query.endpoint(), 0, &items);
             let mut more = maybe_more(items.len(), page_size);
             for _ in 1..MAX_PAGES {
                 if !more {
@@ -188,9 +191,28 @@ pub fn maybe_more(received: usize, asked: u32) -> bool {
 /// EP API answers received during this call (see [`start_call`]).
 static ANSWERS: AtomicU32 = AtomicU32::new(0);
 
+/// List items of this call that are no record with an id (see [`note_unidentified`]).
+static UNIDENTIFIED: std::sync::Mutex<Option<crate::Unread>> = std::sync::Mutex::new(None);
+
 /// A call starts with no answers read.
 pub(crate) fn start_call() {
     ANSWERS.store(0, Ordering::Relaxed);
+    *UNIDENTIFIED.lock().unwrap_or_else(|e| e.into_inner()) = None;
+}
+
+/// Notes the items of a list page (from `offset`) that are not a record with an `id` or
+/// `identifier`: whatever a tool makes of them, the result will say they were not whole.
+fn note_unidentified(endpoint: &str, offset: u32, items: &[Value]) {
+    let named = |item: &Value| ["id", "identifier"].iter().any(|f| item.get(f).and_then(Value::as_str).is_some_and(|s| !s.is_empty()));
+    for (at, _) in items.iter().enumerate().filter(|(_, item)| !named(item)) {
+        let mut unread = UNIDENTIFIED.lock().unwrap_or_else(|e| e.into_inner());
+        unread.get_or_insert_with(Default::default).note("list items with no id (unreadable, or read in part)", format!("{endpoint} #{}", offset as usize + at));
+    }
+}
+
+/// The warnings about list items of this call that had no id, once.
+pub(crate) fn take_unidentified() -> Vec<String> {
+    UNIDENTIFIED.lock().unwrap_or_else(|e| e.into_inner()).take().map(crate::Unread::warnings).unwrap_or_default()
 }
 
 /// Counts `n` more answers and tells the client, as `notifications/progress` (the host

@@ -132,6 +132,16 @@ pub fn call(tools: &[Tool], name: &str, arguments: &str) -> Result<ToolOutput, T
         .map_err(|e| ToolError::InvalidArguments(format!("arguments are not JSON: {e}")))?;
     let mut output = tool.run(&Ep, arguments)?;
     crate::output::rounded(&mut output);
+    // List items without an id, wherever the tool read them, are said in its warnings.
+    let unidentified = crate::ep::take_unidentified();
+    if !unidentified.is_empty()
+        && let Some(fields) = output.as_object_mut()
+    {
+        let warnings = fields.entry("dataQualityWarnings").or_insert_with(|| Value::Array(Vec::new()));
+        if let Some(warnings) = warnings.as_array_mut() {
+            warnings.extend(unidentified.into_iter().map(Value::String));
+        }
+    }
     Ok(ToolOutput { structured: Some(output.to_string()), content: Vec::new() })
 }
 
