@@ -163,3 +163,64 @@ fn rapporteurships_and_lead_committees_feed_the_analyses_with_their_coverage() {
     let warnings = budg["dataQualityWarnings"].to_string();
     assert!(warnings.contains("counted over the 5 most recently registered procedures read (2025-0260 to 1972-0003), of the 5 listed; 3 of them name participations"), "{warnings}");
 }
+
+/// Every fixture list with items the way a broken or changed API would send them appended:
+/// a bare id, a record without one, a number.
+fn with_malformed_items() -> crate::support::TempDir {
+    let dir = crate::support::TempDir::new("malformed");
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/ep-api");
+    for entry in std::fs::read_dir(&fixtures).unwrap() {
+        let path = entry.unwrap().path();
+        let target = dir.0.join(path.file_name().unwrap());
+        let text = std::fs::read_to_string(&path).unwrap();
+        match serde_json::from_str::<Value>(&text) {
+            Ok(mut doc) if doc["data"].is_array() => {
+                let items = doc["data"].as_array_mut().unwrap();
+                items.extend([json!("eli/dl/unknown/BARE-ID"), json!({"label": "a record without an id", "activity_date": 20240313}), json!(7)]);
+                std::fs::write(target, doc.to_string()).unwrap();
+            }
+            _ => std::fs::write(target, text).unwrap(),
+        }
+    }
+    dir
+}
+
+#[test]
+fn malformed_list_items_of_every_family_are_reported_and_nothing_breaks() {
+    let fixtures = with_malformed_items();
+    let fake = Fake::serving(&fixtures.0, &[]);
+    let mut server = Server::start(&fake);
+    let march = json!({"dateFrom": "2024-03-01", "dateTo": "2024-03-31"});
+    let calls = [
+        ("get_current_meps", json!({})),
+        ("get_meps", json!({})),
+        ("get_incoming_meps", json!({})),
+        ("get_political_groups", json!({})),
+        ("get_plenary_sessions", json!({"year": 2024})),
+        ("get_meeting_decisions", json!({"sittingId": "MTG-PL-2024-03-13"})),
+        ("get_corporate_bodies", json!({})),
+        ("get_committee_info", json!({"showCurrent": true})),
+        ("get_procedures", json!({})),
+        ("get_adopted_texts", json!({"year": 2025})),
+        ("get_events", json!({})),
+        ("get_controlled_vocabularies", json!({})),
+        ("get_meps_feed", json!({})),
+        ("get_procedure_events", json!({"processId": "1972-0003"})),
+        ("get_speeches", json!({"dateFrom": "2024-01-15", "dateTo": "2024-01-18"})),
+        ("get_mep_declarations", json!({"year": 2024})),
+        ("get_parliamentary_questions", json!({"type": "WRITTEN", "dateFrom": "2024-01-01", "dateTo": "2024-12-31"})),
+        ("track_mep_attendance", march),
+        ("compare_political_groups", json!({"groupIds": ["EPP", "S&D"], "dateFrom": "2024-03-01", "dateTo": "2024-03-31"})),
+    ];
+    let mut unreported = Vec::new();
+    for (tool, arguments) in calls {
+        let response = server.call(tool, arguments);
+        let result = &response["result"];
+        assert_eq!(result["isError"], false, "{tool} broke on malformed items: {response}");
+        let warnings = result["structuredContent"]["dataQualityWarnings"].to_string();
+        if !warnings.contains("list items with no id") {
+            unreported.push(format!("{tool}: {warnings}"));
+        }
+    }
+    assert!(unreported.is_empty(), "malformed items read without a word: {unreported:#?}");
+}

@@ -33,6 +33,15 @@ pub struct Answer {
     pub representation: Option<Representation>,
     /// When the EP generated the feed (Atom's feed-level `updated`).
     pub generated: Option<String>,
+    /// Entries that are no record with an id (a bare string, a number, a record without `id`): not listed.
+    pub unread: usize,
+}
+
+impl Answer {
+    /// What the answer could not list, for `dataQualityWarnings`.
+    pub fn warnings(&self, endpoint: &str) -> Vec<String> {
+        (self.unread > 0).then(|| format!("list items with no id (unreadable, or read in part): {} in {endpoint}, not listed", self.unread)).into_iter().collect()
+    }
 }
 
 pub fn read(query: &Query) -> Result<Answer, Error> {
@@ -52,7 +61,7 @@ pub fn decode(endpoint: &str, status: u16, content_type: Option<&str>, body: &[u
                 .map_err(|_| Error::upstream(Some(200), format!("the EP API sent an Atom feed for {endpoint} that is not UTF-8")))?;
             let feed = atom::parse(text.trim_start_matches('\u{feff}'))
                 .map_err(|e| Error::upstream(Some(200), format!("the EP API sent a malformed Atom feed for {endpoint}: {e}")))?;
-            Ok(Answer { items: feed.items, representation: Some(Representation::Atom), generated: feed.updated })
+            Ok(Answer { items: feed.items, representation: Some(Representation::Atom), generated: feed.updated, unread: 0 })
         }
         200 => {
             let doc: Value = serde_json::from_slice(body)
@@ -62,8 +71,10 @@ pub fn decode(endpoint: &str, status: u16, content_type: Option<&str>, body: &[u
                 let what = if doc.get("error").is_some() { "reported an error" } else { "sent no data" };
                 return Err(Error::upstream(Some(200), format!("the EP API {what} for {endpoint}")));
             }
-            let items = jsonld::data(&doc).iter().filter_map(FeedItem::from_jsonld).collect();
-            Ok(Answer { items, representation: Some(Representation::JsonLd), generated: None })
+            let entries = jsonld::data(&doc);
+            let items: Vec<FeedItem> = entries.iter().filter_map(FeedItem::from_jsonld).collect();
+            let unread = entries.len() - items.len();
+            Ok(Answer { items, representation: Some(Representation::JsonLd), generated: None, unread })
         }
         204 | 404 => Ok(Answer::default()),
         429 => Err(Error::upstream(Some(429), format!("the EP API is rate limiting requests for {endpoint}; retry later"))),
