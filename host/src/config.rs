@@ -70,7 +70,7 @@ const HEADINGS: &[&str] = &[
 
 fn unread_headings(command: &str) -> Vec<&'static str> {
     let read: &[&str] = match command {
-        "stdio" | "precompile" => return vec!["Hosted listener (serve)", "Identity (serve)"],
+        "stdio" | "precompile" | "doctor" => return vec!["Hosted listener (serve)", "Identity (serve)"],
         "components" => &["Components"],
         "audit" => &["Audit and telemetry"],
         "keys" => &[],
@@ -174,6 +174,10 @@ pub enum Command {
     /// Compliance policies (Rego) over the effective configuration.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Calls every tool once against the EP API (live unless EP_API_URL says otherwise) and
+    /// prints per tool: ok, empty, error or invalid result, warnings, unreadable items, time.
+    /// Exits non-zero on an error or an invalid result.
+    Doctor,
 }
 
 #[derive(Debug, Subcommand)]

@@ -11,6 +11,7 @@ mod catalog;
 mod config;
 mod digest;
 mod dispatch;
+mod doctor;
 mod egress;
 mod error;
 mod health;
@@ -116,6 +117,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Serve => serve_http(&config).await,
         Command::Keys(_) => unreachable!("handled before the configuration is needed"),
         Command::Precompile => operator::precompile(&config).await,
+        Command::Doctor => doctor(&config).await,
         Command::Components { command } => operator::components(&config, command.unwrap_or(ComponentsCommand::List)).await,
         Command::Policy(command) => {
             let (runtime, _) = start(&config).await?;
@@ -188,6 +190,7 @@ const AUDIT_FLUSH_LIMIT: std::time::Duration = std::time::Duration::from_secs(2)
 /// metrics, audit log and readiness.
 struct Host {
     server: mcp::McpServer,
+    dispatcher: Arc<dispatch::Dispatcher>,
     metrics: Arc<metrics::Metrics>,
     audit: audit::Audit,
     /// Each tenant's audit stream is flushed with the host's at shutdown.
@@ -241,8 +244,8 @@ async fn start_host(config: &Config, transport: &str, default_caller: identity::
         tenants.share_usage(shared.clone());
     }
     let dispatcher = Arc::new(dispatch::Dispatcher::new(runtime, metrics.clone(), controls));
-    let server = mcp::McpServer::new(dispatcher, config.subscription_poll, default_caller);
-    Ok(Host { server, metrics, audit, tenants, ready })
+    let server = mcp::McpServer::new(dispatcher.clone(), config.subscription_poll, default_caller);
+    Ok(Host { server, dispatcher, metrics, audit, tenants, ready })
 }
 
 async fn serve_stdio(config: &Config) -> Result<()> {
@@ -262,6 +265,20 @@ async fn serve_stdio(config: &Config) -> Result<()> {
     host.tenants.flush(AUDIT_FLUSH_LIMIT);
     served?;
     tracing::info!(egress_denials = host.metrics.egress_denials_total(), "stopped");
+    Ok(())
+}
+
+/// `epmcp doctor`: every installed tool once, as the local operator (role `admin`), whatever
+/// the `--tools` profile; a report on stdout, and failure if any call errs or breaks its schema.
+async fn doctor(config: &Config) -> Result<()> {
+    let mut config = config.clone();
+    config.profile = rbac::profile("all")?;
+    let host = start_host(&config, "doctor", identity::Caller::stdio("admin")).await?;
+    let checked = doctor::check_all(&host.dispatcher, &identity::Caller::stdio("admin")).await;
+    let (report, passed) = doctor::report(&checked);
+    print!("{report}");
+    host.audit.flush(AUDIT_FLUSH_LIMIT);
+    anyhow::ensure!(passed, "some tools failed or returned results their schemas refuse (see above)");
     Ok(())
 }
 

@@ -224,3 +224,22 @@ fn malformed_list_items_of_every_family_are_reported_and_nothing_breaks() {
     }
     assert!(unreported.is_empty(), "malformed items read without a word: {unreported:#?}");
 }
+
+#[test]
+fn doctor_calls_every_tool_and_says_what_came_back() {
+    let fake = Fake::start();
+    let (code, report, stderr) = crate::support::epmcp_cli(&crate::support::components_dir(), &[("EP_API_URL", fake.url.as_str())], &["doctor"]);
+    let line = |tool: &str| report.lines().find(|l| l.starts_with(&format!("{tool} "))).unwrap_or_else(|| panic!("no line for {tool}: {report}")).to_string();
+    // Every tool once, with its verdict, time, warnings and unreadable items.
+    let summary = report.lines().last().unwrap();
+    assert!(summary.starts_with("64 tools: ") && summary.ends_with(", 0 invalid results"), "every component tool (get_server_health is the host's): {report}");
+    assert!(line("get_mep_details").contains(" ok "), "{report}");
+    assert!(line("track_legislation").contains(" ok "), "{report}");
+    assert!(line("get_plenary_sessions").contains(" empty "), "this year's sittings are not in the fixtures: {report}");
+    // The procedures feed answers 200 with an error body, as the EP API does: an error, and the doctor fails.
+    assert!(line("get_procedures_feed").contains(" ERROR ") && line("get_procedures_feed").contains("reported an error"), "{report}");
+    assert!(code.is_some_and(|c| c != 0), "{code:?} {stderr}");
+    assert!(stderr.contains("some tools failed"), "{stderr}");
+    // Each sample was asked of the fake as the tool's own request.
+    assert!(fake.requests().iter().any(|r| r.starts_with("GET /api/v2/procedures/2016-0132?")), "{:?}", fake.requests());
+}
