@@ -185,7 +185,7 @@ impl Ep {
 /// `limit`) would look exactly like that: the next page is read to find out. Any other short
 /// page is the last.
 pub fn maybe_more(received: usize, asked: u32) -> bool {
-    received >= asked as usize || (received > 0 && received % 50 == 0)
+    received >= asked as usize || (received > 0 && received.is_multiple_of(50))
 }
 
 /// EP API answers received during this call (see [`start_call`]).

@@ -1,6 +1,5 @@
 //! `epmcp doctor`: every tool called once, with arguments that name records the EP API has
-//! held for years, against the configured EP API (the live one unless `EP_API_URL` says
-//! otherwise), through the same dispatcher, controls and result checks as any call. Per tool
+//! held for years, against the configured EP API (the live one by default), through the same dispatcher, controls and result checks as any call. Per tool
 //! it says what came back: ok, empty, an error, a result its output schema refuses, the
 //! warnings, the list items it could not read, and the time. It is what an operator runs
 //! after the EP API changes; CI runs it against the loopback fake. The host's upstream

@@ -449,7 +449,9 @@ fn correlated_signals_raise_alerts_only_past_their_thresholds() {
 fn pipeline_fixtures() -> TempDir {
     let dir = TempDir::new("pipeline");
     let write = |name: &str, data: Value| std::fs::write(dir.0.join(name), json!({"data": data}).to_string()).unwrap();
-    let procedures: [(&str, &str, &[(&str, &str)]); 5] = [
+    // (process id, current stage, events as (day, activity type))
+    type Generated<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+    let procedures: [Generated; 5] = [
         ("2024-0005", "RDG1", &[("2024-07-15", "REFERRAL")]),
         ("2024-0004", "RDG1", &[("2024-01-01", "REFERRAL"), ("2024-01-21", "COMMITTEE_MEETING"), ("2024-02-10", "COMMITTEE_MEETING"), ("2024-03-01", "COMMITTEE_MEETING"), ("2024-03-21", "COMMITTEE_MEETING"), ("2024-04-10", "TABLING_PLENARY")]),
         ("2024-0003", "RDG1", &[("2024-05-01", "REFERRAL"), ("2024-05-31", "COMMITTEE_MEETING"), ("2024-06-10", "TABLING_PLENARY")]),
