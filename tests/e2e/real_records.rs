@@ -114,12 +114,7 @@ fn track_legislation_counts_every_event_and_lists_only_what_it_read() {
 /// The fixtures, with the EP's procedure list holding the recorded procedures, and
 /// constructed records for two MEPs the recorded procedures name.
 fn with_real_procedures_listed() -> crate::support::TempDir {
-    let dir = crate::support::TempDir::new("real-procedures");
-    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/ep-api");
-    for entry in std::fs::read_dir(&fixtures).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, dir.0.join(path.file_name().unwrap())).unwrap();
-    }
+    let dir = copy_of_fixtures("real-procedures", |doc| doc);
     let listed: Vec<Value> = ["2025-0260", "2024-2006", "2016-0132", "2007-0181", "1972-0003"]
         .iter()
         .map(|id| json!({"id": format!("eli/dl/proc/{id}"), "type": "Process", "process_id": id}))
@@ -167,20 +162,23 @@ fn rapporteurships_and_lead_committees_feed_the_analyses_with_their_coverage() {
 /// Every fixture list with items the way a broken or changed API would send them appended:
 /// a bare id, a record without one, a number.
 fn with_malformed_items() -> crate::support::TempDir {
-    let dir = crate::support::TempDir::new("malformed");
+    copy_of_fixtures("malformed", |mut doc| {
+        if let Some(items) = doc["data"].as_array_mut() {
+            items.extend([json!("eli/dl/unknown/BARE-ID"), json!({"label": "a record without an id", "activity_date": 20240313}), json!(7)]);
+        }
+        doc
+    })
+}
+
+/// The fixtures in a directory of their own, each JSON one passed through `edit`.
+fn copy_of_fixtures(label: &str, edit: impl Fn(Value) -> Value) -> crate::support::TempDir {
+    let dir = crate::support::TempDir::new(label);
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/ep-api");
     for entry in std::fs::read_dir(&fixtures).unwrap() {
         let path = entry.unwrap().path();
-        let target = dir.0.join(path.file_name().unwrap());
         let text = std::fs::read_to_string(&path).unwrap();
-        match serde_json::from_str::<Value>(&text) {
-            Ok(mut doc) if doc["data"].is_array() => {
-                let items = doc["data"].as_array_mut().unwrap();
-                items.extend([json!("eli/dl/unknown/BARE-ID"), json!({"label": "a record without an id", "activity_date": 20240313}), json!(7)]);
-                std::fs::write(target, doc.to_string()).unwrap();
-            }
-            _ => std::fs::write(target, text).unwrap(),
-        }
+        let text = serde_json::from_str::<Value>(&text).map_or(text, |doc| edit(doc).to_string());
+        std::fs::write(dir.0.join(path.file_name().unwrap()), text).unwrap();
     }
     dir
 }
