@@ -241,3 +241,36 @@ fn doctor_calls_every_tool_and_says_what_came_back() {
     // Each sample was asked of the fake as the tool's own request.
     assert!(fake.requests().iter().any(|r| r.starts_with("GET /api/v2/procedures/2016-0132?")), "{:?}", fake.requests());
 }
+
+#[test]
+fn decisions_are_read_under_every_outcome_spelling_and_keep_corrections_of_intention_apart() {
+    // The 13 March decisions as public clients report the live API sending them: the outcome
+    // as `decision_outcome` or `eli-dl:decision_outcome`, `type` a string, and corrections of
+    // intention beside the voter lists.
+    let spellings = ["decision_outcome", "eli-dl:decision_outcome", "had_decision_outcome"];
+    let fixtures = copy_of_fixtures("decision-spellings", |mut doc| {
+        let is_13th = doc["data"][0]["activity_id"].as_str().is_some_and(|id| id.starts_with("MTG-PL-2024-03-13-DEC-"));
+        if let (true, Some(items)) = (is_13th, doc["data"].as_array_mut()) {
+            for (item, spelling) in items.iter_mut().zip(spellings) {
+                let fields = item.as_object_mut().unwrap();
+                let outcome = fields.remove("had_decision_outcome").unwrap();
+                fields.insert(spelling.into(), outcome);
+                fields.insert("type".into(), json!("Decision"));
+            }
+            items[0]["had_voter_intended_against"] = json!(["person/104"]);
+        }
+        doc
+    });
+    let fake = Fake::serving(&fixtures.0, &[]);
+    let mut server = Server::start(&fake);
+    let decisions = server.ok("get_meeting_decisions", json!({"sittingId": "MTG-PL-2024-03-13"}));
+    let outcomes: Vec<&Value> = decisions["data"].as_array().unwrap().iter().take(3).map(|d| &d["outcome"]).collect();
+    assert_eq!(outcomes, [&json!("ADOPTED"), &json!("REJECTED"), &json!("REJECTED")], "{decisions}");
+    let first = &decisions["data"][0];
+    assert_eq!(first["intended"], json!({"favor": [], "against": ["104"], "abstention": []}));
+    assert_eq!(first["tally"]["favor"], 5, "a correction of intention changes no count");
+    // The prevailing side reads them all: 101 for the adopted 12-DEC-1 and 13-DEC-1 and the
+    // rejected 13-DEC-2, against the rejected 13-DEC-3 (as with the usual spelling).
+    let mep = server.ok("analyze_legislative_effectiveness", json!({"subjectType": "MEP", "subjectId": "101", "dateFrom": "2024-03-01", "dateTo": "2024-03-31"}));
+    assert_eq!((&mep["voting"]["decidedVotes"], &mep["voting"]["onPrevailingSide"]), (&json!(4), &json!(3)), "{mep}");
+}
