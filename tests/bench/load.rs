@@ -94,8 +94,9 @@ pub fn idle_session_kib(bin: &std::path::Path, url: &str, sessions: usize) -> (f
     let opened = open(sessions);
     std::thread::sleep(Duration::from_millis(300));
     let awake = rss_kib(child.id());
-    // Sessions sleep after 10 s without use (host/src/transport/sessions.rs), checked every 2 s.
-    std::thread::sleep(Duration::from_secs(13));
+    // Sessions sleep after 10 s without use (host/src/transport/sessions.rs), checked every 2 s;
+    // memory their tasks free later is given back at the round after.
+    std::thread::sleep(Duration::from_secs(15));
     let asleep = rss_kib(child.id());
     let _ = child.kill();
     let _ = child.wait();

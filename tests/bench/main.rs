@@ -517,7 +517,7 @@ fn main() {
             );
         }
         let (awake, asleep, opened) = load::idle_session_kib(&bin, &url, 2000);
-        println!("{:<30} {:>9.1} KiB each ({opened} anonymous sessions, 13 s idle: asleep; target ≤ 20 KB)", "memory per idle session", asleep);
+        println!("{:<30} {:>9.1} KiB each ({opened} anonymous sessions, 15 s idle: asleep; target ≤ 20 KB)", "memory per idle session", asleep);
         println!("{:<30} {:>9.1} KiB each (the same, 0.3 s after opening: awake)", "", awake);
         scale_out(&bin, &url, seconds);
     }

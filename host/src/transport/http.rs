@@ -220,16 +220,23 @@ pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: Cancellatio
 
 /// Sessions unused for `after` sleep (see [`super::sessions`]); checked five times as often.
 async fn put_idle_sessions_to_sleep(sessions: Arc<SessionTable>, after: Duration, metrics: Arc<Metrics>, shutdown: CancellationToken) {
+    // Closed sessions free most of their memory at once, and their tasks' over the next
+    // moments: it is given back now and again at the next round.
+    let mut freed_since_last_round = false;
     loop {
         tokio::select! {
             () = tokio::time::sleep(after / 5) => {}
             () = shutdown.cancelled() => return,
+        }
+        if std::mem::take(&mut freed_since_last_round) {
+            give_back_freed_memory();
         }
         let count = sessions.sleep_idle(after).await;
         metrics.http_sessions(count.awake, count.asleep);
         if count.slept > 0 {
             tracing::debug!(slept = count.slept, "idle sessions put to sleep");
             give_back_freed_memory();
+            freed_since_last_round = true;
         }
     }
 }
