@@ -68,8 +68,11 @@ build: setup guests host
 	@EPMCP_LOG=error $(BIN) --cache-dir target/test-cwasm components sign --key $(DEV_KEY).key $(TEST_COMPONENTS)/*.wasm >/dev/null
 	@EPMCP_LOG=warn $(BIN) --components $(COMPONENTS) components precompile >/dev/null
 
+# Components name no path of the machine that built them (panic messages carry source paths):
+# the cargo home becomes /cargo, so a build elsewhere gives the same bytes and digest.
 guests:
-	$(CARGO) build --profile guest --target wasm32-wasip2 $(addprefix -p ,$(GUESTS) $(TEST_GUESTS))
+	CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS="--remap-path-prefix=$(or $(CARGO_HOME),$(HOME)/.cargo)=/cargo" \
+		$(CARGO) build --profile guest --target wasm32-wasip2 $(addprefix -p ,$(GUESTS) $(TEST_GUESTS))
 
 host:
 	$(CARGO) build --release -p epmcp -p epmcp-tests --bins
