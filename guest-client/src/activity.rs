@@ -71,6 +71,21 @@ pub struct Events {
     pub unreadable: usize,
 }
 
+impl Events {
+    /// What procedure `procedure`'s events did not hold whole, for `dataQualityWarnings`.
+    pub fn warnings(&self, procedure: &str) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if !self.by_id_only.is_empty() {
+            let (n, ids) = (self.by_id_only.len(), self.by_id_only.join(", "));
+            warnings.push(format!("procedure {procedure}: {n} events given only by id (no date, type or stage): {ids}"));
+        }
+        if self.unreadable > 0 {
+            warnings.push(format!("procedure {procedure}: {} entries of consists_of are neither an event nor an id", self.unreadable));
+        }
+        warnings
+    }
+}
+
 pub fn consists_of(record: &Value) -> Events {
     let entries = match record.get("consists_of") {
         Some(Value::Array(entries)) => entries.iter().collect(),

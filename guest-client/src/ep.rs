@@ -204,9 +204,21 @@ pub(crate) fn start_call() {
 /// `identifier`: whatever a tool makes of them, the result will say they were not whole.
 fn note_unidentified(endpoint: &str, offset: u32, items: &[Value]) {
     let named = |item: &Value| ["id", "identifier"].iter().any(|f| item.get(f).and_then(Value::as_str).is_some_and(|s| !s.is_empty()));
-    for (at, _) in items.iter().enumerate().filter(|(_, item)| !named(item)) {
-        let mut unread = UNIDENTIFIED.lock().unwrap_or_else(|e| e.into_inner());
-        unread.get_or_insert_with(Default::default).note("list items with no id (unreadable, or read in part)", format!("{endpoint} #{}", offset as usize + at));
+    note_unread_items(endpoint, items.iter().enumerate().filter(|(_, item)| !named(item)).map(|(at, _)| offset as usize + at));
+}
+
+/// Notes list items, by position in `endpoint`'s list, that could not be read whole; the
+/// call's result says so in its warnings. [`Ep`]'s list reads note theirs; a tool that
+/// reads a list another way notes the items it could not use.
+pub fn note_unread_items(endpoint: &str, positions: impl IntoIterator<Item = usize>) {
+    let mut positions = positions.into_iter().peekable();
+    if positions.peek().is_none() {
+        return;
+    }
+    let mut unread = UNIDENTIFIED.lock().unwrap_or_else(|e| e.into_inner());
+    let unread = unread.get_or_insert_with(Default::default);
+    for at in positions {
+        unread.note("list items with no id (unreadable, or read in part)", format!("{endpoint} #{at}"));
     }
 }
 

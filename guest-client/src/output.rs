@@ -115,10 +115,6 @@ impl Unread {
         self.0.entry(what.to_string()).or_default().push(which.into());
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     pub fn warnings(self) -> Vec<String> {
         self.0
             .into_iter()

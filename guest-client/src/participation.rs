@@ -38,29 +38,33 @@ impl Participant {
 /// The participations of a procedure record, and how many entries could not be read
 /// (neither a committee nor a person named).
 pub fn participants(record: &Value) -> (Vec<Participant>, usize) {
-    let mut unreadable = 0;
-    let read = jsonld::objects(record, "had_participation")
-        .into_iter()
-        .filter_map(|p| {
-            let participant = Participant {
-                role: jsonld::code(p, "participation_role"),
-                committee: jsonld::code(p, "had_participant_organization").or_else(|| jsonld::code(p, "participation_in_name_of")),
-                mep_id: jsonld::code(p, "had_participant_person"),
-                political_group: jsonld::code(p, "politicalGroup"),
-                date: jsonld::string(p, "activity_date").and_then(|d| jsonld::date(&d)),
-            };
-            let named = participant.committee.is_some() || participant.mep_id.is_some();
-            unreadable += usize::from(!named);
-            named.then_some(participant)
-        })
-        .collect();
-    let listed = match record.get("had_participation") {
-        Some(Value::Array(items)) => items.len(),
-        Some(Value::Object(_)) => 1,
-        _ => 0,
+    let entries: Vec<&Value> = match record.get("had_participation") {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(item) => vec![item],
+        None => Vec::new(),
     };
-    let not_objects = listed - jsonld::objects(record, "had_participation").len();
-    (read, unreadable + not_objects)
+    let (mut read, mut unreadable) = (Vec::new(), 0);
+    for p in entries {
+        let participant = Participant {
+            role: jsonld::code(p, "participation_role"),
+            committee: jsonld::code(p, "had_participant_organization").or_else(|| jsonld::code(p, "participation_in_name_of")),
+            mep_id: jsonld::code(p, "had_participant_person"),
+            political_group: jsonld::code(p, "politicalGroup"),
+            date: jsonld::string(p, "activity_date").and_then(|d| jsonld::date(&d)),
+        };
+        // A bare id or any other scalar names nobody either.
+        if participant.committee.is_some() || participant.mep_id.is_some() {
+            read.push(participant);
+        } else {
+            unreadable += 1;
+        }
+    }
+    (read, unreadable)
+}
+
+/// The warning for `unread` participations of `procedure` (see [`participants`]).
+pub fn unread_warning(procedure: &str, unread: usize) -> Option<String> {
+    (unread > 0).then(|| format!("procedure {procedure}: {unread} participations name neither a committee nor a person"))
 }
 
 /// The committee responsible, when the record names one.

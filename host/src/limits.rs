@@ -203,6 +203,11 @@ impl<K: std::hash::Hash + Eq + Clone> KeyedSlots<K> {
         Some(KeySlot { held: self.held.clone(), key })
     }
 
+    /// Slots one key may hold.
+    pub fn max(&self) -> usize {
+        self.max
+    }
+
     /// Slots `key` holds now.
     #[cfg(test)]
     pub fn held(&self, key: &K) -> usize {

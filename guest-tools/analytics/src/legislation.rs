@@ -116,13 +116,7 @@ pub(crate) fn run(ep: &Ep, p: Params) -> Result<Legislation, Error> {
         }
     };
     let recorded = activity::consists_of(&item);
-    if !recorded.by_id_only.is_empty() {
-        let (n, ids) = (recorded.by_id_only.len(), recorded.by_id_only.join(", "));
-        warnings.push(format!("{n} events are given only by id (no date, type or stage), in the timeline undated: {ids}."));
-    }
-    if recorded.unreadable > 0 {
-        warnings.push(format!("{} entries of the record's consists_of are neither an event nor an id: not read.", recorded.unreadable));
-    }
+    warnings.extend(recorded.warnings(&id));
     let mut seen = BTreeSet::new();
     let events: Vec<Event> = recorded.list.into_iter().chain(listed.iter().map(event)).filter(|e| seen.insert(e.id.clone())).collect();
     let timeline = chronological(events);
@@ -156,9 +150,7 @@ pub(crate) fn run(ep: &Ep, p: Params) -> Result<Legislation, Error> {
     if participants.is_empty() {
         warnings.push("The procedure record names no committees or rapporteurs (no had_participation).".into());
     }
-    if unread_participations > 0 {
-        warnings.push(format!("{unread_participations} participations name neither a committee nor a person: not read."));
-    }
+    warnings.extend(participation::unread_warning(&id, unread_participations));
     warnings.push("Roll-call votes are not linked to procedures in the records read; see get_latest_votes for a sitting's votes.".into());
     if let Some(current) = &current_stage
         && !stages.iter().any(|s| &s.stage == current)

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use guest_client::activity::{self, Event, chronological};
-use guest_client::participation;
+use guest_client::participation::{self, Participant};
 use guest_client::roles::Role;
 use guest_client::args::DATE_PATTERN;
 use guest_client::{Ep, Error, SOURCE, Tool, date, jsonld};
@@ -179,9 +179,28 @@ pub fn nearest_rank(values: &mut [i64], p: f64) -> Option<i64> {
     Some(values[rank.min(values.len()) - 1])
 }
 
-/// One procedure record's dated events, oldest first (an event given only by id has no date).
-fn dated_events(record: &Value) -> Vec<Event> {
-    chronological(activity::consists_of(record).list.into_iter().filter(|e| e.date.is_some()).collect())
+/// A procedure record as examined: read once into what the pipeline looks at.
+struct Examined {
+    id: String,
+    record: Value,
+    /// Its events dated on or before `asOf`, oldest first (an event given only by id has no date).
+    events: Vec<Event>,
+    /// Events the record gives only by id.
+    by_id_only: usize,
+    participants: Vec<Participant>,
+}
+
+impl Examined {
+    fn read(id: String, record: Value, as_of: &str) -> Examined {
+        let consists_of = activity::consists_of(&record);
+        let dated = consists_of.list.into_iter().filter(|e| e.date.as_deref().is_some_and(|d| d <= as_of)).collect();
+        let participants = participation::participants(&record).0;
+        Examined { id, events: chronological(dated), by_id_only: consists_of.by_id_only.len(), participants, record }
+    }
+
+    fn lead_committee(&self) -> Option<&str> {
+        participation::lead_committee(&self.participants)
+    }
 }
 
 /// Days between consecutive events.
@@ -192,8 +211,7 @@ fn gaps(events: &[Event]) -> impl Iterator<Item = i64> + '_ {
 
 fn run(ep: &Ep, p: Params) -> Result<Pipeline, Error> {
     let committee = p.committee.as_deref().map(str::to_ascii_uppercase);
-    let lead_of = |record: &Value| participation::lead_committee(&participation::participants(record).0).map(str::to_string);
-    let wanted_committee = |record: &Value| committee.as_deref().is_none_or(|c| lead_of(record).as_deref() == Some(c));
+    let wanted_committee = |examined: &Examined| committee.as_deref().is_none_or(|c| examined.lead_committee() == Some(c));
     let period = match p.date_from {
         Some(_) => Period::new(p.date_from.as_deref(), p.date_to.as_deref())?,
         None => Period::ending(p.date_to.as_deref(), 365)?,
@@ -203,19 +221,14 @@ fn run(ep: &Ep, p: Params) -> Result<Pipeline, Error> {
 
     // Read records newest first until enough procedures with the status asked for are seen
     // (statuses need the threshold, which needs the gaps of every record read so far).
-    let mut records: Vec<(String, Value, Vec<Event>)> = Vec::new();
-    let mut by_id_only = 0;
+    let mut records: Vec<Examined> = Vec::new();
     for batch in ids.chunks(BATCH).take(MAX_EXAMINED / BATCH) {
-        for (id, record) in files::records(ep, batch)? {
-            by_id_only += activity::consists_of(&record).by_id_only.len();
-            let events: Vec<Event> = dated_events(&record).into_iter().filter(|e| e.date.as_deref() <= Some(as_of.as_str())).collect();
-            records.push((id, record, events));
-        }
+        records.extend(files::records(ep, batch)?.into_iter().map(|(id, record)| Examined::read(id, record, &as_of)));
         let (threshold, _) = stall_threshold(&records);
         let wanted = records
             .iter()
-            .filter(|(_, record, events)| in_pipeline(events, &period) && wanted_committee(record))
-            .filter(|(_, _, e)| p.status.accepts(status(e, threshold, &as_of)))
+            .filter(|r| in_pipeline(&r.events, &period) && wanted_committee(r))
+            .filter(|r| p.status.accepts(status(&r.events, threshold, &as_of)))
             .count();
         if wanted >= p.limit {
             break;
@@ -226,8 +239,9 @@ fn run(ep: &Ep, p: Params) -> Result<Pipeline, Error> {
     let mut procedures: Vec<Procedure> = Vec::new();
     let mut summary = Summary { in_pipeline: 0, active: 0, stalled: 0, completed: 0, undetermined: 0, median_days_since_last_event: None, open_by_stage: BTreeMap::new() };
     let mut open_days = Vec::new();
-    for (id, record, events) in &records {
-        if !in_pipeline(events, &period) || !wanted_committee(record) {
+    for examined in &records {
+        let Examined { id, record, events, participants, .. } = examined;
+        if !in_pipeline(events, &period) || !wanted_committee(examined) {
             continue;
         }
         let status = status(events, threshold, &as_of);
@@ -256,8 +270,8 @@ fn run(ep: &Ep, p: Params) -> Result<Pipeline, Error> {
                 first_event: events.first().and_then(|e| e.date.clone()),
                 last_event: last.and_then(|e| e.date.clone()),
                 last_event_type: last.and_then(|e| e.activity_type.clone()),
-                lead_committee: lead_of(record),
-                rapporteurs: participation::meps_in(&participation::participants(record).0, Role::Rapporteur),
+                lead_committee: examined.lead_committee().map(str::to_string),
+                rapporteurs: participation::meps_in(participants, Role::Rapporteur),
                 days_since_last_event: days_since,
                 events: events.len(),
                 events_in_period: events.iter().filter(|e| e.date.as_deref().is_some_and(|d| period.contains(d))).count(),
@@ -268,7 +282,7 @@ fn run(ep: &Ep, p: Params) -> Result<Pipeline, Error> {
     procedures.sort_by(|a, b| b.last_event.cmp(&a.last_event).then_with(|| b.process_id.cmp(&a.process_id)));
     procedures.truncate(p.limit);
 
-    let named = records.iter().filter(|(_, record, _)| lead_of(record).is_some()).count();
+    let named = records.iter().filter(|r| r.lead_committee().is_some()).count();
     let mut warnings = vec![
         format!("{named} of the {} procedure records read name the committee responsible (had_participation).", records.len()),
         "Completion is recognised only from a signature or Official Journal publication event; procedures that end \
@@ -288,13 +302,14 @@ fn run(ep: &Ep, p: Params) -> Result<Pipeline, Error> {
             ids.len()
         ));
     }
+    let by_id_only: usize = records.iter().map(|r| r.by_id_only).sum();
     if by_id_only > 0 {
         warnings.push(format!("{by_id_only} events in the records read are given only by id: undated, they place no procedure in time."));
     }
     if committee.is_some() {
         warnings.push("The committee filter keeps procedures whose record names that committee as responsible; records naming none are left out.".into());
     }
-    let undated = records.iter().filter(|(_, _, e)| e.is_empty()).count();
+    let undated = records.iter().filter(|r| r.events.is_empty()).count();
     if undated > 0 {
         warnings.push(format!("{undated} procedure record(s) list no event dated on or before asOf and cannot be placed in the period."));
     }
@@ -307,9 +322,9 @@ fn run(ep: &Ep, p: Params) -> Result<Pipeline, Error> {
         coverage: Coverage {
             listed,
             examined: records.len(),
-            events: records.iter().map(|(_, _, e)| e.len()).sum(),
-            newest_examined: records.first().map(|(id, _, _)| id.clone()),
-            oldest_examined: records.last().map(|(id, _, _)| id.clone()),
+            events: records.iter().map(|r| r.events.len()).sum(),
+            newest_examined: records.first().map(|r| r.id.clone()),
+            oldest_examined: records.last().map(|r| r.id.clone()),
         },
         period,
         endpoints: vec!["procedures".into(), "procedures/{process-id}".into()],
@@ -320,8 +335,8 @@ fn run(ep: &Ep, p: Params) -> Result<Pipeline, Error> {
 }
 
 /// The stall threshold over every record read, and the number of gaps it rests on.
-fn stall_threshold(records: &[(String, Value, Vec<Event>)]) -> (Option<i64>, usize) {
-    let mut all: Vec<i64> = records.iter().flat_map(|(_, _, events)| gaps(events)).collect();
+fn stall_threshold(records: &[Examined]) -> (Option<i64>, usize) {
+    let mut all: Vec<i64> = records.iter().flat_map(|r| gaps(&r.events)).collect();
     let count = all.len();
     let value = if count >= MIN_GAPS { nearest_rank(&mut all, 0.95) } else { None };
     (value, count)

@@ -147,6 +147,11 @@ pub fn load(ep: &Ep, period: &Period) -> Result<RollCalls, Error> {
     Ok(data)
 }
 
+/// Whether `day` falls in one of the mandates (first day, last day if ended).
+fn within(mandates: &[(String, Option<String>)], day: &str) -> bool {
+    mandates.iter().any(|(from, to)| from.as_str() <= day && to.as_deref().is_none_or(|to| day <= to))
+}
+
 /// Co-voting of two ballots (see [`RollCalls::ballots`]): (same, both voted, same / both voted).
 pub fn co_voting(a: &[u8], b: &[u8]) -> (usize, usize, Option<f64>) {
     let (mut same, mut both) = (0, 0);
@@ -211,11 +216,8 @@ impl RollCalls {
                 BTreeSet::new()
             }
         };
-        let (read, unread): (Vec<&String>, Vec<&String>) = {
-            let all: Vec<&String> = changed.iter().collect();
-            let cut = all.len().min(MANDATE_RECORDS);
-            (all[..cut].to_vec(), all[cut..].to_vec())
-        };
+        let changed: Vec<&String> = changed.iter().collect();
+        let (read, unread) = changed.split_at(changed.len().min(MANDATE_RECORDS));
         let queries: Vec<Query> = read.iter().map(|id| Query::new(["meps", id.as_str()])).collect();
         let mut unknown: Vec<String> = unread.iter().map(|id| id.to_string()).collect();
         let mut limited = Vec::new();
@@ -234,7 +236,7 @@ impl RollCalls {
                 unknown.push(id.to_string());
                 continue;
             }
-            let inside = |day: &str| mandates.iter().any(|(from, to)| from.as_str() <= day && to.as_deref().is_none_or(|to| day <= to));
+            let inside = |day: &str| within(&mandates, day);
             // A vote cast outside every recorded mandate means the record lacks one: not used.
             let voter = self.index.get(id.as_str()).copied();
             if self.votes.iter().any(|v| voter.is_some_and(|i| v.position(i).is_some()) && !inside(&v.date)) {
@@ -272,9 +274,7 @@ impl RollCalls {
     /// Whether `mep` was expected to vote in `vote`: inside a mandate their record gives, or
     /// any roll call when no record was read.
     pub fn expected(&self, mep: &str, vote: &Vote) -> bool {
-        self.mandates.get(mep).is_none_or(|mandates| {
-            mandates.iter().any(|(from, to)| from.as_str() <= vote.date.as_str() && to.as_deref().is_none_or(|to| vote.date.as_str() <= to))
-        })
+        self.mandates.get(mep).is_none_or(|mandates| within(mandates, &vote.date))
     }
 
     /// What the roll calls read cannot support, said in the warnings.

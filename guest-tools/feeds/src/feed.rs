@@ -221,7 +221,6 @@ fn windowed(feed: &Feed, timeframe: Timeframe, start_date: Option<String>, filte
         None => timeframe.api_value().to_string(),
     };
     let count = answer.items.len() as u32;
-    let warnings = answer.warnings(&query.endpoint());
     Ok(FeedResult {
         window,
         timeframe: Some(timeframe),
@@ -230,7 +229,7 @@ fn windowed(feed: &Feed, timeframe: Timeframe, start_date: Option<String>, filte
         detail_argument: feed.detail.1,
         representation: answer.representation,
         feed_updated: answer.generated,
-        list: List::new(answer.items, 0, count, false, query.endpoint()).warning(warnings),
+        list: List::new(answer.items, 0, count, false, query.endpoint()),
     })
 }
 
@@ -252,7 +251,6 @@ fn fixed(feed: &Feed, text: &str, own: Timeframe, p: FixedParams) -> Result<Feed
     let answer = fetch::read(&query)?;
     let offset = p.offset.unwrap_or(0);
     let limit = p.limit.unwrap_or_else(|| (answer.items.len() as u32).saturating_sub(offset));
-    let warnings = answer.warnings(&query.endpoint());
     Ok(FeedResult {
         window: format!("fixed by the EP API: {text}"),
         timeframe: None,
@@ -261,7 +259,7 @@ fn fixed(feed: &Feed, text: &str, own: Timeframe, p: FixedParams) -> Result<Feed
         detail_argument: feed.detail.1,
         representation: answer.representation,
         feed_updated: answer.generated,
-        list: List::slice(answer.items, offset, limit, query.endpoint()).warning(warnings),
+        list: List::slice(answer.items, offset, limit, query.endpoint()),
     })
 }
 

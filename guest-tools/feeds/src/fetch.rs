@@ -4,7 +4,7 @@
 //! Unlike [`guest_client::Ep::fetch`], this needs the response's content type, so it
 //! sends through [`guest_client::http`] itself; the status rules are the same.
 
-use guest_client::ep::{EP_AUTHORITY, Query};
+use guest_client::ep::{EP_AUTHORITY, Query, note_unread_items};
 use guest_client::http::{self, Request};
 use guest_client::{Error, jsonld};
 use schemars::JsonSchema;
@@ -33,15 +33,6 @@ pub struct Answer {
     pub representation: Option<Representation>,
     /// When the EP generated the feed (Atom's feed-level `updated`).
     pub generated: Option<String>,
-    /// Entries that are no record with an id (a bare string, a number, a record without `id`): not listed.
-    pub unread: usize,
-}
-
-impl Answer {
-    /// What the answer could not list, for `dataQualityWarnings`.
-    pub fn warnings(&self, endpoint: &str) -> Vec<String> {
-        (self.unread > 0).then(|| format!("list items with no id (unreadable, or read in part): {} in {endpoint}, not listed", self.unread)).into_iter().collect()
-    }
 }
 
 pub fn read(query: &Query) -> Result<Answer, Error> {
@@ -61,7 +52,7 @@ pub fn decode(endpoint: &str, status: u16, content_type: Option<&str>, body: &[u
                 .map_err(|_| Error::upstream(Some(200), format!("the EP API sent an Atom feed for {endpoint} that is not UTF-8")))?;
             let feed = atom::parse(text.trim_start_matches('\u{feff}'))
                 .map_err(|e| Error::upstream(Some(200), format!("the EP API sent a malformed Atom feed for {endpoint}: {e}")))?;
-            Ok(Answer { items: feed.items, representation: Some(Representation::Atom), generated: feed.updated, unread: 0 })
+            Ok(Answer { items: feed.items, representation: Some(Representation::Atom), generated: feed.updated })
         }
         200 => {
             let doc: Value = serde_json::from_slice(body)
@@ -71,10 +62,17 @@ pub fn decode(endpoint: &str, status: u16, content_type: Option<&str>, body: &[u
                 let what = if doc.get("error").is_some() { "reported an error" } else { "sent no data" };
                 return Err(Error::upstream(Some(200), format!("the EP API {what} for {endpoint}")));
             }
-            let entries = jsonld::data(&doc);
-            let items: Vec<FeedItem> = entries.iter().filter_map(FeedItem::from_jsonld).collect();
-            let unread = entries.len() - items.len();
-            Ok(Answer { items, representation: Some(Representation::JsonLd), generated: None, unread })
+            // Entries without an id are not listed: the result's warnings say which.
+            let mut items = Vec::new();
+            let mut unlisted = Vec::new();
+            for (at, entry) in jsonld::data(&doc).iter().enumerate() {
+                match FeedItem::from_jsonld(entry) {
+                    Some(item) => items.push(item),
+                    None => unlisted.push(at),
+                }
+            }
+            note_unread_items(endpoint, unlisted);
+            Ok(Answer { items, representation: Some(Representation::JsonLd), generated: None })
         }
         204 | 404 => Ok(Answer::default()),
         429 => Err(Error::upstream(Some(429), format!("the EP API is rate limiting requests for {endpoint}; retry later"))),

@@ -84,17 +84,8 @@ fn procedure(item: &Value) -> (Procedure, Vec<String>) {
     let id = jsonld::string(item, "process_id").or_else(|| jsonld::code(item, "id")).unwrap_or_default();
     let events = activity::consists_of(item);
     let (participants, unread_participations) = participation::participants(item);
-    let mut warnings = Vec::new();
-    if !events.by_id_only.is_empty() {
-        let (n, ids) = (events.by_id_only.len(), events.by_id_only.join(", "));
-        warnings.push(format!("procedure {id}: {n} events given only by id (no date, type or stage): {ids}"));
-    }
-    if events.unreadable > 0 {
-        warnings.push(format!("procedure {id}: {} entries of consists_of are neither an event nor an id", events.unreadable));
-    }
-    if unread_participations > 0 {
-        warnings.push(format!("procedure {id}: {unread_participations} participations name neither a committee nor a person"));
-    }
+    let mut warnings = events.warnings(&id);
+    warnings.extend(participation::unread_warning(&id, unread_participations));
     let procedure = Procedure {
         reference: jsonld::text(item, "label"),
         procedure_type: jsonld::code(item, "process_type"),

@@ -280,7 +280,7 @@ async fn route(
             return Ok(match shared.auth.authenticate(request.headers(), peer.ip(), certificate.as_deref()) {
                 Ok(caller) => match streams.open(&caller) {
                     Ok(slot) => super::ws::upgrade(request, caller, slot, shared.server.clone(), shared.max_stream),
-                    Err(refusal) => stream_refused(&refusal, &caller, &shared),
+                    Err(refusal) => refused("stream_refused", &refusal, &caller, &shared),
                 },
                 Err(e) => unauthorized(&e, peer, &shared, request.headers(), settings_scheme(&shared)),
             });
@@ -319,9 +319,7 @@ async fn route(
                     }),
                 };
                 if let Some(refusal) = refusal {
-                    let record = serde_json::json!({"client": caller.id, "tenant": caller.tenant, "address": address, "reason": refusal.message});
-                    shared.audit.security("session_refused", record);
-                    return Ok(session_refused(&refusal));
+                    return Ok(refused("session_refused", &refusal, &caller, &shared));
                 }
             }
             let opener = caller.clone(); // the caller itself goes to rmcp with the request
@@ -330,7 +328,7 @@ async fn route(
             let opens_stream = request.method() == http::Method::GET;
             let stream_slot = match opens_stream.then(|| streams.open(&opener)).transpose() {
                 Ok(slot) => slot,
-                Err(refusal) => return Ok(stream_refused(&refusal, &opener, &shared)),
+                Err(refusal) => return Ok(refused("stream_refused", &refusal, &opener, &shared)),
             };
             // A POST is in flight until its response has been sent (shutdown waits for it).
             let in_progress = (request.method() == http::Method::POST).then(|| InFlight::enter(&in_flight));
@@ -412,14 +410,11 @@ fn holds_more_than_initialize(body: &[u8]) -> bool {
     has(b"logging/setLevel") || has(b"resources/subscribe")
 }
 
-/// A WebSocket or SSE stream over its caps: 429 or 503, saying why, and recorded.
-fn stream_refused(refusal: &Refusal, caller: &Caller, shared: &Shared) -> Response<Body> {
+/// A session or stream over its caps: 429, or 503 when the listener (or the anonymous
+/// share) is full, saying why and when to retry; recorded as `event`.
+fn refused(event: &str, refusal: &Refusal, caller: &Caller, shared: &Shared) -> Response<Body> {
     let record = serde_json::json!({"client": caller.id, "tenant": caller.tenant, "address": caller.address, "reason": refusal.message});
-    shared.audit.security("stream_refused", record);
-    session_refused(refusal)
-}
-
-fn session_refused(refusal: &Refusal) -> Response<Body> {
+    shared.audit.security(event, record);
     let status = if refusal.server_full { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::TOO_MANY_REQUESTS };
     let mut response = json_response(status, serde_json::json!({"error": refusal.message}).to_string());
     response.headers_mut().insert(http::header::RETRY_AFTER, refusal.retry_after_secs.into());

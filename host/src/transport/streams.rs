@@ -18,7 +18,6 @@ const RETRY_AFTER_SECS: u64 = 30;
 
 pub struct StreamSlots {
     per_client: KeyedSlots<String>,
-    per_client_max: usize,
     anonymous: Arc<Semaphore>,
     anonymous_max: usize,
 }
@@ -33,7 +32,7 @@ impl StreamSlots {
     /// `per_client` streams per client; anonymous ones share half of `max_connections`.
     pub fn new(per_client: usize, max_connections: usize) -> StreamSlots {
         let anonymous_max = (max_connections / 2).max(1);
-        StreamSlots { per_client: KeyedSlots::new(per_client), per_client_max: per_client, anonymous: Arc::new(Semaphore::new(anonymous_max)), anonymous_max }
+        StreamSlots { per_client: KeyedSlots::new(per_client), anonymous: Arc::new(Semaphore::new(anonymous_max)), anonymous_max }
     }
 
     /// A slot for one more stream of `caller`, or why not.
@@ -42,7 +41,7 @@ impl StreamSlots {
         let client = self
             .per_client
             .try_enter(owner_of(caller))
-            .ok_or_else(|| refuse(format!("at most {} open streams (WebSocket or SSE) per client: close one first", self.per_client_max), false))?;
+            .ok_or_else(|| refuse(format!("at most {} open streams (WebSocket or SSE) per client: close one first", self.per_client.max()), false))?;
         let anonymous = if caller.is_anonymous() {
             let permit = self.anonymous.clone().try_acquire_owned().map_err(|_| {
                 refuse(format!("anonymous clients hold all {} of their streams: use a key, or retry later", self.anonymous_max), true)
