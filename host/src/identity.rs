@@ -22,7 +22,7 @@ pub struct Caller {
 impl Caller {
     /// The local client on stdio: the user who started the process, in the configured role.
     pub fn stdio(role: &str) -> Caller {
-        Caller { id: "stdio".into(), label: "stdio".into(), role: role.into(), tenant: crate::tenant::DEFAULT.into(), address: None, expires: None }
+        Caller { id: "stdio".into(), label: "stdio".into(), role: role.into(), tenant: crate::controls::tenant::DEFAULT.into(), address: None, expires: None }
     }
 
     /// A caller without a credential: its identity is its network address.

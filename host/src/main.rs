@@ -1,39 +1,25 @@
 //! `epmcp`: parse the configuration, start the runtime, serve. Errors are printed once
 //! (with their causes) on stderr and the process exits non-zero.
 
-mod admin;
-mod anomaly;
 mod audit;
 mod auth;
-mod breaker;
-mod cache;
-mod catalog;
-mod config;
+mod cli;
+mod controls;
 mod digest;
 mod dispatch;
-mod doctor;
 mod egress;
-mod error;
-mod health;
 mod identity;
-mod jwt;
-mod limits;
 mod mcp;
 mod metrics;
-mod operator;
-mod policy;
-mod rbac;
-mod results;
 mod runtime;
-mod session;
 mod shared;
 mod telemetry;
-mod tenant;
-mod tls;
 mod transport;
-mod trust;
-mod upstream;
-mod validate;
+
+use cli::{doctor, operator, policy, settings as config};
+use controls::{rbac, tenant};
+use egress::upstream;
+use runtime::trust;
 
 use std::process::ExitCode;
 use std::sync::Arc;

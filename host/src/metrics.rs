@@ -190,9 +190,9 @@ impl Metrics {
     }
 
     /// A tenant's usage counters, which are its metrics: one count, two readers.
-    pub fn tenant_usage(&self, tenant: &str) -> crate::tenant::Usage {
+    pub fn tenant_usage(&self, tenant: &str) -> crate::controls::tenant::Usage {
         let label = vec![("tenant", tenant.to_string())];
-        crate::tenant::Usage {
+        crate::controls::tenant::Usage {
             calls: self.tenant_calls.get_or_create(&label).clone(),
             refused: self.tenant_refused.get_or_create(&label).clone(),
             upstream_requests: self.tenant_upstream_requests.get_or_create(&label).clone(),

@@ -20,7 +20,7 @@ use bytes::Bytes;
 use http::HeaderValue;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
-use crate::cache::Cached;
+use crate::egress::cache::Cached;
 use crate::metrics::Metrics;
 
 pub const PREFIX: &str = "epmcp:";

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::bindings::epmcp::tool::client::{Host, LogLevel};
 use super::store::State;
 use crate::audit::Audit;
-use crate::cache::Provenance;
+use crate::egress::cache::Provenance;
 
 /// Log notifications one call may send; the rest are dropped.
 const MAX_LOGS: u32 = 100;

@@ -22,7 +22,7 @@ use super::directory::{self, Fingerprint};
 use super::manifest::{self, Manifest};
 use super::registry::{self, Entry, Loaded, Registry};
 use crate::digest::sha256_hex;
-use crate::trust::Verdict;
+use crate::runtime::trust::Verdict;
 
 /// Each list clients may cache, counted up when its content changes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -2,6 +2,7 @@
 //! and a fresh instance per call with an epoch deadline and a memory cap.
 
 mod bindings;
+pub mod catalog;
 mod client;
 mod directory;
 mod engine;
@@ -10,6 +11,8 @@ pub mod manifest;
 pub mod portable;
 pub mod registry;
 mod store;
+pub mod trust;
+pub mod validate;
 mod watch;
 
 use std::path::{Path, PathBuf};
@@ -32,15 +35,15 @@ use registry::{Registry, ToolSpec};
 use store::State;
 
 use crate::audit::Audit;
-use crate::breaker::Breaker;
+use crate::egress::breaker::Breaker;
 use crate::shared::Shared;
-use crate::cache::Provenance;
-use crate::tenant::{Tenant, Tenants};
-use crate::limits::UpstreamLimiter;
-use crate::config::{CallLimits, Config};
+use crate::egress::cache::Provenance;
+use crate::controls::tenant::{Tenant, Tenants};
+use crate::controls::limits::UpstreamLimiter;
+use crate::cli::settings::{CallLimits, Config};
 use crate::egress::Gateway;
 use crate::metrics::Metrics;
-use crate::upstream::Upstream;
+use crate::egress::upstream::Upstream;
 
 /// Why a call produced no result.
 #[derive(Debug, thiserror::Error)]
@@ -70,7 +73,7 @@ pub struct Runtime {
     limits: CallLimits,
     components_dir: PathBuf,
     cache_dir: PathBuf,
-    trust: crate::trust::Trust,
+    trust: crate::runtime::trust::Trust,
     upstream: Arc<Upstream>,
     /// Each tenant's cache, upstream share and audit stream.
     tenants: Arc<Tenants>,

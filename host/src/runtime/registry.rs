@@ -14,17 +14,17 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::digest::hex;
-use crate::trust::Verdict;
+use crate::runtime::trust::Verdict;
 use wasmtime::Engine;
 use wasmtime::component::{Component, Linker};
 
 use super::bindings::{Annotations, ComponentInfo, PromptBody, ToolProviderPre};
-use crate::catalog::{self, CompletionSpec, PromptArgumentSpec, PromptSource, PromptSpec, ResourceSpec};
+use crate::runtime::catalog::{self, CompletionSpec, PromptArgumentSpec, PromptSource, PromptSpec, ResourceSpec};
 use super::directory::Fingerprint;
 use super::manifest::{ComponentLimits, Manifest};
 use super::portable::{Kind, check, portable};
 use super::store::State;
-use crate::validate::Schemas;
+use crate::runtime::validate::Schemas;
 
 /// A loaded component, ready to instantiate.
 pub struct Loaded {
@@ -146,7 +146,7 @@ impl Entry {
             if specs.iter().any(|s| s.name == t.name) {
                 bail!("tool '{}' is described twice", t.name);
             }
-            if crate::admin::is_host_tool(&t.name) {
+            if crate::dispatch::host_tools::is_host_tool(&t.name) {
                 bail!("tool '{}' is one the host answers itself", t.name);
             }
             if t.name.is_empty() || !t.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {

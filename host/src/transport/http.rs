@@ -26,11 +26,11 @@ use tokio_util::sync::CancellationToken;
 use crate::audit::Audit;
 use crate::auth::{AuthError, Authenticator};
 use crate::identity::Caller;
-use crate::limits::KeyedSlots;
+use crate::controls::limits::KeyedSlots;
 use crate::transport::sessions::{Dormant, Refusal, SessionLimits, SessionTable, owner_of};
 use crate::transport::streams::StreamSlots;
 use crate::mcp::McpServer;
-use crate::tls::{ClientCertificate, TlsFiles};
+use crate::transport::tls::{ClientCertificate, TlsFiles};
 use crate::transport::idle::Idle;
 use crate::metrics::Metrics;
 use crate::transport::observe::{self, Readiness};
@@ -90,7 +90,7 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Binds and serves until `shutdown` is cancelled; then stops accepting and lets open
 /// connections finish their requests. Returns the bound address through `bound`.
 pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: CancellationToken, bound: tokio::sync::oneshot::Sender<SocketAddr>) -> Result<()> {
-    let tls = settings.tls.clone().map(|files| crate::tls::acceptor(files, shutdown.clone())).transpose()?;
+    let tls = settings.tls.clone().map(|files| crate::transport::tls::acceptor(files, shutdown.clone())).transpose()?;
     let listener = TcpListener::bind(settings.listen).await?;
     let local = listener.local_addr()?;
     let _ = bound.send(local);
@@ -175,7 +175,7 @@ pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: Cancellatio
                     Ok(Ok(stream)) => {
                         // The client certificate the handshake verified (mutual TLS), by its name.
                         let certificate = stream.get_ref().1.peer_certificates().and_then(|chain| chain.first()).and_then(|leaf| {
-                            let certificate = crate::tls::client_certificate(leaf);
+                            let certificate = crate::transport::tls::client_certificate(leaf);
                             if certificate.is_none() {
                                 tracing::warn!(%peer, "client certificate without a common name");
                             }

@@ -8,4 +8,5 @@ pub mod observe;
 pub mod sessions;
 pub mod stdio;
 pub mod streams;
+pub mod tls;
 pub mod ws;

@@ -109,8 +109,8 @@ pub async fn serve(addr: SocketAddr, metrics: Arc<Metrics>, ready: Readiness) ->
 
 /// `epmcp --health` against a running server: its `/readyz` answer, within 3 s. A TLS
 /// listener is asked over TLS, trusting only its configured certificate.
-pub async fn probe(addr: SocketAddr, tls: Option<&crate::tls::TlsFiles>) -> (bool, serde_json::Value) {
-    let connector = match tls.map(crate::tls::pinned_connector).transpose() {
+pub async fn probe(addr: SocketAddr, tls: Option<&crate::transport::tls::TlsFiles>) -> (bool, serde_json::Value) {
+    let connector = match tls.map(crate::transport::tls::pinned_connector).transpose() {
         Ok(connector) => connector,
         Err(e) => return (false, serde_json::json!({"ready": false, "reason": format!("{e:#}")})),
     };

@@ -12,7 +12,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
-use crate::config::UpstreamConfig;
+use crate::cli::settings::UpstreamConfig;
 
 #[derive(Debug, thiserror::Error)]
 pub enum UpstreamError {

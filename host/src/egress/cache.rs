@@ -12,7 +12,7 @@ use http::HeaderValue;
 use http::header::CONTENT_TYPE;
 
 use crate::shared::Shared;
-use crate::upstream::UpstreamError;
+use crate::egress::upstream::UpstreamError;
 
 /// How long an instance waits for another instance's fetch of the same response (see
 /// [`Shared::lock`]) before fetching it itself.

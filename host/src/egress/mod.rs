@@ -3,17 +3,21 @@
 //! user information, inside the path prefixes the calling tool declared. Redirects are
 //! never followed. Allowed requests go to [`Upstream`], which alone knows the real address.
 
+pub mod breaker;
+pub mod cache;
+pub mod upstream;
+
 use std::sync::Arc;
 
 use http_body_util::{BodyExt, Full};
 use wasmtime_wasi_http::WasiHttpHooks;
 
-use crate::breaker::Breaker;
-use crate::cache::{self, Cached, NotCached, Provenance};
-use crate::limits::UpstreamLimiter;
+use breaker::Breaker;
+use cache::{Cached, NotCached, Provenance};
+use crate::controls::limits::UpstreamLimiter;
 use crate::metrics::Metrics;
-use crate::tenant::Tenant;
-use crate::upstream::{Upstream, UpstreamError};
+use crate::controls::tenant::Tenant;
+use upstream::{Upstream, UpstreamError};
 
 /// The only host a tool may address.
 pub const EP_HOST: &str = "data.europarl.europa.eu";

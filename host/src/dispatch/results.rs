@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::cache::CacheConfig;
+use crate::egress::cache::CacheConfig;
 
 #[derive(Clone)]
 struct Entry {

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value, json};
 
 use crate::dispatch::Dispatcher;
-use crate::error::CallError;
+use crate::dispatch::error::CallError;
 use crate::runtime::{CallFailure, ToolError};
 use crate::identity::Caller;
 

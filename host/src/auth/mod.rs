@@ -3,6 +3,8 @@
 //! `jwt`. A request with no credentials gets the anonymous role, if one is configured; a
 //! request with wrong credentials is refused, never downgraded to anonymous.
 
+pub mod jwt;
+
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -11,9 +13,9 @@ use http::HeaderMap;
 
 use crate::digest::sha256_hex;
 use crate::identity::{Caller, digest_id, label, valid_role};
-use crate::jwt::TokenValidator;
-use crate::tls::ClientCertificate;
-use crate::tenant::DEFAULT as DEFAULT_TENANT;
+use crate::auth::jwt::TokenValidator;
+use crate::transport::tls::ClientCertificate;
+use crate::controls::tenant::DEFAULT as DEFAULT_TENANT;
 
 /// Prefix of keys made by `epmcp keys add` (tells a key from a token at a glance).
 const KEY_PREFIX: &str = "epk_";

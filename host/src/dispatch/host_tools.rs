@@ -14,7 +14,7 @@ pub const LIFT: &str = "admin_lift_block";
 
 /// The tools the host answers itself (no component may provide one of these names).
 pub fn is_host_tool(name: &str) -> bool {
-    matches!(name, crate::health::TOOL | CONFIG | METRICS | COMPONENTS | TENANTS | ANOMALIES | LIFT)
+    matches!(name, crate::dispatch::health::TOOL | CONFIG | METRICS | COMPONENTS | TENANTS | ANOMALIES | LIFT)
 }
 
 /// A tool the host answers itself: what tools/list shows of it.

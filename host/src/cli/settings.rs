@@ -7,12 +7,12 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 
 pub use crate::audit::AuditConfig;
-pub use crate::cache::CacheConfig;
-pub use crate::limits::CallQuota;
+pub use crate::egress::cache::CacheConfig;
+pub use crate::controls::limits::CallQuota;
 use crate::auth::Authenticator;
-use crate::limits::Rate;
-use crate::rbac::Policy;
-use crate::tls::TlsFiles;
+use crate::controls::limits::Rate;
+use crate::controls::rbac::Policy;
+use crate::transport::tls::TlsFiles;
 use crate::transport::http::HttpSettings;
 
 use std::collections::HashMap;
@@ -414,7 +414,7 @@ pub struct RuntimeArgs {
     #[arg(long, env = "EPMCP_TOOLS", default_value = "standard", global = true, help_heading = "Components")]
     pub tools: String,
     /// Which tools and prompts each role may use: `role=pattern pattern,…` (`*` globs, `!` excludes).
-    #[arg(long, env = "EPMCP_ROLE_TOOLS", default_value = crate::rbac::DEFAULT_GRANTS, global = true, help_heading = "Calls and roles")]
+    #[arg(long, env = "EPMCP_ROLE_TOOLS", default_value = crate::controls::rbac::DEFAULT_GRANTS, global = true, help_heading = "Calls and roles")]
     pub role_tools: String,
     /// Serve /metrics, /healthz and /readyz on this loopback address (e.g. 127.0.0.1:9464).
     #[arg(long, env = "EPMCP_METRICS_LISTEN", global = true, help_heading = "Audit and telemetry")]
@@ -506,7 +506,7 @@ pub struct Config {
     /// Requests per EP API endpoint per 5 minutes.
     pub upstream_per_5min: u32,
     /// `None`: no circuit breaker.
-    pub breaker: Option<crate::breaker::BreakerConfig>,
+    pub breaker: Option<crate::egress::breaker::BreakerConfig>,
     /// `None`: nothing shared; this instance's state only.
     pub redis_url: Option<String>,
     /// The CA (PEM) Redis's TLS certificate must chain to; `None`: the public roots.
@@ -516,9 +516,9 @@ pub struct Config {
     /// `None`: no traces exported.
     pub otlp_endpoint: Option<String>,
     /// Every tenant's settings, the default tenant first.
-    pub tenants: Vec<crate::tenant::TenantConfig>,
+    pub tenants: Vec<crate::controls::tenant::TenantConfig>,
     /// `None`: no anomaly detection.
-    pub anomaly: Option<crate::anomaly::DetectionConfig>,
+    pub anomaly: Option<crate::controls::anomaly::DetectionConfig>,
     /// The operator's own policies, besides the default ones.
     pub policy_dir: Option<PathBuf>,
     pub policy_exceptions: Vec<String>,
@@ -532,9 +532,9 @@ pub struct Config {
     pub auth: Authenticator,
     pub policy: Policy,
     /// The tools offered at all (`--tools`).
-    pub profile: crate::rbac::Grant,
+    pub profile: crate::controls::rbac::Grant,
     /// Which components may load.
-    pub trust: crate::trust::Trust,
+    pub trust: crate::runtime::trust::Trust,
     /// Whether the components directory is watched for changes while serving.
     pub watch: bool,
 }
@@ -643,7 +643,7 @@ impl RuntimeArgs {
         if !(1..=262_144).contains(&self.max_output_kib) {
             bail!("output cap {} KiB is outside 1..=262144", self.max_output_kib);
         }
-        let mut trust = crate::trust::Trust::new(&list(&self.trusted_keys), &list(&self.pinned_manifests), self.allow_unsigned)
+        let mut trust = crate::runtime::trust::Trust::new(&list(&self.trusted_keys), &list(&self.pinned_manifests), self.allow_unsigned)
             .context("component trust settings")?;
         if self.trust_build_key {
             trust = trust.with_build_key().context("the build's own key")?;
@@ -710,13 +710,13 @@ impl RuntimeArgs {
                 bail!("anomaly {name} duration {secs} s is outside 1..=86400");
             }
         }
-        let anomaly = self.anomaly_detection.then(|| crate::anomaly::DetectionConfig {
+        let anomaly = self.anomaly_detection.then(|| crate::controls::anomaly::DetectionConfig {
             tighten_for: Duration::from_secs(self.anomaly_tighten_secs),
             block_for: Duration::from_secs(self.anomaly_block_secs),
             isolate_for: Duration::from_secs(self.anomaly_isolate_secs),
         });
         let breaker = (self.breaker_failures > 0)
-            .then(|| crate::breaker::BreakerConfig { failures: self.breaker_failures, open_for: Duration::from_secs(self.breaker_open_secs) });
+            .then(|| crate::egress::breaker::BreakerConfig { failures: self.breaker_failures, open_for: Duration::from_secs(self.breaker_open_secs) });
         let window = Duration::from_secs(self.rate_limit_window_secs);
         let calls = CallQuota {
             default: (self.rate_limit > 0).then_some(Rate { burst: self.rate_limit, window }),
@@ -776,7 +776,7 @@ impl RuntimeArgs {
                     listen: addr,
                     allowed_hosts: list(&self.allowed_hosts),
                     allowed_origins: list(&self.allowed_origins),
-                    max_body_bytes: crate::validate::MAX_ARGUMENT_BYTES * 2,
+                    max_body_bytes: crate::runtime::validate::MAX_ARGUMENT_BYTES * 2,
                     max_connections: self.max_connections,
                     max_connections_per_address: self.max_connections_per_address.unwrap_or(self.max_connections / 4).clamp(1, self.max_connections),
                     max_streams_per_client: self.max_streams_per_client,
@@ -795,21 +795,21 @@ impl RuntimeArgs {
         if self.token_leeway_secs > 600 {
             bail!("token leeway {} s is outside 0..=600", self.token_leeway_secs);
         }
-        let scope_roles = crate::jwt::parse_scope_roles(&self.scope_roles)?;
+        let scope_roles = crate::auth::jwt::parse_scope_roles(&self.scope_roles)?;
         let jwks = match (&self.jwks_file, &self.jwks_url) {
             (Some(_), Some(_)) => bail!("--jwks-file and --jwks-url exclude each other"),
-            (Some(file), None) => Some(crate::jwt::JwksSource::File(file.clone())),
+            (Some(file), None) => Some(crate::auth::jwt::JwksSource::File(file.clone())),
             (None, Some(url)) => {
                 // The EP_API_URL rules: https anywhere, plain http only to loopback.
                 let checked = parse_base_url(url).with_context(|| format!("--jwks-url {url}"))?;
                 let uri: http::Uri = checked.to_string().trim_end_matches('/').parse()?;
-                Some(crate::jwt::JwksSource::Url(uri))
+                Some(crate::auth::jwt::JwksSource::Url(uri))
             }
             (None, None) => None,
         };
         let tokens = match jwks {
             None => None,
-            Some(jwks) => Some(crate::jwt::TokenValidator::load(crate::jwt::TokenConfig {
+            Some(jwks) => Some(crate::auth::jwt::TokenValidator::load(crate::auth::jwt::TokenConfig {
                 jwks,
                 issuer: self.token_issuer.clone(),
                 audience: self.token_audience.clone(),
@@ -818,13 +818,13 @@ impl RuntimeArgs {
                 scope_roles,
             })?),
         };
-        let host = crate::tenant::HostDefaults { cache, audit_retention_days: self.audit_retention_days, upstream_per_5min: self.upstream_per_5min };
-        let tenants = crate::tenant::load(self.tenants.as_deref(), &host)?;
+        let host = crate::controls::tenant::HostDefaults { cache, audit_retention_days: self.audit_retention_days, upstream_per_5min: self.upstream_per_5min };
+        let tenants = crate::controls::tenant::load(self.tenants.as_deref(), &host)?;
         let tenant_names: Vec<String> = tenants.iter().map(|t| t.name.clone()).collect();
         let auth = Authenticator::new(&self.api_keys, &self.anonymous_role, tokens, &tenant_names)?
             .with_certificates(&self.client_cert_roles)?;
         let policy = Policy::parse(&self.role_tools)?;
-        let profile = crate::rbac::profile(&self.tools)?;
+        let profile = crate::controls::rbac::profile(&self.tools)?;
         let upstream_timeout = Duration::from_millis(self.upstream_timeout_ms);
         Ok(Config {
             components_dir,

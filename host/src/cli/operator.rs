@@ -7,12 +7,14 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 
-use crate::config::{ComponentsCommand, Config};
+use crate::cli::settings::{ComponentsCommand, Config};
 use crate::digest::sha256_hex;
 use crate::runtime::manifest::{self, Manifest};
 use crate::runtime::registry::{Loaded, Registry};
 use crate::runtime::{Refusals, Runtime};
-use crate::{audit, metrics, trust, upstream};
+use crate::egress::upstream;
+use crate::runtime::trust;
+use crate::{audit, metrics};
 
 pub async fn components(config: &Config, command: ComponentsCommand) -> Result<()> {
     match command {

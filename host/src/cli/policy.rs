@@ -12,19 +12,19 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 
-use crate::config::Config;
+use crate::cli::settings::Config;
 use crate::runtime::registry::Registry;
 
 /// The policies every server enforces.
 const DEFAULTS: &[(&str, &str)] = &[
-    ("cache_ttl.rego", include_str!("../policies/cache_ttl.rego")),
-    ("audit_retention.rego", include_str!("../policies/audit_retention.rego")),
-    ("listener_tls.rego", include_str!("../policies/listener_tls.rego")),
-    ("anonymous_analytics.rego", include_str!("../policies/anonymous_analytics.rego")),
-    ("signed_components.rego", include_str!("../policies/signed_components.rego")),
-    ("hosted_audit.rego", include_str!("../policies/hosted_audit.rego")),
-    ("anonymous_rate_limit.rego", include_str!("../policies/anonymous_rate_limit.rego")),
-    ("anomaly_response.rego", include_str!("../policies/anomaly_response.rego")),
+    ("cache_ttl.rego", include_str!("../../policies/cache_ttl.rego")),
+    ("audit_retention.rego", include_str!("../../policies/audit_retention.rego")),
+    ("listener_tls.rego", include_str!("../../policies/listener_tls.rego")),
+    ("anonymous_analytics.rego", include_str!("../../policies/anonymous_analytics.rego")),
+    ("signed_components.rego", include_str!("../../policies/signed_components.rego")),
+    ("hosted_audit.rego", include_str!("../../policies/hosted_audit.rego")),
+    ("anonymous_rate_limit.rego", include_str!("../../policies/anonymous_rate_limit.rego")),
+    ("anomaly_response.rego", include_str!("../../policies/anomaly_response.rego")),
 ];
 
 const ROOT: &str = "data.epmcp.policies.";
@@ -100,8 +100,8 @@ impl Finding {
 fn input(config: &Config, registry: &Registry) -> Value {
     let settings = config.public_view();
     let mut tools: Vec<&str> = registry.tools().iter().map(|t| t.name.as_str()).collect();
-    tools.extend(crate::admin::tools().iter().map(|t| t.name));
-    tools.push(crate::health::TOOL);
+    tools.extend(crate::dispatch::host_tools::tools().iter().map(|t| t.name));
+    tools.push(crate::dispatch::health::TOOL);
     let anonymous = settings["authentication"]["anonymousRole"].as_str().map(str::to_string);
     let mut roles: Vec<String> = settings["roles"].as_object().map(|r| r.keys().cloned().collect()).unwrap_or_default();
     roles.extend(anonymous.iter().cloned());

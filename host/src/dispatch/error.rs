@@ -6,7 +6,7 @@ use rmcp::model::{CallToolResult, ContentBlock, ErrorData};
 use serde_json::json;
 
 use crate::runtime::{CallFailure, ToolError};
-use crate::validate::Invalid;
+use crate::runtime::validate::Invalid;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
@@ -167,7 +167,7 @@ pub enum ReadError {
     #[error("no resource matches {0}")]
     NotFound(String),
     #[error("prompts/get {name}: {error}")]
-    Prompt { name: String, error: crate::catalog::PromptError },
+    Prompt { name: String, error: crate::runtime::catalog::PromptError },
     #[error("{}", .0.error)]
     Call(Failed),
 }

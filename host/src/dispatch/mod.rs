@@ -1,6 +1,11 @@
 //! Every tool call from every transport goes through [`Dispatcher::call_tool`]: the one
 //! place the order of the controls is written down.
 
+pub mod error;
+pub mod health;
+pub mod host_tools;
+pub mod results;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -8,20 +13,19 @@ use std::time::{Duration, Instant};
 use tracing::Instrument;
 use serde_json::{Map, Value, json};
 
-use crate::catalog::{self, Candidate, CompletionSpec, PromptSource};
-use crate::admin;
+use crate::runtime::catalog::{self, Candidate, CompletionSpec, PromptSource};
 use crate::audit;
-use crate::error::{CallError, Failed, ReadError};
+use self::error::{CallError, Failed, ReadError};
 use crate::identity::Caller;
 use crate::runtime::{CallFailure, ContentBlock, Link, ToolOutput};
-use crate::health::Health;
-use crate::limits::{CallLimiter, CallQuota, ConcurrencyLimiter};
+use self::health::Health;
+use crate::controls::limits::{CallLimiter, CallQuota, ConcurrencyLimiter};
 use crate::metrics::Metrics;
-use crate::cache::{CacheConfig, Provenance};
-use crate::results::ResultCache;
-use crate::rbac::{Grant, Policy};
-use crate::tenant::{Tenant, TenantRefusal};
-use crate::anomaly::{self, DetectionConfig, Detector, Observation, Response, Verdict};
+use crate::egress::cache::{CacheConfig, Provenance};
+use self::results::ResultCache;
+use crate::controls::rbac::{Grant, Policy};
+use crate::controls::tenant::{Tenant, TenantRefusal};
+use crate::controls::anomaly::{self, DetectionConfig, Detector, Observation, Response, Verdict};
 use crate::runtime::registry::Registry;
 use crate::runtime::{Generations, Runtime};
 
@@ -141,21 +145,21 @@ impl Dispatcher {
     fn declares(&self, name: &str, key: &str) -> bool {
         match self.runtime.registry().get(name) {
             Some(spec) => spec.input_schema.get("properties").and_then(Value::as_object).is_some_and(|p| p.contains_key(key)),
-            None => name == admin::LIFT && key == "subject",
+            None => name == host_tools::LIFT && key == "subject",
         }
     }
 
     /// Whether `name` is a tool: the host's own or a component's.
     fn is_tool(&self, name: &str) -> bool {
-        admin::is_host_tool(name) || self.runtime.registry().get(name).is_some()
+        host_tools::is_host_tool(name) || self.runtime.registry().get(name).is_some()
     }
 
     /// A tool's group, as tenants enable them: its component's name, `admin` for the
     /// admin tools, `health` for get_server_health, `prompts` for anything else.
     fn group_of(&self, name: &str) -> String {
         match name {
-            crate::health::TOOL => "health".into(),
-            _ if admin::is_host_tool(name) => "admin".into(),
+            crate::dispatch::health::TOOL => "health".into(),
+            _ if host_tools::is_host_tool(name) => "admin".into(),
             _ => self.runtime.registry().get(name).map_or_else(|| "prompts".into(), |t| t.component.name.clone()),
         }
     }
@@ -399,7 +403,7 @@ impl Dispatcher {
     #[allow(clippy::too_many_arguments)]
     fn audit_call(&self, id: &str, caller: &Caller, tenant: &Tenant, tool: &str, mut record: Value, result: &Result<Answer, CallError>, started: Instant) {
         record["callId"] = id.into();
-        let known = self.runtime.registry().get(tool).is_some() || admin::is_host_tool(tool);
+        let known = self.runtime.registry().get(tool).is_some() || host_tools::is_host_tool(tool);
         let label = if known { tool } else { "unknown" };
         record["tool"] = label.into();
         if !known {
@@ -462,7 +466,7 @@ impl Dispatcher {
     /// Validate → run in a fresh sandbox → validate the result; the outcome feeds
     /// `get_server_health`, which the host answers itself.
     async fn run(&self, call: Call<'_>, name: &str, arguments: Option<Map<String, Value>>) -> Result<Answer, CallError> {
-        if admin::is_host_tool(name) {
+        if host_tools::is_host_tool(name) {
             let value = self.host_tool(call.caller, name, arguments).await?;
             let bytes = value.to_string().len();
             return Ok(Answer { output: Output::structured(value), reused: false, bytes });
@@ -479,11 +483,11 @@ impl Dispatcher {
 
     /// The tools the host answers from its own state; only admin_lift_block takes arguments.
     async fn host_tool(&self, caller: &Caller, name: &str, arguments: Option<Map<String, Value>>) -> Result<Value, CallError> {
-        let invalid = |field: &str, message: String| CallError::Invalid(crate::validate::Invalid::Schema { field: field.to_string(), message });
+        let invalid = |field: &str, message: String| CallError::Invalid(crate::runtime::validate::Invalid::Schema { field: field.to_string(), message });
         let mut arguments = arguments.unwrap_or_default();
         let subject = match (name, arguments.remove("subject")) {
-            (admin::LIFT, Some(Value::String(s))) if !s.is_empty() && s.len() <= 300 => Some(s),
-            (admin::LIFT, _) => return Err(invalid("subject", "admin_lift_block needs subject: a string of 1..=300 characters".into())),
+            (host_tools::LIFT, Some(Value::String(s))) if !s.is_empty() && s.len() <= 300 => Some(s),
+            (host_tools::LIFT, _) => return Err(invalid("subject", "admin_lift_block needs subject: a string of 1..=300 characters".into())),
             (_, Some(_)) => return Err(invalid("subject", format!("{name} takes no arguments (got 'subject')"))),
             (_, None) => None,
         };
@@ -492,19 +496,19 @@ impl Dispatcher {
         }
         // An admin of the operator's tenant sees every tenant and the server; any other admin
         // its own tenant only, in every admin tool.
-        let scope = (caller.tenant != crate::tenant::DEFAULT).then_some(caller.tenant.as_str());
+        let scope = (caller.tenant != crate::controls::tenant::DEFAULT).then_some(caller.tenant.as_str());
         Ok(match name {
-            admin::CONFIG => match scope {
+            host_tools::CONFIG => match scope {
                 None => json!({"settings": self.public_config}),
                 Some(tenant) => {
                     let own = self.tenants_report(Some(tenant)).await["tenants"][0]["settings"].clone();
                     json!({"settings": {"tenant": tenant, "tenantSettings": own}})
                 }
             },
-            admin::METRICS => admin::metrics(self.metrics.encode(), scope),
-            admin::COMPONENTS => self.components_report(),
-            admin::TENANTS => self.tenants_report(scope).await,
-            admin::ANOMALIES => {
+            host_tools::METRICS => host_tools::metrics(self.metrics.encode(), scope),
+            host_tools::COMPONENTS => self.components_report(),
+            host_tools::TENANTS => self.tenants_report(scope).await,
+            host_tools::ANOMALIES => {
                 let actions = self.detector.as_ref().map(|d| d.list(scope)).unwrap_or_default();
                 let responses: Vec<Value> = actions
                     .iter()
@@ -512,7 +516,7 @@ impl Dispatcher {
                     .collect();
                 json!({"enabled": self.detector.is_some(), "responses": responses})
             }
-            admin::LIFT => {
+            host_tools::LIFT => {
                 let subject = subject.unwrap_or_default();
                 let lifted = match &self.detector {
                     Some(d) => d.lift(&subject, scope).await,

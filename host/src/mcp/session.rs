@@ -23,7 +23,7 @@ use serde_json::Value;
 use crate::digest::sha256_hex;
 use crate::dispatch::Dispatcher;
 use crate::identity::Caller;
-use crate::limits::{KeySlot, KeyedSlots};
+use crate::controls::limits::{KeySlot, KeyedSlots};
 use crate::runtime::{ClientLink, Generations, LogLevel};
 
 /// Messages below `warning` are not sent until the client sets a level.

@@ -1,8 +1,11 @@
 //! The MCP face of the host (rmcp `ServerHandler`): tools/list from the component
 //! registry, tools/call through the [`Dispatcher`]. Only this module, `error` and
 //! `transport` know rmcp or JSON-RPC.
+
 // MCP logging is deprecated upstream (SEP-2577) but still part of every revision we serve.
 #![allow(deprecated)]
+
+pub mod session;
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -21,16 +24,16 @@ use rmcp::model::{
 use rmcp::service::{NotificationContext, RequestContext, RoleServer};
 use serde_json::Value;
 
-use crate::admin;
-use crate::catalog::{PromptSpec, ResourceSpec};
+use crate::dispatch::host_tools;
+use crate::runtime::catalog::{PromptSpec, ResourceSpec};
 use crate::dispatch::{Dispatcher, Output};
-use crate::error::ReadError;
-use crate::health;
+use crate::dispatch::error::ReadError;
+use crate::dispatch::health;
 use crate::identity::Caller;
 use crate::runtime::portable::{advertised, advertised_input};
 use crate::runtime::registry::{Registry, ToolSpec};
 use crate::runtime::{self, Link, ResourceBody};
-use crate::session::{self, PeerLink, Session};
+use session::{PeerLink, Session};
 
 /// The protocol revisions epmcp implements (all with the `initialize` handshake).
 const VERSIONS: &[ProtocolVersion] = &[
@@ -230,7 +233,7 @@ fn object(value: &Value) -> Arc<serde_json::Map<String, Value>> {
 
 /// Every tool: the components' and the host's own.
 fn tool_list(registry: &Registry) -> Arc<[Tool]> {
-    let host_tools = admin::tools().into_iter().map(|t| host_tool(t.name, t.title, t.description, &t.input_schema, &t.output_schema));
+    let host_tools = host_tools::tools().into_iter().map(|t| host_tool(t.name, t.title, t.description, &t.input_schema, &t.output_schema));
     registry.tools().iter().map(|spec| tool(spec)).chain([health_tool()]).chain(host_tools).collect()
 }
 

@@ -17,10 +17,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::audit::{Audit, AuditConfig};
-use crate::cache::{CacheConfig, ResponseCache};
-use crate::limits::{Bucket, Rate, RetryAfter, UpstreamLimiter};
+use crate::egress::cache::{CacheConfig, ResponseCache};
+use crate::controls::limits::{Bucket, Rate, RetryAfter, UpstreamLimiter};
 use crate::metrics::Metrics;
-use crate::rbac::Grant;
+use crate::controls::rbac::Grant;
 use crate::shared::Shared;
 
 /// The operator's tenant: stdio, anonymous callers, and credentials naming no tenant.
