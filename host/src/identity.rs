@@ -1,6 +1,11 @@
 //! Who is calling. Rate limits and audit records are kept per identity; the role picks
 //! the identity's rate (and, with the hosted transports, the tools it may use).
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The operator's tenant: stdio, anonymous callers, and credentials naming no tenant.
+pub const DEFAULT_TENANT: &str = "default";
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     /// Stable identity the buckets, sessions and records are keyed by: `stdio` for the one
@@ -22,13 +27,23 @@ pub struct Caller {
 impl Caller {
     /// The local client on stdio: the user who started the process, in the configured role.
     pub fn stdio(role: &str) -> Caller {
-        Caller { id: "stdio".into(), label: "stdio".into(), role: role.into(), tenant: crate::controls::tenant::DEFAULT.into(), address: None, expires: None }
+        Caller { id: "stdio".into(), label: "stdio".into(), role: role.into(), tenant: DEFAULT_TENANT.into(), address: None, expires: None }
+    }
+
+    /// Whether its credential has ended.
+    pub fn has_expired(&self) -> bool {
+        self.expires.is_some_and(|exp| exp <= now_secs())
     }
 
     /// A caller without a credential: its identity is its network address.
     pub fn is_anonymous(&self) -> bool {
         self.id.starts_with("addr:")
     }
+}
+
+/// Seconds since the Unix epoch (what a token's `exp` counts).
+pub fn now_secs() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs()
 }
 
 /// A principal's identity: `kind:` and 128 bits of the SHA-256 of what names it whole.

@@ -12,6 +12,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
+use serde_json::{Value, json};
 
 type Labels = Vec<(&'static str, String)>;
 
@@ -190,9 +191,9 @@ impl Metrics {
     }
 
     /// A tenant's usage counters, which are its metrics: one count, two readers.
-    pub fn tenant_usage(&self, tenant: &str) -> crate::controls::tenant::Usage {
+    pub fn tenant_usage(&self, tenant: &str) -> Usage {
         let label = vec![("tenant", tenant.to_string())];
-        crate::controls::tenant::Usage {
+        Usage {
             calls: self.tenant_calls.get_or_create(&label).clone(),
             refused: self.tenant_refused.get_or_create(&label).clone(),
             upstream_requests: self.tenant_upstream_requests.get_or_create(&label).clone(),
@@ -234,5 +235,29 @@ mod tests {
         assert!(text.contains(r#"egress_denials_total{tool="hostile_fetch",reason="host"} 1"#), "{text}");
         assert!(text.contains("request_duration_ms_bucket"), "{text}");
         assert_eq!(m.egress_denials_total(), 1);
+    }
+}
+
+/// What a tenant used, on this instance since it started: handles on its metrics
+/// (`tenant_*_total{tenant=…}`), so `admin_tenants` and /metrics read the same counts.
+#[derive(Debug, Clone, Default)]
+pub struct Usage {
+    pub calls: Counter,
+    pub refused: Counter,
+    pub upstream_requests: Counter,
+    pub upstream_bytes: Counter,
+    pub result_bytes: Counter,
+}
+
+/// The usage counters' names, in [`Usage::counts`] order (also their Redis hash fields).
+pub const USAGE_FIELDS: [&str; 5] = ["calls", "refusedCalls", "upstreamRequests", "upstreamBytes", "resultBytes"];
+
+impl Usage {
+    pub fn counts(&self) -> [u64; 5] {
+        [self.calls.get(), self.refused.get(), self.upstream_requests.get(), self.upstream_bytes.get(), self.result_bytes.get()]
+    }
+
+    pub fn view(&self) -> Value {
+        USAGE_FIELDS.iter().zip(self.counts()).map(|(field, n)| (field.to_string(), json!(n))).collect()
     }
 }

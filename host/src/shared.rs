@@ -13,14 +13,11 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use bytes::Bytes;
-use http::HeaderValue;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
-use crate::egress::cache::Cached;
 use crate::metrics::Metrics;
 
 pub const PREFIX: &str = "epmcp:";
@@ -125,21 +122,16 @@ impl Shared {
         }
     }
 
-    /// A cached response, if another instance (or this one) stored it.
-    pub async fn get(&self, key: &str) -> Option<Cached> {
+    /// A cached response's bytes, if another instance (or this one) stored them.
+    pub async fn get(&self, key: &str) -> Option<Vec<u8>> {
         let key = &format!("{PREFIX}cache:{key}");
-        let bytes = self.run("get", |mut c| async move { redis::cmd("GET").arg(key).query_async::<Option<Vec<u8>>>(&mut c).await }).await??;
-        decode(&bytes)
+        self.run("get", |mut c| async move { redis::cmd("GET").arg(key).query_async::<Option<Vec<u8>>>(&mut c).await }).await?
     }
 
-    /// Stores a response for what is left of `ttl` (it ages from when it was fetched).
-    pub async fn put(&self, key: &str, cached: &Cached, ttl: Duration) {
-        let left = ttl.saturating_sub(cached.fetched_at.elapsed());
-        if left.is_zero() {
-            return;
-        }
-        let (key, value) = (&format!("{PREFIX}cache:{key}"), &encode(cached));
-        let px = left.as_millis().max(1) as u64;
+    /// Stores a response's bytes for `ttl`.
+    pub async fn put(&self, key: &str, value: &[u8], ttl: Duration) {
+        let key = &format!("{PREFIX}cache:{key}");
+        let px = ttl.as_millis().max(1) as u64;
         let _: Option<()> = self.run("put", |mut c| async move { redis::cmd("SET").arg(key).arg(value).arg("PX").arg(px).query_async(&mut c).await }).await;
     }
 
@@ -239,48 +231,5 @@ impl Shared {
             Ok(values.into_iter().flatten().collect())
         })
         .await
-    }
-}
-
-/// A response as stored in Redis: status (2 bytes), fetched-at in ms since the Unix epoch
-/// (8), content-type length (2) and bytes, then the body.
-fn encode(cached: &Cached) -> Vec<u8> {
-    let fetched_ms = (SystemTime::now() - cached.fetched_at.elapsed()).duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
-    let content_type = cached.content_type.as_ref().map_or(&b""[..], HeaderValue::as_bytes);
-    let mut out = Vec::with_capacity(12 + content_type.len() + cached.body.len());
-    out.extend_from_slice(&cached.status.as_u16().to_be_bytes());
-    out.extend_from_slice(&fetched_ms.to_be_bytes());
-    out.extend_from_slice(&(content_type.len() as u16).to_be_bytes());
-    out.extend_from_slice(content_type);
-    out.extend_from_slice(&cached.body);
-    out
-}
-
-fn decode(bytes: &[u8]) -> Option<Cached> {
-    let status = http::StatusCode::from_u16(u16::from_be_bytes(bytes.get(..2)?.try_into().ok()?)).ok()?;
-    let fetched_ms = u64::from_be_bytes(bytes.get(2..10)?.try_into().ok()?);
-    let ct_len = u16::from_be_bytes(bytes.get(10..12)?.try_into().ok()?) as usize;
-    let content_type = bytes.get(12..12 + ct_len)?;
-    let content_type = (!content_type.is_empty()).then(|| HeaderValue::from_bytes(content_type).ok()).flatten();
-    let body = Bytes::copy_from_slice(bytes.get(12 + ct_len..)?);
-    // Its age, on this instance's clock (a clock behind the writer's reads as age 0).
-    let age = SystemTime::now().duration_since(UNIX_EPOCH + Duration::from_millis(fetched_ms)).unwrap_or_default();
-    let fetched_at = Instant::now().checked_sub(age)?;
-    Some(Cached { status, content_type, body, fetched_at })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_response_survives_the_round_trip_with_its_age() {
-        let fetched_at = Instant::now() - Duration::from_secs(5);
-        let cached = Cached { status: http::StatusCode::OK, content_type: Some(HeaderValue::from_static("application/ld+json")), body: Bytes::from_static(b"{\"data\":[]}"), fetched_at };
-        let back = decode(&encode(&cached)).unwrap();
-        assert_eq!((back.status, back.content_type, back.body), (cached.status, cached.content_type, cached.body));
-        let age = back.fetched_at.elapsed().as_secs_f64();
-        assert!((4.9..5.2).contains(&age), "age {age}");
-        assert!(decode(b"\x00").is_none(), "truncated");
     }
 }

@@ -253,8 +253,8 @@ pub fn parse_scope_roles(raw: &str) -> Result<Vec<(String, String)>> {
 async fn fetch(uri: &http::Uri) -> Result<String> {
     let origin = format!("{}://{}", uri.scheme_str().unwrap_or("https"), uri.authority().map(|a| a.as_str()).unwrap_or_default());
     let path = uri.path_and_query().map(|p| p.as_str().trim_start_matches('/')).unwrap_or_default().to_string();
-    let client = crate::egress::upstream::Upstream::new(crate::cli::settings::UpstreamConfig {
-        base_url: crate::cli::settings::parse_base_url(&origin)?,
+    let client = crate::egress::upstream::Upstream::new(crate::egress::upstream::UpstreamConfig {
+        base_url: crate::egress::upstream::parse_base_url(&origin)?,
         total_timeout: Duration::from_secs(10),
         connect_timeout: Duration::from_secs(5),
         max_body_bytes: MAX_JWKS_BYTES,

@@ -3,6 +3,7 @@
 //! `jwt`. A request with no credentials gets the anonymous role, if one is configured; a
 //! request with wrong credentials is refused, never downgraded to anonymous.
 
+pub mod certificate;
 pub mod jwt;
 
 use std::collections::HashMap;
@@ -14,8 +15,8 @@ use http::HeaderMap;
 use crate::digest::sha256_hex;
 use crate::identity::{Caller, digest_id, label, valid_role};
 use crate::auth::jwt::TokenValidator;
-use crate::transport::tls::ClientCertificate;
-use crate::controls::tenant::DEFAULT as DEFAULT_TENANT;
+use certificate::ClientCertificate;
+use crate::identity::DEFAULT_TENANT;
 
 /// Prefix of keys made by `epmcp keys add` (tells a key from a token at a glance).
 const KEY_PREFIX: &str = "epk_";

@@ -7,14 +7,15 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 
-use crate::cli::settings::{ComponentsCommand, Config};
+use super::args::ComponentsCommand;
+use super::settings::Config;
 use crate::digest::sha256_hex;
 use crate::runtime::manifest::{self, Manifest};
 use crate::runtime::registry::{Loaded, Registry};
 use crate::runtime::{Refusals, Runtime};
-use crate::egress::upstream;
 use crate::runtime::trust;
-use crate::{audit, metrics};
+use crate::audit::Audit;
+use crate::metrics::Metrics;
 
 pub async fn components(config: &Config, command: ComponentsCommand) -> Result<()> {
     match command {
@@ -30,12 +31,12 @@ pub async fn components(config: &Config, command: ComponentsCommand) -> Result<(
 /// Loading the components compiles any that lack a matching `.cwasm` and caches it;
 /// exits non-zero if any component is refused.
 pub async fn precompile(config: &Config) -> Result<()> {
-    let (runtime, refusals) = crate::start(config).await?;
+    let (runtime, refusals) = super::start(config).await?;
     for c in &runtime.registry().components {
         println!("{} {} ({})", c.name, c.version, c.file.display());
     }
     print_refusals(&refusals);
-    println!("precompiled into {}", config.cache_dir.display());
+    println!("precompiled into {}", config.runtime.cache_dir.display());
     if !refusals.is_empty() {
         bail!("{} component(s) refused", refusals.len());
     }
@@ -43,7 +44,7 @@ pub async fn precompile(config: &Config) -> Result<()> {
 }
 
 async fn list(config: &Config) -> Result<()> {
-    let (runtime, refusals) = crate::start(config).await?;
+    let (runtime, refusals) = super::start(config).await?;
     let registry = runtime.registry();
     for c in &registry.components {
         println!("{} {}  sha256:{}  {}  {}", c.name, c.version, c.digest, c.verdict, c.file.display());
@@ -57,7 +58,7 @@ async fn list(config: &Config) -> Result<()> {
 
 /// Exits non-zero if any component would be refused.
 async fn verify(config: &Config) -> Result<()> {
-    let (runtime, refusals) = crate::start(config).await?;
+    let (runtime, refusals) = super::start(config).await?;
     for c in &runtime.registry().components {
         println!("ok       {} {} ({})", c.name, c.version, c.verdict);
     }
@@ -69,12 +70,12 @@ async fn verify(config: &Config) -> Result<()> {
 }
 
 async fn inspect(config: &Config, name: &str) -> Result<()> {
-    let (runtime, refusals) = crate::start(config).await?;
+    let (runtime, refusals) = super::start(config).await?;
     let registry = runtime.registry();
     let stem_of = |c: &Loaded| c.file.file_stem().map(|s| s.to_string_lossy().into_owned());
     let Some(c) = registry.components.iter().find(|c| c.name == name || stem_of(c).as_deref() == Some(name)) else {
         print_refusals(&refusals);
-        bail!("no component '{name}' is served from {}", config.components_dir.display());
+        bail!("no component '{name}' is served from {}", config.runtime.components_dir.display());
     };
     print!("{}", describe(&registry, c));
     Ok(())
@@ -123,8 +124,9 @@ fn print_refusals(refusals: &Refusals) {
 /// is made from the component's description.
 async fn sign(config: &Config, key: &Path, files: &[std::path::PathBuf]) -> Result<()> {
     let key = trust::read_signing_key(key)?;
-    let upstream = upstream::Upstream::new(config.upstream.clone())?;
-    let runtime = Runtime::new(config, upstream, Arc::new(metrics::Metrics::default()), audit::Audit::off())?;
+    let metrics = Arc::new(Metrics::default());
+    let egress = super::egress(config, &metrics, &Audit::off(), None)?;
+    let runtime = Runtime::new(&config.runtime, egress, metrics, Audit::off())?;
     for file in files {
         let (manifest_path, signature_path) = manifest::paths(file);
         let existing = match std::fs::read_to_string(&manifest_path) {

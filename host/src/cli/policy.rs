@@ -101,7 +101,6 @@ fn input(config: &Config, registry: &Registry) -> Value {
     let settings = config.public_view();
     let mut tools: Vec<&str> = registry.tools().iter().map(|t| t.name.as_str()).collect();
     tools.extend(crate::dispatch::host_tools::tools().iter().map(|t| t.name));
-    tools.push(crate::dispatch::health::TOOL);
     let anonymous = settings["authentication"]["anonymousRole"].as_str().map(str::to_string);
     let mut roles: Vec<String> = settings["roles"].as_object().map(|r| r.keys().cloned().collect()).unwrap_or_default();
     roles.extend(anonymous.iter().cloned());

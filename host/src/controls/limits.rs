@@ -1,26 +1,16 @@
-//! Rate limits: a token bucket per client identity for calls (a tool may cost more than
-//! one token), and one per EP API endpoint for upstream requests, so that together the
-//! tools stay within the API's published budget. Buckets are governor's GCRA.
+//! Call limits: a token bucket per client identity (a tool may cost more than one
+//! token) and a cap on the calls one identity has running at once.
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use governor::clock::{Clock, DefaultClock};
-use governor::state::keyed::DefaultKeyedStateStore;
-use governor::{Quota, RateLimiter};
+use governor::RateLimiter;
+use governor::clock::DefaultClock;
 
+use crate::rate::{Keyed, Rate, RetryAfter, checked, quota};
 use crate::shared::Shared;
-
-type Keyed = RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock>;
-
-/// `burst` calls, refilled at `burst` per `window`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Rate {
-    pub burst: u32,
-    pub window: Duration,
-}
 
 /// Calls per client identity: the rate of its role (or the default rate), and what each
 /// tool costs. `None` as a rate: unlimited.
@@ -36,37 +26,6 @@ pub struct CallQuota {
 impl CallQuota {
     pub fn rate_of(&self, role: &str) -> Option<Rate> {
         self.roles.get(role).copied().unwrap_or(self.default)
-    }
-}
-
-/// Refused: how long until the request would fit.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RetryAfter(pub Duration);
-
-impl RetryAfter {
-    /// Whole seconds, at least 1, for messages.
-    pub fn secs(self) -> u64 {
-        self.0.as_secs() + u64::from(self.0.subsec_nanos() > 0)
-    }
-}
-
-fn quota(burst: u32, window: Duration) -> Quota {
-    let burst = NonZeroU32::new(burst.max(1)).expect("at least 1");
-    let period = (window / burst.get()).max(Duration::from_nanos(1));
-    Quota::with_period(period).expect("a non-zero period").allow_burst(burst)
-}
-
-/// A governor check of n tokens as this module's answer: admitted, or when to retry.
-fn checked(
-    outcome: Result<Result<(), governor::NotUntil<<DefaultClock as Clock>::Instant>>, governor::InsufficientCapacity>,
-    clock: &DefaultClock,
-    window: Duration,
-) -> Result<(), RetryAfter> {
-    match outcome {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(not_until)) => Err(RetryAfter(not_until.wait_time_from(clock.now()))),
-        // More than the whole burst: it can never fit.
-        Err(_) => Err(RetryAfter(window)),
     }
 }
 
@@ -124,31 +83,6 @@ impl CallLimiter {
     }
 }
 
-/// One bucket (a tenant's calls): shared by every instance through Redis, or this
-/// instance's own while Redis is away.
-pub struct Bucket {
-    key: String,
-    rate: Rate,
-    local: RateLimiter<governor::state::NotKeyed, governor::state::InMemoryState, DefaultClock>,
-    clock: DefaultClock,
-}
-
-impl Bucket {
-    pub fn new(key: String, rate: Rate) -> Bucket {
-        Bucket { key, rate, local: RateLimiter::direct(quota(rate.burst, rate.window)), clock: DefaultClock::default() }
-    }
-
-    pub async fn take(&self, shared: Option<&Shared>, cost: u32) -> Result<(), RetryAfter> {
-        if let Some(shared) = shared
-            && let Some(outcome) = shared.take(&self.key, self.rate.burst, self.rate.window, cost).await
-        {
-            return outcome.map_err(RetryAfter);
-        }
-        let cost = NonZeroU32::new(cost.max(1)).expect("at least 1");
-        checked(self.local.check_n(cost), &self.clock, self.rate.window)
-    }
-}
-
 /// Calls one identity may have running at once, so that one client cannot take every
 /// sandbox slot. Identities idle for 10 minutes are forgotten (bounded memory).
 pub struct ConcurrencyLimiter {
@@ -170,101 +104,6 @@ impl ConcurrencyLimiter {
     pub fn try_enter(&self, identity: &str) -> Option<tokio::sync::OwnedSemaphorePermit> {
         let semaphore = self.slots.get_with_by_ref(identity, || std::sync::Arc::new(tokio::sync::Semaphore::new(self.per_identity as usize)));
         semaphore.try_acquire_owned().ok()
-    }
-}
-
-/// At most `max` slots held at once per key (connections of an address, subscriptions of
-/// a client), each given back when dropped; a key with none held is forgotten, so the
-/// count is exact however long a slot is held.
-pub struct KeyedSlots<K: std::hash::Hash + Eq + Clone> {
-    held: Arc<std::sync::Mutex<std::collections::HashMap<K, usize>>>,
-    max: usize,
-}
-
-/// One slot of a key, held until dropped.
-pub struct KeySlot<K: std::hash::Hash + Eq + Clone> {
-    held: Arc<std::sync::Mutex<std::collections::HashMap<K, usize>>>,
-    key: K,
-}
-
-impl<K: std::hash::Hash + Eq + Clone> KeyedSlots<K> {
-    pub fn new(max: usize) -> KeyedSlots<K> {
-        KeyedSlots { held: Arc::default(), max }
-    }
-
-    /// A slot for `key`, or `None` when it holds `max` already.
-    pub fn try_enter(&self, key: K) -> Option<KeySlot<K>> {
-        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
-        let count = held.entry(key.clone()).or_default();
-        if *count >= self.max {
-            return None;
-        }
-        *count += 1;
-        Some(KeySlot { held: self.held.clone(), key })
-    }
-
-    /// Slots one key may hold.
-    pub fn max(&self) -> usize {
-        self.max
-    }
-
-    /// Slots `key` holds now.
-    #[cfg(test)]
-    pub fn held(&self, key: &K) -> usize {
-        self.held.lock().unwrap_or_else(|e| e.into_inner()).get(key).copied().unwrap_or(0)
-    }
-}
-
-impl<K: std::hash::Hash + Eq + Clone> Drop for KeySlot<K> {
-    fn drop(&mut self) {
-        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(count) = held.get_mut(&self.key) {
-            *count = count.saturating_sub(1);
-            if *count == 0 {
-                held.remove(&self.key);
-            }
-        }
-    }
-}
-
-/// Requests to the EP API per endpoint (first path segment): the API promises 500 per
-/// 5 minutes per endpoint. A request waits for its token up to `max_wait`. The host has
-/// one for the whole budget, and each tenant one for its share.
-pub struct UpstreamLimiter {
-    /// `""` for the host's budget, `<tenant>:` for a tenant's share (Redis key names).
-    namespace: String,
-    limiter: Keyed,
-    rate: Rate,
-    max_wait: Duration,
-    clock: DefaultClock,
-    /// Redis: one budget for every instance (this instance's own while Redis is away).
-    shared: Option<Arc<Shared>>,
-}
-
-impl UpstreamLimiter {
-    pub fn new(per_window: u32, window: Duration, max_wait: Duration, shared: Option<Arc<Shared>>, namespace: &str) -> UpstreamLimiter {
-        let rate = Rate { burst: per_window, window };
-        let namespace = namespace.to_string();
-        UpstreamLimiter { namespace, limiter: RateLimiter::keyed(quota(per_window, window)), rate, max_wait, clock: DefaultClock::default(), shared }
-    }
-
-    /// Waits for a token of `path`'s endpoint, or refuses when the wait would be too long.
-    pub async fn acquire(&self, path: &str) -> Result<(), RetryAfter> {
-        let endpoint = path.split(['/', '?']).next().unwrap_or(path).to_string();
-        let bucket = format!("upstream:{}{endpoint}", self.namespace);
-        loop {
-            // The budget all instances share, or this instance's own while Redis is away.
-            let shared = match &self.shared {
-                Some(shared) => shared.take(&bucket, self.rate.burst, self.rate.window, 1).await,
-                None => None,
-            };
-            let taken = shared.unwrap_or_else(|| self.limiter.check_key(&endpoint).map_err(|not_until| not_until.wait_time_from(self.clock.now())));
-            match taken {
-                Ok(()) => return Ok(()),
-                Err(wait) if wait > self.max_wait => return Err(RetryAfter(wait)),
-                Err(wait) => tokio::time::sleep(wait).await,
-            }
-        }
     }
 }
 
@@ -330,19 +169,5 @@ mod tests {
         drop(a);
         assert!(l.try_enter("a").is_some(), "a finished call frees its slot");
         drop(b);
-    }
-
-    #[tokio::test]
-    async fn upstream_requests_wait_or_are_refused() {
-        let l = UpstreamLimiter::new(2, Duration::from_millis(200), Duration::from_millis(150), None, "");
-        assert!(l.acquire("meps/1?x").await.is_ok());
-        assert!(l.acquire("meps/2").await.is_ok());
-        let started = std::time::Instant::now();
-        assert!(l.acquire("meps/3").await.is_ok(), "waits ~100 ms for the next token");
-        assert!(started.elapsed() >= Duration::from_millis(50));
-        assert!(l.acquire("procedures").await.is_ok(), "per endpoint");
-        let strict = UpstreamLimiter::new(1, Duration::from_secs(60), Duration::from_millis(10), None, "");
-        assert!(strict.acquire("meps").await.is_ok());
-        assert!(strict.acquire("meps").await.is_err());
     }
 }

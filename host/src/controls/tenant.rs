@@ -12,25 +12,23 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use prometheus_client::metrics::counter::Counter;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::audit::{Audit, AuditConfig};
 use crate::egress::cache::{CacheConfig, ResponseCache};
-use crate::controls::limits::{Bucket, Rate, RetryAfter, UpstreamLimiter};
-use crate::metrics::Metrics;
+use crate::egress::Scope;
+use crate::egress::budget::Budget;
+use crate::identity::DEFAULT_TENANT;
+use crate::rate::{Bucket, Rate, RetryAfter};
+use crate::metrics::{Metrics, USAGE_FIELDS};
 use crate::controls::rbac::Grant;
 use crate::shared::Shared;
 
-/// The operator's tenant: stdio, anonymous callers, and credentials naming no tenant.
-pub const DEFAULT: &str = "default";
 /// Tenants a server holds at most (each is a metrics label value and an audit writer).
 pub const MAX_TENANTS: usize = 64;
 /// A tenant's users are the identities that called in this window.
 const USER_WINDOW: Duration = Duration::from_secs(24 * 3600);
-/// How long an upstream request waits for its tenant's share of the budget.
-const SHARE_MAX_WAIT: Duration = Duration::from_secs(5);
 
 /// One table of the tenants file, as written.
 #[derive(Debug, Default, Deserialize)]
@@ -77,7 +75,7 @@ impl TenantConfig {
     /// The default tenant: the host's settings, every tool group.
     fn host(host: &HostDefaults, upstream_per_5min: u32) -> TenantConfig {
         TenantConfig {
-            name: DEFAULT.into(),
+            name: DEFAULT_TENANT.into(),
             plan: "operator".into(),
             calls_per_minute: None,
             cache: host.cache,
@@ -121,8 +119,8 @@ fn parse(tables: BTreeMap<String, Settings>, host: &HostDefaults) -> Result<Vec<
     if tables.len() >= MAX_TENANTS {
         bail!("{} tenants: at most {} besides the default one", tables.len(), MAX_TENANTS - 1);
     }
-    if tables.contains_key(DEFAULT) {
-        bail!("tenant '{DEFAULT}' is the operator's own (the host's settings); name yours otherwise");
+    if tables.contains_key(DEFAULT_TENANT) {
+        bail!("tenant '{DEFAULT_TENANT}' is the operator's own (the host's settings); name yours otherwise");
     }
     let set: u32 = tables.values().filter_map(|s| s.upstream_per_5min).sum();
     if set > host.upstream_per_5min {
@@ -172,42 +170,15 @@ fn parse(tables: BTreeMap<String, Settings>, host: &HostDefaults) -> Result<Vec<
     Ok(tenants)
 }
 
-/// What a tenant used, on this instance since it started: handles on its metrics
-/// (`tenant_*_total{tenant=…}`), so `admin_tenants` and /metrics read the same counts.
-#[derive(Debug, Clone)]
-pub struct Usage {
-    pub calls: Counter,
-    pub refused: Counter,
-    pub upstream_requests: Counter,
-    pub upstream_bytes: Counter,
-    pub result_bytes: Counter,
-}
-
-/// The usage counters' names, in [`Usage::counts`] order (also their Redis hash fields).
-const USAGE_FIELDS: [&str; 5] = ["calls", "refusedCalls", "upstreamRequests", "upstreamBytes", "resultBytes"];
 /// How often each instance adds its usage to the totals in Redis.
 const USAGE_FLUSH: Duration = Duration::from_secs(2);
-
-impl Usage {
-    fn counts(&self) -> [u64; 5] {
-        [self.calls.get(), self.refused.get(), self.upstream_requests.get(), self.upstream_bytes.get(), self.result_bytes.get()]
-    }
-
-    pub fn view(&self) -> Value {
-        USAGE_FIELDS.iter().zip(self.counts()).map(|(field, n)| (field.to_string(), json!(n))).collect()
-    }
-}
 
 /// A tenant while serving.
 pub struct Tenant {
     pub config: TenantConfig,
-    /// Its responses; `None` with the cache off.
-    pub cache: Option<Arc<ResponseCache>>,
-    /// Its audit stream (the default tenant's is the host's log).
-    pub audit: Audit,
-    pub usage: Usage,
-    /// Its share of the EP API's budget; `None` when that is the whole budget.
-    pub upstream: Option<UpstreamLimiter>,
+    /// Its response cache, share of the EP API's budget, audit stream (the default
+    /// tenant's is the host's log) and usage: what its calls' EP requests run under.
+    pub scope: Arc<Scope>,
     /// All its callers' calls together.
     calls: Option<Bucket>,
     /// Identities seen in the last [`USER_WINDOW`], with when.
@@ -272,7 +243,7 @@ impl Tenant {
 
     /// Adds what this instance used since the last time to the totals in Redis.
     async fn flush_usage(&self, shared: &Shared) {
-        let now = self.usage.counts();
+        let now = self.scope.usage.counts();
         let before = *self.flushed.lock().unwrap_or_else(|e| e.into_inner());
         let delta: Vec<(&str, u64)> = USAGE_FIELDS.iter().zip(now.iter().zip(before)).map(|(f, (n, b))| (*f, n - b)).filter(|(_, d)| *d > 0).collect();
         if delta.is_empty() {
@@ -294,9 +265,9 @@ impl Tenant {
         json!({
             "name": self.config.name,
             "settings": self.config.view(),
-            "usage": self.usage.view(),
+            "usage": self.scope.usage.view(),
             "activeUsers": users,
-            "cache": self.cache.as_ref().map_or(json!({"enabled": false}), |c| c.stats()),
+            "cache": self.scope.cache.as_ref().map_or(json!({"enabled": false}), |c| c.stats()),
         })
     }
 }
@@ -314,7 +285,7 @@ impl Tenants {
     pub fn start(configs: &[TenantConfig], host_audit: &Audit, audit: Option<&AuditConfig>, shared: Option<Arc<Shared>>, host_upstream: u32, metrics: &Metrics) -> Result<Tenants> {
         let mut order = Vec::new();
         for config in configs {
-            let is_default = config.name == DEFAULT;
+            let is_default = config.name == DEFAULT_TENANT;
             let audit = match audit {
                 Some(a) if !is_default && host_audit.is_on() => Audit::start(AuditConfig {
                     dir: a.dir.join("tenants").join(&config.name),
@@ -324,13 +295,16 @@ impl Tenants {
                 _ if is_default => host_audit.clone(),
                 _ => Audit::off(),
             };
-            let window = Duration::from_secs(300);
-            let tenant = Tenant {
+            let scope = Scope {
+                name: config.name.clone(),
                 cache: config.cache.map(|c| Arc::new(ResponseCache::new(c, shared.clone(), &config.name))),
+                share: (config.upstream_per_5min < host_upstream)
+                    .then(|| Budget::per_5min(config.upstream_per_5min, shared.clone(), &format!("{}:", config.name))),
                 audit,
                 usage: metrics.tenant_usage(&config.name),
-                upstream: (config.upstream_per_5min < host_upstream)
-                    .then(|| UpstreamLimiter::new(config.upstream_per_5min, window, SHARE_MAX_WAIT, shared.clone(), &format!("{}:", config.name))),
+            };
+            let tenant = Tenant {
+                scope: Arc::new(scope),
                 calls: config.calls_per_minute.map(|n| Bucket::new(format!("tenant:{}", config.name), Rate { burst: n, window: Duration::from_secs(60) })),
                 users: Mutex::default(),
                 flushed: Mutex::default(),
@@ -381,7 +355,7 @@ impl Tenants {
     /// Flushes every tenant's audit stream (at shutdown).
     pub fn flush(&self, limit: Duration) {
         for tenant in &self.order[1..] {
-            tenant.audit.flush(limit);
+            tenant.scope.audit.flush(limit);
         }
     }
 }

@@ -1,4 +1,4 @@
-//! `get_server_health`: the one tool the host answers itself. It reports host state
+//! What `get_server_health` reports (see `host_tools`): host state
 //! only (uptime, loaded tools, the outcome of recent calls per tool, feed availability,
 //! egress denials): nothing from the network, so there is nothing to sandbox.
 //! Availability is as fresh as the last call of each tool; nothing is probed.
@@ -8,11 +8,6 @@ use std::sync::Mutex;
 use std::time::{Instant, SystemTime};
 
 use serde_json::{Value, json};
-
-pub const TOOL: &str = "get_server_health";
-pub const TITLE: &str = "Server health";
-pub const DESCRIPTION: &str = "epmcp's own health: version, uptime, components, and each tool's recent outcomes \
-    (last success, last error; feeds summarised). Observed from real calls only: a tool nobody called is 'unknown'.";
 
 /// Outcome history of one tool, as seen by the dispatcher.
 #[derive(Default, Clone)]
@@ -129,10 +124,6 @@ impl Health {
                        latest outcome was an upstream or sandbox failure, 'unknown' when it was never called.",
         })
     }
-}
-
-pub fn input_schema() -> Value {
-    json!({"type": "object", "properties": {}, "additionalProperties": false})
 }
 
 pub fn output_schema() -> Value {

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use http::HeaderValue;
@@ -101,7 +101,7 @@ impl ResponseCache {
     /// The response from the shared cache: there already, or fetched meanwhile by the
     /// instance holding its lock. `Err(true)` when this instance holds the lock now.
     async fn shared_answer(&self, shared: &Shared, key: &str) -> Result<Cached, bool> {
-        if let Some(found) = shared.get(key).await {
+        if let Some(found) = shared.get(key).await.as_deref().and_then(decode) {
             return Ok(found);
         }
         if shared.lock(key).await != Some(false) {
@@ -110,7 +110,7 @@ impl ResponseCache {
         let deadline = Instant::now() + SHARED_WAIT;
         while Instant::now() < deadline {
             tokio::time::sleep(SHARED_POLL).await;
-            if let Some(found) = shared.get(key).await {
+            if let Some(found) = shared.get(key).await.as_deref().and_then(decode) {
                 return Ok(found);
             }
             if shared.locked(key).await != Some(true) {
@@ -146,7 +146,11 @@ impl ResponseCache {
                 };
                 if let Some(shared) = &self.shared {
                     if let Ok(cached) = &outcome {
-                        shared.put(&shared_key, cached, self.ttl).await;
+                        // It ages from when it was fetched.
+                        let left = self.ttl.saturating_sub(cached.fetched_at.elapsed());
+                        if !left.is_zero() {
+                            shared.put(&shared_key, &encode(cached), left).await;
+                        }
                     }
                     if locked {
                         shared.unlock(&shared_key).await;
@@ -193,6 +197,33 @@ pub fn key(path_and_query: &str, accept: Option<&HeaderValue>) -> String {
     params.sort_unstable();
     let accept = accept.and_then(|a| a.to_str().ok()).unwrap_or("");
     format!("GET {accept} {path}?{}", params.join("&"))
+}
+
+/// A response as stored in Redis: status (2 bytes), fetched-at in ms since the Unix epoch
+/// (8), content-type length (2) and bytes, then the body.
+fn encode(cached: &Cached) -> Vec<u8> {
+    let fetched_ms = (SystemTime::now() - cached.fetched_at.elapsed()).duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+    let content_type = cached.content_type.as_ref().map_or(&b""[..], HeaderValue::as_bytes);
+    let mut out = Vec::with_capacity(12 + content_type.len() + cached.body.len());
+    out.extend_from_slice(&cached.status.as_u16().to_be_bytes());
+    out.extend_from_slice(&fetched_ms.to_be_bytes());
+    out.extend_from_slice(&(content_type.len() as u16).to_be_bytes());
+    out.extend_from_slice(content_type);
+    out.extend_from_slice(&cached.body);
+    out
+}
+
+fn decode(bytes: &[u8]) -> Option<Cached> {
+    let status = http::StatusCode::from_u16(u16::from_be_bytes(bytes.get(..2)?.try_into().ok()?)).ok()?;
+    let fetched_ms = u64::from_be_bytes(bytes.get(2..10)?.try_into().ok()?);
+    let ct_len = u16::from_be_bytes(bytes.get(10..12)?.try_into().ok()?) as usize;
+    let content_type = bytes.get(12..12 + ct_len)?;
+    let content_type = (!content_type.is_empty()).then(|| HeaderValue::from_bytes(content_type).ok()).flatten();
+    let body = Bytes::copy_from_slice(bytes.get(12 + ct_len..)?);
+    // Its age, on this instance's clock (a clock behind the writer's reads as age 0).
+    let age = SystemTime::now().duration_since(UNIX_EPOCH + Duration::from_millis(fetched_ms)).unwrap_or_default();
+    let fetched_at = Instant::now().checked_sub(age)?;
+    Some(Cached { status, content_type, body, fetched_at })
 }
 
 #[cfg(test)]
@@ -248,6 +279,17 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(80)).await;
         let (_, hit) = cache.get_or_fetch("k".into(), async { ok("y") }).await.unwrap();
         assert!(!hit, "no stale entries");
+    }
+
+    #[test]
+    fn a_response_survives_the_round_trip_with_its_age() {
+        let fetched_at = Instant::now() - Duration::from_secs(5);
+        let cached = Cached { status: http::StatusCode::OK, content_type: Some(HeaderValue::from_static("application/ld+json")), body: Bytes::from_static(b"{\"data\":[]}"), fetched_at };
+        let back = decode(&encode(&cached)).unwrap();
+        assert_eq!((back.status, back.content_type, back.body), (cached.status, cached.content_type, cached.body));
+        let age = back.fetched_at.elapsed().as_secs_f64();
+        assert!((4.9..5.2).contains(&age), "age {age}");
+        assert!(decode(b"\x00").is_none(), "truncated");
     }
 }
 

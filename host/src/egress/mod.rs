@@ -4,6 +4,7 @@
 //! never followed. Allowed requests go to [`Upstream`], which alone knows the real address.
 
 pub mod breaker;
+pub mod budget;
 pub mod cache;
 pub mod upstream;
 
@@ -13,10 +14,10 @@ use http_body_util::{BodyExt, Full};
 use wasmtime_wasi_http::WasiHttpHooks;
 
 use breaker::Breaker;
-use cache::{Cached, NotCached, Provenance};
-use crate::controls::limits::UpstreamLimiter;
-use crate::metrics::Metrics;
-use crate::controls::tenant::Tenant;
+use cache::{Cached, NotCached, Provenance, ResponseCache};
+use budget::Budget;
+use crate::metrics::{Metrics, Usage};
+use crate::audit::Audit;
 use upstream::{Upstream, UpstreamError};
 
 /// The only host a tool may address.
@@ -144,48 +145,74 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The per-call gateway: the tool's declared prefixes, the shared upstream, and the
-/// calling tenant (its cache, its share of the budget, its audit stream, its usage).
+/// What every call's EP requests share: the one client to the EP API, the API's request
+/// budget per endpoint, the circuit breaker and the metrics.
+pub struct Egress {
+    upstream: Arc<Upstream>,
+    budget: Budget,
+    /// `None`: no circuit breaker.
+    breaker: Option<Breaker>,
+    metrics: Arc<Metrics>,
+}
+
+impl Egress {
+    pub fn new(upstream: Arc<Upstream>, budget: Budget, breaker: Option<Breaker>, metrics: Arc<Metrics>) -> Egress {
+        Egress { upstream, budget, breaker, metrics }
+    }
+
+    /// The circuit breaker's state (`closed`, `open`, `half_open`), if there is one.
+    pub fn breaker_state(&self) -> Option<&'static str> {
+        self.breaker.as_ref().map(Breaker::state)
+    }
+}
+
+/// Whose requests they are: a tenant's response cache, its share of the budget, its audit
+/// stream and its usage. Nothing one scope does is seen in, or spends the limits of, another.
+pub struct Scope {
+    pub name: String,
+    /// `None` with the cache off.
+    pub cache: Option<Arc<ResponseCache>>,
+    /// `None` when its share is the whole budget.
+    pub share: Option<Budget>,
+    pub audit: Audit,
+    pub usage: Usage,
+}
+
+/// The per-call gateway: the tool's declared prefixes, what all calls share, and the
+/// caller's scope.
 pub struct Gateway {
     pub tool: Arc<str>,
     pub prefixes: Arc<[String]>,
-    pub upstream: Arc<Upstream>,
-    pub tenant: Arc<Tenant>,
-    pub upstream_limiter: Arc<UpstreamLimiter>,
-    /// `None`: no circuit breaker.
-    pub breaker: Option<Arc<Breaker>>,
-    pub metrics: Arc<Metrics>,
+    pub egress: Arc<Egress>,
+    pub scope: Arc<Scope>,
     /// Freshness of what this call read, for reuse of its result.
     pub provenance: Arc<Provenance>,
 }
 
 /// What one guest request needs to go upstream, owned (the request runs as a task of its own).
 struct Outbound {
-    upstream: Arc<Upstream>,
-    limiter: Arc<UpstreamLimiter>,
-    breaker: Option<Arc<Breaker>>,
-    metrics: Arc<Metrics>,
-    tenant: Arc<Tenant>,
+    egress: Arc<Egress>,
+    scope: Arc<Scope>,
     tool: Arc<str>,
 }
 
 impl Outbound {
     /// One upstream request, logged with its duration (`make bench` subtracts it per call).
     async fn fetch(&self, path: &str, accept: Option<http::HeaderValue>) -> Result<http::Response<bytes::Bytes>, UpstreamError> {
-        let (tenant, tool) = (&self.tenant, &*self.tool);
+        let (scope, tool, egress) = (&self.scope, &*self.tool, &self.egress);
         // An open breaker answers at once, before any budget is spent.
-        let permit = self.breaker.as_deref().map(Breaker::admit).transpose().map_err(UpstreamError::Unavailable)?;
+        let permit = egress.breaker.as_ref().map(Breaker::admit).transpose().map_err(UpstreamError::Unavailable)?;
         // Only requests that go out spend the endpoint's budget (cache hits never get here):
         // first the tenant's share, so a tenant past it spends nothing of the others'.
-        if let Some(share) = &tenant.upstream {
+        if let Some(share) = &scope.share {
             share.acquire(path).await.map_err(|retry| UpstreamError::Budget(retry.secs()))?;
         }
-        self.limiter.acquire(path).await.map_err(|retry| UpstreamError::Budget(retry.secs()))?;
+        egress.budget.acquire(path).await.map_err(|retry| UpstreamError::Budget(retry.secs()))?;
         let started = std::time::Instant::now();
-        let response = self.upstream.get(path, accept).await;
-        tenant.usage.upstream_requests.inc();
+        let response = egress.upstream.get(path, accept).await;
+        scope.usage.upstream_requests.inc();
         if let Ok(r) = &response {
-            tenant.usage.upstream_bytes.inc_by(r.body().len() as u64);
+            scope.usage.upstream_bytes.inc_by(r.body().len() as u64);
         }
         if let Some(permit) = permit {
             // The API's health: it failed to answer, or answered with a server error. A 4xx,
@@ -200,7 +227,7 @@ impl Outbound {
         let status = response.as_ref().map(|r| r.status().as_u16()).unwrap_or(0);
         tracing::debug!(tool, path, status, upstream_us, "upstream");
         let endpoint = path.split(['/', '?']).next().unwrap_or_default();
-        self.metrics.upstream(endpoint, status, upstream_us as f64 / 1000.0);
+        egress.metrics.upstream(endpoint, status, upstream_us as f64 / 1000.0);
         response
     }
 }
@@ -241,14 +268,7 @@ impl WasiHttpHooks for Gateway {
         _fut: IoFuture,
     ) -> Box<dyn Future<Output = Result<(http::Response<Body>, IoFuture), HttpError>> + Send> {
         let decision = check(request.method(), request.uri(), &self.prefixes);
-        let outbound = Outbound {
-            upstream: self.upstream.clone(),
-            limiter: self.upstream_limiter.clone(),
-            breaker: self.breaker.clone(),
-            metrics: self.metrics.clone(),
-            tenant: self.tenant.clone(),
-            tool: self.tool.clone(),
-        };
+        let outbound = Outbound { egress: self.egress.clone(), scope: self.scope.clone(), tool: self.tool.clone() };
         let provenance = self.provenance.clone();
         let accept = request.headers().get(http::header::ACCEPT).cloned();
         let uri = request.uri().clone();
@@ -256,8 +276,8 @@ impl WasiHttpHooks for Gateway {
         let span = tracing::info_span!("upstream", endpoint = tracing::field::Empty, cache_hit = tracing::field::Empty);
         let traced = span.clone();
         Box::new(tracing::Instrument::instrument(async move {
-            let (tool, tenant, metrics) = (&outbound.tool, &outbound.tenant, &outbound.metrics);
-            let audit = &tenant.audit;
+            let (tool, scope, metrics) = (&outbound.tool, &outbound.scope, &outbound.egress.metrics);
+            let audit = &scope.audit;
             let path = match decision {
                 Ok(path) => path,
                 Err(denied) => {
@@ -269,7 +289,7 @@ impl WasiHttpHooks for Gateway {
                 }
             };
             let started = std::time::Instant::now();
-            let (response, cache_hit) = match &tenant.cache {
+            let (response, cache_hit) = match &scope.cache {
                 None => {
                     provenance.uncacheable();
                     let fetched = outbound.fetch(&path, accept).await;
@@ -280,7 +300,7 @@ impl WasiHttpHooks for Gateway {
                     let fetched = cache.get_or_fetch(key, outbound.fetch(&path, accept)).await;
                     let hit = matches!(fetched, Ok((_, true)));
                     if hit { metrics.cache_hits.inc() } else { metrics.cache_misses.inc() };
-                    metrics.cache_size(tenant.name(), cache.size());
+                    metrics.cache_size(&scope.name, cache.size());
                     match fetched {
                         Ok((cached, hit)) => {
                             provenance.read(&cached);

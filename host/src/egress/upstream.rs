@@ -12,7 +12,36 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
-use crate::cli::settings::UpstreamConfig;
+use anyhow::{Context, Result, bail};
+
+#[derive(Debug, Clone)]
+pub struct UpstreamConfig {
+    /// Base URL ending in `/`; `https`, or `http` to a loopback address (tests).
+    pub base_url: http::Uri,
+    pub total_timeout: Duration,
+    pub connect_timeout: Duration,
+    pub max_body_bytes: usize,
+}
+
+/// `EP_API_URL` (and `--jwks-url`): https anywhere, or plain http only to a loopback address (a test fake).
+pub fn parse_base_url(raw: &str) -> Result<http::Uri> {
+    let with_slash = if raw.ends_with('/') { raw.to_string() } else { format!("{raw}/") };
+    let uri: http::Uri = with_slash.parse().with_context(|| format!("URL '{raw}' is not a URL"))?;
+    let authority = uri.authority().with_context(|| format!("URL '{raw}' has no host"))?;
+    if authority.as_str().contains('@') {
+        bail!("URL '{raw}' must not contain user information");
+    }
+    if uri.query().is_some() {
+        bail!("URL '{raw}' must not have a query");
+    }
+    match uri.scheme_str() {
+        Some("https") => {}
+        Some("http") if matches!(authority.host(), "127.0.0.1" | "localhost" | "[::1]") => {}
+        Some("http") => bail!("URL '{raw}': plain http is allowed only to a loopback address"),
+        _ => bail!("URL '{raw}' must be an https URL"),
+    }
+    Ok(uri)
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum UpstreamError {
@@ -122,5 +151,20 @@ impl Upstream {
             out = out.header(CONTENT_TYPE, ct);
         }
         out.body(bytes.freeze()).map_err(|e| UpstreamError::Protocol(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_rules() {
+        assert_eq!(parse_base_url("https://data.europarl.europa.eu/api/v2").unwrap().path(), "/api/v2/");
+        assert!(parse_base_url("http://127.0.0.1:8080/api/v2/").is_ok());
+        assert!(parse_base_url("http://example.com/api/v2/").is_err());
+        assert!(parse_base_url("https://user@example.com/").is_err());
+        assert!(parse_base_url("ftp://example.com/").is_err());
+        assert!(parse_base_url("not a url").is_err());
     }
 }

@@ -5,6 +5,7 @@
 // MCP logging is deprecated upstream (SEP-2577) but still part of every revision we serve.
 #![allow(deprecated)]
 
+pub mod error;
 pub mod session;
 
 use std::borrow::Cow;
@@ -28,7 +29,6 @@ use crate::dispatch::host_tools;
 use crate::runtime::catalog::{PromptSpec, ResourceSpec};
 use crate::dispatch::{Dispatcher, Output};
 use crate::dispatch::error::ReadError;
-use crate::dispatch::health;
 use crate::identity::Caller;
 use crate::runtime::portable::{advertised, advertised_input};
 use crate::runtime::registry::{Registry, ToolSpec};
@@ -234,7 +234,7 @@ fn object(value: &Value) -> Arc<serde_json::Map<String, Value>> {
 /// Every tool: the components' and the host's own.
 fn tool_list(registry: &Registry) -> Arc<[Tool]> {
     let host_tools = host_tools::tools().into_iter().map(|t| host_tool(t.name, t.title, t.description, &t.input_schema, &t.output_schema));
-    registry.tools().iter().map(|spec| tool(spec)).chain([health_tool()]).chain(host_tools).collect()
+    registry.tools().iter().map(|spec| tool(spec)).chain(host_tools).collect()
 }
 
 pub fn tool(spec: &ToolSpec) -> Tool {
@@ -253,11 +253,6 @@ pub fn tool(spec: &ToolSpec) -> Tool {
 fn annotations(read_only: bool, destructive: bool, idempotent: bool, open_world: bool) -> ToolAnnotations {
     let writes = |hint: bool| (!read_only).then_some(hint);
     ToolAnnotations::from_raw(None, Some(read_only), writes(destructive), writes(idempotent), (!open_world).then_some(false))
-}
-
-/// The host's health tool (see `health`).
-fn health_tool() -> Tool {
-    host_tool(health::TOOL, health::TITLE, health::DESCRIPTION, &health::input_schema(), &health::output_schema())
 }
 
 /// A tool the host answers itself: read-only, closed-world.

@@ -23,7 +23,7 @@ use serde_json::Value;
 use crate::digest::sha256_hex;
 use crate::dispatch::Dispatcher;
 use crate::identity::Caller;
-use crate::controls::limits::{KeySlot, KeyedSlots};
+use crate::rate::{KeySlot, KeyedSlots};
 use crate::runtime::{ClientLink, Generations, LogLevel};
 
 /// Messages below `warning` are not sent until the client sets a level.
@@ -153,7 +153,7 @@ pub async fn watch(session: Weak<Session>, dispatcher: Arc<Dispatcher>, peer: Pe
     loop {
         let Some(current) = session.upgrade() else { return };
         let uris: Vec<String> = current.subscriptions().keys().cloned().collect();
-        let expired = subscriber.expires.is_some_and(|exp| exp <= crate::transport::lifetime::now_secs());
+        let expired = subscriber.has_expired();
         if uris.is_empty() || expired {
             if expired {
                 current.subscriptions().clear();

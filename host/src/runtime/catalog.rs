@@ -7,6 +7,17 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+/// The tool the host answers about itself; anomaly isolation still lets a caller use it.
+pub const HEALTH_TOOL: &str = "get_server_health";
+/// The tools the host answers itself (`dispatch/host_tools.rs`): no component may take one of these names.
+pub const HOST_TOOLS: [&str; 7] =
+    [HEALTH_TOOL, "admin_config", "admin_metrics", "admin_components", "admin_tenants", "admin_anomalies", "admin_lift_block"];
+
+/// Whether the host answers `name` itself.
+pub fn is_host_tool(name: &str) -> bool {
+    HOST_TOOLS.contains(&name)
+}
+
 /// URIs longer than this are refused before matching.
 pub const MAX_URI_BYTES: usize = 2048;
 /// Prompt argument values longer than this are refused.

@@ -242,7 +242,7 @@ impl Runtime {
         if let Some(info) = registry::read_description(&description) {
             return Ok((pre, info));
         }
-        let mut store = self.store("describe", Arc::from(Vec::new()), Arc::default(), None, &self.host_limits(), self.tenants.default_tenant());
+        let mut store = self.store("describe", Arc::from(Vec::new()), Arc::default(), None, &self.host_limits(), &self.host_scope);
         let instance = pre.instantiate_async(&mut store).await.map_err(|e| anyhow::anyhow!("{e:#}"))?;
         let info = instance.epmcp_tool_tools().call_describe(&mut store).await.map_err(|e| anyhow::anyhow!("describe() failed: {e:#}"))?;
         registry::write_description(&description, &info);

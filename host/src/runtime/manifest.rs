@@ -11,7 +11,15 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use super::bindings::ComponentInfo;
-use crate::cli::settings::CallLimits;
+
+/// The host's ceilings for every call: a component's manifest may ask for less.
+#[derive(Debug, Clone, Copy)]
+pub struct CallLimits {
+    pub deadline: Duration,
+    pub memory_bytes: usize,
+    pub max_concurrent: u32,
+    pub max_output_bytes: usize,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -34,16 +34,15 @@ use manifest::ComponentLimits;
 use registry::{Registry, ToolSpec};
 use store::State;
 
+pub use manifest::CallLimits;
+use trust::Trust;
+use validate::Arguments;
+
 use crate::audit::Audit;
-use crate::egress::breaker::Breaker;
-use crate::shared::Shared;
 use crate::egress::cache::Provenance;
-use crate::controls::tenant::{Tenant, Tenants};
-use crate::controls::limits::UpstreamLimiter;
-use crate::cli::settings::{CallLimits, Config};
-use crate::egress::Gateway;
+use crate::egress::{Egress, Gateway, Scope};
+use crate::identity::DEFAULT_TENANT;
 use crate::metrics::Metrics;
-use crate::egress::upstream::Upstream;
 
 /// Why a call produced no result.
 #[derive(Debug, thiserror::Error)]
@@ -63,8 +62,17 @@ pub enum CallFailure {
     Output(usize),
 }
 
-/// How long an upstream request may wait for the endpoint's budget before failing.
-const UPSTREAM_MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+/// What the runtime is configured with.
+#[derive(Debug, Clone)]
+pub struct RuntimeSettings {
+    /// The host's ceilings for every call.
+    pub limits: CallLimits,
+    pub components_dir: PathBuf,
+    /// Where precompiled components are kept.
+    pub cache_dir: PathBuf,
+    /// Which components may load.
+    pub trust: Trust,
+}
 
 pub struct Runtime {
     engine: Engine,
@@ -73,14 +81,11 @@ pub struct Runtime {
     limits: CallLimits,
     components_dir: PathBuf,
     cache_dir: PathBuf,
-    trust: crate::runtime::trust::Trust,
-    upstream: Arc<Upstream>,
-    /// Each tenant's cache, upstream share and audit stream.
-    tenants: Arc<Tenants>,
-    upstream_limiter: Arc<UpstreamLimiter>,
-    breaker: Option<Arc<Breaker>>,
-    /// Redis, when instances share state.
-    shared: Option<Arc<Shared>>,
+    trust: Trust,
+    /// The one way out for every call's requests.
+    egress: Arc<Egress>,
+    /// The scope of the host's own calls (a component describing itself): its audit log, no cache.
+    host_scope: Arc<Scope>,
     metrics: Arc<Metrics>,
     audit: Audit,
     /// The snapshot new calls use; calls in flight hold the one they started with.
@@ -103,42 +108,33 @@ impl Runtime {
     /// Builds the engine and loads every component of the configured directory.
     /// A component that is not trusted, or fails to compile, link or describe itself, is
     /// refused (logged, audited) and the others are served.
-    pub async fn start(config: &Config, upstream: Arc<Upstream>, metrics: Arc<Metrics>, audit: Audit) -> Result<(Arc<Runtime>, Refusals)> {
-        let runtime = Arc::new(Runtime::new(config, upstream, metrics, audit)?);
+    pub async fn start(settings: &RuntimeSettings, egress: Arc<Egress>, metrics: Arc<Metrics>, audit: Audit) -> Result<(Arc<Runtime>, Refusals)> {
+        let runtime = Arc::new(Runtime::new(settings, egress, metrics, audit)?);
         let refusals = runtime.reload().await?;
         Ok((runtime, refusals))
     }
 
     /// The engine and the empty registry, nothing loaded yet.
-    pub fn new(config: &Config, upstream: Arc<Upstream>, metrics: Arc<Metrics>, audit: Audit) -> Result<Runtime> {
-        let engine = engine::engine(&config.limits)?;
+    pub fn new(settings: &RuntimeSettings, egress: Arc<Egress>, metrics: Arc<Metrics>, audit: Audit) -> Result<Runtime> {
+        let engine = engine::engine(&settings.limits)?;
         let linker = engine::linker(&engine)?;
         let ticker = engine::start_epoch_ticker(&engine);
-        let shared = config.redis_url.as_deref().map(|url| Shared::new(url, config.redis_ca.as_deref(), config.redis_client.as_ref(), metrics.clone()).map(Arc::new)).transpose()?;
+        let host_scope = Scope { name: DEFAULT_TENANT.into(), cache: None, share: None, audit: audit.clone(), usage: Default::default() };
         Ok(Runtime {
             engine,
             linker,
-            limits: config.limits,
-            components_dir: config.components_dir.clone(),
-            cache_dir: config.cache_dir.clone(),
-            trust: config.trust.clone(),
-            upstream,
-            tenants: Arc::new(Tenants::start(&config.tenants, &audit, config.audit.as_ref(), shared.clone(), config.upstream_per_5min, &metrics)?),
-            shared: shared.clone(),
-            upstream_limiter: Arc::new(UpstreamLimiter::new(
-                config.upstream_per_5min,
-                std::time::Duration::from_secs(300),
-                UPSTREAM_MAX_WAIT,
-                shared.clone(),
-                "",
-            )),
-            breaker: config.breaker.map(|b| Arc::new(Breaker::new(b, metrics.clone(), audit.clone()))),
+            limits: settings.limits,
+            components_dir: settings.components_dir.clone(),
+            cache_dir: settings.cache_dir.clone(),
+            trust: settings.trust.clone(),
+            egress,
+            host_scope: Arc::new(host_scope),
             metrics,
             audit,
             registry: ArcSwap::default(),
             installed: Default::default(),
             changes: tokio::sync::watch::Sender::new(Generations::default()),
-            slots: Arc::new(Semaphore::new(config.limits.max_concurrent as usize)),
+            slots: Arc::new(Semaphore::new(settings.limits.max_concurrent as usize)),
             ticker,
         })
     }
@@ -158,20 +154,6 @@ impl Runtime {
         self.changes.subscribe()
     }
 
-    pub fn tenants(&self) -> &Arc<Tenants> {
-        &self.tenants
-    }
-
-    /// Redis, when instances share state.
-    pub fn shared(&self) -> Option<&Arc<Shared>> {
-        self.shared.as_ref()
-    }
-
-    /// The upstream circuit breaker's state (`closed`, `open`, `half_open`), if there is one.
-    pub fn breaker_state(&self) -> Option<&'static str> {
-        self.breaker.as_deref().map(Breaker::state)
-    }
-
     fn host_limits(&self) -> ComponentLimits {
         ComponentLimits::of_host(&self.limits)
     }
@@ -185,20 +167,11 @@ impl Runtime {
         Ok((info, digest))
     }
 
-    /// A call's store: its requests go through the gateway as `tenant`'s.
-    fn store(&self, tool: &str, prefixes: Arc<[String]>, provenance: Arc<Provenance>, link: Link, limits: &ComponentLimits, tenant: &Arc<Tenant>) -> Store<State> {
+    /// A call's store: its requests go through the gateway in `scope`.
+    fn store(&self, tool: &str, prefixes: Arc<[String]>, provenance: Arc<Provenance>, link: Link, limits: &ComponentLimits, scope: &Arc<Scope>) -> Store<State> {
         let tool: Arc<str> = Arc::from(tool);
-        let client = CallClient::new(link, tool.clone(), tenant.audit.clone(), provenance.clone());
-        let gateway = Gateway {
-            provenance,
-            tool,
-            prefixes,
-            upstream: self.upstream.clone(),
-            tenant: tenant.clone(),
-            upstream_limiter: self.upstream_limiter.clone(),
-            breaker: self.breaker.clone(),
-            metrics: self.metrics.clone(),
-        };
+        let client = CallClient::new(link, tool.clone(), scope.audit.clone(), provenance.clone());
+        let gateway = Gateway { provenance, tool, prefixes, egress: self.egress.clone(), scope: scope.clone() };
         let mut store = Store::new(&self.engine, State::new(gateway, client, limits.memory_bytes));
         store.limiter(|s| &mut s.limits);
         // Every tick the guest yields to the executor (other calls keep running, even
@@ -212,20 +185,19 @@ impl Runtime {
         store
     }
 
-    /// Runs one tool call of `tenant`'s in a fresh instance. `arguments` has passed
-    /// validation. `provenance` learns how fresh the EP responses it read were; `link` is
+    /// Runs one tool call in a fresh instance, its EP requests in `scope`. `provenance` learns how fresh the EP responses it read were; `link` is
     /// the MCP client the component may talk to through the `client` interface.
     pub async fn call(
         &self,
         spec: &ToolSpec,
-        arguments: &str,
+        arguments: &Arguments,
         provenance: Arc<Provenance>,
         link: Link,
-        tenant: &Arc<Tenant>,
+        scope: &Arc<Scope>,
     ) -> Result<ToolOutput, CallFailure> {
         let slot = self.slots.clone().acquire_owned().await.map_err(|_| CallFailure::Trap("runtime is shutting down".into()))?;
         let limits = spec.component.limits;
-        let mut store = self.store(&spec.name, spec.prefixes.clone(), provenance, link, &limits, tenant);
+        let mut store = self.store(&spec.name, spec.prefixes.clone(), provenance, link, &limits, scope);
         let deadline = limits.deadline;
         let paused = store.data().client.paused.clone();
         // The epoch traps CPU-bound guests; the wall clock bounds time spent waiting on
@@ -233,7 +205,7 @@ impl Runtime {
         let outcome = {
             let run = async {
                 let instance = spec.component.pre.instantiate_async(&mut store).await?;
-                instance.epmcp_tool_tools().call_call(&mut store, &spec.name, arguments).await
+                instance.epmcp_tool_tools().call_call(&mut store, &spec.name, &arguments.to_json()).await
             };
             tokio::pin!(run);
             let started = tokio::time::Instant::now();

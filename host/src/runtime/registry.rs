@@ -146,7 +146,7 @@ impl Entry {
             if specs.iter().any(|s| s.name == t.name) {
                 bail!("tool '{}' is described twice", t.name);
             }
-            if crate::dispatch::host_tools::is_host_tool(&t.name) {
+            if super::catalog::is_host_tool(&t.name) {
                 bail!("tool '{}' is one the host answers itself", t.name);
             }
             if t.name.is_empty() || !t.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {

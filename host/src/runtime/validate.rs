@@ -29,6 +29,22 @@ impl Invalid {
     }
 }
 
+/// Call arguments its tool's input schema accepted: the only form in which arguments reach
+/// a component (see [`Schemas::arguments`]).
+#[derive(Debug, Clone)]
+pub struct Arguments(Value);
+
+impl Arguments {
+    pub fn value(&self) -> &Value {
+        &self.0
+    }
+
+    /// The JSON text a component reads.
+    pub fn to_json(&self) -> String {
+        self.0.to_string()
+    }
+}
+
 /// A tool's compiled input and output schemas.
 pub struct Schemas {
     input: jsonschema::Validator,
@@ -55,7 +71,7 @@ impl Schemas {
     /// Checks call arguments (absent arguments are `{}`).
     /// An argument given as `null` is treated as absent (input schemas advertise optional
     /// arguments without a null type; models often send null for "not given").
-    pub fn arguments(&self, arguments: Option<serde_json::Map<String, Value>>) -> Result<Value, Invalid> {
+    pub fn arguments(&self, arguments: Option<serde_json::Map<String, Value>>) -> Result<Arguments, Invalid> {
         let mut arguments = arguments.unwrap_or_default();
         arguments.retain(|_, v| !v.is_null());
         let arguments = Value::Object(arguments);
@@ -65,12 +81,12 @@ impl Schemas {
         }
         check_strings(&arguments, "")?;
         if self.input.is_valid(&arguments) {
-            return Ok(arguments);
+            return Ok(Arguments(arguments));
         }
         if let Some(error) = self.input.iter_errors(&arguments).next() {
             return Err(Invalid::Schema { field: field_name(&error.instance_path().to_string()), message: message(&error) });
         }
-        Ok(arguments)
+        Ok(Arguments(arguments))
     }
 
     /// Checks a component's structured result against its declared output schema: one

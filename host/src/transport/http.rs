@@ -26,11 +26,12 @@ use tokio_util::sync::CancellationToken;
 use crate::audit::Audit;
 use crate::auth::{AuthError, Authenticator};
 use crate::identity::Caller;
-use crate::controls::limits::KeyedSlots;
+use crate::rate::KeyedSlots;
 use crate::transport::sessions::{Dormant, Refusal, SessionLimits, SessionTable, owner_of};
 use crate::transport::streams::StreamSlots;
 use crate::mcp::McpServer;
-use crate::transport::tls::{ClientCertificate, TlsFiles};
+use crate::auth::certificate::{ClientCertificate, client_certificate};
+use crate::transport::tls::TlsFiles;
 use crate::transport::idle::Idle;
 use crate::metrics::Metrics;
 use crate::transport::observe::{self, Readiness};
@@ -175,7 +176,7 @@ pub async fn serve(settings: HttpSettings, shared: Shared, shutdown: Cancellatio
                     Ok(Ok(stream)) => {
                         // The client certificate the handshake verified (mutual TLS), by its name.
                         let certificate = stream.get_ref().1.peer_certificates().and_then(|chain| chain.first()).and_then(|leaf| {
-                            let certificate = crate::transport::tls::client_certificate(leaf);
+                            let certificate = client_certificate(leaf);
                             if certificate.is_none() {
                                 tracing::warn!(%peer, "client certificate without a common name");
                             }
@@ -433,7 +434,7 @@ async fn read_body(body: Incoming, limit: usize) -> Result<Bytes, Response<Body>
         }
         Err(_) => return Err(json_response(StatusCode::BAD_REQUEST, "{\"error\":\"request body unreadable\"}".into())),
     };
-    match super::stdio::too_deep(&body) {
+    match super::gate::too_deep(&body) {
         Some(reply) => Err(json_response(StatusCode::OK, reply.to_string())),
         None => Ok(body),
     }

@@ -5,11 +5,11 @@
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use hyper::body::{Body, Frame, SizeHint};
 
-use crate::identity::Caller;
+use crate::identity::{Caller, now_secs};
 
 /// Why a stream ends (a WebSocket close frame's reason says it to the client).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -27,10 +27,6 @@ impl End {
     }
 }
 
-/// Seconds since the Unix epoch (what a token's `exp` counts).
-pub fn now_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs()
-}
 
 /// How long a stream of `caller`'s may still live, and what ends it then.
 pub fn remaining(caller: &Caller, max: Duration) -> (Duration, End) {
@@ -72,6 +68,7 @@ impl<B: Body> Body for Bounded<B> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::{SystemTime, UNIX_EPOCH};
 
     fn caller(expires: Option<u64>) -> Caller {
         Caller { expires, ..Caller::stdio("researcher") }

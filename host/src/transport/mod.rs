@@ -1,6 +1,7 @@
 //! Transports: framing and identity, nothing else. Every call goes to the same
 //! `McpServer` → `Dispatcher`.
 
+mod gate;
 pub mod http;
 mod idle;
 pub mod lifetime;

@@ -10,7 +10,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::sessions::{Refusal, owner_of};
 use crate::identity::Caller;
-use crate::controls::limits::{KeySlot, KeyedSlots};
+use crate::rate::{KeySlot, KeyedSlots};
 
 /// Seconds a refused client is told to wait: streams end when their clients leave, or at
 /// the stream lifetime at the latest.

@@ -102,22 +102,6 @@ fn client_verifier(ca: &Path, optional: bool, provider: Arc<rustls::crypto::Cryp
     Ok(builder.build()?)
 }
 
-/// A client certificate the handshake verified: the common name its role is mapped by,
-/// and the certificate itself (the identity is its digest: two certificates with one name
-/// are two callers).
-#[derive(Debug)]
-pub struct ClientCertificate {
-    pub name: String,
-    pub der: Vec<u8>,
-}
-
-/// The client certificate of a verified leaf, if its subject has a common name.
-pub fn client_certificate(der: &[u8]) -> Option<ClientCertificate> {
-    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
-    let name = cert.subject().iter_common_name().next()?.as_str().ok()?;
-    Some(ClientCertificate { name: name.to_string(), der: der.to_vec() })
-}
-
 /// The client side of `epmcp --health` against a TLS listener: it trusts exactly the
 /// certificate the configuration names (it asks its own server, by address).
 pub fn pinned_connector(files: &TlsFiles) -> Result<tokio_rustls::TlsConnector> {

@@ -26,7 +26,7 @@ use tokio_tungstenite::tungstenite::{self, Message};
 
 use super::http::Body;
 use super::lifetime;
-use super::stdio::{Decided, decide};
+use super::gate::{Decided, decide};
 use super::streams::StreamSlot;
 use crate::identity::Caller;
 use crate::mcp::McpServer;
