@@ -33,7 +33,7 @@ export EPMCP_FIXTURES := $(CURDIR)/tests/fixtures/ep-api
 export EPMCP_CONFORMANCE_BIN := $(CURDIR)/$(CONFORMANCE)/node_modules/.bin
 export EPMCP_TRUSTED_KEYS ?= $(CURDIR)/$(DEV_KEY).pub
 
-.PHONY: all setup setup-python setup-test build guests host run test test-unit test-e2e demo bench clean
+.PHONY: all setup setup-python setup-test build build-test guests test-guests host test-bins run test test-unit test-e2e demo bench clean
 
 all: build
 
@@ -55,34 +55,47 @@ setup-test:
 		&& echo '{"name": "epmcp-conformance", "private": true}' > package.json && npm install --no-audit --no-fund --loglevel=error $(CONFORMANCE_PKGS) >/dev/null )
 	@cp tests/node/*.mjs $(CONFORMANCE)/
 
-## Guest components (wasm32-wasip2), the host, signed manifests, and the precompiled cache.
+## Guest components (wasm32-wasip2), the host, signed manifests, and the precompiled cache:
+## what `make run` serves, and nothing else.
 ## A component whose code did not change is left alone, so a running server sees no swap.
 build: setup guests host
 	@test -f $(DEV_KEY).key || $(BIN) components keygen $(DEV_KEY) >/dev/null
-	@mkdir -p $(COMPONENTS) $(TEST_COMPONENTS)
+	@mkdir -p $(COMPONENTS)
 	@changed=; for g in $(GUESTS); do cmp -s $(WASM_DIR)/$$g.wasm $(COMPONENTS)/$$g.wasm && test -f $(COMPONENTS)/$$g.manifest.sig \
 		|| { cp $(WASM_DIR)/$$g.wasm $(COMPONENTS)/ && rm -f $(COMPONENTS)/$$g.manifest.* && changed="$$changed $(COMPONENTS)/$$g.wasm"; }; done; \
 		test -z "$$changed" || EPMCP_LOG=error $(BIN) components sign --key $(DEV_KEY).key $$changed >/dev/null
+	@EPMCP_LOG=warn $(BIN) --components $(COMPONENTS) components precompile >/dev/null
+
+## What only the tests use, on top of `build`: the test-only components (hostile ones,
+## conformance fixtures, versions for hot swap), signed, and the fake EP API and bench binaries.
+build-test: build test-guests test-bins
+	@mkdir -p $(TEST_COMPONENTS)
 	@for t in $(TEST_COMPONENT_FILES); do cp $(WASM_DIR)/$$t.wasm $(TEST_COMPONENTS)/ && rm -f $(TEST_COMPONENTS)/$$t.manifest.*; done
 	@cp tests/components/*/*.manifest.toml $(TEST_COMPONENTS)/
 	@EPMCP_LOG=error $(BIN) --cache-dir target/test-cwasm components sign --key $(DEV_KEY).key $(TEST_COMPONENTS)/*.wasm >/dev/null
-	@EPMCP_LOG=warn $(BIN) --components $(COMPONENTS) components precompile >/dev/null
 
 # Components name no path of the machine that built them (panic messages carry source paths):
 # the cargo home becomes /cargo, so a build elsewhere gives the same bytes and digest.
+GUEST_RUSTFLAGS := CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS="--remap-path-prefix=$(or $(CARGO_HOME),$(HOME)/.cargo)=/cargo"
+
 guests:
-	CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS="--remap-path-prefix=$(or $(CARGO_HOME),$(HOME)/.cargo)=/cargo" \
-		$(CARGO) build --profile guest --target wasm32-wasip2 $(addprefix -p ,$(GUESTS) $(TEST_GUESTS))
+	$(GUEST_RUSTFLAGS) $(CARGO) build --profile guest --target wasm32-wasip2 $(addprefix -p ,$(GUESTS))
+
+test-guests:
+	$(GUEST_RUSTFLAGS) $(CARGO) build --profile guest --target wasm32-wasip2 $(addprefix -p ,$(TEST_GUESTS))
 
 host:
-	$(CARGO) build --release -p epmcp -p epmcp-tests --bins
+	$(CARGO) build --release -p epmcp
+
+test-bins:
+	$(CARGO) build --release -p epmcp-tests --bins
 
 ## Serve MCP on stdio against the real EP API.
 run: build
 	$(BIN)
 
 ## Unit tests (host, guest client, tool families natively) and the end-to-end suite.
-test: build setup-python setup-test test-unit test-e2e
+test: build-test setup-python setup-test test-unit test-e2e
 
 test-unit:
 	$(CARGO) test --release -p epmcp -p guest-client $(addprefix -p ,$(GUESTS))
@@ -92,11 +105,11 @@ test-e2e:
 	$(CARGO) test --release -p epmcp-tests --test e2e -- --test-threads=2 $(T)
 
 ## A loopback fake of the EP API with the bundled samples, and a scripted client session.
-demo: build setup-python
+demo: build-test setup-python
 	$(VENV)/bin/python tests/python/demo.py
 
 ## Cold start, tools/list and tools/call latency, host overhead, peak RSS.
-bench: build
+bench: build-test
 	target/release/epmcp-bench
 
 clean:

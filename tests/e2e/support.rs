@@ -82,7 +82,7 @@ impl Fake {
             .args(extra)
             .stdout(Stdio::piped())
             .spawn()
-            .expect("starting fake-ep-api (run `make build` first)");
+            .expect("starting fake-ep-api (run `make build-test` first)");
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
         assert!(line.starts_with("http://127.0.0.1:"), "fake printed {line:?}");
@@ -182,7 +182,7 @@ impl Server {
         for (k, v) in &options.env {
             command.env(k, v);
         }
-        let mut child = command.spawn().expect("starting epmcp (run `make build` first)");
+        let mut child = command.spawn().expect("starting epmcp (run `make build-test` first)");
         let stdout = child.stdout.take().unwrap();
         let (tx, lines) = channel();
         std::thread::spawn(move || {
