@@ -24,7 +24,7 @@ pub use error::Error;
 pub use catalog::{Argument, Completion, Prompt, Resource};
 pub use ep::{Ep, Page, Query};
 pub use output::{List, SOURCE, Unread};
-pub use tool::Tool;
+pub use tool::{Paging, Tool};
 
 // Re-exported for tool crates, so they need no direct dependency on these.
 pub use schemars;

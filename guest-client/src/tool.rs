@@ -20,6 +20,8 @@ pub struct Tool {
     /// EP API path prefixes (relative to `/api/v2/`) the tool may reach.
     pub egress: &'static [&'static str],
     input_schema: fn() -> Value,
+    /// A list tool's default `limit`; `None`: the tool takes no paging arguments.
+    paging: Option<u32>,
     output_schema: fn() -> Value,
     run: Run,
 }
@@ -44,6 +46,7 @@ impl Tool {
             egress,
             input_schema: input_schema_of::<P>,
             output_schema: schema_of::<O>,
+            paging: None,
             run: Box::new(move |ep, arguments| {
                 let params: P = serde_json::from_value(arguments)
                     .map_err(|e| Error::invalid(format!("invalid arguments: {e}")))?;
@@ -53,8 +56,33 @@ impl Tool {
         }
     }
 
+    /// A list tool: its own parameters `P`, plus [`Paging`]'s `limit` (default
+    /// `default_limit`) and `offset`, which mean the same in every list tool.
+    pub fn paged<P, O>(
+        name: &'static str,
+        title: &'static str,
+        description: &'static str,
+        egress: &'static [&'static str],
+        default_limit: u32,
+        run: impl Fn(&Ep, P, Paging) -> Result<O, Error> + 'static,
+    ) -> Tool
+    where
+        P: DeserializeOwned + JsonSchema + 'static,
+        O: Serialize + JsonSchema + 'static,
+    {
+        let tool = Tool::new(name, title, description, egress, move |ep: &Ep, (params, paging): (Value, Paging)| {
+            let params: P = serde_json::from_value(params).map_err(|e| Error::invalid(format!("invalid arguments: {e}")))?;
+            run(ep, params, paging)
+        });
+        Tool { input_schema: input_schema_of::<P>, paging: Some(default_limit), ..tool }
+    }
+
     pub fn input_schema(&self) -> Value {
-        (self.input_schema)()
+        let mut schema = (self.input_schema)();
+        if let Some(default_limit) = self.paging {
+            Paging::describe(&mut schema, default_limit);
+        }
+        schema
     }
 
     pub fn output_schema(&self) -> Value {
@@ -63,7 +91,61 @@ impl Tool {
 
     /// Runs the tool on a JSON argument object.
     pub fn run(&self, ep: &Ep, arguments: Value) -> Result<Value, Error> {
-        (self.run)(ep, arguments)
+        match self.paging {
+            // The paging arguments are taken out; the rest are the tool's own.
+            Some(default_limit) => {
+                let mut arguments = arguments;
+                let paging = Paging::take(&mut arguments, default_limit)?;
+                (self.run)(ep, serde_json::json!([arguments, paging]))
+            }
+            None => (self.run)(ep, arguments),
+        }
+    }
+}
+
+/// `limit` and `offset`: the paging arguments of every list tool, declared once here.
+/// They are merged into each tool's own parameters on the JSON object and its schema,
+/// because serde's `flatten` cannot be combined with the `deny_unknown_fields` every
+/// tool's parameters carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, JsonSchema)]
+pub struct Paging {
+    /// Items per page, 1..=[`MAX_LIMIT`].
+    pub limit: u32,
+    /// Items to skip, 0..=[`MAX_OFFSET`].
+    pub offset: u32,
+}
+
+pub const MAX_LIMIT: u32 = 100;
+pub const MAX_OFFSET: u32 = 100_000;
+
+impl Paging {
+    /// Takes `limit` and `offset` out of an argument object, checked.
+    fn take(arguments: &mut Value, default_limit: u32) -> Result<Paging, Error> {
+        let Some(fields) = arguments.as_object_mut() else { return Ok(Paging { limit: default_limit, offset: 0 }) };
+        let mut read = |name: &str, default: u32, range: std::ops::RangeInclusive<u32>| match fields.remove(name) {
+            None | Some(Value::Null) => Ok(default),
+            Some(value) => value
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .filter(|n| range.contains(n))
+                .ok_or_else(|| Error::invalid(format!("invalid arguments: {name} must be an integer in {}..={}", range.start(), range.end()))),
+        };
+        Ok(Paging { limit: read("limit", default_limit, 1..=MAX_LIMIT)?, offset: read("offset", 0, 0..=MAX_OFFSET)? })
+    }
+
+    /// Adds `limit` and `offset` to a tool's input schema.
+    fn describe(schema: &mut Value, default_limit: u32) {
+        let properties = schema.as_object_mut().map(|s| s.entry("properties").or_insert_with(|| serde_json::json!({})));
+        if let Some(properties) = properties.and_then(Value::as_object_mut) {
+            properties.insert(
+                "limit".into(),
+                serde_json::json!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": default_limit, "description": "Items per page."}),
+            );
+            properties.insert(
+                "offset".into(),
+                serde_json::json!({"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0, "description": "Items to skip (a nextOffset)."}),
+            );
+        }
     }
 }
 
@@ -77,18 +159,9 @@ pub fn schema_of<T: JsonSchema>() -> Value {
     serde_json::to_value(settings.into_generator().into_root_schema_for::<T>()).expect("a JSON Schema serialises")
 }
 
-/// Paging arguments mean the same in every list tool: described once, here, when the
-/// tool's own type does not say more.
+/// A tool's own parameters' schema, as the host advertises it.
 fn input_schema_of<T: JsonSchema>() -> Value {
     let mut schema = schema_of::<T>();
-    for (name, description) in [
-        ("limit", "Items per page."),
-        ("offset", "Items to skip (a nextOffset)."),
-    ] {
-        if let Some(property) = schema.pointer_mut(&format!("/properties/{name}")).and_then(Value::as_object_mut) {
-            property.entry("description").or_insert_with(|| description.into());
-        }
-    }
     // A day is the standard `date` format (the host checks it), a third of the pattern's bytes.
     for property in schema.get_mut("properties").and_then(Value::as_object_mut).into_iter().flat_map(|p| p.values_mut()) {
         if let Some(property) = property.as_object_mut().filter(|p| p.get("pattern").and_then(Value::as_str) == Some(crate::args::DATE_PATTERN)) {
@@ -159,5 +232,37 @@ pub fn check_table(tools: &[Tool]) {
         for prefix in t.egress {
             assert!(!prefix.is_empty() && !prefix.starts_with('/') && !prefix.contains(".."), "{}: bad prefix {prefix}", t.name);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize, JsonSchema, Serialize)]
+    #[serde(deny_unknown_fields)]
+    struct Own {
+        name: Option<String>,
+    }
+
+    fn listed() -> Tool {
+        Tool::paged("t", "T", "d", &["x"], 20, |_: &Ep, own: Own, paging: Paging| Ok(serde_json::json!({"name": own.name, "paging": paging})))
+    }
+
+    #[test]
+    fn paging_is_taken_out_checked_and_described_once() {
+        let tool = listed();
+        let run = |arguments: Value| tool.run(&Ep, arguments);
+        assert_eq!(run(serde_json::json!({})).unwrap()["paging"], serde_json::json!({"limit": 20, "offset": 0}));
+        let read = run(serde_json::json!({"name": "a", "limit": 5, "offset": 10})).unwrap();
+        assert_eq!(read, serde_json::json!({"name": "a", "paging": {"limit": 5, "offset": 10}}));
+        for bad in [serde_json::json!({"limit": 0}), serde_json::json!({"limit": 101}), serde_json::json!({"offset": -1}), serde_json::json!({"limit": "5"})] {
+            assert!(run(bad.clone()).unwrap_err().to_string().contains("invalid arguments"), "{bad}");
+        }
+        assert!(run(serde_json::json!({"nope": 1})).is_err(), "the tool's own parameters still refuse unknown names");
+        let schema = tool.input_schema();
+        assert_eq!(schema["properties"]["limit"]["default"], 20);
+        assert_eq!(schema["properties"]["offset"]["maximum"], MAX_OFFSET);
+        assert_eq!(schema["additionalProperties"], false);
     }
 }

@@ -2,7 +2,7 @@
 //! `get_corporate_bodies`: every body, past and present, by class.
 
 use guest_client::jsonld;
-use guest_client::{Ep, Error, List, Query, Tool};
+use guest_client::{Ep, Error, List, Query, Tool, Paging};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -110,35 +110,26 @@ pub enum Classification {
     WorkingGroup,
 }
 
-fn fifty() -> u32 {
-    50
-}
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ListParams {
     /// Only bodies of this class, e.g. `COMMITTEE_PARLIAMENTARY_STANDING`, `DELEGATION_PARLIAMENTARY`.
     classification: Option<Classification>,
-    #[serde(default = "fifty")]
-    #[schemars(range(min = 1, max = 100))]
-    limit: u32,
-    #[serde(default)]
-    #[schemars(range(min = 0, max = 100000))]
-    offset: u32,
 }
 
 /// Beyond the reference: every body the EP ever had, by class (`/corporate-bodies`).
 pub fn get_corporate_bodies() -> Tool {
-    Tool::new(
+    Tool::paged(
         "get_corporate_bodies",
         "Corporate bodies",
         "Every EP corporate body, past and present (committees, subcommittees, delegations, political groups, \
          national chambers …), optionally of one classification, paged. Ids work with get_committee_info.",
         &["corporate-bodies"],
-        |ep: &Ep, p: ListParams| {
+        50, |ep: &Ep, p: ListParams, paging: Paging| {
             let class = p.classification.map(|c| serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_string)));
             let query = Query::new(["corporate-bodies"]).param_opt("body-classification", class.flatten());
-            let page = ep.page(&query, p.offset, p.limit)?;
+            let page = ep.page(&query, paging.offset, paging.limit)?;
             Ok(List::from_page(&page, page.items.iter().map(body).collect(), query.endpoint()))
         },
     )

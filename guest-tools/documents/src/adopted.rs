@@ -2,7 +2,7 @@
 //! year's texts or of one procedure's texts.
 
 use guest_client::args::{self, PROCESS_ID_PATTERN};
-use guest_client::{Ep, Error, List, Tool};
+use guest_client::{Ep, Error, List, Tool, Paging};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -11,9 +11,6 @@ use crate::model::{DOC_ID_PATTERN, Document};
 
 const ADOPTED_TEXTS: Collection = Collection { path: "adopted-texts", noun: "adopted text" };
 
-fn default_limit() -> u32 {
-    50
-}
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -27,27 +24,21 @@ pub struct Params {
     /// Only texts adopted in this procedure: `2024-0006` or `2024/0006(COD)`.
     #[schemars(length(min = 1, max = 200), pattern(PROCESS_ID_PATTERN))]
     process_id: Option<String>,
-    #[serde(default = "default_limit")]
-    #[schemars(range(min = 1, max = 100))]
-    limit: u32,
-    #[serde(default)]
-    #[schemars(range(min = 0, max = 100000))]
-    offset: u32,
 }
 
 pub fn get_adopted_texts() -> Tool {
-    Tool::new(
+    Tool::paged(
         "get_adopted_texts",
         "Adopted texts",
         "Texts adopted by the European Parliament (ids like TA-9-2022-0201): \
          one by docId, or a page of a year's texts (default: the current year) or of a \
          procedure (processId).",
         &["adopted-texts"],
-        run,
+        50, run,
     )
 }
 
-fn run(ep: &Ep, p: Params) -> Result<List<Document>, Error> {
+fn run(ep: &Ep, p: Params, paging: Paging) -> Result<List<Document>, Error> {
     lookup_alone(p.doc_id.as_deref(), &[("year", p.year.is_some()), ("processId", p.process_id.is_some())])?;
     if let Some(id) = &p.doc_id {
         return ADOPTED_TEXTS.lookup(ep, id);
@@ -69,5 +60,5 @@ fn run(ep: &Ep, p: Params) -> Result<List<Document>, Error> {
     }
     let endpoint = format!("{}?{}", ADOPTED_TEXTS.path, filters.join("&"));
     let defaulted = year.filter(|_| p.year.is_none());
-    Ok(collection::page(ep, &query, endpoint, p.offset, p.limit)?.for_default_year(defaulted, "adopted texts"))
+    Ok(collection::page(ep, &query, endpoint, paging.offset, paging.limit)?.for_default_year(defaulted, "adopted texts"))
 }

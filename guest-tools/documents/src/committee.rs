@@ -1,7 +1,7 @@
 //! `get_committee_documents`: committee draft reports, opinions and provisional
 //! agreements, one by id or a page, optionally of one committee.
 
-use guest_client::{Ep, Error, List, Tool};
+use guest_client::{Ep, Error, List, Tool, Paging};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -10,9 +10,6 @@ use crate::model::{DOC_ID_PATTERN, Document};
 
 const COMMITTEE_DOCUMENTS: Collection = Collection { path: "committee-documents", noun: "committee document" };
 
-fn default_limit() -> u32 {
-    50
-}
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -23,26 +20,20 @@ pub struct Params {
     /// Only this committee's documents, by acronym, e.g. `AFET`, `ENVI`.
     #[schemars(length(min = 2, max = 10), pattern(r"^[A-Z][A-Z0-9]{1,9}$"))]
     committee: Option<String>,
-    #[serde(default = "default_limit")]
-    #[schemars(range(min = 1, max = 100))]
-    limit: u32,
-    #[serde(default)]
-    #[schemars(range(min = 0, max = 100000))]
-    offset: u32,
 }
 
 pub fn get_committee_documents() -> Tool {
-    Tool::new(
+    Tool::paged(
         "get_committee_documents",
         "Committee documents",
         "European Parliament committee documents (draft reports, opinions, amendments, provisional agreements; ids \
          like AFCO-PA-745315) with their files: one by docId, or a page, optionally of one committee.",
         &["committee-documents"],
-        run,
+        50, run,
     )
 }
 
-fn run(ep: &Ep, p: Params) -> Result<List<Document>, Error> {
+fn run(ep: &Ep, p: Params, paging: Paging) -> Result<List<Document>, Error> {
     lookup_alone(p.doc_id.as_deref(), &[("committee", p.committee.is_some())])?;
     if let Some(id) = &p.doc_id {
         return COMMITTEE_DOCUMENTS.lookup(ep, id);
@@ -52,5 +43,5 @@ fn run(ep: &Ep, p: Params) -> Result<List<Document>, Error> {
         Some(c) => format!("{}?committee={c}", COMMITTEE_DOCUMENTS.path),
         None => COMMITTEE_DOCUMENTS.path.to_string(),
     };
-    collection::page(ep, &query, endpoint, p.offset, p.limit)
+    collection::page(ep, &query, endpoint, paging.offset, paging.limit)
 }

@@ -3,7 +3,7 @@
 //! documents (`Work`s), so they share the document model and collection code.
 
 use guest_client::args::{self, MEP_ID_PATTERN};
-use guest_client::{Ep, Error, List, Tool};
+use guest_client::{Ep, Error, List, Tool, Paging};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -15,9 +15,6 @@ const DECLARATIONS: Collection = Collection { path: "meps-declarations", noun: "
 /// The spec's declaration id, e.g. `DCI-197491-2024-07-19-123456`.
 const DECLARATION_ID_PATTERN: &str = r"^[A-Z]{2,8}-[0-9]{4,7}-[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{4,7}$";
 
-fn default_limit() -> u32 {
-    50
-}
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -31,26 +28,20 @@ pub struct Params {
     /// Only this MEP's declarations: `124936`, `MEP-124936` or `person/124936`.
     #[schemars(length(min = 1, max = 100), pattern(MEP_ID_PATTERN))]
     mep_id: Option<String>,
-    #[serde(default = "default_limit")]
-    #[schemars(range(min = 1, max = 100))]
-    limit: u32,
-    #[serde(default)]
-    #[schemars(range(min = 0, max = 100000))]
-    offset: u32,
 }
 
 pub fn get_mep_declarations() -> Tool {
-    Tool::new(
+    Tool::paged(
         "get_mep_declarations",
         "MEP declarations",
         "Declarations filed by MEPs (e.g. conflicts of interest) with their files: one by docId, or a page of a \
          year's declarations (default: the current year), optionally of one MEP.",
         &["meps-declarations"],
-        run,
+        50, run,
     )
 }
 
-fn run(ep: &Ep, p: Params) -> Result<List<Document>, Error> {
+fn run(ep: &Ep, p: Params, paging: Paging) -> Result<List<Document>, Error> {
     lookup_alone(p.doc_id.as_deref(), &[("year", p.year.is_some()), ("mepId", p.mep_id.is_some())])?;
     if let Some(id) = &p.doc_id {
         return DECLARATIONS.lookup(ep, id);
@@ -64,5 +55,5 @@ fn run(ep: &Ep, p: Params) -> Result<List<Document>, Error> {
         endpoint.push_str(&format!("&person-id={person}"));
     }
     let defaulted = Some(year).filter(|_| p.year.is_none());
-    Ok(collection::page(ep, &query, endpoint, p.offset, p.limit)?.for_default_year(defaulted, "declarations"))
+    Ok(collection::page(ep, &query, endpoint, paging.offset, paging.limit)?.for_default_year(defaulted, "declarations"))
 }

@@ -1,7 +1,7 @@
 //! `get_external_documents`: documents from outside the Parliament (e.g. the
 //! Commission's follow-up to adopted texts), one by id or a page.
 
-use guest_client::{Ep, Error, List, Tool};
+use guest_client::{Ep, Error, List, Tool, Paging};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -10,9 +10,6 @@ use crate::model::{DOC_ID_PATTERN, Document};
 
 const EXTERNAL_DOCUMENTS: Collection = Collection { path: "external-documents", noun: "external document" };
 
-fn default_limit() -> u32 {
-    50
-}
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -20,30 +17,24 @@ pub struct Params {
     /// One external document by id, e.g. `SP-2022-180-TA-9-2022-0053`.
     #[schemars(length(min = 1, max = 200), pattern(DOC_ID_PATTERN))]
     doc_id: Option<String>,
-    #[serde(default = "default_limit")]
-    #[schemars(range(min = 1, max = 100))]
-    limit: u32,
-    #[serde(default)]
-    #[schemars(range(min = 0, max = 100000))]
-    offset: u32,
 }
 
 pub fn get_external_documents() -> Tool {
-    Tool::new(
+    Tool::paged(
         "get_external_documents",
         "External documents",
         "Documents the European Parliament holds from other institutions, such as the Commission's follow-up to \
          an adopted text (ACT_FOLLOWUP): one by docId (e.g. SP-2022-180-TA-9-2022-0053) with title, date and \
          files, or a page of the list.",
         &["external-documents"],
-        run,
+        50, run,
     )
 }
 
-fn run(ep: &Ep, p: Params) -> Result<List<Document>, Error> {
+fn run(ep: &Ep, p: Params, paging: Paging) -> Result<List<Document>, Error> {
     if let Some(id) = &p.doc_id {
         return EXTERNAL_DOCUMENTS.lookup(ep, id);
     }
     let query = EXTERNAL_DOCUMENTS.query();
-    collection::page(ep, &query, EXTERNAL_DOCUMENTS.path.to_string(), p.offset, p.limit)
+    collection::page(ep, &query, EXTERNAL_DOCUMENTS.path.to_string(), paging.offset, paging.limit)
 }

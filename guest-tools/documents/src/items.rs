@@ -3,7 +3,7 @@
 
 use guest_client::args::DATE_PATTERN;
 use guest_client::jsonld;
-use guest_client::{Ep, Error, List, Query, Tool};
+use guest_client::{Ep, Error, List, Query, Tool, Paging};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -13,9 +13,6 @@ use crate::model::DOC_ID_PATTERN;
 
 const ITEMS: &str = "plenary-session-documents-items";
 
-fn default_limit() -> u32 {
-    50
-}
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -29,12 +26,6 @@ pub struct Params {
     /// Last sitting date (needs dateFrom).
     #[schemars(pattern(DATE_PATTERN))]
     date_to: Option<String>,
-    #[serde(default = "default_limit")]
-    #[schemars(range(min = 1, max = 100))]
-    limit: u32,
-    #[serde(default)]
-    #[schemars(range(min = 0, max = 100000))]
-    offset: u32,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -65,20 +56,17 @@ pub struct DocumentItem {
 }
 
 pub fn get_plenary_session_document_items() -> Tool {
-    Tool::new(
+    Tool::paged(
         "get_plenary_session_document_items",
         "Plenary session document items",
         "Items of European Parliament plenary-session documents (agenda items of minutes and verbatim reports, \
          speeches, votes), each with the document it belongs to: a page, optionally of one sitting or \
          part-session (parentId, e.g. MTG-PL-2022-06-22) or of sittings dateFrom..dateTo.",
         &[ITEMS],
-        run,
+        50, run,
     )
 }
 
-fn twenty() -> u32 {
-    20
-}
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -86,26 +74,20 @@ pub struct SittingParams {
     /// Sitting id, e.g. `MTG-PL-2022-06-22` (from get_plenary_sessions).
     #[schemars(length(min = 1, max = 200), pattern(DOC_ID_PATTERN))]
     sitting_id: String,
-    #[serde(default = "twenty")]
-    #[schemars(range(min = 1, max = 100))]
-    limit: u32,
-    #[serde(default)]
-    #[schemars(range(min = 0, max = 100000))]
-    offset: u32,
 }
 
 /// The reference calls `/meetings/{id}/plenary-session-document-items`, which the API
 /// does not define; the spec's way is the items list filtered by `parent-id`.
 pub fn get_meeting_plenary_session_document_items() -> Tool {
-    Tool::new(
+    Tool::paged(
         "get_meeting_plenary_session_document_items",
         "Sitting document items",
         "The items of one plenary sitting's documents (agenda items of its minutes and verbatim report, speeches, \
          votes), each with the document it belongs to; sittingId from get_plenary_sessions.",
         &[ITEMS],
-        |ep: &Ep, p: SittingParams| {
+        20, |ep: &Ep, p: SittingParams, paging: Paging| {
             let query = Query::new([ITEMS]).param("parent-id", &p.sitting_id);
-            let page = ep.page(&query, p.offset, p.limit)?;
+            let page = ep.page(&query, paging.offset, paging.limit)?;
             Ok(List::from_page(&page, page.items.iter().map(item).collect(), format!("{ITEMS}?parent-id={}", p.sitting_id)))
         },
     )
@@ -124,14 +106,14 @@ pub struct SittingDocument {
 /// The documents of a sitting, as the distinct parents of its agenda-level items (the
 /// API has no sitting filter on `/plenary-session-documents`).
 pub fn get_meeting_plenary_session_documents() -> Tool {
-    Tool::new(
+    Tool::paged(
         "get_meeting_plenary_session_documents",
         "Sitting documents",
         "The plenary-session documents of one sitting (its minutes PV-…, verbatim report CRE-…, vote results), found \
          as the documents its agenda items belong to, with how many items each has; sittingId from \
          get_plenary_sessions. Open one with get_plenary_session_documents.",
         &[ITEMS],
-        |ep: &Ep, p: SittingParams| {
+        20, |ep: &Ep, p: SittingParams, paging: Paging| {
             let query = Query::new([ITEMS]).param("parent-id", &p.sitting_id);
             let mut documents: Vec<SittingDocument> = Vec::new();
             for parent in ep.all(&query, 500)?.iter().map(item).filter(|i| i.subdivision_type.as_deref() == Some("ITM")).filter_map(|i| i.parent_id) {
@@ -140,15 +122,15 @@ pub fn get_meeting_plenary_session_documents() -> Tool {
                     None => documents.push(SittingDocument { id: parent, items: 1 }),
                 }
             }
-            Ok(List::slice(documents, p.offset, p.limit, format!("{ITEMS}?parent-id={}", p.sitting_id)))
+            Ok(List::slice(documents, paging.offset, paging.limit, format!("{ITEMS}?parent-id={}", p.sitting_id)))
         },
     )
 }
 
-fn run(ep: &Ep, p: Params) -> Result<List<DocumentItem>, Error> {
+fn run(ep: &Ep, p: Params, paging: Paging) -> Result<List<DocumentItem>, Error> {
     let query = Query::new([ITEMS]).param_opt("parent-id", p.parent_id.as_deref());
     let query = sitting_dates(query, p.date_from.as_deref(), p.date_to.as_deref())?;
-    let page = ep.page(&query, p.offset, p.limit)?;
+    let page = ep.page(&query, paging.offset, paging.limit)?;
     let data = page.items.iter().map(item).collect();
     Ok(List::from_page(&page, data, ITEMS))
 }

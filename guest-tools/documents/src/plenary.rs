@@ -1,7 +1,7 @@
 //! `get_plenary_documents`: documents tabled for the plenary (reports `A-…`, motions for
 //! resolutions `B-…`), one by id or a year's page.
 
-use guest_client::{Ep, Error, List, Tool};
+use guest_client::{Ep, Error, List, Tool, Paging};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -10,9 +10,6 @@ use crate::model::{DOC_ID_PATTERN, Document};
 
 const PLENARY_DOCUMENTS: Collection = Collection { path: "plenary-documents", noun: "plenary document" };
 
-fn default_limit() -> u32 {
-    50
-}
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -23,27 +20,21 @@ pub struct Params {
     /// Year of the documents (default: the current year).
     #[schemars(range(min = 1990, max = 2040))]
     year: Option<u32>,
-    #[serde(default = "default_limit")]
-    #[schemars(range(min = 1, max = 100))]
-    limit: u32,
-    #[serde(default)]
-    #[schemars(range(min = 0, max = 100000))]
-    offset: u32,
 }
 
 pub fn get_plenary_documents() -> Tool {
-    Tool::new(
+    Tool::paged(
         "get_plenary_documents",
         "Plenary documents",
         "Documents tabled for the European Parliament's plenary (committee reports A-…, motions for resolutions \
          B-…, joint motions RC-…): one by docId (e.g. A-9-2022-0066), or a page of a \
          year's documents (default: the current year).",
         &["plenary-documents"],
-        run,
+        50, run,
     )
 }
 
-fn run(ep: &Ep, p: Params) -> Result<List<Document>, Error> {
+fn run(ep: &Ep, p: Params, paging: Paging) -> Result<List<Document>, Error> {
     lookup_alone(p.doc_id.as_deref(), &[("year", p.year.is_some())])?;
     if let Some(id) = &p.doc_id {
         return PLENARY_DOCUMENTS.lookup(ep, id);
@@ -51,6 +42,6 @@ fn run(ep: &Ep, p: Params) -> Result<List<Document>, Error> {
     let year = year_or_current(p.year);
     let query = PLENARY_DOCUMENTS.query().param("year", year);
     let defaulted = Some(year).filter(|_| p.year.is_none());
-    let list = collection::page(ep, &query, format!("{}?year={year}", PLENARY_DOCUMENTS.path), p.offset, p.limit)?;
+    let list = collection::page(ep, &query, format!("{}?year={year}", PLENARY_DOCUMENTS.path), paging.offset, paging.limit)?;
     Ok(list.for_default_year(defaulted, "plenary documents"))
 }

@@ -1,7 +1,7 @@
 //! `search_documents`: one document by id, documents of a type, or a full-text search.
 
 use guest_client::args::DATE_PATTERN;
-use guest_client::{Ep, Error, List, Query, Tool};
+use guest_client::{Ep, Error, List, Query, Tool, Paging};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -10,9 +10,6 @@ use crate::model::{DOC_ID_PATTERN, Document};
 
 const DOCUMENTS: Collection = Collection { path: "documents", noun: "document" };
 
-fn default_limit() -> u32 {
-    20
-}
 
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -60,26 +57,20 @@ pub struct Params {
     /// Not supported (document lists name no committee): see get_committee_documents.
     #[schemars(length(min = 1, max = 100))]
     committee: Option<String>,
-    #[serde(default = "default_limit")]
-    #[schemars(range(min = 1, max = 100))]
-    limit: u32,
-    #[serde(default)]
-    #[schemars(range(min = 0, max = 100000))]
-    offset: u32,
 }
 
 pub fn search_documents() -> Tool {
-    Tool::new(
+    Tool::paged(
         "search_documents",
         "Search documents",
         "EP documents: one by docId (with its files), a keyword full-text search of adopted texts (optionally by \
          sitting dates dateFrom..dateTo), or a page of documents of one documentType.",
         &["documents", "adopted-texts"],
-        run,
+        20, run,
     )
 }
 
-fn run(ep: &Ep, p: Params) -> Result<List<Document>, Error> {
+fn run(ep: &Ep, p: Params, paging: Paging) -> Result<List<Document>, Error> {
     if p.committee.is_some() {
         return Err(Error::invalid("committee: EP document lists carry no committee; filter by keyword or documentType"));
     }
@@ -92,7 +83,7 @@ fn run(ep: &Ep, p: Params) -> Result<List<Document>, Error> {
         }
         let query = Query::new(["adopted-texts"]).param("text", keyword).param("search-language", "en");
         let query = sitting_dates(query, p.date_from.as_deref(), p.date_to.as_deref())?;
-        return collection::page(ep, &query, query.endpoint(), p.offset, p.limit);
+        return collection::page(ep, &query, query.endpoint(), paging.offset, paging.limit);
     }
     let Some(kind) = p.document_type else {
         return Err(Error::invalid("one of docId, keyword or documentType is required"));
@@ -104,6 +95,6 @@ fn run(ep: &Ep, p: Params) -> Result<List<Document>, Error> {
         Error::invalid("documentType: DECISION, DIRECTIVE and REGULATION are acts, not EP document types; use REPORT, RESOLUTION, OPINION or AMENDMENT")
     })?;
     let query = DOCUMENTS.query().param("work-type", work_type);
-    collection::page(ep, &query, query.endpoint(), p.offset, p.limit)
+    collection::page(ep, &query, query.endpoint(), paging.offset, paging.limit)
 }
 

@@ -2,7 +2,7 @@
 //! `PV-…`, verbatim reports `CRE-…`, attendance and vote lists), one by id or a page.
 
 use guest_client::args::{self, DATE_PATTERN};
-use guest_client::{Ep, Error, List, Tool};
+use guest_client::{Ep, Error, List, Tool, Paging};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -11,9 +11,6 @@ use crate::model::{DOC_ID_PATTERN, Document};
 
 const SESSION_DOCUMENTS: Collection = Collection { path: "plenary-session-documents", noun: "plenary session document" };
 
-fn default_limit() -> u32 {
-    50
-}
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -24,27 +21,21 @@ pub struct Params {
     /// Only documents of the part-session starting on this day (its Monday).
     #[schemars(pattern(DATE_PATTERN))]
     part_session_date: Option<String>,
-    #[serde(default = "default_limit")]
-    #[schemars(range(min = 1, max = 100))]
-    limit: u32,
-    #[serde(default)]
-    #[schemars(range(min = 0, max = 100000))]
-    offset: u32,
 }
 
 pub fn get_plenary_session_documents() -> Tool {
-    Tool::new(
+    Tool::paged(
         "get_plenary_session_documents",
         "Plenary session documents",
         "Documents of European Parliament plenary sittings: agendas, minutes (PV-…), verbatim reports (CRE-…), \
          attendance lists, vote results and roll-call vote documents. One by docId (e.g. PV-9-2023-11-21) with \
          files, or a page, optionally of one part-session (partSessionDate, its first day).",
         &["plenary-session-documents"],
-        run,
+        50, run,
     )
 }
 
-fn run(ep: &Ep, p: Params) -> Result<List<Document>, Error> {
+fn run(ep: &Ep, p: Params, paging: Paging) -> Result<List<Document>, Error> {
     lookup_alone(p.doc_id.as_deref(), &[("partSessionDate", p.part_session_date.is_some())])?;
     if let Some(id) = &p.doc_id {
         return SESSION_DOCUMENTS.lookup(ep, id);
@@ -57,5 +48,5 @@ fn run(ep: &Ep, p: Params) -> Result<List<Document>, Error> {
         None => SESSION_DOCUMENTS.path.to_string(),
     };
     let query = SESSION_DOCUMENTS.query().param_opt("part-session-date", p.part_session_date.as_deref());
-    collection::page(ep, &query, endpoint, p.offset, p.limit)
+    collection::page(ep, &query, endpoint, paging.offset, paging.limit)
 }

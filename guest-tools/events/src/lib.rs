@@ -2,13 +2,10 @@
 //! publications … one by id or a page, optionally of one activity type.
 
 use guest_client::activity::{EVENT_ID_PATTERN, Event, event};
-use guest_client::{Ep, Error, List, Query, Tool};
+use guest_client::{Ep, Error, List, Query, Tool, Paging};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-fn fifty() -> u32 {
-    50
-}
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -19,15 +16,9 @@ pub struct Params {
     /// Only events of this EP activity type, e.g. `PLENARY_DEBATE`, `SIGNATURE` (not with eventId).
     #[schemars(length(min = 1, max = 100), pattern(r"^[A-Z][A-Z_]*$"))]
     activity_type: Option<String>,
-    #[serde(default = "fifty")]
-    #[schemars(range(min = 1, max = 100))]
-    limit: u32,
-    #[serde(default)]
-    #[schemars(range(min = 0, max = 100000))]
-    offset: u32,
 }
 
-fn run(ep: &Ep, p: Params) -> Result<List<Event>, Error> {
+fn run(ep: &Ep, p: Params, paging: Paging) -> Result<List<Event>, Error> {
     if let Some(id) = &p.event_id {
         if p.activity_type.is_some() {
             return Err(Error::invalid("activityType filters lists; it cannot be combined with eventId"));
@@ -36,19 +27,19 @@ fn run(ep: &Ep, p: Params) -> Result<List<Event>, Error> {
         return Ok(List::new(vec![event(&item)], 0, 1, false, format!("events/{id}")));
     }
     let query = Query::new(["events"]).param_opt("activity-type", p.activity_type.as_deref());
-    let page = ep.page(&query, p.offset, p.limit)?;
+    let page = ep.page(&query, paging.offset, paging.limit)?;
     let data = page.items.iter().map(event).collect();
     Ok(List::from_page(&page, data, query.endpoint()))
 }
 
 fn tools() -> Vec<Tool> {
-    vec![Tool::new(
+    vec![Tool::paged(
         "get_events",
         "EP events",
         "European Parliament events (sittings, debates, votes, signatures …): one by eventId, or a page, \
          optionally of one activityType (the EP API has no date filter here).",
         &["events"],
-        run,
+        50, run,
     )]
 }
 

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use guest_client::{Ep, Error, List, Query, Tool};
+use guest_client::{Ep, Error, List, Query, Tool, Paging};
 
 use guest_client::group;
 use crate::model::Mep;
@@ -13,9 +13,6 @@ const ROSTER_PAGE: u32 = 500;
 
 fn default_true() -> bool {
     true
-}
-fn default_limit() -> u32 {
-    50
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -33,29 +30,23 @@ pub struct GetMepsParams {
     /// Only MEPs currently in office (default). `false` lists MEPs of past terms too.
     #[serde(default = "default_true")]
     active: bool,
-    #[serde(default = "default_limit")]
-    #[schemars(range(min = 1, max = 100))]
-    limit: u32,
-    #[serde(default)]
-    #[schemars(range(min = 0, max = 100000))]
-    offset: u32,
     /// Ignored: data is always live.
     #[serde(default)]
     live: bool,
 }
 
 pub fn get_meps() -> Tool {
-    Tool::new(
+    Tool::paged(
         "get_meps",
         "List MEPs",
         "Members of the European Parliament, by default those in office, by country of representation and \
          political group; ids for get_mep_details.",
         &["meps"],
-        run_get_meps,
+        50, run_get_meps,
     )
 }
 
-fn run_get_meps(ep: &Ep, p: GetMepsParams) -> Result<List<Mep>, Error> {
+fn run_get_meps(ep: &Ep, p: GetMepsParams, paging: Paging) -> Result<List<Mep>, Error> {
     let _ = p.live;
     if p.committee.is_some() {
         return Err(Error::invalid(
@@ -75,10 +66,10 @@ fn run_get_meps(ep: &Ep, p: GetMepsParams) -> Result<List<Mep>, Error> {
                 .filter_map(Mep::from_item)
                 .filter(|m| m.political_group.as_deref().map(group::canonical).as_deref() == Some(wanted.as_str()))
                 .collect();
-            Ok(List::slice(all, p.offset, p.limit, endpoint))
+            Ok(List::slice(all, paging.offset, paging.limit, endpoint))
         }
         None => {
-            let page = ep.page(&query, p.offset, p.limit)?;
+            let page = ep.page(&query, paging.offset, paging.limit)?;
             let data = page.items.iter().filter_map(Mep::from_item).collect();
             Ok(List::from_page(&page, data, endpoint))
         }
@@ -89,57 +80,26 @@ fn run_get_meps(ep: &Ep, p: GetMepsParams) -> Result<List<Mep>, Error> {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CurrentParams {
-    #[serde(default = "default_limit")]
-    #[schemars(range(min = 1, max = 100))]
-    limit: u32,
-    #[serde(default)]
-    #[schemars(range(min = 0, max = 100000))]
-    offset: u32,
     /// Ignored: data is always live.
     #[serde(default)]
+    #[allow(dead_code)] // accepted from the reference's clients, and ignored
     live: bool,
 }
 
 /// The other rosters' parameters: paging only, as the reference has them.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RosterParams {
-    #[serde(default = "default_limit")]
-    #[schemars(range(min = 1, max = 100))]
-    limit: u32,
-    #[serde(default)]
-    #[schemars(range(min = 0, max = 100000))]
-    offset: u32,
-}
-
-/// Paging of a roster's parameters (offset, limit).
-trait Paging {
-    fn paging(&self) -> (u32, u32);
-}
-
-impl Paging for CurrentParams {
-    fn paging(&self) -> (u32, u32) {
-        let _ = self.live;
-        (self.offset, self.limit)
-    }
-}
-
-impl Paging for RosterParams {
-    fn paging(&self) -> (u32, u32) {
-        (self.offset, self.limit)
-    }
-}
+pub struct RosterParams {}
 
 /// A paged list of one of the EP's MEP rosters (`/meps/show-<roster>`), each item with
 /// country of representation and political group where the EP lists them.
 fn roster<P>(name: &'static str, title: &'static str, description: &'static str, egress: &'static [&'static str]) -> Tool
 where
-    P: Paging + DeserializeOwned + JsonSchema + 'static,
+    P: DeserializeOwned + JsonSchema + 'static,
 {
-    Tool::new(name, title, description, egress, move |ep: &Ep, p: P| {
-        let (offset, limit) = p.paging();
+    Tool::paged(name, title, description, egress, 50, move |ep: &Ep, _: P, paging: Paging| {
         let query = Query::new(egress[0].split('/'));
-        let page = ep.page(&query, offset, limit)?;
+        let page = ep.page(&query, paging.offset, paging.limit)?;
         let data = page.items.iter().filter_map(Mep::from_item).collect();
         Ok(List::from_page(&page, data, query.endpoint()))
     })

@@ -6,19 +6,13 @@
 use guest_client::activity::EVENT_ID_PATTERN;
 use guest_client::decision::{Decision, decision};
 use guest_client::args::{self, DATE_PATTERN};
-use guest_client::{Ep, Error, List, Query, Tool, date};
+use guest_client::{Ep, Error, List, Query, Tool, date, Paging};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::sessions::{Session, session};
 
-fn fifty() -> u32 {
-    50
-}
 
-fn twenty() -> u32 {
-    20
-}
 
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -27,24 +21,18 @@ pub struct DecisionsParams {
     /// Sitting id, e.g. `MTG-PL-2023-07-12` (from get_plenary_sessions).
     #[schemars(length(min = 1, max = 200), pattern(EVENT_ID_PATTERN))]
     sitting_id: String,
-    #[serde(default = "fifty")]
-    #[schemars(range(min = 1, max = 100))]
-    limit: u32,
-    #[serde(default)]
-    #[schemars(range(min = 0, max = 100000))]
-    offset: u32,
 }
 
 pub fn get_meeting_decisions() -> Tool {
-    Tool::new(
+    Tool::paged(
         "get_meeting_decisions",
         "Sitting decisions and roll-call votes",
         "The decisions of one plenary sitting with method, outcome and documents, and for roll-call votes who voted \
          for, against and abstained (person ids) and their counts. Roll calls are published weeks after the sitting.",
         &["meetings"],
-        |ep: &Ep, p: DecisionsParams| {
+        50, |ep: &Ep, p: DecisionsParams, paging: Paging| {
             let query = Query::new(["meetings", p.sitting_id.as_str(), "decisions"]);
-            let page = ep.page(&query, p.offset, p.limit)?;
+            let page = ep.page(&query, paging.offset, paging.limit)?;
             let data = page.items.iter().map(|d| decision(d, true)).collect();
             Ok(List::from_page(&page, data, query.endpoint()))
         },
@@ -66,14 +54,6 @@ pub struct LatestParams {
     /// Add each position's person ids (hundreds per vote), not only the counts.
     #[serde(default)]
     include_individual_votes: bool,
-    /// Votes per page (default 20).
-    #[serde(default = "twenty")]
-    #[schemars(range(min = 1, max = 100))]
-    limit: u32,
-    /// Votes to skip (paging).
-    #[serde(default)]
-    #[schemars(range(min = 0, max = 100000))]
-    offset: u32,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -91,17 +71,17 @@ pub struct LatestVotes {
 const MAX_SITTINGS: usize = 8;
 
 pub fn get_latest_votes() -> Tool {
-    Tool::new(
+    Tool::paged(
         "get_latest_votes",
         "Latest plenary votes",
         "The most recent plenary votes with their results: of the latest sittings, of one date, or of the week \
          starting weekStart. includeIndividualVotes adds each MEP's position (person ids).",
         &["meetings"],
-        run_latest,
+        20, run_latest,
     )
 }
 
-fn run_latest(ep: &Ep, p: LatestParams) -> Result<LatestVotes, Error> {
+fn run_latest(ep: &Ep, p: LatestParams, paging: Paging) -> Result<LatestVotes, Error> {
     let days: Vec<String> = match (&p.date, &p.week_start, p.term) {
         (Some(_), Some(_), _) => return Err(Error::invalid("date and weekStart are mutually exclusive")),
         (Some(_), _, Some(_)) | (_, Some(_), Some(_)) => {
@@ -135,7 +115,7 @@ fn run_latest(ep: &Ep, p: LatestParams) -> Result<LatestVotes, Error> {
             votes.extend(roll_calls);
         }
     }
-    Ok(LatestVotes { sittings, sittings_without_data: without, votes: List::slice(votes, p.offset, p.limit, "meetings/{sitting-id}/decisions") })
+    Ok(LatestVotes { sittings, sittings_without_data: without, votes: List::slice(votes, paging.offset, paging.limit, "meetings/{sitting-id}/decisions") })
 }
 
 /// Monday to Thursday of the week starting `monday`, newest first.

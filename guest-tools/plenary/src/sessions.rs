@@ -2,7 +2,7 @@
 
 use guest_client::args::{self, DATE_PATTERN};
 use guest_client::jsonld;
-use guest_client::{Ep, Error, List, Query, Tool};
+use guest_client::{Ep, Error, List, Query, Tool, Paging};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -10,9 +10,6 @@ use serde_json::Value;
 /// Sittings per page when walking a year (a year has about 60).
 const YEAR_PAGE: u32 = 200;
 
-fn default_limit() -> u32 {
-    50
-}
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -32,12 +29,6 @@ pub struct Params {
     /// `Strasbourg`, `Brussels` or an EU place code (any case).
     #[schemars(length(min = 1, max = 100))]
     location: Option<String>,
-    #[serde(default = "default_limit")]
-    #[schemars(range(min = 1, max = 100))]
-    limit: u32,
-    #[serde(default)]
-    #[schemars(range(min = 0, max = 100000))]
-    offset: u32,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -69,17 +60,17 @@ pub struct Session {
 }
 
 pub fn get_plenary_sessions() -> Tool {
-    Tool::new(
+    Tool::paged(
         "get_plenary_sessions",
         "Plenary sessions",
         "Plenary sittings of the European Parliament: one by id (eventId), or those of a year, optionally within \
          dateFrom..dateTo (every sitting of the year is read) and at a location (Strasbourg, Brussels).",
         &["meetings"],
-        run,
+        50, run,
     )
 }
 
-fn run(ep: &Ep, p: Params) -> Result<List<Session>, Error> {
+fn run(ep: &Ep, p: Params, paging: Paging) -> Result<List<Session>, Error> {
     if let Some(id) = &p.event_id {
         let item = ep.one(&Query::new(["meetings", id.as_str()]), &format!("sitting {id}"))?;
         return Ok(List::new(vec![session(&item)], 0, 1, false, format!("meetings/{id}")));
@@ -97,7 +88,7 @@ fn run(ep: &Ep, p: Params) -> Result<List<Session>, Error> {
     let endpoint = format!("meetings?year={year_list}");
     let local_filter = p.date_from.is_some() || p.date_to.is_some() || p.location.is_some();
     if !local_filter {
-        let page = ep.page(&query, p.offset, p.limit)?;
+        let page = ep.page(&query, paging.offset, paging.limit)?;
         let data = page.items.iter().map(session).collect();
         let defaulted = years.first().copied().filter(|_| p.year.is_none());
         return Ok(List::from_page(&page, data, endpoint).for_default_year(defaulted, "sittings"));
@@ -114,7 +105,7 @@ fn run(ep: &Ep, p: Params) -> Result<List<Session>, Error> {
         })
         .collect();
     all.sort_by(|a, b| a.date.cmp(&b.date));
-    Ok(List::slice(all, p.offset, p.limit, endpoint))
+    Ok(List::slice(all, paging.offset, paging.limit, endpoint))
 }
 
 fn in_range(date: Option<&str>, from: Option<&str>, to: Option<&str>) -> bool {

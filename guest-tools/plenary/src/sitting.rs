@@ -2,13 +2,10 @@
 //! (`activities`) and what was planned (`foreseen-activities`).
 
 use guest_client::activity::{EVENT_ID_PATTERN, Event, event};
-use guest_client::{Ep, Error, List, Query, Tool};
+use guest_client::{Ep, Error, List, Query, Tool, Paging};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-fn twenty() -> u32 {
-    20
-}
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -16,19 +13,13 @@ pub struct Params {
     /// Sitting id, e.g. `MTG-PL-2023-07-12` (from get_plenary_sessions).
     #[schemars(length(min = 1, max = 200), pattern(EVENT_ID_PATTERN))]
     sitting_id: String,
-    #[serde(default = "twenty")]
-    #[schemars(range(min = 1, max = 100))]
-    limit: u32,
-    #[serde(default)]
-    #[schemars(range(min = 0, max = 100000))]
-    offset: u32,
 }
 
 /// A page of `/meetings/{sitting-id}/{list}` as activities.
 fn sitting_list(name: &'static str, title: &'static str, description: &'static str, list: &'static str) -> Tool {
-    Tool::new(name, title, description, &["meetings"], move |ep: &Ep, p: Params| -> Result<List<Event>, Error> {
+    Tool::paged(name, title, description, &["meetings"], 20, move |ep: &Ep, p: Params, paging: Paging| -> Result<List<Event>, Error> {
         let query = Query::new(["meetings", p.sitting_id.as_str(), list]);
-        let page = ep.page(&query, p.offset, p.limit)?;
+        let page = ep.page(&query, paging.offset, paging.limit)?;
         let data = page.items.iter().map(event).collect();
         Ok(List::from_page(&page, data, query.endpoint()))
     })

@@ -5,7 +5,7 @@
 
 use guest_client::activity::{Event, event};
 use guest_client::args::{self, DATE_PATTERN};
-use guest_client::{Ep, Error, List, Query, Tool};
+use guest_client::{Ep, Error, List, Query, Tool, Paging};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -18,9 +18,6 @@ const MAX_YEARS: u32 = 6;
 /// The first European Parliament elected by direct universal suffrage met in 1979.
 const FIRST_YEAR: u32 = 1979;
 
-fn fifty() -> u32 {
-    50
-}
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -37,12 +34,6 @@ pub struct Params {
     /// Sittings up to this day (default: today).
     #[schemars(pattern(DATE_PATTERN))]
     date_to: Option<String>,
-    #[serde(default = "fifty")]
-    #[schemars(range(min = 1, max = 100))]
-    limit: u32,
-    #[serde(default)]
-    #[schemars(range(min = 0, max = 100000))]
-    offset: u32,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -58,18 +49,18 @@ pub struct VotingRecords {
 }
 
 pub fn get_voting_records() -> Tool {
-    Tool::new(
+    Tool::paged(
         "get_voting_records",
         "Plenary vote results",
         "European Parliament plenary vote results of one sitting (sessionId) or of up to 10 sittings in \
          dateFrom..dateTo, newest first (if olderSittingsUnread, continue with an earlier dateTo), optionally by \
          topic, with documents, minutes and procedure. Tallies and each MEP's vote: get_meeting_decisions.",
         &["meetings"],
-        run,
+        50, run,
     )
 }
 
-fn run(ep: &Ep, p: Params) -> Result<VotingRecords, Error> {
+fn run(ep: &Ep, p: Params, paging: Paging) -> Result<VotingRecords, Error> {
     args::date_range(p.date_from.as_deref(), p.date_to.as_deref())?;
     let topic = p.topic.as_deref().map(str::to_lowercase);
     let matches = |e: &Event| topic.as_deref().is_none_or(|t| e.label.as_deref().is_some_and(|l| l.to_lowercase().contains(t)));
@@ -80,11 +71,11 @@ fn run(ep: &Ep, p: Params) -> Result<VotingRecords, Error> {
         }
         let query = vote_results(id);
         let votes = if topic.is_none() {
-            let page = ep.page(&query, p.offset, p.limit)?;
+            let page = ep.page(&query, paging.offset, paging.limit)?;
             List::from_page(&page, page.items.iter().map(event).collect(), query.endpoint())
         } else {
             let all: Vec<Event> = ep.all(&query, 500)?.iter().map(event).filter(|e| matches(e)).collect();
-            List::slice(all, p.offset, p.limit, query.endpoint())
+            List::slice(all, paging.offset, paging.limit, query.endpoint())
         };
         return Ok(VotingRecords { sittings: vec![id.clone()], older_sittings_unread: false, votes });
     }
@@ -92,7 +83,7 @@ fn run(ep: &Ep, p: Params) -> Result<VotingRecords, Error> {
     let (mut sittings, mut older) = sitting_days(ep, p.date_from.as_deref(), &to)?;
     older |= sittings.len() > MAX_SITTINGS;
     sittings.truncate(MAX_SITTINGS);
-    let wanted = p.offset as usize + p.limit as usize;
+    let wanted = paging.offset as usize + paging.limit as usize;
     let mut found = Vec::new();
     let mut read = Vec::new();
     for id in sittings {
@@ -102,7 +93,7 @@ fn run(ep: &Ep, p: Params) -> Result<VotingRecords, Error> {
             break;
         }
     }
-    let votes = List::slice(found, p.offset, p.limit, "meetings/{sitting-id}/vote-results");
+    let votes = List::slice(found, paging.offset, paging.limit, "meetings/{sitting-id}/vote-results");
     // Only once the sittings read are exhausted does continuing need an earlier dateTo.
     let older_sittings_unread = older && !votes.has_more;
     Ok(VotingRecords { sittings: read, older_sittings_unread, votes })

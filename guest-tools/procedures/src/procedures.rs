@@ -2,7 +2,7 @@
 
 use guest_client::args::{self, PROCESS_ID_PATTERN};
 use guest_client::jsonld;
-use guest_client::{Ep, Error, List, Query, Tool};
+use guest_client::{Ep, Error, List, Query, Tool, Paging};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -10,9 +10,6 @@ use serde_json::Value;
 use guest_client::activity::{self, Event, chronological};
 use guest_client::participation::{self, Participant};
 
-fn default_limit() -> u32 {
-    50
-}
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -20,12 +17,6 @@ pub struct Params {
     /// One procedure: `2024-0006`, or its reference `2024/0006(COD)`.
     #[schemars(length(min = 1, max = 200), pattern(PROCESS_ID_PATTERN))]
     process_id: Option<String>,
-    #[serde(default = "default_limit")]
-    #[schemars(range(min = 1, max = 100))]
-    limit: u32,
-    #[serde(default)]
-    #[schemars(range(min = 0, max = 100000))]
-    offset: u32,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -56,17 +47,17 @@ pub struct Procedure {
 }
 
 pub fn get_procedures() -> Tool {
-    Tool::new(
+    Tool::paged(
         "get_procedures",
         "Procedures",
         "European Parliament procedures (legislative files): a page of the list, or with processId one procedure \
          with its title, type, current stage, events, documents, committees and rapporteurs.",
         &["procedures"],
-        run,
+        50, run,
     )
 }
 
-fn run(ep: &Ep, p: Params) -> Result<List<Procedure>, Error> {
+fn run(ep: &Ep, p: Params, paging: Paging) -> Result<List<Procedure>, Error> {
     if let Some(raw) = &p.process_id {
         let id = args::process_id(raw);
         let item = ep.one(&Query::new(["procedures", id.as_str()]), &format!("procedure {raw}"))?;
@@ -74,7 +65,7 @@ fn run(ep: &Ep, p: Params) -> Result<List<Procedure>, Error> {
         return Ok(List::new(vec![procedure], 0, 1, false, format!("procedures/{id}")).warning(warnings));
     }
     let query = Query::new(["procedures"]);
-    let page = ep.page(&query, p.offset, p.limit)?;
+    let page = ep.page(&query, paging.offset, paging.limit)?;
     let (data, warnings): (Vec<Procedure>, Vec<Vec<String>>) = page.items.iter().map(procedure).unzip();
     Ok(List::from_page(&page, data, query.endpoint()).warning(warnings.into_iter().flatten()))
 }

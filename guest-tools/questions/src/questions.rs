@@ -4,7 +4,7 @@
 
 use guest_client::args::{self, DATE_PATTERN};
 use guest_client::jsonld;
-use guest_client::{Ep, Error, List, Query, Tool};
+use guest_client::{Ep, Error, List, Query, Tool, Paging};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -17,9 +17,6 @@ const QUESTION_ID_PATTERN: &str = r"^[A-Z]{1,3}-[0-9]{1,2}-[0-9]{4}-[0-9]{4,6}$"
 /// Most years one call may list (the EP API takes a list of years).
 const MAX_YEARS: u32 = 20;
 
-fn default_limit() -> u32 {
-    50
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -75,12 +72,6 @@ pub struct Params {
     /// Last day; must be a 31 December (needs dateFrom).
     #[schemars(pattern(DATE_PATTERN))]
     date_to: Option<String>,
-    #[serde(default = "default_limit")]
-    #[schemars(range(min = 1, max = 100))]
-    limit: u32,
-    #[serde(default)]
-    #[schemars(range(min = 0, max = 100000))]
-    offset: u32,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -143,18 +134,18 @@ pub struct File {
 }
 
 pub fn get_parliamentary_questions() -> Tool {
-    Tool::new(
+    Tool::paged(
         "get_parliamentary_questions",
         "Parliamentary questions",
         "Questions MEPs put to the Council, the Commission or the High Representative: one by docId (e.g. \
          E-10-2024-001357) with authors, addressees, answer and files, or a page of a year's questions (default: \
          this year) of one type (items: id and type).",
         &[QUESTIONS],
-        run,
+        50, run,
     )
 }
 
-fn run(ep: &Ep, p: Params) -> Result<List<Question>, Error> {
+fn run(ep: &Ep, p: Params, paging: Paging) -> Result<List<Question>, Error> {
     if p.author.is_some() {
         return Err(Error::invalid("author: the EP API cannot list questions by author; look a question up by docId to see its authors"));
     }
@@ -180,7 +171,7 @@ fn run(ep: &Ep, p: Params) -> Result<List<Question>, Error> {
         Some(w) => format!("{QUESTIONS}?year={years}&work-type={w}"),
         None => format!("{QUESTIONS}?year={years}"),
     };
-    let page = ep.page(&query, p.offset, p.limit)?;
+    let page = ep.page(&query, paging.offset, paging.limit)?;
     let data = page.items.iter().map(|i| question(i, false)).collect();
     Ok(List::from_page(&page, data, endpoint).for_default_year(defaulted, "questions"))
 }

@@ -3,13 +3,10 @@
 
 use guest_client::activity::{EVENT_ID_PATTERN, Event, event};
 use guest_client::args::{self, DATE_PATTERN, MEP_ID_PATTERN};
-use guest_client::{Ep, Error, List, Query, Tool};
+use guest_client::{Ep, Error, List, Query, Tool, Paging};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-fn fifty() -> u32 {
-    50
-}
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -26,15 +23,9 @@ pub struct Params {
     /// Only this MEP's speeches: `124936`, `MEP-124936` or `person/124936`.
     #[schemars(length(min = 1, max = 100), pattern(MEP_ID_PATTERN))]
     mep_id: Option<String>,
-    #[serde(default = "fifty")]
-    #[schemars(range(min = 1, max = 100))]
-    limit: u32,
-    #[serde(default)]
-    #[schemars(range(min = 0, max = 100000))]
-    offset: u32,
 }
 
-fn run(ep: &Ep, p: Params) -> Result<List<Event>, Error> {
+fn run(ep: &Ep, p: Params, paging: Paging) -> Result<List<Event>, Error> {
     if let Some(id) = &p.speech_id {
         if p.date_from.is_some() || p.date_to.is_some() || p.mep_id.is_some() {
             return Err(Error::invalid("dateFrom, dateTo and mepId filter lists; they cannot be combined with speechId"));
@@ -54,19 +45,19 @@ fn run(ep: &Ep, p: Params) -> Result<List<Event>, Error> {
         .param_opt("sitting-date", p.date_from.as_deref())
         .param_opt("sitting-date-end", end.as_deref())
         .param_opt("person-id", person);
-    let page = ep.page(&query, p.offset, p.limit)?;
+    let page = ep.page(&query, paging.offset, paging.limit)?;
     let data = page.items.iter().map(event).collect();
     Ok(List::from_page(&page, data, query.endpoint()))
 }
 
 fn tools() -> Vec<Tool> {
-    vec![Tool::new(
+    vec![Tool::paged(
         "get_speeches",
         "Plenary speeches",
         "European Parliament plenary speeches: one by speechId, or a page of those in sittings dateFrom..dateTo, \
          optionally of one MEP (mepId), each with its debate, date and verbatim-report item.",
         &["speeches"],
-        run,
+        50, run,
     )]
 }
 

@@ -1,14 +1,11 @@
 //! The EP's controlled vocabularies (SKOS concept schemes): the codes other tools
 //! return (`TEXT_ADOPTED`, `COD`, `ROLL_CALL_EV` …) with their labels and definitions.
 
-use guest_client::{Ep, Error, List, Query, Tool, jsonld};
+use guest_client::{Ep, Error, List, Query, Tool, jsonld, Paging};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-fn default_limit() -> u32 {
-    50
-}
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -17,12 +14,6 @@ pub struct Params {
     /// `ep-procedure-types`, `ep-roles`, `ep-statuses`, `ep-decision-methods` …
     #[schemars(length(min = 1, max = 200), pattern(r"^(?:def/)?[a-z0-9]+(?:-[a-z0-9]+)*$"))]
     voc_id: Option<String>,
-    #[serde(default = "default_limit")]
-    #[schemars(range(min = 1, max = 100))]
-    limit: u32,
-    #[serde(default)]
-    #[schemars(range(min = 0, max = 100000))]
-    offset: u32,
     /// Ignored: data is always live.
     #[serde(default)]
     live: bool,
@@ -88,7 +79,7 @@ fn vocabulary(item: &Value, with_concepts: bool) -> Vocabulary {
     }
 }
 
-fn run(ep: &Ep, p: Params) -> Result<List<Vocabulary>, Error> {
+fn run(ep: &Ep, p: Params, paging: Paging) -> Result<List<Vocabulary>, Error> {
     let _ = p.live;
     match &p.voc_id {
         Some(id) => {
@@ -98,7 +89,7 @@ fn run(ep: &Ep, p: Params) -> Result<List<Vocabulary>, Error> {
         }
         None => {
             let query = Query::new(["controlled-vocabularies"]);
-            let page = ep.page(&query, p.offset, p.limit)?;
+            let page = ep.page(&query, paging.offset, paging.limit)?;
             let data = page.items.iter().map(|v| vocabulary(v, false)).collect();
             Ok(List::from_page(&page, data, query.endpoint()))
         }
@@ -106,14 +97,14 @@ fn run(ep: &Ep, p: Params) -> Result<List<Vocabulary>, Error> {
 }
 
 fn tools() -> Vec<Tool> {
-    vec![Tool::new(
+    vec![Tool::paged(
         "get_controlled_vocabularies",
         "Controlled vocabularies",
         "The European Parliament's controlled vocabularies: the list (id, version), or with vocId one vocabulary \
          with every concept (code, English label, definition, broader codes, deprecated) — e.g. ep-document-types, \
          ep-procedure-types, ep-roles, ep-statuses, ep-decision-methods. Explains the codes other tools return.",
         &["controlled-vocabularies"],
-        run,
+        50, run,
     )]
 }
 
