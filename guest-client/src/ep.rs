@@ -237,28 +237,35 @@ fn progress(n: usize) {
     let _ = read;
 }
 
-/// A response as a JSON-LD document: 204, an empty body and 404 are `None`; anything
-/// else not 200, and a 200 that is not an EP document, is an error naming the endpoint.
-fn document(query: &Query, response: http::Response) -> Result<Option<Value>, Error> {
-    let endpoint = query.endpoint();
-    match response.status {
-        200 if response.body.iter().all(u8::is_ascii_whitespace) => Ok(None),
-        200 => {
-            let value: Value = serde_json::from_slice(&response.body)
-                .map_err(|e| Error::upstream(Some(200), format!("the EP API sent malformed JSON for {endpoint}: {e}")))?;
-            if value.get("data").is_none() {
-                // The EP's own message stays out: upstream text never reaches clients verbatim.
-                if value.get("error").is_some() {
-                    return Err(Error::upstream(Some(200), format!("the EP API reported an error for {endpoint}")));
-                }
-                return Err(Error::upstream(Some(200), format!("the EP API sent no data for {endpoint}")));
-            }
-            Ok(Some(value))
-        }
+/// The EP API's status rules (ENDPOINTS.md §1), for every reader of it: 204, 404 and an
+/// empty 200 mean "nothing" (`None`); a 200's body is the answer; any other status is an
+/// error naming the endpoint.
+pub fn answered<'a>(endpoint: &str, status: u16, body: &'a [u8]) -> Result<Option<&'a [u8]>, Error> {
+    match status {
+        200 if body.iter().all(u8::is_ascii_whitespace) => Ok(None),
+        200 => Ok(Some(body)),
         204 | 404 => Ok(None),
-        429 => Err(Error::upstream(Some(429), "the EP API is rate limiting requests; retry later")),
+        429 => Err(Error::upstream(Some(429), format!("the EP API is rate limiting requests for {endpoint}; retry later"))),
         status => Err(Error::upstream(Some(status), format!("the EP API answered HTTP {status} for {endpoint}"))),
     }
+}
+
+/// A 200's body as an EP JSON-LD document: one with `data`; JSON without it (an `error`
+/// in a 200, or nothing) is an upstream failure whose own text stays out.
+pub fn json_document(endpoint: &str, body: &[u8]) -> Result<Value, Error> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| Error::upstream(Some(200), format!("the EP API sent malformed JSON for {endpoint}: {e}")))?;
+    if value.get("data").is_none() {
+        let what = if value.get("error").is_some() { "reported an error" } else { "sent no data" };
+        return Err(Error::upstream(Some(200), format!("the EP API {what} for {endpoint}")));
+    }
+    Ok(value)
+}
+
+/// A response as a JSON-LD document, by the status rules of [`answered`].
+fn document(query: &Query, response: http::Response) -> Result<Option<Value>, Error> {
+    let endpoint = query.endpoint();
+    answered(&endpoint, response.status, &response.body)?.map(|body| json_document(&endpoint, body)).transpose()
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ pub mod output;
 pub mod participation;
 pub mod roles;
 pub mod tool;
+pub mod work;
 
 pub use error::Error;
 pub use catalog::{Argument, Completion, Prompt, Resource};

@@ -2,13 +2,11 @@
 //! shared id rules. Lists carry little more than id and type; lookups add the FRBR
 //! detail (title, date, term, files).
 
+use guest_client::work::{self, File};
 use guest_client::{Unread, jsonld};
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
-
-/// Where document files live: `is_exemplified_by` paths are relative to it.
-const FILE_BASE: &str = "https://data.europarl.europa.eu/";
 
 /// EP document ids: upper-case letter/digit groups joined by single hyphens, e.g.
 /// `TA-9-2022-0201`, `AFCO-PA-745315`, `SP-2022-180-TA-9-2022-0053`.
@@ -44,39 +42,11 @@ pub struct Document {
     pub files: Vec<File>,
 }
 
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct File {
-    /// EU language code, e.g. `ENG`.
-    pub language: String,
-    /// `PDF`, `DOCX` …
-    pub format: String,
-    pub url: String,
-}
-
 /// A `Work` as a [`Document`]; `with_files` walks Expression → Manifestation. What cannot
 /// be read (no id, an author that is neither a body nor a person) goes to `unread`.
 pub fn document(item: &Value, with_files: bool, unread: &mut Unread) -> Document {
-    let expressions = jsonld::objects(item, "is_realized_by");
-    let english = expressions
-        .iter()
-        .find(|e| jsonld::string(e, "language").is_some_and(|l| l.ends_with("/ENG")))
-        .or(expressions.first());
-    let title = jsonld::text(item, "title_dcterms").or_else(|| english.and_then(|e| jsonld::text(e, "title")));
     let id = jsonld::identifier(item);
-    let mut files = Vec::new();
-    for expression in expressions.iter().filter(|_| with_files) {
-        let language = jsonld::code(expression, "language").unwrap_or_default();
-        for manifestation in jsonld::objects(expression, "is_embodied_by") {
-            match jsonld::string(manifestation, "is_exemplified_by") {
-                Some(path) => files.push(File {
-                    language: language.clone(),
-                    format: jsonld::code(manifestation, "format").unwrap_or_default(),
-                    url: format!("{FILE_BASE}{path}"),
-                }),
-                None => unread.note("files without a location", format!("{id} ({language})")),
-            }
-        }
-    }
+    let files = if with_files { work::files(item, &id, unread) } else { Vec::new() };
     // `org/AFCO`, `person/197435` (or a full URI ending so): the segment before the id says which.
     let creators = jsonld::strings(item, "creator");
     let kind_of = |c: &str| c.rsplit('/').nth(1).map(str::to_string);
@@ -90,7 +60,7 @@ pub fn document(item: &Value, with_files: bool, unread: &mut Unread) -> Document
     Document {
         id,
         work_type: jsonld::code(item, "work_type"),
-        title,
+        title: work::title(item),
         date: jsonld::string(item, "document_date").and_then(|d| jsonld::date(&d)),
         term: jsonld::term(item),
         bodies: creators_of("org"),

@@ -2,14 +2,13 @@
 //! does and the EP evidently honours), Atom accepted as the spec's declared format.
 //!
 //! Unlike [`guest_client::Ep::fetch`], this needs the response's content type, so it
-//! sends through [`guest_client::http`] itself; the status rules are the same.
+//! sends through [`guest_client::http`] itself; the status rules are guest-client's.
 
-use guest_client::ep::{EP_AUTHORITY, Query, note_unread_items};
+use guest_client::ep::{EP_AUTHORITY, Query, answered, json_document, note_unread_items};
 use guest_client::http::{self, Request};
 use guest_client::{Error, jsonld};
 use schemars::JsonSchema;
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::atom;
 use crate::item::FeedItem;
@@ -42,42 +41,29 @@ pub fn read(query: &Query) -> Result<Answer, Error> {
     decode(&query.endpoint(), response.status, response.content_type.as_deref(), &response.body)
 }
 
-/// The status rules of the EP API (ENDPOINTS.md §1): 204, an empty 200 and 404 mean
-/// "nothing"; a 200 whose JSON carries `error` instead of `data` is an upstream failure.
+/// The EP API's status rules (guest-client's, as for every tool), then the body as Atom
+/// or JSON-LD.
 pub fn decode(endpoint: &str, status: u16, content_type: Option<&str>, body: &[u8]) -> Result<Answer, Error> {
-    match status {
-        200 if body.iter().all(u8::is_ascii_whitespace) => Ok(Answer::default()),
-        200 if is_xml(content_type, body) => {
-            let text = std::str::from_utf8(body)
-                .map_err(|_| Error::upstream(Some(200), format!("the EP API sent an Atom feed for {endpoint} that is not UTF-8")))?;
-            let feed = atom::parse(text.trim_start_matches('\u{feff}'))
-                .map_err(|e| Error::upstream(Some(200), format!("the EP API sent a malformed Atom feed for {endpoint}: {e}")))?;
-            Ok(Answer { items: feed.items, representation: Some(Representation::Atom), generated: feed.updated })
-        }
-        200 => {
-            let doc: Value = serde_json::from_slice(body)
-                .map_err(|e| Error::upstream(Some(200), format!("the EP API sent malformed JSON for {endpoint}: {e}")))?;
-            if doc.get("data").is_none() {
-                // The EP's own message stays out: upstream text never reaches clients verbatim.
-                let what = if doc.get("error").is_some() { "reported an error" } else { "sent no data" };
-                return Err(Error::upstream(Some(200), format!("the EP API {what} for {endpoint}")));
-            }
-            // Entries without an id are not listed: the result's warnings say which.
-            let mut items = Vec::new();
-            let mut unlisted = Vec::new();
-            for (at, entry) in jsonld::data(&doc).iter().enumerate() {
-                match FeedItem::from_jsonld(entry) {
-                    Some(item) => items.push(item),
-                    None => unlisted.push(at),
-                }
-            }
-            note_unread_items(endpoint, unlisted);
-            Ok(Answer { items, representation: Some(Representation::JsonLd), generated: None })
-        }
-        204 | 404 => Ok(Answer::default()),
-        429 => Err(Error::upstream(Some(429), format!("the EP API is rate limiting requests for {endpoint}; retry later"))),
-        status => Err(Error::upstream(Some(status), format!("the EP API answered HTTP {status} for {endpoint}"))),
+    let Some(body) = answered(endpoint, status, body)? else { return Ok(Answer::default()) };
+    if is_xml(content_type, body) {
+        let text = std::str::from_utf8(body)
+            .map_err(|_| Error::upstream(Some(200), format!("the EP API sent an Atom feed for {endpoint} that is not UTF-8")))?;
+        let feed = atom::parse(text.trim_start_matches('\u{feff}'))
+            .map_err(|e| Error::upstream(Some(200), format!("the EP API sent a malformed Atom feed for {endpoint}: {e}")))?;
+        return Ok(Answer { items: feed.items, representation: Some(Representation::Atom), generated: feed.updated });
     }
+    let doc = json_document(endpoint, body)?;
+    // Entries without an id are not listed: the result's warnings say which.
+    let mut items = Vec::new();
+    let mut unlisted = Vec::new();
+    for (at, entry) in jsonld::data(&doc).iter().enumerate() {
+        match FeedItem::from_jsonld(entry) {
+            Some(item) => items.push(item),
+            None => unlisted.push(at),
+        }
+    }
+    note_unread_items(endpoint, unlisted);
+    Ok(Answer { items, representation: Some(Representation::JsonLd), generated: None })
 }
 
 /// Atom by its content type (`application/atom+xml`, `application/xml`, `text/xml`), or,

@@ -3,7 +3,8 @@
 //! page of a year's questions, optionally of one type.
 
 use guest_client::args::{self, DATE_PATTERN};
-use guest_client::jsonld;
+use guest_client::work::{self, File};
+use guest_client::{Unread, jsonld};
 use guest_client::{Ep, Error, List, Query, Tool, Paging};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -11,7 +12,6 @@ use serde_json::Value;
 
 const QUESTIONS: &str = "parliamentary-questions";
 /// Where document files live: `is_exemplified_by` paths are relative to it.
-const FILE_BASE: &str = "https://data.europarl.europa.eu/";
 /// Question ids: `E-10-2024-001357` (written), `O-9-2022-000042` (oral), `P-…`, `H-…`.
 const QUESTION_ID_PATTERN: &str = r"^[A-Z]{1,3}-[0-9]{1,2}-[0-9]{4}-[0-9]{4,6}$";
 /// Most years one call may list (the EP API takes a list of years).
@@ -124,15 +124,6 @@ pub struct Answer {
     pub answered_by: Vec<String>,
 }
 
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct File {
-    /// EU language code, e.g. `ENG`.
-    pub language: String,
-    /// `PDF`, `DOCX` …
-    pub format: String,
-    pub url: String,
-}
-
 pub fn get_parliamentary_questions() -> Tool {
     Tool::paged(
         "get_parliamentary_questions",
@@ -157,7 +148,9 @@ fn run(ep: &Ep, p: Params, paging: Paging) -> Result<List<Question>, Error> {
             return Err(Error::invalid("type, status, dateFrom and dateTo filter lists; they cannot be combined with docId (one question)"));
         }
         let item = ep.one(&Query::new([QUESTIONS, id.as_str()]), &format!("question {id}"))?;
-        return Ok(List::new(vec![question(&item, true)], 0, 1, false, format!("{QUESTIONS}/{id}")));
+        let mut unread = Unread::default();
+        let found = question(&item, true, &mut unread);
+        return Ok(List::new(vec![found], 0, 1, false, format!("{QUESTIONS}/{id}")).warning(unread.warnings()));
     }
     if p.status.is_some() {
         return Err(Error::invalid("status: EP question lists carry no answers; look a question up by docId to see whether it was answered"));
@@ -172,7 +165,7 @@ fn run(ep: &Ep, p: Params, paging: Paging) -> Result<List<Question>, Error> {
         None => format!("{QUESTIONS}?year={years}"),
     };
     let page = ep.page(&query, paging.offset, paging.limit)?;
-    let data = page.items.iter().map(|i| question(i, false)).collect();
+    let data = page.items.iter().map(|i| question(i, false, &mut Unread::default())).collect();
     Ok(List::from_page(&page, data, endpoint).for_default_year(defaulted, "questions"))
 }
 
@@ -205,7 +198,8 @@ fn years(from: Option<&str>, to: Option<&str>, current: u32) -> Result<Vec<u32>,
     Ok((start..=end).collect())
 }
 
-fn question(item: &Value, detail: bool) -> Question {
+/// A question; with `detail`, its files too (a file without a location goes to `unread`).
+fn question(item: &Value, detail: bool, unread: &mut Unread) -> Question {
     let participants = |role: &str, field: &str| -> Vec<String> {
         jsonld::objects(item, "workHadParticipation")
             .into_iter()
@@ -231,41 +225,20 @@ fn question(item: &Value, detail: bool) -> Question {
         answered_by: jsonld::strings(a, "creator").iter().map(|c| jsonld::tail(c).to_string()).collect(),
     });
     let work_type = jsonld::code(item, "work_type");
+    let id = jsonld::identifier(item);
     Question {
-        id: jsonld::identifier(item),
         kind: work_type.as_deref().and_then(QuestionType::of),
         work_type,
-        title: jsonld::text(item, "title_dcterms").or_else(|| english(item).and_then(|e| jsonld::text(e, "title"))),
+        title: work::title(item),
         date: jsonld::string(item, "document_date").and_then(|d| jsonld::date(&d)),
         term: jsonld::term(item),
         author_ids,
         addressees: participants("ADDRESSEE", "had_participant_organization"),
         status: detail.then(|| if answer.is_some() { Status::Answered } else { Status::Pending }),
         answer,
-        files: if detail { files(item) } else { Vec::new() },
+        files: if detail { work::files(item, &id, unread) } else { Vec::new() },
+        id,
     }
-}
-
-fn english(item: &Value) -> Option<&Value> {
-    let expressions = jsonld::objects(item, "is_realized_by");
-    let english = expressions.iter().find(|e| jsonld::string(e, "language").is_some_and(|l| l.ends_with("/ENG")));
-    english.or(expressions.first()).copied()
-}
-
-fn files(item: &Value) -> Vec<File> {
-    jsonld::objects(item, "is_realized_by")
-        .into_iter()
-        .flat_map(|e| {
-            let language = jsonld::code(e, "language").unwrap_or_default();
-            jsonld::objects(e, "is_embodied_by").into_iter().filter_map(move |m| {
-                Some(File {
-                    language: language.clone(),
-                    format: jsonld::code(m, "format").unwrap_or_default(),
-                    url: format!("{FILE_BASE}{}", jsonld::string(m, "is_exemplified_by")?),
-                })
-            })
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -293,11 +266,11 @@ mod tests {
             "work_type": "def/ep-document-types/QUESTION_ORAL", "creator": ["person/1", "person/2"],
             "workHadParticipation": [{"participation_role": "def/ep-roles/ADDRESSEE", "had_participant_organization": "org/CE"}]
         });
-        let q = question(&item, true);
+        let q = question(&item, true, &mut Unread::default());
         assert_eq!((q.kind, q.status), (Some(QuestionType::Oral), Some(Status::Pending)));
         assert_eq!(q.author_ids, ["1", "2"]);
         assert_eq!(q.addressees, ["CE"]);
         assert!(q.answer.is_none());
-        assert_eq!(question(&item, false).status, None);
+        assert_eq!(question(&item, false, &mut Unread::default()).status, None);
     }
 }
