@@ -22,6 +22,8 @@ pub struct Tool {
     input_schema: fn() -> Value,
     /// A list tool's default `limit`; `None`: the tool takes no paging arguments.
     paging: Option<u32>,
+    /// Narrows the schema of a parameter type several tools share to this tool's own.
+    narrow: Option<Box<dyn Fn(&mut Value)>>,
     output_schema: fn() -> Value,
     run: Run,
 }
@@ -47,6 +49,7 @@ impl Tool {
             input_schema: input_schema_of::<P>,
             output_schema: schema_of::<O>,
             paging: None,
+            narrow: None,
             run: Box::new(move |ep, arguments| {
                 let params: P = serde_json::from_value(arguments)
                     .map_err(|e| Error::invalid(format!("invalid arguments: {e}")))?;
@@ -77,8 +80,17 @@ impl Tool {
         Tool { input_schema: input_schema_of::<P>, paging: Some(default_limit), ..tool }
     }
 
+    /// The tool, its parameters' schema narrowed by `narrow`: for a table of tools that
+    /// share one parameter type, each showing (and the host admitting) only its own.
+    pub fn narrowed(self, narrow: impl Fn(&mut Value) + 'static) -> Tool {
+        Tool { narrow: Some(Box::new(narrow)), ..self }
+    }
+
     pub fn input_schema(&self) -> Value {
         let mut schema = (self.input_schema)();
+        if let Some(narrow) = &self.narrow {
+            narrow(&mut schema);
+        }
         if let Some(default_limit) = self.paging {
             Paging::describe(&mut schema, default_limit);
         }

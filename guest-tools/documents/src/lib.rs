@@ -1,16 +1,12 @@
 //! Documents: EP documents by id, by type and by collection (adopted texts, plenary,
-//! committee, plenary-session and external documents, MEPs' declarations), and full-text search.
+//! committee, plenary-session and external documents, MEPs' declarations: one table,
+//! `collections`), and full-text search.
 
-mod adopted;
 mod collection;
-mod committee;
-mod declarations;
-mod external;
+mod collections;
 mod items;
 mod model;
-mod plenary;
 mod search;
-mod session;
 
 use guest_client::{Resource, Tool};
 use guest_client::serde_json::json;
@@ -18,15 +14,15 @@ use guest_client::serde_json::json;
 fn tools() -> Vec<Tool> {
     vec![
         search::search_documents(),
-        adopted::get_adopted_texts(),
-        plenary::get_plenary_documents(),
-        committee::get_committee_documents(),
-        session::get_plenary_session_documents(),
+        collections::tool(&collections::ADOPTED_TEXTS),
+        collections::tool(&collections::PLENARY_DOCUMENTS),
+        collections::tool(&collections::COMMITTEE_DOCUMENTS),
+        collections::tool(&collections::SESSION_DOCUMENTS),
         items::get_plenary_session_document_items(),
         items::get_meeting_plenary_session_documents(),
         items::get_meeting_plenary_session_document_items(),
-        external::get_external_documents(),
-        declarations::get_mep_declarations(),
+        collections::tool(&collections::EXTERNAL_DOCUMENTS),
+        collections::tool(&collections::DECLARATIONS),
     ]
 }
 
