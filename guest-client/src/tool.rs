@@ -12,6 +12,8 @@ use crate::error::Error;
 use crate::epmcp::tool::types::{Annotations, ComponentInfo, ToolDescriptor, ToolError, ToolOutput};
 
 type Run = Box<dyn Fn(&Ep, Value) -> Result<Value, Error>>;
+/// Narrows a shared parameter type's schema to one tool's own (see [`Tool::narrowed`]).
+type Narrow = Box<dyn Fn(&mut Value)>;
 
 pub struct Tool {
     pub name: &'static str,
@@ -23,7 +25,7 @@ pub struct Tool {
     /// A list tool's default `limit`; `None`: the tool takes no paging arguments.
     paging: Option<u32>,
     /// Narrows the schema of a parameter type several tools share to this tool's own.
-    narrow: Option<Box<dyn Fn(&mut Value)>>,
+    narrow: Option<Narrow>,
     output_schema: fn() -> Value,
     run: Run,
 }

@@ -68,12 +68,10 @@ fn only_mcp_and_transport_know_rmcp() {
 /// name modules of its own folder and of the layers after its own, never one before it.
 /// The files at the top of `host/src` other than `main.rs` are the ground: they name only
 /// each other.
-const LAYERS: [&str; 9] = ["cli", "transport", "auth", "mcp", "dispatch", "controls", "runtime", "egress", "ground"];
+const HOST_LAYERS: [&str; 9] = ["cli", "transport", "auth", "mcp", "dispatch", "controls", "runtime", "egress", "ground"];
 
-/// The layer of a module named at the top of `host/src` (a folder, or a ground file).
-fn layer_of(module: &str) -> usize {
-    LAYERS.iter().position(|l| *l == module).unwrap_or(LAYERS.len() - 1)
-}
+/// The analytics component's layers: tools assemble measures of what was read.
+const ANALYTICS_LAYERS: [&str; 4] = ["tools", "measure", "read", "metrics"];
 
 /// The top-level modules a file names through `crate::` paths (comments left out).
 fn crate_names(source: &str) -> std::collections::BTreeSet<String> {
@@ -90,40 +88,56 @@ fn crate_names(source: &str) -> std::collections::BTreeSet<String> {
     names
 }
 
-#[test]
-fn host_modules_name_only_their_own_layer_and_those_after_it() {
-    let src = repo().join("host/src");
+/// Where the files of a crate's `src` (its root file left out) name a layer before their
+/// own; the last layer is also every top-level module not named in `layers`, and may name
+/// only itself, without a cycle. Also returns the `crate::` names each file uses.
+fn layer_violations(src: &Path, root: &str, layers: &[&str]) -> (Vec<String>, std::collections::BTreeMap<String, std::collections::BTreeSet<String>>) {
+    let layer_of = |module: &str| layers.iter().position(|l| *l == module).unwrap_or(layers.len() - 1);
+    let ground = layers.len() - 1;
     let mut wrong = Vec::new();
     let mut ground_edges = Vec::new();
-    for file in rust_files(&src) {
-        let relative = file.strip_prefix(&src).unwrap().display().to_string();
-        if relative == "main.rs" {
+    let mut named = std::collections::BTreeMap::new();
+    for file in rust_files(src) {
+        let relative = file.strip_prefix(src).unwrap().display().to_string();
+        if relative == root {
             continue;
         }
         let own = relative.split('/').next().unwrap().trim_end_matches(".rs").to_string();
-        let own_layer = layer_of(&own);
-        for name in crate_names(&std::fs::read_to_string(&file).unwrap()) {
-            let layer = layer_of(&name);
-            if name == own {
-                continue;
-            }
-            if layer < own_layer || (layer == own_layer && own_layer != LAYERS.len() - 1) {
+        let names = crate_names(&std::fs::read_to_string(&file).unwrap());
+        for name in names.iter().filter(|n| **n != own) {
+            let (layer, own_layer) = (layer_of(name), layer_of(&own));
+            if layer < own_layer || (layer == own_layer && own_layer != ground) {
                 wrong.push(format!("{relative} names crate::{name}"));
             } else if layer == own_layer {
-                ground_edges.push((own.clone(), name));
+                ground_edges.push((own.clone(), name.clone()));
             }
         }
+        named.insert(relative, names);
     }
-    assert!(wrong.is_empty(), "modules naming a layer before their own:\n{}", wrong.join("\n"));
-    // No cycle among the ground files: repeatedly remove a file that names no remaining one.
+    // No cycle among the ground files: repeatedly remove one that names no remaining one.
     let mut left: std::collections::BTreeSet<String> = ground_edges.iter().flat_map(|(a, b)| [a.clone(), b.clone()]).collect();
     while let Some(leaf) = left.iter().find(|m| !ground_edges.iter().any(|(a, b)| a == *m && left.contains(b))).cloned() {
         left.remove(&leaf);
     }
-    assert!(left.is_empty(), "the ground files {left:?} name each other in a cycle");
+    if !left.is_empty() {
+        wrong.push(format!("the ground files {left:?} name each other in a cycle"));
+    }
+    (wrong, named)
+}
+
+#[test]
+fn host_modules_name_only_their_own_layer_and_those_after_it() {
+    let (wrong, named) = layer_violations(&repo().join("host/src"), "main.rs", &HOST_LAYERS);
+    assert!(wrong.is_empty(), "modules naming a layer before their own:\n{}", wrong.join("\n"));
     // The test sees what it should: the dispatcher names the runtime, and the runtime the egress.
-    let names = |file: &str| crate_names(&std::fs::read_to_string(src.join(file)).unwrap());
-    assert!(names("dispatch/mod.rs").contains("runtime") && names("runtime/mod.rs").contains("egress"));
+    assert!(named["dispatch/mod.rs"].contains("runtime") && named["runtime/mod.rs"].contains("egress"));
+}
+
+#[test]
+fn analyses_assemble_measures_of_what_they_read_and_nothing_reads_back_up() {
+    let (wrong, named) = layer_violations(&repo().join("guest-tools/analytics/src"), "lib.rs", &ANALYTICS_LAYERS);
+    assert!(wrong.is_empty(), "analytics modules naming a layer before their own:\n{}", wrong.join("\n"));
+    assert!(named["tools/attendance.rs"].contains("read") && named["measure/mod.rs"].contains("read"));
 }
 
 #[test]

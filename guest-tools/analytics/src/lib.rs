@@ -3,31 +3,18 @@
 //! their events. Every result
 //! says the period, what data it used and how each figure is defined (docs/METHODS.md);
 //! what the data cannot give is null with a warning, never a guess.
+//!
+//! Three layers, each naming only those after it: `tools` (one module per analysis: its
+//! parameters, output and assembly) → `measure` (the measures of docs/METHODS.md) →
+//! `read` (the records: roll calls, committees, files, the period) → `metrics` (arithmetic
+//! on counts).
 
-mod anomalies;
-mod attendance;
-mod basis;
-mod committee;
-mod committee_activity;
-mod comparative;
-mod correlate;
-mod delegation;
-mod early_warning;
-mod effectiveness;
-mod files;
-mod groups;
-mod influence;
-mod landscape;
-mod legislation;
-mod measures;
+mod measure;
 mod metrics;
-mod network;
-mod patterns;
-mod pipeline;
-mod period;
-mod report;
-mod rollcalls;
-mod sentiment;
+mod read;
+mod tools;
+
+use tools::*;
 
 use guest_client::Tool;
 

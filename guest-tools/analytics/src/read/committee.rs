@@ -11,7 +11,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::period::Period;
+use crate::read::period::Period;
 
 /// Items per page when walking lists.
 const PAGE: u32 = 500;

@@ -7,10 +7,10 @@ use guest_client::{Ep, Error, Tool};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::basis::Basis;
-use crate::measures::{attendance, cohesion};
-use crate::period::Period;
-use crate::rollcalls;
+use crate::tools::basis::Basis;
+use crate::measure::{attendance, cohesion};
+use crate::read::period::Period;
+use crate::read::rollcalls;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -89,7 +89,7 @@ pub fn tool() -> Tool {
         "Thresholds crossed over the last 30 days of plenary roll calls and in the current composition: political groups \
          voting disunited (Agreement Index), MEPs rarely voting, no two groups holding a majority. Each warning carries its \
          value, its threshold and what it rests on.",
-        crate::rollcalls::EGRESS,
+        crate::read::rollcalls::EGRESS,
         run,
     )
 }

@@ -8,16 +8,16 @@ use guest_client::{Ep, Error, Query, Tool, jsonld};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::basis::Basis;
-use crate::files;
-use crate::committee::{self, Committee, Documents};
+use crate::tools::basis::Basis;
+use crate::read::files;
+use crate::read::committee::{self, Committee, Documents};
 
 /// A person id (`124936`, `MEP-124936`, `person/124936`), or a committee's acronym or org id.
 const SUBJECT_PATTERN: &str = r"^(?:org/|person/)?[A-Za-z0-9-]+$";
-use crate::committee_activity;
-use crate::measures::{Participation, prevailing_side};
-use crate::period::Period;
-use crate::rollcalls;
+use crate::tools::committee_activity;
+use crate::measure::{Participation, prevailing_side};
+use crate::read::period::Period;
+use crate::read::rollcalls;
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

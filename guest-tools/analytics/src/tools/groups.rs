@@ -8,11 +8,11 @@ use guest_client::{Ep, Error, Tool, group};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::basis::Basis;
-use crate::measures::{agreement, attendance, cohesion, loyalty};
+use crate::tools::basis::Basis;
+use crate::measure::{agreement, attendance, cohesion, loyalty};
 use crate::metrics::mean;
-use crate::period::Period;
-use crate::rollcalls::{self, RollCalls};
+use crate::read::period::Period;
+use crate::read::rollcalls::{self, RollCalls};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -93,7 +93,7 @@ pub fn compare_tool() -> Tool {
          discipline (members voting with their group's position) and attendance, each computed from the EP's per-MEP \
          voter lists, with rankings. Activity level and legislative output cannot be computed from these records and \
          are returned as null with a warning.",
-        crate::rollcalls::EGRESS,
+        crate::read::rollcalls::EGRESS,
         run_compare,
     )
 }
@@ -236,7 +236,7 @@ pub fn coalition_tool() -> Tool {
         "How often political groups took the same position in a period's plenary roll-call votes (pairwise \
          agreement) and how united each voted (Agreement Index). Every figure \
          carries the number of roll calls it rests on.",
-        crate::rollcalls::EGRESS,
+        crate::read::rollcalls::EGRESS,
         run_coalition,
     )
 }

@@ -8,13 +8,13 @@ use guest_client::{Ep, Error, Query, Tool, jsonld};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::basis::Basis;
-use crate::files;
-use crate::committee;
-use crate::measures::{Participation, loyalty, voting_partners};
+use crate::tools::basis::Basis;
+use crate::read::files;
+use crate::read::committee;
+use crate::measure::{Participation, loyalty, voting_partners};
 use crate::metrics::ratio;
-use crate::period::Period;
-use crate::rollcalls;
+use crate::read::period::Period;
+use crate::read::rollcalls;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]

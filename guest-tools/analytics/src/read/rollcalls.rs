@@ -12,7 +12,7 @@ use guest_client::decision::decision;
 use guest_client::{Ep, Error, Query, group, jsonld};
 
 use crate::metrics::{Counts, Position, index, majority};
-use crate::period::Period;
+use crate::read::period::Period;
 
 /// Items per page when walking lists.
 const PAGE: u32 = 500;

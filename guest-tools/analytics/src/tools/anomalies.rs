@@ -6,11 +6,11 @@ use guest_client::{Ep, Error, Tool, args, group};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::basis::Basis;
-use crate::measures::loyalty;
+use crate::tools::basis::Basis;
+use crate::measure::loyalty;
 use crate::metrics::{mean, ratio};
-use crate::period::Period;
-use crate::rollcalls::{self, RollCalls};
+use crate::read::period::Period;
+use crate::read::rollcalls::{self, RollCalls};
 
 fn point_three() -> f64 {
     0.3
@@ -79,7 +79,7 @@ pub fn tool() -> Tool {
         "MEPs who voted against their political group's position markedly more often than their group's members do on \
          average (party defection above a stated threshold), over a period's plenary roll calls, with the roll calls as \
          evidence.",
-        crate::rollcalls::EGRESS,
+        crate::read::rollcalls::EGRESS,
         run,
     )
 }
@@ -151,7 +151,7 @@ fn run(ep: &Ep, p: Params) -> Result<Anomalies, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rollcalls::built;
+    use crate::read::rollcalls::built;
 
     #[test]
     fn a_defector_stands_out_from_the_group_baseline() {

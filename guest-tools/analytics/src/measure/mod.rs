@@ -1,11 +1,14 @@
 //! The measures of docs/METHODS.md over a period's roll calls; each returns the counts it
 //! came from, so outputs can show their working.
 
+
 use crate::metrics::{Position, agreement_index, mean, ratio};
 use std::collections::BTreeMap;
 
-use crate::network::MIN_SHARED;
-use crate::rollcalls::{RollCalls, Vote, co_voting, counts_where};
+use crate::read::rollcalls::{RollCalls, Vote, co_voting, counts_where};
+
+/// Roll calls two MEPs must share before their agreement makes an edge.
+pub const MIN_SHARED: usize = 3;
 
 /// An MEP's participation, as outputs show it.
 #[derive(Debug, serde::Serialize, schemars::JsonSchema)]
@@ -63,7 +66,7 @@ pub fn loyalty(data: &RollCalls, mep: &str) -> (usize, usize, Option<f64>, Vec<S
 /// A group's cohesion: the mean Agreement Index over the roll calls in which at least two
 /// of its members voted; with that number of roll calls.
 pub fn cohesion(data: &RollCalls, group: &str) -> (usize, Option<f64>) {
-    if group == crate::rollcalls::NON_ATTACHED {
+    if group == crate::read::rollcalls::NON_ATTACHED {
         return (0, None); // no common line to agree on
     }
     cohesion_where(data, |id| data.group_of(id) == Some(group))
@@ -155,7 +158,7 @@ mod tests {
 
     /// The two synthetic sittings of the test fixtures (docs/METHODS.md works them by hand).
     fn march_2024() -> RollCalls {
-        crate::rollcalls::built(
+        crate::read::rollcalls::built(
             &[("101", "EPP"), ("102", "S&D"), ("103", "ECR"), ("104", "Renew"), ("105", "Greens/EFA"), ("106", "S&D"), ("107", "EPP")],
             &[
                 ("A", &["101", "102", "104", "105"], &["103"], &["106"]),
@@ -184,7 +187,7 @@ mod tests {
 
     #[test]
     fn the_non_attached_have_no_line_and_a_voter_in_two_lists_is_left_out() {
-        let data = crate::rollcalls::built(
+        let data = crate::read::rollcalls::built(
             &[("1", "NI"), ("2", "NI"), ("3", "NI"), ("4", "EPP"), ("5", "EPP")],
             &[("A", &["1", "2", "4", "5", "4"], &["3"], &[]), ("B", &["1", "2", "3", "4"], &["5"], &["5"])],
         );

@@ -5,8 +5,8 @@ use guest_client::SOURCE;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::period::Period;
-use crate::rollcalls::RollCalls;
+use crate::read::period::Period;
+use crate::read::rollcalls::RollCalls;
 
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]

@@ -14,9 +14,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::period::Period;
+use crate::read::period::Period;
 
-use crate::files::{self, BATCH};
+use crate::read::files::{self, BATCH};
 /// At most this many procedure records are read per call (about two seconds at 50 ms).
 pub const MAX_EXAMINED: usize = 200;
 /// Gaps between events needed before a stall threshold is set.

@@ -6,11 +6,11 @@ use guest_client::{Ep, Error, Tool, args};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::basis::Basis;
-use crate::measures::{alignment, attendance, loyalty};
+use crate::tools::basis::Basis;
+use crate::measure::{alignment, attendance, loyalty};
 use crate::metrics::{Position, index};
-use crate::period::Period;
-use crate::rollcalls;
+use crate::read::period::Period;
+use crate::read::rollcalls;
 
 fn yes() -> bool {
     true
@@ -99,7 +99,7 @@ pub fn tool() -> Tool {
         "One MEP's plenary roll-call votes over a period — for, against, abstain, participation — and, by default, how \
          often they voted with their own group's position (listing the roll calls where they did not) and with each \
          other group's.",
-        crate::rollcalls::EGRESS,
+        crate::read::rollcalls::EGRESS,
         run,
     )
 }

@@ -7,11 +7,11 @@ use guest_client::{Ep, Error, Tool};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::basis::Basis;
-use crate::files;
-use crate::committee::{self, COMMITTEE_PATTERN, Committee, Documents};
-use crate::period::Period;
-use crate::rollcalls::RollCalls;
+use crate::tools::basis::Basis;
+use crate::read::files;
+use crate::read::committee::{self, COMMITTEE_PATTERN, Committee, Documents};
+use crate::read::period::Period;
+use crate::read::rollcalls::RollCalls;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]

@@ -8,11 +8,11 @@ use guest_client::{Ep, Error, Tool};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::basis::Basis;
-use crate::measures::{attendance, cohesion_where, loyalty};
+use crate::tools::basis::Basis;
+use crate::measure::{attendance, cohesion_where, loyalty};
 use crate::metrics::mean;
-use crate::period::Period;
-use crate::rollcalls;
+use crate::read::period::Period;
+use crate::read::rollcalls;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -70,7 +70,7 @@ pub fn tool() -> Tool {
         "Country delegation",
         "A member state's MEPs over a period's plenary roll-call votes: their groups, attendance, loyalty to their own \
          groups, and how united the delegation voted across groups (Agreement Index).",
-        crate::rollcalls::EGRESS,
+        crate::read::rollcalls::EGRESS,
         run,
     )
 }

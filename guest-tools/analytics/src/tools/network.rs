@@ -7,12 +7,11 @@ use guest_client::{Ep, Error, Tool};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::basis::Basis;
-use crate::period::Period;
-use crate::rollcalls::{self, co_voting};
+use crate::measure::MIN_SHARED;
+use crate::tools::basis::Basis;
+use crate::read::period::Period;
+use crate::read::rollcalls::{self, co_voting};
 
-/// Roll calls two MEPs must share before their agreement makes an edge.
-pub const MIN_SHARED: usize = 3;
 /// Edges listed at most (the largest agreement first).
 const MAX_EDGES: usize = 200;
 
@@ -104,7 +103,7 @@ pub fn tool() -> Tool {
         "MEPs linked by how often they voted alike in a period's plenary roll calls (co-voting agreement above a \
          threshold, over at least 3 shared votes), optionally around one MEP: nodes with their degree, edges with \
          their agreement, and connected components.",
-        crate::rollcalls::EGRESS,
+        crate::read::rollcalls::EGRESS,
         run,
     )
 }

@@ -5,11 +5,11 @@ use guest_client::{Ep, Error, Tool, args, group};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::basis::Basis;
-use crate::measures::attendance;
+use crate::tools::basis::Basis;
+use crate::measure::attendance;
 use crate::metrics::mean;
-use crate::period::Period;
-use crate::rollcalls;
+use crate::read::period::Period;
+use crate::read::rollcalls;
 
 fn twenty() -> u32 {
     20
@@ -80,7 +80,7 @@ pub fn tool() -> Tool {
         "Per MEP, the share of the period's plenary roll-call votes they voted in (for, against or abstaining); \
          filter by MEP, country or group. Says which sittings and roll \
          calls it used.",
-        crate::rollcalls::EGRESS,
+        crate::read::rollcalls::EGRESS,
         run,
     )
 }

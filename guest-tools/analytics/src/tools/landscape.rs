@@ -6,11 +6,11 @@ use guest_client::{Ep, Error, Tool};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::basis::Basis;
-use crate::measures::cohesion;
+use crate::tools::basis::Basis;
+use crate::measure::cohesion;
 use crate::metrics::ratio;
-use crate::period::Period;
-use crate::rollcalls;
+use crate::read::period::Period;
+use crate::read::rollcalls;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -68,7 +68,7 @@ pub fn tool() -> Tool {
         "The Parliament's current composition — seats and seat shares per political group, the majority threshold, \
          the effective number of groups — with each group's voting cohesion over a period's plenary roll calls, from \
          the EP's roster and per-MEP voter lists.",
-        crate::rollcalls::EGRESS,
+        crate::read::rollcalls::EGRESS,
         run,
     )
 }

@@ -7,11 +7,11 @@ use guest_client::{Ep, Error, Tool, group};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::basis::Basis;
-use crate::measures::{agreement, alignment, attendance, loyalty, voting_partners};
+use crate::tools::basis::Basis;
+use crate::measure::{agreement, alignment, attendance, loyalty, voting_partners};
 use crate::metrics::mean;
-use crate::period::Period;
-use crate::rollcalls::{self, RollCalls};
+use crate::read::period::Period;
+use crate::read::rollcalls::{self, RollCalls};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -111,7 +111,7 @@ pub fn tool() -> Tool {
         "For one to five MEPs (and optionally groups), the signals of the vote analyses side by side — attendance, \
          defection against the group baseline, the other group they vote most like, voting partners — and an alert \
          wherever one crosses its stated threshold, each with its value and evidence.",
-        crate::rollcalls::EGRESS,
+        crate::read::rollcalls::EGRESS,
         run,
     )
 }

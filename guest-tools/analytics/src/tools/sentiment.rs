@@ -8,14 +8,15 @@ use guest_client::{Ep, Error, Tool};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::basis::Basis;
-use crate::groups::groups_asked;
+use crate::tools::basis::Basis;
+use crate::tools::groups::groups_asked;
 use crate::metrics::{agreement_index, mean};
-use crate::period::Period;
-use crate::rollcalls::{self, RollCalls};
+use crate::read::period::Period;
+use crate::read::rollcalls::{self, RollCalls};
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[allow(clippy::enum_variant_names)] // the names are the wire values (`last_month` …)
 pub enum Timeframe {
     LastMonth,
     #[default]
@@ -83,7 +84,7 @@ pub fn tool() -> Tool {
         "The EP's records hold no sentiment. This reports the nearest measurable thing: each political group's voting \
          cohesion (Agreement Index) month by month over the timeframe, and its trend, from the EP's per-MEP roll-call \
          voter lists.",
-        crate::rollcalls::EGRESS,
+        crate::read::rollcalls::EGRESS,
         run,
     )
 }

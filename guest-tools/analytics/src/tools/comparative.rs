@@ -6,10 +6,10 @@ use guest_client::{Ep, Error, Tool};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::basis::Basis;
-use crate::measures::{attendance, loyalty};
-use crate::period::Period;
-use crate::rollcalls;
+use crate::tools::basis::Basis;
+use crate::measure::{attendance, loyalty};
+use crate::read::period::Period;
+use crate::read::rollcalls;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -93,7 +93,7 @@ pub fn tool() -> Tool {
         "Two to ten MEPs side by side over a period's plenary roll-call votes: loyalty to their groups, attendance, and \
          how often each pair voted alike. Committee and legislative dimensions are \
          null with a warning: the records read do not hold them.",
-        crate::rollcalls::EGRESS,
+        crate::read::rollcalls::EGRESS,
         run,
     )
 }
