@@ -8,6 +8,7 @@
 pub mod activity;
 pub mod args;
 pub mod catalog;
+pub mod common;
 pub mod date;
 pub mod decision;
 pub mod ep;
@@ -25,7 +26,8 @@ pub use error::Error;
 pub use catalog::{Argument, Completion, Prompt, Resource};
 pub use ep::{Ep, Page, Query};
 pub use output::{List, SOURCE, Unread};
-pub use tool::{Paging, Tool};
+pub use common::{Dated, Dates, Paging};
+pub use tool::Tool;
 
 // Re-exported for tool crates, so they need no direct dependency on these.
 pub use schemars;

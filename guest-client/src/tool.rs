@@ -5,8 +5,9 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
+use crate::common::{Common, Paged, Paging};
 use crate::ep::Ep;
 use crate::error::Error;
 use crate::epmcp::tool::types::{Annotations, ComponentInfo, ToolDescriptor, ToolError, ToolOutput};
@@ -22,8 +23,8 @@ pub struct Tool {
     /// EP API path prefixes (relative to `/api/v2/`) the tool may reach.
     pub egress: &'static [&'static str],
     input_schema: fn() -> Value,
-    /// A list tool's default `limit`; `None`: the tool takes no paging arguments.
-    paging: Option<u32>,
+    /// The properties of the [`Common`] arguments the tool takes besides its own.
+    common: Option<Map<String, Value>>,
     /// Narrows the schema of a parameter type several tools share to this tool's own.
     narrow: Option<Narrow>,
     output_schema: fn() -> Value,
@@ -50,7 +51,7 @@ impl Tool {
             egress,
             input_schema: input_schema_of::<P>,
             output_schema: schema_of::<O>,
-            paging: None,
+            common: None,
             narrow: None,
             run: Box::new(move |ep, arguments| {
                 let params: P = serde_json::from_value(arguments)
@@ -59,6 +60,33 @@ impl Tool {
                 serde_json::to_value(output).map_err(|e| Error::Internal(format!("serialising output: {e}")))
             }),
         }
+    }
+
+    /// A tool that takes, besides its own parameters `P`, a group of [`Common`]
+    /// arguments (paging, a period): `run` gets both, read and checked.
+    pub fn with<C, P, O>(
+        name: &'static str,
+        title: &'static str,
+        description: &'static str,
+        egress: &'static [&'static str],
+        common: C,
+        run: impl Fn(&Ep, P, C::Args) -> Result<O, Error> + 'static,
+    ) -> Tool
+    where
+        C: Common,
+        P: DeserializeOwned + JsonSchema + 'static,
+        O: Serialize + JsonSchema + 'static,
+    {
+        let properties = common.properties();
+        let tool = Tool::new(name, title, description, egress, move |ep: &Ep, mut arguments: Value| {
+            let shared = match arguments.as_object_mut() {
+                Some(fields) => common.take(fields)?,
+                None => common.take(&mut Map::new())?,
+            };
+            let params: P = serde_json::from_value(arguments).map_err(|e| Error::invalid(format!("invalid arguments: {e}")))?;
+            run(ep, params, shared)
+        });
+        Tool { input_schema: input_schema_of::<P>, common: Some(properties), ..tool }
     }
 
     /// A list tool: its own parameters `P`, plus [`Paging`]'s `limit` (default
@@ -75,11 +103,7 @@ impl Tool {
         P: DeserializeOwned + JsonSchema + 'static,
         O: Serialize + JsonSchema + 'static,
     {
-        let tool = Tool::new(name, title, description, egress, move |ep: &Ep, (params, paging): (Value, Paging)| {
-            let params: P = serde_json::from_value(params).map_err(|e| Error::invalid(format!("invalid arguments: {e}")))?;
-            run(ep, params, paging)
-        });
-        Tool { input_schema: input_schema_of::<P>, paging: Some(default_limit), ..tool }
+        Tool::with(name, title, description, egress, Paged { default_limit }, run)
     }
 
     /// The tool, its parameters' schema narrowed by `narrow`: for a table of tools that
@@ -93,8 +117,11 @@ impl Tool {
         if let Some(narrow) = &self.narrow {
             narrow(&mut schema);
         }
-        if let Some(default_limit) = self.paging {
-            Paging::describe(&mut schema, default_limit);
+        if let Some(common) = &self.common {
+            let properties = schema.as_object_mut().map(|s| s.entry("properties").or_insert_with(|| Value::Object(Map::new())));
+            if let Some(properties) = properties.and_then(Value::as_object_mut) {
+                properties.extend(common.clone());
+            }
         }
         schema
     }
@@ -105,61 +132,7 @@ impl Tool {
 
     /// Runs the tool on a JSON argument object.
     pub fn run(&self, ep: &Ep, arguments: Value) -> Result<Value, Error> {
-        match self.paging {
-            // The paging arguments are taken out; the rest are the tool's own.
-            Some(default_limit) => {
-                let mut arguments = arguments;
-                let paging = Paging::take(&mut arguments, default_limit)?;
-                (self.run)(ep, serde_json::json!([arguments, paging]))
-            }
-            None => (self.run)(ep, arguments),
-        }
-    }
-}
-
-/// `limit` and `offset`: the paging arguments of every list tool, declared once here.
-/// They are merged into each tool's own parameters on the JSON object and its schema,
-/// because serde's `flatten` cannot be combined with the `deny_unknown_fields` every
-/// tool's parameters carry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, JsonSchema)]
-pub struct Paging {
-    /// Items per page, 1..=[`MAX_LIMIT`].
-    pub limit: u32,
-    /// Items to skip, 0..=[`MAX_OFFSET`].
-    pub offset: u32,
-}
-
-pub const MAX_LIMIT: u32 = 100;
-pub const MAX_OFFSET: u32 = 100_000;
-
-impl Paging {
-    /// Takes `limit` and `offset` out of an argument object, checked.
-    fn take(arguments: &mut Value, default_limit: u32) -> Result<Paging, Error> {
-        let Some(fields) = arguments.as_object_mut() else { return Ok(Paging { limit: default_limit, offset: 0 }) };
-        let mut read = |name: &str, default: u32, range: std::ops::RangeInclusive<u32>| match fields.remove(name) {
-            None | Some(Value::Null) => Ok(default),
-            Some(value) => value
-                .as_u64()
-                .and_then(|n| u32::try_from(n).ok())
-                .filter(|n| range.contains(n))
-                .ok_or_else(|| Error::invalid(format!("invalid arguments: {name} must be an integer in {}..={}", range.start(), range.end()))),
-        };
-        Ok(Paging { limit: read("limit", default_limit, 1..=MAX_LIMIT)?, offset: read("offset", 0, 0..=MAX_OFFSET)? })
-    }
-
-    /// Adds `limit` and `offset` to a tool's input schema.
-    fn describe(schema: &mut Value, default_limit: u32) {
-        let properties = schema.as_object_mut().map(|s| s.entry("properties").or_insert_with(|| serde_json::json!({})));
-        if let Some(properties) = properties.and_then(Value::as_object_mut) {
-            properties.insert(
-                "limit".into(),
-                serde_json::json!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": default_limit, "description": "Items per page."}),
-            );
-            properties.insert(
-                "offset".into(),
-                serde_json::json!({"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0, "description": "Items to skip (a nextOffset)."}),
-            );
-        }
+        (self.run)(ep, arguments)
     }
 }
 
@@ -276,7 +249,7 @@ mod tests {
         assert!(run(serde_json::json!({"nope": 1})).is_err(), "the tool's own parameters still refuse unknown names");
         let schema = tool.input_schema();
         assert_eq!(schema["properties"]["limit"]["default"], 20);
-        assert_eq!(schema["properties"]["offset"]["maximum"], MAX_OFFSET);
+        assert_eq!(schema["properties"]["offset"]["maximum"], crate::common::MAX_OFFSET);
         assert_eq!(schema["additionalProperties"], false);
     }
 }

@@ -1,11 +1,14 @@
 //! The period an analysis covers: `dateFrom`..=`dateTo`, by default the 30 days up to
 //! today, at most 366 days (a year of sittings is about 60 days of roll calls).
 
-use guest_client::{Error, args, date};
+use guest_client::{Dated, Error, args, date};
 use schemars::JsonSchema;
 use serde::Serialize;
 
 pub const DEFAULT_DAYS: i64 = 30;
+
+/// `dateFrom` and `dateTo` as the analyses take them (the defaults [`Period::new`] gives).
+pub const PERIOD: Dated = Dated { from: "First day (default: 30 days before dateTo).", to: "Last day (default: today)." };
 pub const MAX_DAYS: i64 = 366;
 
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]

@@ -1,15 +1,15 @@
 //! `detect_voting_anomalies`: MEPs who break with their group markedly more often than
 //! their group's members do on average, with the roll calls as evidence.
 
-use guest_client::args::{DATE_PATTERN, MEP_ID_PATTERN};
-use guest_client::{Ep, Error, Tool, args, group};
+use guest_client::args::MEP_ID_PATTERN;
+use guest_client::{Ep, Error, Tool, args, group, Dates};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::tools::basis::Basis;
 use crate::measure::loyalty;
 use crate::metrics::{mean, ratio};
-use crate::read::period::Period;
+use crate::read::period::{PERIOD, Period};
 use crate::read::rollcalls::{self, RollCalls};
 
 fn point_three() -> f64 {
@@ -25,12 +25,6 @@ pub struct Params {
     /// The members of one group; excludes mepId. Neither: every current MEP.
     #[schemars(length(min = 1, max = 50))]
     group_id: Option<String>,
-    /// First day (default: 30 days before dateTo).
-    #[schemars(pattern(DATE_PATTERN))]
-    date_from: Option<String>,
-    /// Last day (default: today).
-    #[schemars(pattern(DATE_PATTERN))]
-    date_to: Option<String>,
     /// How far above their group's average defection rate an MEP's must be to count.
     #[serde(default = "point_three")]
     #[schemars(range(min = 0.0, max = 1.0))]
@@ -73,14 +67,14 @@ pub const METHOD: &str = "For each MEP with a current group: defection rate = vo
     Abstention spikes and alignment shifts are not reported: they would need a stated baseline period the tool does not take.";
 
 pub fn tool() -> Tool {
-    Tool::new(
+    Tool::with(
         "detect_voting_anomalies",
         "Voting anomalies",
         "MEPs who voted against their political group's position markedly more often than their group's members do on \
          average (party defection above a stated threshold), over a period's plenary roll calls, with the roll calls as \
          evidence.",
         crate::read::rollcalls::EGRESS,
-        run,
+        PERIOD, run,
     )
 }
 
@@ -91,14 +85,14 @@ fn defections(data: &RollCalls, mep: &str) -> Option<(usize, usize, f64, Vec<Str
     Some((counted, counted - with, rate, evidence))
 }
 
-fn run(ep: &Ep, p: Params) -> Result<Anomalies, Error> {
+fn run(ep: &Ep, p: Params, dates: Dates) -> Result<Anomalies, Error> {
     if p.mep_id.is_some() && p.group_id.is_some() {
         return Err(Error::invalid("mepId and groupId exclude each other"));
     }
     if !(0.0..=1.0).contains(&p.sensitivity_threshold) {
         return Err(Error::invalid("sensitivityThreshold must be between 0 and 1"));
     }
-    let period = Period::new(p.date_from.as_deref(), p.date_to.as_deref())?;
+    let period = Period::new(dates.from.as_deref(), dates.to.as_deref())?;
     let mep = p.mep_id.as_deref().map(args::mep_id).transpose()?.map(|id| id.to_string());
     let data = rollcalls::load(ep, &period)?;
     let wanted_group = p.group_id.as_deref().map(group::canonical);

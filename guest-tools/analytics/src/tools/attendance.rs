@@ -1,14 +1,14 @@
 //! `track_mep_attendance`: roll calls voted in over roll calls held in the period.
 
-use guest_client::args::{DATE_PATTERN, MEP_ID_PATTERN};
-use guest_client::{Ep, Error, Tool, args, group};
+use guest_client::args::MEP_ID_PATTERN;
+use guest_client::{Ep, Error, Tool, args, group, Dates};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::tools::basis::Basis;
 use crate::measure::attendance;
 use crate::metrics::mean;
-use crate::read::period::Period;
+use crate::read::period::{PERIOD, Period};
 use crate::read::rollcalls;
 
 fn twenty() -> u32 {
@@ -27,12 +27,6 @@ pub struct Params {
     /// Political group, e.g. `EPP`, `S&D`, `Renew`.
     #[schemars(length(min = 1, max = 50))]
     group_id: Option<String>,
-    /// First day (default: 30 days before dateTo).
-    #[schemars(pattern(DATE_PATTERN))]
-    date_from: Option<String>,
-    /// Last day (default: today).
-    #[schemars(pattern(DATE_PATTERN))]
-    date_to: Option<String>,
     /// MEPs listed, lowest attendance first.
     #[serde(default = "twenty")]
     #[schemars(range(min = 1, max = 100))]
@@ -74,19 +68,19 @@ pub const METHOD: &str = "Attendance = roll calls an MEP voted in (for, against 
     only the roll calls inside the mandates of their record (/meps/{mep-id}) are held.";
 
 pub fn tool() -> Tool {
-    Tool::new(
+    Tool::with(
         "track_mep_attendance",
         "MEP attendance at roll-call votes",
         "Per MEP, the share of the period's plenary roll-call votes they voted in (for, against or abstaining); \
          filter by MEP, country or group. Says which sittings and roll \
          calls it used.",
         crate::read::rollcalls::EGRESS,
-        run,
+        PERIOD, run,
     )
 }
 
-pub(crate) fn run(ep: &Ep, p: Params) -> Result<Attendance, Error> {
-    let period = Period::new(p.date_from.as_deref(), p.date_to.as_deref())?;
+pub(crate) fn run(ep: &Ep, p: Params, dates: Dates) -> Result<Attendance, Error> {
+    let period = Period::new(dates.from.as_deref(), dates.to.as_deref())?;
     let mep = p.mep_id.as_deref().map(args::mep_id).transpose()?.map(|id| id.to_string());
     let data = rollcalls::load(ep, &period)?;
     let wanted_group = p.group_id.as_deref().map(group::canonical);

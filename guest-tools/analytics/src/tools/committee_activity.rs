@@ -2,15 +2,14 @@
 //! documents it produced, by type, in the parliamentary terms the period touches — and,
 //! null with the reason, what they do not show (its meetings, its members' work).
 
-use guest_client::args::DATE_PATTERN;
-use guest_client::{Ep, Error, Tool};
+use guest_client::{Ep, Error, Tool, Dates};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::tools::basis::Basis;
 use crate::read::files;
 use crate::read::committee::{self, COMMITTEE_PATTERN, Committee, Documents};
-use crate::read::period::Period;
+use crate::read::period::{PERIOD, Period};
 use crate::read::rollcalls::RollCalls;
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -19,12 +18,6 @@ pub struct Params {
     /// Committee acronym (`ENVI`) or org id (`6562`).
     #[schemars(length(min = 1, max = 100), pattern(COMMITTEE_PATTERN))]
     committee_id: String,
-    /// First day (default: 30 days before dateTo).
-    #[schemars(pattern(DATE_PATTERN))]
-    date_from: Option<String>,
-    /// Last day (default: today).
-    #[schemars(pattern(DATE_PATTERN))]
-    date_to: Option<String>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -52,7 +45,7 @@ pub const METHOD: &str = "Committee: found by acronym or org id among /corporate
     procedures (/procedures, /procedures/{process-id}).";
 
 pub fn tool() -> Tool {
-    Tool::new(
+    Tool::with(
         "analyze_committee_activity",
         "Committee activity",
         "A committee's documented output: the documents it produced (draft reports, opinions, amendment lists …) counted \
@@ -60,7 +53,7 @@ pub fn tool() -> Tool {
          it leads or gives an opinion on among the procedures read. Meetings, membership and plenary adoption of its \
          reports are null, with the reason: the records read do not link them.",
         &["corporate-bodies", "committee-documents", "procedures"],
-        run,
+        PERIOD, run,
     )
 }
 
@@ -81,8 +74,8 @@ pub fn read(ep: &Ep, key: &str, period: Period) -> Result<(Committee, Documents,
     Ok((committee, documents, basis))
 }
 
-pub(crate) fn run(ep: &Ep, p: Params) -> Result<Activity, Error> {
-    let period = Period::new(p.date_from.as_deref(), p.date_to.as_deref())?;
+pub(crate) fn run(ep: &Ep, p: Params, dates: Dates) -> Result<Activity, Error> {
+    let period = Period::new(dates.from.as_deref(), dates.to.as_deref())?;
     let (committee, documents, mut basis) = read(ep, &p.committee_id, period)?;
     let committee_files = files_of(ep, &committee, &mut basis)?;
     Ok(Activity { committee, documents, files: committee_files, meetings_held: None, members: None, reports_adopted_in_plenary: None, basis })

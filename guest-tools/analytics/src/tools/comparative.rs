@@ -1,14 +1,14 @@
 //! `comparative_intelligence`: several MEPs side by side over a period's roll calls, and
 //! how often each pair voted alike.
 
-use guest_client::args::{self, DATE_PATTERN, MEP_ID_PATTERN};
-use guest_client::{Ep, Error, Tool};
+use guest_client::args::{self, MEP_ID_PATTERN};
+use guest_client::{Ep, Error, Tool, Dates};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::tools::basis::Basis;
 use crate::measure::{attendance, loyalty};
-use crate::read::period::Period;
+use crate::read::period::{PERIOD, Period};
 use crate::read::rollcalls;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
@@ -33,12 +33,6 @@ pub struct Params {
     /// What to compare (default: all four).
     #[serde(default = "all_dimensions")]
     dimensions: Vec<Dimension>,
-    /// First day (default: 30 days before dateTo).
-    #[schemars(pattern(DATE_PATTERN))]
-    date_from: Option<String>,
-    /// Last day (default: today).
-    #[schemars(pattern(DATE_PATTERN))]
-    date_to: Option<String>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -87,19 +81,19 @@ pub const METHOD: &str = "Per MEP: voting = loyalty (votes with the group's posi
     vote / roll calls both voted in. Committee and legislative work are not in the records read (null).";
 
 pub fn tool() -> Tool {
-    Tool::new(
+    Tool::with(
         "comparative_intelligence",
         "Compare MEPs",
         "Two to ten MEPs side by side over a period's plenary roll-call votes: loyalty to their groups, attendance, and \
          how often each pair voted alike. Committee and legislative dimensions are \
          null with a warning: the records read do not hold them.",
         crate::read::rollcalls::EGRESS,
-        run,
+        PERIOD, run,
     )
 }
 
-fn run(ep: &Ep, p: Params) -> Result<Comparison, Error> {
-    let period = Period::new(p.date_from.as_deref(), p.date_to.as_deref())?;
+fn run(ep: &Ep, p: Params, dates: Dates) -> Result<Comparison, Error> {
+    let period = Period::new(dates.from.as_deref(), dates.to.as_deref())?;
     let mut ids: Vec<String> = Vec::new();
     for id in p.mep_ids.iter().map(|id| args::mep_id(id).map(|n| n.to_string())) {
         let id = id?;

@@ -2,15 +2,15 @@
 //! other analyses side by side — attendance, defection against the group baseline, the
 //! group each MEP votes most like — and an alert wherever one crosses its stated threshold.
 
-use guest_client::args::{self, DATE_PATTERN, MEP_ID_PATTERN};
-use guest_client::{Ep, Error, Tool, group};
+use guest_client::args::{self, MEP_ID_PATTERN};
+use guest_client::{Ep, Error, Tool, group, Dates};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::tools::basis::Basis;
 use crate::measure::{agreement, alignment, attendance, loyalty, voting_partners};
 use crate::metrics::mean;
-use crate::read::period::Period;
+use crate::read::period::{PERIOD, Period};
 use crate::read::rollcalls::{self, RollCalls};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -37,12 +37,6 @@ pub struct Params {
     /// Also count each MEP's voting partners (co-voting ≥ 70 % over ≥ 3 shared roll calls).
     #[serde(default)]
     include_network_analysis: bool,
-    /// First day (default: 30 days before dateTo).
-    #[schemars(pattern(DATE_PATTERN))]
-    date_from: Option<String>,
-    /// Last day (default: today).
-    #[schemars(pattern(DATE_PATTERN))]
-    date_to: Option<String>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -105,14 +99,14 @@ pub const METHOD: &str = "Per MEP: attendance, defection rate (1 − loyalty) ag
     MEDIUM 0.7, 0.2, 0.5; LOW 0.5, 0.3, 0.3.";
 
 pub fn tool() -> Tool {
-    Tool::new(
+    Tool::with(
         "correlate_intelligence",
         "Correlated signals",
         "For one to five MEPs (and optionally groups), the signals of the vote analyses side by side — attendance, \
          defection against the group baseline, the other group they vote most like, voting partners — and an alert \
          wherever one crosses its stated threshold, each with its value and evidence.",
         crate::read::rollcalls::EGRESS,
-        run,
+        PERIOD, run,
     )
 }
 
@@ -120,13 +114,13 @@ fn defection(data: &RollCalls, mep: &str) -> Option<f64> {
     loyalty(data, mep).2.map(|l| 1.0 - l)
 }
 
-fn run(ep: &Ep, p: Params) -> Result<Correlation, Error> {
+fn run(ep: &Ep, p: Params, dates: Dates) -> Result<Correlation, Error> {
     let thresholds = match p.sensitivity_level {
         Sensitivity::High => Thresholds { attendance: 0.85, defection_excess: 0.1, group_agreement: 0.7 },
         Sensitivity::Medium => Thresholds { attendance: 0.7, defection_excess: 0.2, group_agreement: 0.5 },
         Sensitivity::Low => Thresholds { attendance: 0.5, defection_excess: 0.3, group_agreement: 0.3 },
     };
-    let period = Period::new(p.date_from.as_deref(), p.date_to.as_deref())?;
+    let period = Period::new(dates.from.as_deref(), dates.to.as_deref())?;
     let mut ids: Vec<String> = Vec::new();
     for raw in &p.mep_ids {
         let id = args::mep_id(raw)?.to_string();

@@ -3,15 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use guest_client::args::DATE_PATTERN;
-use guest_client::{Ep, Error, Tool};
+use guest_client::{Ep, Error, Tool, Dates};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::tools::basis::Basis;
 use crate::measure::{attendance, cohesion_where, loyalty};
 use crate::metrics::mean;
-use crate::read::period::Period;
+use crate::read::period::{PERIOD, Period};
 use crate::read::rollcalls;
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -20,12 +19,6 @@ pub struct Params {
     /// ISO 3166 alpha-2 as the EP writes it (`EL` for Greece, `DE`, `FR` …).
     #[schemars(pattern(r"^[A-Z]{2}$"))]
     country: String,
-    /// First day (default: 30 days before dateTo).
-    #[schemars(pattern(DATE_PATTERN))]
-    date_from: Option<String>,
-    /// Last day (default: today).
-    #[schemars(pattern(DATE_PATTERN))]
-    date_to: Option<String>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -65,18 +58,18 @@ pub const METHOD: &str = "Delegation = current MEPs whose country of representat
     counts over roll calls where ≥ 2 of them voted. Attendance and loyalty per member as in docs/METHODS.md.";
 
 pub fn tool() -> Tool {
-    Tool::new(
+    Tool::with(
         "analyze_country_delegation",
         "Country delegation",
         "A member state's MEPs over a period's plenary roll-call votes: their groups, attendance, loyalty to their own \
          groups, and how united the delegation voted across groups (Agreement Index).",
         crate::read::rollcalls::EGRESS,
-        run,
+        PERIOD, run,
     )
 }
 
-fn run(ep: &Ep, p: Params) -> Result<Delegation, Error> {
-    let period = Period::new(p.date_from.as_deref(), p.date_to.as_deref())?;
+fn run(ep: &Ep, p: Params, dates: Dates) -> Result<Delegation, Error> {
+    let period = Period::new(dates.from.as_deref(), dates.to.as_deref())?;
     let data = rollcalls::load(ep, &period)?;
     let ids: Vec<&String> = data.members.iter().filter(|(_, m)| m.country.as_deref() == Some(p.country.as_str())).map(|(id, _)| id).collect();
     if ids.is_empty() {

@@ -3,8 +3,8 @@
 //! seats; for a committee, its documented output. No score: reports, amendments and
 //! questions are not attributable to their authors in the records read.
 
-use guest_client::args::{self, DATE_PATTERN};
-use guest_client::{Ep, Error, Query, Tool, jsonld};
+use guest_client::args;
+use guest_client::{Ep, Error, Query, Tool, jsonld, Dates};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +16,7 @@ use crate::read::committee::{self, Committee, Documents};
 const SUBJECT_PATTERN: &str = r"^(?:org/|person/)?[A-Za-z0-9-]+$";
 use crate::tools::committee_activity;
 use crate::measure::{Participation, prevailing_side};
-use crate::read::period::Period;
+use crate::read::period::{PERIOD, Period};
 use crate::read::rollcalls;
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
@@ -34,12 +34,6 @@ pub struct Params {
     /// An MEP's person id (`124936`), or a committee's acronym (`ENVI`) or org id.
     #[schemars(length(min = 1, max = 100), pattern(SUBJECT_PATTERN))]
     subject_id: String,
-    /// First day (default: 30 days before dateTo).
-    #[schemars(pattern(DATE_PATTERN))]
-    date_from: Option<String>,
-    /// Last day (default: today).
-    #[schemars(pattern(DATE_PATTERN))]
-    date_to: Option<String>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -104,7 +98,7 @@ pub const METHOD_MEP: &str = "MEP: roll calls of the period (docs/METHODS.md): p
     procedures.";
 
 pub fn tool() -> Tool {
-    Tool::new(
+    Tool::with(
         "analyze_legislative_effectiveness",
         "Legislative effectiveness (measurable parts)",
         "For an MEP: plenary roll-call participation and how often their for/against votes matched the outcome (the \
@@ -112,12 +106,12 @@ pub fn tool() -> Tool {
          documents by type and the files it leads. Amendments, questions and an overall score are null, with the \
          reason: the records read do not attribute them.",
         &["meetings", "meps", "corporate-bodies", "committee-documents", "procedures"],
-        run,
+        PERIOD, run,
     )
 }
 
-fn run(ep: &Ep, p: Params) -> Result<Effectiveness, Error> {
-    let period = Period::new(p.date_from.as_deref(), p.date_to.as_deref())?;
+fn run(ep: &Ep, p: Params, dates: Dates) -> Result<Effectiveness, Error> {
+    let period = Period::new(dates.from.as_deref(), dates.to.as_deref())?;
     let nulls = [
         "amendments: amendments' authors are not in the records read; null.",
         "questions: the authors of parliamentary questions are only in each question's own record, not read here; null.",

@@ -3,15 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use guest_client::args::DATE_PATTERN;
-use guest_client::{Ep, Error, Tool, group};
+use guest_client::{Ep, Error, Tool, group, Dates};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::tools::basis::Basis;
 use crate::measure::{agreement, attendance, cohesion, loyalty};
 use crate::metrics::mean;
-use crate::read::period::Period;
+use crate::read::period::{PERIOD, Period};
 use crate::read::rollcalls::{self, RollCalls};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
@@ -33,12 +32,6 @@ pub struct CompareParams {
     /// Two to ten political groups, e.g. `["EPP", "S&D", "Renew"]`.
     #[schemars(length(min = 2, max = 10), inner(length(min = 1, max = 50)))]
     group_ids: Vec<String>,
-    /// First day (default: 30 days before dateTo).
-    #[schemars(pattern(DATE_PATTERN))]
-    date_from: Option<String>,
-    /// Last day (default: today).
-    #[schemars(pattern(DATE_PATTERN))]
-    date_to: Option<String>,
     /// Which measures (default: all).
     dimensions: Option<Vec<Dimension>>,
 }
@@ -86,7 +79,7 @@ pub const COMPARE_METHOD: &str = "Cohesion: mean Agreement Index (Hix, Noury and
     (/meps/show-current).";
 
 pub fn compare_tool() -> Tool {
-    Tool::new(
+    Tool::with(
         "compare_political_groups",
         "Compare political groups",
         "Political groups side by side over a period's plenary roll-call votes: cohesion (Agreement Index), voting \
@@ -94,7 +87,7 @@ pub fn compare_tool() -> Tool {
          voter lists, with rankings. Activity level and legislative output cannot be computed from these records and \
          are returned as null with a warning.",
         crate::read::rollcalls::EGRESS,
-        run_compare,
+        PERIOD, run_compare,
     )
 }
 
@@ -113,8 +106,8 @@ pub(crate) fn groups_asked(data: &RollCalls, ids: &[String], warnings: &mut Vec<
     names
 }
 
-fn run_compare(ep: &Ep, p: CompareParams) -> Result<Comparison, Error> {
-    let period = Period::new(p.date_from.as_deref(), p.date_to.as_deref())?;
+fn run_compare(ep: &Ep, p: CompareParams, dates: Dates) -> Result<Comparison, Error> {
+    let period = Period::new(dates.from.as_deref(), dates.to.as_deref())?;
     let data = rollcalls::load(ep, &period)?;
     let mut warnings = Vec::new();
     let names = groups_asked(&data, &p.group_ids, &mut warnings);
@@ -177,12 +170,6 @@ pub struct CoalitionParams {
     /// Groups to analyse (default: every group of the current roster), e.g. `["EPP", "S&D"]`.
     #[schemars(length(min = 1, max = 10), inner(length(min = 1, max = 50)))]
     group_ids: Option<Vec<String>>,
-    /// First day (default: 30 days before dateTo).
-    #[schemars(pattern(DATE_PATTERN))]
-    date_from: Option<String>,
-    /// Last day (default: today).
-    #[schemars(pattern(DATE_PATTERN))]
-    date_to: Option<String>,
     /// Groups at or above this cohesion are listed as cohesive.
     #[serde(default = "half")]
     #[schemars(range(min = 0.0, max = 1.0))]
@@ -230,22 +217,22 @@ pub const COALITION_METHOD: &str = "Pairwise agreement: of the roll calls where 
     (/meps/show-current).";
 
 pub fn coalition_tool() -> Tool {
-    Tool::new(
+    Tool::with(
         "analyze_coalition_dynamics",
         "Coalition dynamics",
         "How often political groups took the same position in a period's plenary roll-call votes (pairwise \
          agreement) and how united each voted (Agreement Index). Every figure \
          carries the number of roll calls it rests on.",
         crate::read::rollcalls::EGRESS,
-        run_coalition,
+        PERIOD, run_coalition,
     )
 }
 
-pub(crate) fn run_coalition(ep: &Ep, p: CoalitionParams) -> Result<Coalitions, Error> {
+pub(crate) fn run_coalition(ep: &Ep, p: CoalitionParams, dates: Dates) -> Result<Coalitions, Error> {
     if !(0.0..=1.0).contains(&p.minimum_cohesion) {
         return Err(Error::invalid("minimumCohesion must be between 0 and 1"));
     }
-    let period = Period::new(p.date_from.as_deref(), p.date_to.as_deref())?;
+    let period = Period::new(dates.from.as_deref(), dates.to.as_deref())?;
     let data = rollcalls::load(ep, &period)?;
     let mut warnings = Vec::new();
     let names = match &p.group_ids {

@@ -3,8 +3,8 @@
 //! leadership roles held in the period) — and no overall score, because two of the five
 //! dimensions the reference weighs cannot be measured from these records.
 
-use guest_client::args::{self, DATE_PATTERN, MEP_ID_PATTERN};
-use guest_client::{Ep, Error, Query, Tool, jsonld};
+use guest_client::args::{self, MEP_ID_PATTERN};
+use guest_client::{Ep, Error, Query, Tool, jsonld, Dates};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +13,7 @@ use crate::read::files;
 use crate::read::committee;
 use crate::measure::{Participation, loyalty, voting_partners};
 use crate::metrics::ratio;
-use crate::read::period::Period;
+use crate::read::period::{PERIOD, Period};
 use crate::read::rollcalls;
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -22,12 +22,6 @@ pub struct Params {
     /// Person id, e.g. 124936.
     #[schemars(length(min = 1, max = 100), pattern(MEP_ID_PATTERN))]
     mep_id: String,
-    /// First day (default: 30 days before dateTo).
-    #[schemars(pattern(DATE_PATTERN))]
-    date_from: Option<String>,
-    /// Last day (default: today).
-    #[schemars(pattern(DATE_PATTERN))]
-    date_to: Option<String>,
     /// List the committees and partners, not only their numbers.
     #[serde(default)]
     include_details: bool,
@@ -92,19 +86,19 @@ pub const METHOD: &str = "Voting: roll calls voted in / held, and loyalty to the
     records of the most recently registered procedures. No overall score.";
 
 pub fn tool() -> Tool {
-    Tool::new(
+    Tool::with(
         "assess_mep_influence",
         "MEP influence (measurable dimensions)",
         "What the EP's records show of one MEP's weight over a period: roll-call participation and loyalty, how many \
          MEPs vote like them (co-voting ≥ 70 %), the committee seats and leadership roles they held, and the files \
          they are rapporteur or shadow for among the procedures read. Oversight and an overall score are null, with the reason.",
         &["meetings", "meps", "procedures"],
-        run,
+        PERIOD, run,
     )
 }
 
-fn run(ep: &Ep, p: Params) -> Result<Influence, Error> {
-    let period = Period::new(p.date_from.as_deref(), p.date_to.as_deref())?;
+fn run(ep: &Ep, p: Params, dates: Dates) -> Result<Influence, Error> {
+    let period = Period::new(dates.from.as_deref(), dates.to.as_deref())?;
     let id = args::mep_id(&p.mep_id)?.to_string();
     let record = ep.one(&Query::new(["meps", id.as_str()]), &format!("MEP {id}"))?;
     let data = rollcalls::load(ep, &period)?;

@@ -2,14 +2,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use guest_client::args::{self, DATE_PATTERN, MEP_ID_PATTERN};
-use guest_client::{Ep, Error, Tool};
+use guest_client::args::{self, MEP_ID_PATTERN};
+use guest_client::{Ep, Error, Tool, Dates};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::measure::MIN_SHARED;
 use crate::tools::basis::Basis;
-use crate::read::period::Period;
+use crate::read::period::{PERIOD, Period};
 use crate::read::rollcalls::{self, co_voting};
 
 /// Edges listed at most (the largest agreement first).
@@ -50,12 +50,6 @@ pub struct Params {
     #[serde(default = "seven_tenths")]
     #[schemars(range(min = 0.0, max = 1.0))]
     min_similarity: f64,
-    /// First day (default: 30 days before dateTo).
-    #[schemars(pattern(DATE_PATTERN))]
-    date_from: Option<String>,
-    /// Last day (default: today).
-    #[schemars(pattern(DATE_PATTERN))]
-    date_to: Option<String>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -97,18 +91,18 @@ pub const METHOD: &str = "Co-voting network: an edge joins two MEPs who voted in
     Components are the connected parts of that network.";
 
 pub fn tool() -> Tool {
-    Tool::new(
+    Tool::with(
         "network_analysis",
         "Co-voting network",
         "MEPs linked by how often they voted alike in a period's plenary roll calls (co-voting agreement above a \
          threshold, over at least 3 shared votes), optionally around one MEP: nodes with their degree, edges with \
          their agreement, and connected components.",
         crate::read::rollcalls::EGRESS,
-        run,
+        PERIOD, run,
     )
 }
 
-fn run(ep: &Ep, p: Params) -> Result<Network, Error> {
+fn run(ep: &Ep, p: Params, dates: Dates) -> Result<Network, Error> {
     if p.analysis_type == AnalysisType::Committee {
         return Err(Error::invalid(
             "analysisType committee needs each MEP's committee memberships, which this tool does not read yet; use voting",
@@ -117,7 +111,7 @@ fn run(ep: &Ep, p: Params) -> Result<Network, Error> {
     if !(0.0..=1.0).contains(&p.min_similarity) {
         return Err(Error::invalid("minSimilarity must be between 0 and 1"));
     }
-    let period = Period::new(p.date_from.as_deref(), p.date_to.as_deref())?;
+    let period = Period::new(dates.from.as_deref(), dates.to.as_deref())?;
     let data = rollcalls::load(ep, &period)?;
     let mut warnings = Vec::new();
     if p.analysis_type == AnalysisType::Combined {

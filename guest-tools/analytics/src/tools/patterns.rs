@@ -1,15 +1,15 @@
 //! `analyze_voting_patterns`: how one MEP voted over a period, against their group and
 //! the other groups.
 
-use guest_client::args::{DATE_PATTERN, MEP_ID_PATTERN};
-use guest_client::{Ep, Error, Tool, args};
+use guest_client::args::MEP_ID_PATTERN;
+use guest_client::{Ep, Error, Tool, args, Dates};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::tools::basis::Basis;
 use crate::measure::{alignment, attendance, loyalty};
 use crate::metrics::{Position, index};
-use crate::read::period::Period;
+use crate::read::period::{PERIOD, Period};
 use crate::read::rollcalls;
 
 fn yes() -> bool {
@@ -25,12 +25,6 @@ pub struct Params {
     /// Person id, e.g. 124936 (from get_meps).
     #[schemars(length(min = 1, max = 100), pattern(MEP_ID_PATTERN))]
     mep_id: String,
-    /// First day (default: 30 days before dateTo).
-    #[schemars(pattern(DATE_PATTERN))]
-    date_from: Option<String>,
-    /// Last day (default: today).
-    #[schemars(pattern(DATE_PATTERN))]
-    date_to: Option<String>,
     /// Compare with the MEP's own group and the other groups.
     #[serde(default = "yes")]
     compare_with_group: bool,
@@ -93,19 +87,19 @@ pub const METHOD: &str = "Positions counted from the voter lists of /meetings/{s
     had one. Group = current group (/meps/show-current).";
 
 pub fn tool() -> Tool {
-    Tool::new(
+    Tool::with(
         "analyze_voting_patterns",
         "MEP voting patterns",
         "One MEP's plenary roll-call votes over a period — for, against, abstain, participation — and, by default, how \
          often they voted with their own group's position (listing the roll calls where they did not) and with each \
          other group's.",
         crate::read::rollcalls::EGRESS,
-        run,
+        PERIOD, run,
     )
 }
 
-pub(crate) fn run(ep: &Ep, p: Params) -> Result<VotingPatterns, Error> {
-    let period = Period::new(p.date_from.as_deref(), p.date_to.as_deref())?;
+pub(crate) fn run(ep: &Ep, p: Params, dates: Dates) -> Result<VotingPatterns, Error> {
+    let period = Period::new(dates.from.as_deref(), dates.to.as_deref())?;
     let id = args::mep_id(&p.mep_id)?.to_string();
     let data = rollcalls::load(ep, &period)?;
     let member = data.members.get(&id);

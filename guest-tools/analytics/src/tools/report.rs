@@ -1,12 +1,12 @@
 //! `generate_report`: a report assembled from the other analyses' results (each section is
 //! one of them, whole), with a summary whose every figure comes from those sections.
 
-use guest_client::args::DATE_PATTERN;
-use guest_client::{Ep, Error, SOURCE, Tool};
+use guest_client::{Ep, Error, SOURCE, Tool, Dates};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::read::period::PERIOD;
 use super::{attendance, committee_activity, groups, landscape, legislation, patterns};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -26,12 +26,6 @@ pub struct Params {
     /// MEP_ACTIVITY: a person id; LEGISLATION_PROGRESS: a procedure (`2024-0006`); otherwise unused.
     #[schemars(length(min = 1, max = 100))]
     subject_id: Option<String>,
-    /// First day (default: 30 days before dateTo).
-    #[schemars(pattern(DATE_PATTERN))]
-    date_from: Option<String>,
-    /// Last day (default: today).
-    #[schemars(pattern(DATE_PATTERN))]
-    date_to: Option<String>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -61,7 +55,7 @@ const METHOD: &str = "Each section is the whole result of one analysis tool on t
     the summary restates figures from those results and adds none.";
 
 pub fn tool() -> Tool {
-    Tool::new(
+    Tool::with(
         "generate_report",
         "Report",
         "A report assembled from the analyses: MEP_ACTIVITY (an MEP's roll-call voting and attendance), \
@@ -69,23 +63,16 @@ pub fn tool() -> Tool {
          COMMITTEE_PERFORMANCE (a committee's documented output). Each section is one analysis' full result; the \
          summary only restates their figures.",
         &["meetings", "meps", "procedures", "corporate-bodies", "committee-documents"],
-        run,
+        PERIOD, run,
     )
 }
 
-/// Runs an analysis with arguments given as JSON (the same checks as a call of that tool).
-fn section<P: DeserializeOwned, O: Serialize>(
-    title: &'static str,
-    tool: &'static str,
-    run: fn(&Ep, P) -> Result<O, Error>,
-    ep: &Ep,
-    arguments: Value,
-) -> Result<Section, Error> {
-    let params: P = serde_json::from_value(arguments).map_err(|e| Error::invalid(e.to_string()))?;
-    let mut result = serde_json::to_value(run(ep, params)?).map_err(|e| Error::Internal(e.to_string()))?;
-    // As the analysis writes it when called alone: its figures, restated below, are the rounded ones.
+/// Runs an analysis with arguments given as JSON, as a call of that tool would (the same
+/// checks, and its result rounded as it writes it: the figures restated below are those).
+fn section(title: &'static str, tool: Tool, ep: &Ep, arguments: Value) -> Result<Section, Error> {
+    let mut result = tool.run(ep, arguments)?;
     guest_client::output::rounded(&mut result);
-    Ok(Section { title, tool, result })
+    Ok(Section { title, tool: tool.name, result })
 }
 
 fn figure(value: &Value) -> String {
@@ -96,12 +83,12 @@ fn figure(value: &Value) -> String {
     }
 }
 
-fn run(ep: &Ep, p: Params) -> Result<Report, Error> {
+fn run(ep: &Ep, p: Params, dates: Dates) -> Result<Report, Error> {
     let mut period = json!({});
-    if let Some(from) = &p.date_from {
+    if let Some(from) = &dates.from {
         period["dateFrom"] = from.clone().into();
     }
-    if let Some(to) = &p.date_to {
+    if let Some(to) = &dates.to {
         period["dateTo"] = to.clone().into();
     }
     let with = |mut args: Value| {
@@ -114,8 +101,8 @@ fn run(ep: &Ep, p: Params) -> Result<Report, Error> {
     let (sections, summary) = match p.report_type {
         ReportType::MepActivity => {
             let id = subject("the MEP's person id")?;
-            let voting = section("Roll-call voting", "analyze_voting_patterns", patterns::run, ep, with(json!({"mepId": id})))?;
-            let present = section("Attendance", "track_mep_attendance", attendance::run, ep, with(json!({"mepId": id, "limit": 1})))?;
+            let voting = section("Roll-call voting", patterns::tool(), ep, with(json!({"mepId": id})))?;
+            let present = section("Attendance", attendance::tool(), ep, with(json!({"mepId": id, "limit": 1})))?;
             let v = &voting.result;
             let summary = vec![
                 format!("Voted in {} of {} roll calls (participation {}).", v["voted"], v["rollCalls"], figure(&v["participationRate"])),
@@ -125,8 +112,8 @@ fn run(ep: &Ep, p: Params) -> Result<Report, Error> {
             (vec![voting, present], summary)
         }
         ReportType::VotingStatistics => {
-            let composition = section("Composition and cohesion", "generate_political_landscape", landscape::run, ep, with(json!({})))?;
-            let coalitions = section("Coalitions", "analyze_coalition_dynamics", groups::run_coalition, ep, with(json!({})))?;
+            let composition = section("Composition and cohesion", landscape::tool(), ep, with(json!({})))?;
+            let coalitions = section("Coalitions", groups::coalition_tool(), ep, with(json!({})))?;
             let c = &composition.result;
             let summary = vec![
                 format!("{} roll calls in {} sittings.", c["coverage"]["rollCalls"], c["coverage"]["sittings"]),
@@ -136,7 +123,7 @@ fn run(ep: &Ep, p: Params) -> Result<Report, Error> {
         }
         ReportType::LegislationProgress => {
             let id = subject("the procedure, e.g. 2024-0006")?;
-            let path = section("Procedure", "track_legislation", legislation::run, ep, json!({"procedureId": id}))?;
+            let path = section("Procedure", legislation::tool(), ep, json!({"procedureId": id}))?;
             let l = &path.result;
             let summary = vec![format!(
                 "Current stage {}; {} events; last event {}.",
@@ -148,7 +135,7 @@ fn run(ep: &Ep, p: Params) -> Result<Report, Error> {
         }
         ReportType::CommitteePerformance => {
             let id = subject("the committee's acronym or org id, e.g. ENVI")?;
-            let activity = section("Committee output", "analyze_committee_activity", committee_activity::run, ep, with(json!({"committeeId": id})))?;
+            let activity = section("Committee output", committee_activity::tool(), ep, with(json!({"committeeId": id})))?;
             let a = &activity.result;
             let name = a["committee"]["name"].as_str().map(|n| format!(": {n}")).unwrap_or_default();
             let summary = vec![
