@@ -19,7 +19,7 @@ fn main() {
     };
     let (private, public) = (stem.with_extension("key"), stem.with_extension("pub"));
     if !public.exists() {
-        // The same formats as `epmcp components keygen` (see src/trust.rs).
+        // The same formats as `epmcp components keygen` (see src/runtime/trust.rs).
         // A private key without its public half keeps its seed; otherwise a new one.
         let kept = std::fs::read_to_string(&private).ok().and_then(|t| {
             BASE64.decode(t.trim().strip_prefix("ed25519-private:")?).ok()?.try_into().ok()

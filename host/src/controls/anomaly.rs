@@ -10,8 +10,8 @@
 //! `admin_lift_block`). With Redis, responses and offence counts are shared, so a block
 //! on one instance is a block on all within a second.
 //!
-//! The local client on stdio (the user who started the process) and the host's own
-//! reads are never scored.
+//! The local client on stdio (the user who started the process) is never scored; reads
+//! done on a hosted caller's behalf (completion, subscriptions) are scored as that caller's.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

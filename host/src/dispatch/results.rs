@@ -1,8 +1,8 @@
 //! Reuse of tool results. A call whose every EP response came from (or went into) the
 //! response cache gives the same result as long as those responses are cached, so its
 //! result is kept until the oldest of them expires: a repeated call then costs no
-//! sandbox at all. Keys are the component's digest, the tool, the validated arguments
-//! and the UTC day (tools default date ranges to today). Bounded like the response cache.
+//! sandbox at all. Keys are the tenant, the component's digest, the tool, the validated
+//! arguments and the UTC day (tools default date ranges to today). Bounded like the response cache.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};

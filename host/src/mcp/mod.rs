@@ -1,6 +1,6 @@
 //! The MCP face of the host (rmcp `ServerHandler`): tools/list from the component
-//! registry, tools/call through the [`Dispatcher`]. Only this module, `error` and
-//! `transport` know rmcp or JSON-RPC.
+//! registry, tools/call through the [`Dispatcher`]. Only `mcp/` and `transport/` know
+//! rmcp or JSON-RPC.
 
 // MCP logging is deprecated upstream (SEP-2577) but still part of every revision we serve.
 #![allow(deprecated)]
