@@ -100,7 +100,7 @@ test: build-test setup-python setup-test test-unit test-e2e
 test-unit:
 	$(CARGO) test --release -p epmcp -p guest-client $(addprefix -p ,$(GUESTS))
 
-# `make test-e2e T=family_meetings` runs only the tests whose names contain T.
+# `make test-e2e T=tools::plenary` runs only the tests whose paths contain T.
 test-e2e:
 	$(CARGO) test --release -p epmcp-tests --test e2e -- --test-threads=2 $(T)
 

@@ -378,7 +378,7 @@ fn a_calls_spans_reach_the_collector_under_the_clients_trace() {
 
 #[test]
 fn tenants_stay_apart_in_redis_and_a_block_on_one_instance_holds_on_all() {
-    use crate::tenants::{session, tenant_key};
+    use crate::support::{session, tenant_key};
     let redis = Redis::start();
     let fake = Fake::start();
     let dir = TempDir::new("scale-tenants");

@@ -580,3 +580,78 @@ impl Issuer {
         encode(&header, &claims, &EncodingKey::from_ec_pem(self.key.serialize_pem().as_bytes()).unwrap()).unwrap()
     }
 }
+
+/// A fixture the fake serves, as JSON.
+pub fn fixture(name: &str) -> Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/ep-api").join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+pub const FORMAT: &str = "format=application%2Fld%2Bjson";
+
+/// The request line the fake logs for `path` and `query` (after `format`).
+pub fn line(path: &str, query: &str) -> String {
+    if query.is_empty() { format!("GET /api/v2/{path}?{FORMAT}") } else { format!("GET /api/v2/{path}?{FORMAT}&{query}") }
+}
+
+/// Whether the fake logged that request.
+pub fn requested(fake: &Fake, path: &str, query: &str) -> bool {
+    fake.requests().contains(&line(path, query))
+}
+
+/// Every argument is refused with -32602 naming `field`, and none reaches upstream.
+pub fn refused(server: &mut Server, fake: &Fake, cases: &[(&str, Value, &str)]) {
+    let before = fake.requests().len();
+    for (tool, arguments, field) in cases {
+        let message = server.invalid(tool, arguments.clone());
+        assert!(message.contains(field), "{tool}({arguments}) → {message}");
+    }
+    assert_eq!(fake.requests().len(), before, "refused calls reached upstream: {:?}", &fake.requests()[before..]);
+}
+
+/// Requests the fake logged that contain `needle`.
+pub fn upstream_requests(fake: &Fake, needle: &str) -> usize {
+    fake.requests().iter().filter(|r| r.contains(needle)).count()
+}
+
+/// Server options with these environment variables.
+pub fn with_env(vars: &[(&'static str, &str)]) -> Options<'static> {
+    Options { env: vars.iter().map(|(k, v)| (*k, v.to_string())).collect(), ..Options::default() }
+}
+
+/// `GET path` on a loopback listener: (status code, body).
+pub fn http_get(addr: &str, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.split(' ').nth(1).unwrap().parse().unwrap();
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+/// `epmcp ARGS` with the production components and `env`: (exit code, stdout, stderr).
+pub fn epmcp(env: &[(&str, &str)], args: &[&str]) -> (Option<i32>, String, String) {
+    let mut command = std::process::Command::new(crate::support::epmcp_bin());
+    command.env("EPMCP_COMPONENTS", crate::support::components_dir()).args(args);
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let out = command.output().unwrap();
+    (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// A new API key of `role` in `tenant`: (key, config entry).
+pub fn tenant_key(role: &str, tenant: &str) -> (String, String) {
+    let out = Command::new(epmcp_bin()).args(["keys", "add", "--role", role, "--tenant", tenant]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let field = |name: &str| text.lines().find_map(|l| l.strip_prefix(name)).map(|v| v.trim().to_string()).unwrap();
+    (field("key:"), field("entry:"))
+}
+
+/// One SDK session with `key` making `calls`; its report (`tools`, `calls`).
+pub fn session(url: &str, key: &str, calls: Value) -> Value {
+    python("calls.py", &[url, &calls.to_string()], &[("EPMCP_KEY", key)])
+}

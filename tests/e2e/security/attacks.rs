@@ -6,7 +6,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::{Value, json};
 
 use crate::support::{Fake, Hosted, Issuer, TempDir, audit_records, http, python};
-use crate::tenants::{session, tenant_key};
+use crate::support::{session, tenant_key};
 
 const ACCEPT: (&str, &str) = ("Accept", "application/json, text/event-stream");
 const JSON: (&str, &str) = ("Content-Type", "application/json");

@@ -1,8 +1,25 @@
-//! Upstream faults become clean MCP errors, never upstream bodies, and the server keeps serving.
+//! Upstream faults (errors, bad bodies, timeouts, an unreachable API) become clean errors in every family.
 
 use serde_json::json;
 
-use crate::support::{Fake, Options, Server};
+use crate::support::*;
+
+#[test]
+fn a_slow_upstream_times_out_cleanly() {
+    let fake = Fake::start_with(&["--fault", "slow"]);
+    let mut server =
+        Server::start_with(&fake, Options { env: vec![("EPMCP_UPSTREAM_TIMEOUT_MS", "700".into())], ..Options::default() });
+    for (tool, arguments) in [
+        ("get_adopted_texts", json!({"docId": "TA-10-2025-0001"})),
+        ("get_parliamentary_questions", json!({})),
+        ("get_procedure_events", json!({"processId": "1972-0003"})),
+    ] {
+        let started = std::time::Instant::now();
+        let message = server.tool_error(tool, arguments.clone());
+        assert!(message.contains("did not answer in time"), "{tool}: {message}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "{tool} waited {:?}", started.elapsed());
+    }
+}
 
 #[test]
 fn upstream_faults_become_clean_errors() {

@@ -6,21 +6,7 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
-use crate::support::{Fake, Hosted, TempDir, audit_records, epmcp_bin, python};
-
-/// A new API key of `role` in `tenant`: (key, config entry).
-pub fn tenant_key(role: &str, tenant: &str) -> (String, String) {
-    let out = Command::new(epmcp_bin()).args(["keys", "add", "--role", role, "--tenant", tenant]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let text = String::from_utf8_lossy(&out.stdout);
-    let field = |name: &str| text.lines().find_map(|l| l.strip_prefix(name)).map(|v| v.trim().to_string()).unwrap();
-    (field("key:"), field("entry:"))
-}
-
-/// One SDK session with `key` making `calls`; its report (`tools`, `calls`).
-pub fn session(url: &str, key: &str, calls: Value) -> Value {
-    python("calls.py", &[url, &calls.to_string()], &[("EPMCP_KEY", key)])
-}
+use crate::support::{Fake, Hosted, TempDir, audit_records, epmcp_bin, session, tenant_key};
 
 fn error(answer: &Value) -> &str {
     answer["error"].as_str().unwrap_or_else(|| panic!("expected an error: {answer}"))

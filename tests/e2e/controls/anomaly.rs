@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use crate::support::{Fake, Hosted, TempDir, audit_records, python};
-use crate::tenants::{session, tenant_key};
+use crate::support::{session, tenant_key};
 
 /// A session whose calls start at the beginning of a wall-clock second: the detector counts
 /// per second, and a burst split over two seconds would teach the baseline its first half.

@@ -1,9 +1,31 @@
-//! End-to-end: sittings' activities, agenda, vote results, decisions with roll-call
-//! votes, the latest votes, events and speeches, against the fake.
+//! The `plenary` component: sittings, their activities and agenda, decisions and roll-call votes, latest votes.
 
 use serde_json::json;
 
-use crate::support::{Fake, Options, Server, ids};
+use crate::support::*;
+
+#[test]
+fn get_plenary_sessions_by_year_id_dates_and_place() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let year = server.ok("get_plenary_sessions", json!({"year": 2014}));
+    assert_eq!(year["data"][0]["id"], "MTG-PL-2014-01-13");
+    assert_eq!(year["data"][0]["date"], "2014-01-13");
+    assert_eq!(year["data"][0]["location"], "Strasbourg");
+    assert_eq!(year["data"][0]["term"], 7);
+    assert_eq!(year["data"][0]["label"], "Monday, 13 January 2014");
+    let inside = server.ok("get_plenary_sessions", json!({"dateFrom": "2014-01-01", "dateTo": "2014-01-31", "location": "strasbourg"}));
+    assert_eq!(inside["count"], 1);
+    let outside = server.ok("get_plenary_sessions", json!({"dateFrom": "2014-02-01", "dateTo": "2014-02-28"}));
+    assert_eq!(outside["count"], 0);
+    let brussels = server.ok("get_plenary_sessions", json!({"year": 2014, "location": "Brussels"}));
+    assert_eq!(brussels["count"], 0);
+    let err = server.invalid("get_plenary_sessions", json!({"dateFrom": "2014-02-30"}));
+    assert!(err.contains("calendar date"), "{err}");
+    let err = server.invalid("get_plenary_sessions", json!({"dateFrom": "2014-03-01", "dateTo": "2014-02-01"}));
+    assert!(err.contains("after"), "{err}");
+    assert!(fake.requests().iter().any(|r| r.contains("/meetings?") && r.contains("year=2014")));
+}
 
 #[test]
 fn activities_and_agenda_of_a_sitting() {
@@ -158,78 +180,6 @@ fn voting_records_of_a_sitting_and_by_topic() {
         json!({"limit": 101}),
     ] {
         server.invalid("get_voting_records", args);
-    }
-}
-
-#[test]
-fn events_and_speeches() {
-    let fake = Fake::start();
-    let mut server = Server::start(&fake);
-    let events = server.ok("get_events", json!({"limit": 2}));
-    assert_eq!(ids(&events), ["MTG-PL-2014-01-13", "MTG-PL-2014-01-16-VOT-ITM-344715-3"]);
-    assert_eq!(events["nextOffset"], 2);
-    assert_eq!(events["data"][0]["activityType"], "PLENARY_SITTING");
-    let one = server.ok("get_events", json!({"eventId": "MTG-PL-2014-01-13"}));
-    assert_eq!(one["data"][0]["label"], "Monday, 13 January 2014");
-    assert_eq!(
-        fake.requests(),
-        [
-            "GET /api/v2/events?format=application%2Fld%2Bjson&offset=0&limit=2",
-            "GET /api/v2/events/MTG-PL-2014-01-13?format=application%2Fld%2Bjson",
-        ]
-    );
-    server.ok("get_events", json!({"activityType": "PLENARY_DEBATE"}));
-    assert!(fake.requests().iter().any(|r| r.contains("/events?") && r.contains("activity-type=PLENARY_DEBATE")));
-    assert!(server.tool_error("get_events", json!({"eventId": "MTG-PL-1999-01-01"})).contains("not found"));
-    for args in [
-        json!({"eventId": "../meps"}),
-        json!({"eventId": "MTG-PL-2014-01-13", "activityType": "PLENARY_DEBATE"}),
-        json!({"activityType": "plenary debate"}),
-        json!({"limit": 0}),
-        json!({"dateFrom": "2014-01-01"}),
-    ] {
-        server.invalid("get_events", args);
-    }
-
-    let speeches = server.ok("get_speeches", json!({"dateFrom": "2022-04-05", "dateTo": "2022-04-05", "mepId": "MEP-1294"}));
-    let s = &speeches["data"][0];
-    assert_eq!(s["id"], "MTG-PL-2022-04-05-OTH-20680000");
-    assert_eq!(s["recordedIn"], json!(["CRE-9-2022-04-05-OTH-20680000"]));
-    assert!(s["label"].as_str().unwrap().starts_with("EU Protection of children"));
-    assert!(fake.requests().iter().any(|r| r.contains("/speeches?") && r.contains("sitting-date=2022-04-05&sitting-date-end=2022-04-05&person-id=1294")));
-    let before = fake.requests().len();
-    let one = server.ok("get_speeches", json!({"speechId": "MTG-PL-2022-04-05-OTH-20680000"}));
-    assert_eq!((one["count"].clone(), one["data"][0]["id"].clone()), (json!(1), json!("MTG-PL-2022-04-05-OTH-20680000")));
-    assert_eq!(fake.requests()[before..], ["GET /api/v2/speeches/MTG-PL-2022-04-05-OTH-20680000?format=application%2Fld%2Bjson"]);
-    for args in [
-        json!({"dateTo": "2022-04-05"}),
-        json!({"speechId": "../x"}),
-        json!({"speechId": "MTG-PL-2022-04-05-OTH-1", "mepId": "1"}),
-        json!({"dateFrom": "2022-04-06", "dateTo": "2022-04-05"}),
-        json!({"mepId": "Smith"}),
-        json!({"text": "children"}),
-    ] {
-        server.invalid("get_speeches", args);
-    }
-}
-
-#[test]
-fn sitting_documents_through_the_spec_route() {
-    let fake = Fake::start();
-    let mut server = Server::start(&fake);
-    let docs = server.ok("get_meeting_plenary_session_documents", json!({"sittingId": "MTG-PL-2023-11-21"}));
-    assert_eq!(docs["data"], json!([{"id": "PV-9-2023-11-21", "items": 1}, {"id": "CRE-9-2023-11-21", "items": 1}]));
-    let items = server.ok("get_meeting_plenary_session_document_items", json!({"sittingId": "MTG-PL-2023-11-21"}));
-    assert_eq!(items["count"], 3);
-    assert_eq!(items["limit"], 20);
-    for r in fake.requests() {
-        assert!(r.starts_with("GET /api/v2/plenary-session-documents-items?") && r.contains("parent-id=MTG-PL-2023-11-21"), "{r}");
-    }
-    assert!(!fake.requests().iter().any(|r| r.contains("/meetings/")), "not the reference's unspecified routes");
-    for tool in ["get_meeting_plenary_session_documents", "get_meeting_plenary_session_document_items"] {
-        server.invalid(tool, json!({}));
-        server.invalid(tool, json!({"sittingId": "MTG-PL-2023-11-21&limit=1000"}));
-        server.invalid(tool, json!({"sittingId": "MTG-PL-2023-11-21", "limit": 101}));
     }
 }
 

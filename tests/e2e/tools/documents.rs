@@ -1,30 +1,52 @@
-//! End-to-end: the documents family of tools against the fake — document collections
-//! (adopted texts, plenary, committee, plenary-session and external documents, session
-//! document items), parliamentary questions, and procedure events.
+//! The `documents` component: every document collection, sitting documents and their items, declarations, search.
 
 use serde_json::{Value, json};
 
-use crate::support::{Fake, Options, Server, current_year, ids};
+use crate::support::*;
 
-const FORMAT: &str = "format=application%2Fld%2Bjson";
-
-/// The request line the fake logs for `path` and `query` (after `format`).
-fn line(path: &str, query: &str) -> String {
-    if query.is_empty() { format!("GET /api/v2/{path}?{FORMAT}") } else { format!("GET /api/v2/{path}?{FORMAT}&{query}") }
+/// Every tool of the family, with arguments that reach upstream.
+fn family_calls() -> Vec<(&'static str, Value)> {
+    vec![
+        ("get_adopted_texts", json!({"docId": "TA-10-2025-0001"})),
+        ("get_adopted_texts", json!({"year": 2025})),
+        ("get_plenary_documents", json!({"docId": "A-9-2022-0066"})),
+        ("get_plenary_documents", json!({})),
+        ("get_committee_documents", json!({"docId": "AFCO-PA-745315"})),
+        ("get_committee_documents", json!({})),
+        ("get_plenary_session_documents", json!({"docId": "PV-9-2023-11-21"})),
+        ("get_plenary_session_documents", json!({})),
+        ("get_plenary_session_document_items", json!({})),
+        ("get_external_documents", json!({"docId": "SP-2022-180-TA-9-2022-0053"})),
+        ("get_external_documents", json!({})),
+        ("get_parliamentary_questions", json!({"docId": "E-10-2024-001357"})),
+        ("get_parliamentary_questions", json!({})),
+        ("get_procedure_events", json!({"processId": "1972-0003"})),
+        ("get_procedure_event_by_id", json!({"processId": "1972-0003", "eventId": "1972-0003-DEC-DCPL-1991-07-10"})),
+    ]
 }
 
-fn requested(fake: &Fake, path: &str, query: &str) -> bool {
-    fake.requests().contains(&line(path, query))
-}
-
-/// Every argument is refused with -32602 naming `field`, and none reaches upstream.
-fn refused(server: &mut Server, fake: &Fake, cases: &[(&str, Value, &str)]) {
-    let before = fake.requests().len();
-    for (tool, arguments, field) in cases {
-        let message = server.invalid(tool, arguments.clone());
-        assert!(message.contains(field), "{tool}({arguments}) → {message}");
-    }
-    assert_eq!(fake.requests().len(), before, "refused calls reached upstream: {:?}", &fake.requests()[before..]);
+#[test]
+fn search_documents_by_id_keyword_and_type() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let doc = server.ok("search_documents", json!({"docId": "A-10-0034-0034-AM-001-001"}));
+    let d = &doc["data"][0];
+    assert_eq!(d["workType"], "AMENDMENT_LIST");
+    assert_eq!(d["date"], "2025-03-27");
+    assert_eq!(d["term"], 10);
+    assert_eq!(d["files"].as_array().unwrap().len(), 2);
+    assert!(d["files"][0]["url"].as_str().unwrap().starts_with("https://data.europarl.europa.eu/distribution/"));
+    let found = server.ok("search_documents", json!({"keyword": "climate", "dateFrom": "2025-01-01"}));
+    assert_eq!(found["count"], 2);
+    assert_eq!(found["data"][0]["workType"], "TEXT_ADOPTED");
+    assert!(fake.requests().iter().any(|r| r.contains("/adopted-texts?") && r.contains("text=climate") && r.contains("sitting-date=2025-01-01")));
+    let amendments = server.ok("search_documents", json!({"documentType": "AMENDMENT"}));
+    assert_eq!(amendments["data"][0]["id"], "A-10-0034-0034-AM-001-001");
+    assert!(fake.requests().iter().any(|r| r.contains("/documents?") && r.contains("work-type=AMENDMENT_LIST")));
+    let err = server.invalid("search_documents", json!({"documentType": "REGULATION"}));
+    assert!(err.contains("acts"), "{err}");
+    let err = server.invalid("search_documents", json!({}));
+    assert!(err.contains("docId"), "{err}");
 }
 
 #[test]
@@ -260,143 +282,6 @@ fn get_external_documents_by_id_and_list() {
 }
 
 #[test]
-fn get_parliamentary_questions_reads_the_real_question_and_lists_by_year() {
-    let fake = Fake::start();
-    let mut server = Server::start(&fake);
-    let one = server.ok("get_parliamentary_questions", json!({"docId": "E-10-2024-001357"}));
-    let q = &one["data"][0];
-    assert_eq!(q["id"], "E-10-2024-001357");
-    assert_eq!((q["type"].as_str(), q["workType"].as_str()), (Some("WRITTEN"), Some("QUESTION_WRITTEN")));
-    assert_eq!(q["title"], "Suspension of the EU-Israel Association Agreement and recognition of the State of Palestine");
-    assert_eq!((q["date"].as_str(), q["term"].as_u64()), (Some("2024-07-16"), Some(10)));
-    assert_eq!(q["authorIds"], json!(["257083"]));
-    assert_eq!(q["addressees"], json!(["CS"]));
-    assert_eq!(q["status"], "ANSWERED");
-    assert_eq!(
-        q["answer"],
-        json!({"id": "E-10-2024-001357-ASW", "date": "2025-02-26", "title": "Answer for question E-001357/24", "answeredBy": ["EU_COUNCIL"]})
-    );
-    assert_eq!(q["files"].as_array().unwrap().len(), 2);
-    assert!(requested(&fake, "parliamentary-questions/E-10-2024-001357", ""));
-    // The author id is usable with get_mep_details as is.
-    assert!(one["data"][0]["authorIds"][0].as_str().unwrap().chars().all(|c| c.is_ascii_digit()));
-
-    let written = server.ok(
-        "get_parliamentary_questions",
-        json!({"type": "WRITTEN", "dateFrom": "2023-01-01", "dateTo": "2024-12-31", "limit": 10}),
-    );
-    assert_eq!(ids(&written), ["E-10-2024-001357"]);
-    let item = &written["data"][0];
-    assert_eq!(item["type"], "WRITTEN");
-    assert!(item.get("status").is_none() && item.get("authorIds").is_none(), "list items carry no answer or author: {item}");
-    assert_eq!(written["endpoint"], "parliamentary-questions?year=2023,2024&work-type=QUESTION_WRITTEN,QUESTION_WRITTEN_PRIORITY");
-    assert!(requested(
-        &fake,
-        "parliamentary-questions",
-        "year=2023%2C2024&work-type=QUESTION_WRITTEN%2CQUESTION_WRITTEN_PRIORITY&offset=0&limit=10"
-    ));
-    server.ok("get_parliamentary_questions", json!({"type": "ORAL"}));
-    let year = current_year();
-    assert!(requested(&fake, "parliamentary-questions", &format!("year={year}&work-type=QUESTION_ORAL%2CQUESTION_TIME&offset=0&limit=50")));
-
-    refused(
-        &mut server,
-        &fake,
-        &[
-            ("get_parliamentary_questions", json!({"author": "Oliveira"}), "author"),
-            ("get_parliamentary_questions", json!({"topic": "Palestine"}), "topic"),
-            ("get_parliamentary_questions", json!({"status": "ANSWERED"}), "status"),
-            ("get_parliamentary_questions", json!({"status": "OPEN"}), "status"),
-            ("get_parliamentary_questions", json!({"type": "BOTH"}), "type"),
-            ("get_parliamentary_questions", json!({"dateFrom": "2024-03-01"}), "whole years"),
-            ("get_parliamentary_questions", json!({"dateFrom": "2024-01-01", "dateTo": "2024-06-30"}), "whole years"),
-            ("get_parliamentary_questions", json!({"dateTo": "2024-12-31"}), "dateTo needs dateFrom"),
-            ("get_parliamentary_questions", json!({"dateFrom": "2024-02-30"}), "calendar date"),
-            ("get_parliamentary_questions", json!({"docId": "E-10-2024-001357/../../meps"}), "docId"),
-            ("get_parliamentary_questions", json!({"docId": "E-10-2024-001357", "type": "WRITTEN"}), "cannot be combined"),
-        ],
-    );
-}
-
-#[test]
-fn procedure_events_list_and_one_by_reference() {
-    let fake = Fake::start();
-    let mut server = Server::start(&fake);
-    let events = server.ok("get_procedure_events", json!({"processId": "1972/0003(COD)"}));
-    // Oldest first, although the fixture lists the newest first.
-    assert_eq!(ids(&events), ["1972-0003-ANPRO-1972-11-06", "1972-0003-DEC-DCPL-1991-07-10"]);
-    let first = &events["data"][0];
-    assert_eq!(first["kind"], "Activity");
-    assert_eq!((first["date"].as_str(), first["activityType"].as_str()), (Some("1972-11-06"), Some("REFERRAL")));
-    assert_eq!(first["stage"], "RDG1");
-    assert_eq!(events["data"][1]["kind"], "Decision");
-    assert_eq!(events["endpoint"], "procedures/1972-0003/events");
-    assert!(requested(&fake, "procedures/1972-0003/events", "offset=0&limit=500"));
-    let second = server.ok("get_procedure_events", json!({"processId": "1972-0003", "limit": 1, "offset": 1}));
-    assert_eq!(ids(&second), ["1972-0003-DEC-DCPL-1991-07-10"]);
-    assert_eq!((second["hasMore"].as_bool(), second["offset"].as_u64()), (Some(false), Some(1)));
-    let missing = server.tool_error("get_procedure_events", json!({"processId": "2099-0001"}));
-    assert!(missing.contains("no events found") && missing.contains("2099-0001"), "{missing}");
-
-    let one = server.ok(
-        "get_procedure_event_by_id",
-        json!({"processId": "1972-0003(COD)", "eventId": "1972-0003-DEC-DCPL-1991-07-10"}),
-    );
-    assert_eq!(
-        one,
-        json!({
-            "processId": "1972-0003", "id": "1972-0003-DEC-DCPL-1991-07-10", "kind": "Decision", "date": "1991-07-10",
-            "activityType": "PLENARY_AMEND_PROPOSAL", "stage": "RDG1", "source": one["source"]
-        })
-    );
-    assert!(one["source"].as_str().unwrap().contains("CC BY 4.0"));
-    assert!(requested(&fake, "procedures/1972-0003/events/1972-0003-DEC-DCPL-1991-07-10", ""));
-    let missing = server.tool_error("get_procedure_event_by_id", json!({"processId": "1972-0003", "eventId": "1972-0003-XYZ"}));
-    assert!(missing.contains("not found") && missing.contains("1972-0003-XYZ"), "{missing}");
-
-    // get_procedures takes the same references, two-letter types included; its events carry kinds now.
-    let p = server.ok("get_procedures", json!({"processId": "1972/0003(CN)"}));
-    assert_eq!(p["data"][0]["events"][1]["kind"], "Decision");
-    assert!(requested(&fake, "procedures/1972-0003", ""));
-
-    refused(
-        &mut server,
-        &fake,
-        &[
-            ("get_procedure_events", json!({}), "processId"),
-            ("get_procedure_events", json!({"processId": "1972-0003/../../meps"}), "processId"),
-            ("get_procedure_events", json!({"processId": "1972-0003", "limit": 500}), "limit"),
-            ("get_procedure_event_by_id", json!({"processId": "1972-0003"}), "eventId"),
-            ("get_procedure_event_by_id", json!({"eventId": "1972-0003-DEC-DCPL-1991-07-10"}), "processId"),
-            ("get_procedure_event_by_id", json!({"processId": "1972-0003", "eventId": "x/../../y"}), "eventId"),
-            ("get_procedure_event_by_id", json!({"processId": "1972-0003", "eventId": "1972-0003-DEC?x"}), "eventId"),
-            ("get_procedures", json!({"processId": "1972/0003(CODE)"}), "processId"),
-        ],
-    );
-}
-
-/// Every tool of the family, with arguments that reach upstream.
-fn family_calls() -> Vec<(&'static str, Value)> {
-    vec![
-        ("get_adopted_texts", json!({"docId": "TA-10-2025-0001"})),
-        ("get_adopted_texts", json!({"year": 2025})),
-        ("get_plenary_documents", json!({"docId": "A-9-2022-0066"})),
-        ("get_plenary_documents", json!({})),
-        ("get_committee_documents", json!({"docId": "AFCO-PA-745315"})),
-        ("get_committee_documents", json!({})),
-        ("get_plenary_session_documents", json!({"docId": "PV-9-2023-11-21"})),
-        ("get_plenary_session_documents", json!({})),
-        ("get_plenary_session_document_items", json!({})),
-        ("get_external_documents", json!({"docId": "SP-2022-180-TA-9-2022-0053"})),
-        ("get_external_documents", json!({})),
-        ("get_parliamentary_questions", json!({"docId": "E-10-2024-001357"})),
-        ("get_parliamentary_questions", json!({})),
-        ("get_procedure_events", json!({"processId": "1972-0003"})),
-        ("get_procedure_event_by_id", json!({"processId": "1972-0003", "eventId": "1972-0003-DEC-DCPL-1991-07-10"})),
-    ]
-}
-
-#[test]
 fn unknown_documents_are_not_found() {
     let fake = Fake::start();
     let mut server = Server::start(&fake);
@@ -446,18 +331,70 @@ fn upstream_404_500_and_malformed_bodies_are_clean_errors() {
 }
 
 #[test]
-fn a_slow_upstream_times_out_cleanly() {
-    let fake = Fake::start_with(&["--fault", "slow"]);
-    let mut server =
-        Server::start_with(&fake, Options { env: vec![("EPMCP_UPSTREAM_TIMEOUT_MS", "700".into())], ..Options::default() });
-    for (tool, arguments) in [
-        ("get_adopted_texts", json!({"docId": "TA-10-2025-0001"})),
-        ("get_parliamentary_questions", json!({})),
-        ("get_procedure_events", json!({"processId": "1972-0003"})),
-    ] {
-        let started = std::time::Instant::now();
-        let message = server.tool_error(tool, arguments.clone());
-        assert!(message.contains("did not answer in time"), "{tool}: {message}");
-        assert!(started.elapsed() < std::time::Duration::from_secs(10), "{tool} waited {:?}", started.elapsed());
+fn sitting_documents_through_the_spec_route() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let docs = server.ok("get_meeting_plenary_session_documents", json!({"sittingId": "MTG-PL-2023-11-21"}));
+    assert_eq!(docs["data"], json!([{"id": "PV-9-2023-11-21", "items": 1}, {"id": "CRE-9-2023-11-21", "items": 1}]));
+    let items = server.ok("get_meeting_plenary_session_document_items", json!({"sittingId": "MTG-PL-2023-11-21"}));
+    assert_eq!(items["count"], 3);
+    assert_eq!(items["limit"], 20);
+    for r in fake.requests() {
+        assert!(r.starts_with("GET /api/v2/plenary-session-documents-items?") && r.contains("parent-id=MTG-PL-2023-11-21"), "{r}");
     }
+    assert!(!fake.requests().iter().any(|r| r.contains("/meetings/")), "not the reference's unspecified routes");
+    for tool in ["get_meeting_plenary_session_documents", "get_meeting_plenary_session_document_items"] {
+        server.invalid(tool, json!({}));
+        server.invalid(tool, json!({"sittingId": "MTG-PL-2023-11-21&limit=1000"}));
+        server.invalid(tool, json!({"sittingId": "MTG-PL-2023-11-21", "limit": 101}));
+    }
+}
+
+#[test]
+fn declarations_by_year_mep_and_id() {
+    let fake = Fake::start();
+    let mut server = Server::start(&fake);
+    let list = server.ok("get_mep_declarations", json!({"year": 2024, "mepId": "MEP-197491"}));
+    assert_eq!(ids(&list), ["DCI-197491-2024-07-19-123456", "DCI-124936-2024-09-02-123457"]);
+    assert_eq!(list["data"][0]["workType"], "MEMBER_DECLARATION_INTEREST_CONFLICT");
+    assert_eq!(list["endpoint"], "meps-declarations?year=2024&person-id=197491");
+    server.ok("get_mep_declarations", json!({"mepId": "person/124936", "limit": 1, "offset": 1}));
+    server.ok("get_mep_declarations", json!({}));
+    let one = server.ok("get_mep_declarations", json!({"docId": "DCI-197491-2024-07-19-123456"}));
+    let d = &one["data"][0];
+    assert_eq!(d["id"], "DCI-197491-2024-07-19-123456");
+    assert_eq!(d["title"], "Declaration of conflict of interest (constructed sample)");
+    assert_eq!((d["date"].as_str(), d["term"].as_u64()), (Some("2024-07-19"), Some(10)));
+    assert_eq!(
+        d["files"],
+        json!([{"language": "ENG", "format": "PDF", "url": "https://data.europarl.europa.eu/distribution/dci/DCI-197491-2024-07-19-123456/DCI-197491-2024-07-19-123456_en.pdf"}])
+    );
+    let year = current_year();
+    assert_eq!(
+        fake.requests(),
+        [
+            line("meps-declarations", "year=2024&person-id=197491&offset=0&limit=50"),
+            line("meps-declarations", &format!("year={year}&person-id=124936&offset=1&limit=1")),
+            line("meps-declarations", &format!("year={year}&offset=0&limit=50")),
+            "GET /api/v2/meps-declarations/DCI-197491-2024-07-19-123456?format=application%2Fld%2Bjson".to_string(),
+        ]
+    );
+    let missing = server.tool_error("get_mep_declarations", json!({"docId": "DCI-1234-2024-01-01-1234"}));
+    assert!(missing.contains("not found"), "{missing}");
+    let before = fake.requests().len();
+    for args in [
+        json!({"docId": "../x"}),
+        json!({"docId": "DCI-197491-2024-07-19-123456/../../meps"}),
+        json!({"docId": ""}),
+        json!({"docId": "DCI-197491-2024-07-19-123456", "year": 2024}),
+        json!({"docId": "DCI-197491-2024-07-19-123456", "mepId": "197491"}),
+        json!({"year": 1800}),
+        json!({"year": 2041}),
+        json!({"mepId": "Smith"}),
+        json!({"limit": 101}),
+        json!({"term": 10}),
+    ] {
+        server.invalid("get_mep_declarations", args);
+    }
+    assert_eq!(fake.requests().len(), before, "an invalid call reached the EP API");
 }
