@@ -220,3 +220,52 @@ fn components_swap_under_a_stdio_client() {
     assert!(notified.iter().any(|n| n["method"] == "notifications/tools/list_changed"), "{notified:?}");
     let _: Value = server.ok("get_mep_details", json!({"id": "1294"}));
 }
+
+/// The crate `epmcp components new` makes is a component an outside team can build, test,
+/// sign and have served with the guarantees of ours: it builds for wasm32-wasip2, its own
+/// test passes, its signed build verifies, and the official Python SDK calls its tool
+/// against the fake EP API (its egress is its manifest's, its schema the host's check).
+#[test]
+fn a_component_made_by_components_new_builds_tests_verifies_and_serves_its_tool() {
+    let work = TempDir::new("new-component");
+    let guest_client = Path::new(env!("CARGO_MANIFEST_DIR")).join("../guest-client");
+    let (code, out, err) = epmcp_cli(&work.0, &[], &["components", "new", "demo-tool", "--into", work.0.to_str().unwrap(), "--guest-client", guest_client.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let crate_dir = work.0.join("demo-tool");
+    // Its own target directory, kept between runs: the dependencies build once.
+    let target = path("EPMCP_TEMPLATE_TARGET", "target/template-component");
+    let cargo = |args: &[&str]| {
+        let out = std::process::Command::new(option_env!("CARGO").unwrap_or("cargo"))
+            .args(args)
+            .arg("--manifest-path")
+            .arg(crate_dir.join("Cargo.toml"))
+            .env("CARGO_TARGET_DIR", &target)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "cargo {args:?}:\n{}", String::from_utf8_lossy(&out.stderr));
+    };
+    cargo(&["test", "--quiet"]);
+    cargo(&["build", "--quiet", "--release", "--target", "wasm32-wasip2"]);
+    let components = TempDir::new("new-component-served");
+    std::fs::copy(target.join("wasm32-wasip2/release/demo_tool.wasm"), components.0.join("demo_tool.wasm")).unwrap();
+    sign(&components.0, &dev_key(), &["demo_tool"]);
+    let (code, out, err) = epmcp_cli(&components.0, &[], &["components", "verify"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("demo-tool"), "{out}");
+    let manifest = std::fs::read_to_string(components.0.join("demo_tool.manifest.toml")).unwrap();
+    assert!(manifest.contains("egress = [\"controlled-vocabularies\"]"), "{manifest}");
+
+    let fake = Fake::start();
+    let report = python(
+        "stdio_call.py",
+        &[crate::support::epmcp_bin().to_str().unwrap(), "demo_tool_concepts", r#"{"vocabulary": "ep-decision-methods"}"#],
+        // A profile plus the new component's own tools: what an operator adding one writes.
+        &[("EP_API_URL", fake.url.as_str()), ("EPMCP_COMPONENTS", components.0.to_str().unwrap()), ("EPMCP_TOOLS", "standard demo_tool_*")],
+    );
+    assert_eq!(report["tools"].as_array().unwrap().iter().filter(|t| t.as_str() == Some("demo_tool_concepts")).count(), 1, "{report}");
+    assert_eq!(report["isError"], false, "{report}");
+    let concepts = report["structured"]["data"].as_array().unwrap();
+    assert_eq!(concepts.len(), 8, "{report}");
+    assert_eq!(concepts[0]["code"], "DECISION");
+    assert!(fake.requests().iter().all(|r| r.starts_with("GET /api/v2/controlled-vocabularies/ep-decision-methods?")), "{:?}", fake.requests());
+}

@@ -195,6 +195,18 @@ pub enum ComponentsCommand {
     },
     /// Makes a new Ed25519 signing key: STEM.key (private, mode 0600) and STEM.pub.
     Keygen { stem: PathBuf },
+    /// Makes a new component crate NAME (on epmcp's guest-client) that serves one tool,
+    /// with its test: `cargo build --release --target wasm32-wasip2` builds it.
+    New {
+        /// Lower-case letters, digits and `-`, starting with a letter.
+        name: String,
+        /// Where to make it (default: the current directory); the crate is DIR/NAME.
+        #[arg(long)]
+        into: Option<PathBuf>,
+        /// The `guest-client` crate of an epmcp checkout, which the component links.
+        #[arg(long)]
+        guest_client: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -396,7 +408,8 @@ pub struct RuntimeArgs {
     pub scope_roles: String,
     /// The tools this server offers: a profile (`core`: 17 everyday data tools; `analysis`:
     /// the analyses and the data tools they start from; `standard`: both, 38 tools; `all`:
-    /// 65, with the change feeds and rarer lists) or tool-name patterns (`get_* !get_*_feed`).
+    /// 65, with the change feeds and rarer lists) and tool-name patterns (`get_* !get_*_feed`;
+    /// `standard my_tool_*` adds a component of one's own).
     /// Roles and tenants choose among these.
     #[arg(long, env = "EPMCP_TOOLS", default_value = "standard", global = true, help_heading = "Components")]
     pub tools: String,

@@ -9,6 +9,7 @@ pub mod operator;
 pub mod policy;
 pub mod serve;
 pub mod settings;
+mod template;
 
 use std::sync::Arc;
 
@@ -37,6 +38,11 @@ pub async fn run(cli: Cli) -> Result<()> {
     if let Some(Command::Components { command: Some(ComponentsCommand::Keygen { stem }) }) = &cli.command {
         let id = trust::generate(stem)?;
         println!("key {id}: {} (private, keep it) and {} (trust it with --trusted-key)", stem.with_extension("key").display(), stem.with_extension("pub").display());
+        return Ok(());
+    }
+    if let Some(Command::Components { command: Some(ComponentsCommand::New { name, into, guest_client }) }) = &cli.command {
+        let made = template::new_component(name, into.as_deref().unwrap_or(std::path::Path::new(".")), guest_client)?;
+        println!("made {}: build it with `cargo build --release --target wasm32-wasip2` there (see its README.md)", made.display());
         return Ok(());
     }
     let config = cli.runtime.validate()?;

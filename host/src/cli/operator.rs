@@ -24,7 +24,7 @@ pub async fn components(config: &Config, command: ComponentsCommand) -> Result<(
         ComponentsCommand::Verify => verify(config).await,
         ComponentsCommand::Precompile => precompile(config).await,
         ComponentsCommand::Sign { key, files } => sign(config, &key, &files).await,
-        ComponentsCommand::Keygen { .. } => unreachable!("handled before the configuration is needed"),
+        ComponentsCommand::Keygen { .. } | ComponentsCommand::New { .. } => unreachable!("handled before the configuration is needed"),
     }
 }
 

@@ -55,12 +55,16 @@ const PROFILES: &[(&str, &str)] = &[
     ("all", "*"),
 ];
 
-/// The tools a server offers at all (`--tools`): a profile's name or patterns. A tool
-/// outside it is as if it were not installed, for every caller.
+/// The tools a server offers at all (`--tools`): profiles' names and tool patterns, e.g.
+/// `standard my_tool_*` (a profile plus a component of one's own). A tool outside it is as
+/// if it were not installed, for every caller.
 pub fn profile(raw: &str) -> Result<Grant> {
     let raw = raw.trim();
-    let patterns = PROFILES.iter().find(|(name, _)| *name == raw).map_or(raw, |(_, patterns)| patterns);
-    let grant = Grant::parse(patterns.split([' ', ',']).filter(|w| !w.is_empty()))
+    let words = raw.split([' ', ',']).filter(|w| !w.is_empty()).flat_map(|word| match PROFILES.iter().find(|(name, _)| *name == word) {
+        Some((_, patterns)) => patterns.split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>(),
+        None => vec![word],
+    });
+    let grant = Grant::parse(words)
         .map_err(|e| anyhow::anyhow!("--tools '{raw}': {e} (or a profile: core, analysis, standard, all)"))?;
     if grant.0.is_empty() {
         bail!("--tools is empty: name a profile (core, analysis, standard, all) or tool patterns");
@@ -178,6 +182,15 @@ mod tests {
         assert!(glob_match("a*b*c", "aXbYc") && !glob_match("a*b*c", "aXbY"));
         let p = Policy::parse("team=get_* !get_*_feed get_meps_feed").unwrap();
         assert!(p.allows("team", "get_meps") && !p.allows("team", "get_events_feed") && p.allows("team", "get_meps_feed"));
+    }
+
+    #[test]
+    fn a_profile_takes_patterns_besides_it() {
+        let grant = profile("standard my_tool_*").unwrap();
+        assert!(grant.allows("my_tool_concepts") && grant.allows("get_meps") && grant.allows("analyze_voting_patterns"));
+        assert!(!grant.allows("get_meps_feed"), "standard has no feeds");
+        assert!(profile("core").unwrap().allows("get_speeches") && !profile("core").unwrap().allows("my_tool_concepts"));
+        assert!(profile("standard my-tool").is_err(), "patterns are still checked");
     }
 
     #[test]
