@@ -33,7 +33,7 @@ export EPMCP_FIXTURES := $(CURDIR)/tests/fixtures/ep-api
 export EPMCP_CONFORMANCE_BIN := $(CURDIR)/$(CONFORMANCE)/node_modules/.bin
 export EPMCP_TRUSTED_KEYS ?= $(CURDIR)/$(DEV_KEY).pub
 
-.PHONY: all setup setup-python setup-test build build-test guests test-guests host test-bins run test test-unit test-e2e demo bench clean
+.PHONY: all setup setup-python setup-test build build-test guests test-guests host test-bins template-component test-reproducible run test test-unit test-e2e demo bench clean
 
 all: build
 
@@ -68,11 +68,21 @@ build: setup guests host
 
 ## What only the tests use, on top of `build`: the test-only components (hostile ones,
 ## conformance fixtures, versions for hot swap), signed, and the fake EP API and bench binaries.
-build-test: build test-guests test-bins
+build-test: build test-guests test-bins template-component
 	@mkdir -p $(TEST_COMPONENTS)
 	@for t in $(TEST_COMPONENT_FILES); do cp $(WASM_DIR)/$$t.wasm $(TEST_COMPONENTS)/ && rm -f $(TEST_COMPONENTS)/$$t.manifest.*; done
 	@cp tests/components/*/*.manifest.toml $(TEST_COMPONENTS)/
 	@EPMCP_LOG=error $(BIN) --cache-dir target/test-cwasm components sign --key $(DEV_KEY).key $(TEST_COMPONENTS)/*.wasm >/dev/null
+
+# A crate as `epmcp components new` makes it for an outside team: made afresh, its own
+# test run natively, then built for wasm32-wasip2 (tests/e2e/lifecycle.rs signs and serves it).
+TEMPLATE := target/template/demo-tool
+TEMPLATE_TARGET := target/template-component
+
+template-component:
+	@rm -rf target/template && $(BIN) components new demo-tool --into target/template --guest-client guest-client >/dev/null
+	CARGO_TARGET_DIR=$(TEMPLATE_TARGET) $(CARGO) test --quiet --manifest-path $(TEMPLATE)/Cargo.toml
+	CARGO_TARGET_DIR=$(TEMPLATE_TARGET) $(CARGO) build --quiet --release --target wasm32-wasip2 --manifest-path $(TEMPLATE)/Cargo.toml
 
 # Components name no path of the machine that built them (panic messages carry source paths):
 # the cargo home becomes /cargo, so a build elsewhere gives the same bytes and digest.
@@ -95,7 +105,11 @@ run: build
 	$(BIN)
 
 ## Unit tests (host, guest client, tool families natively) and the end-to-end suite.
-test: build-test setup-python setup-test test-unit test-e2e
+test: build-test setup-python setup-test test-unit test-reproducible test-e2e
+
+## The components `make build` made come out byte for byte the same from a clean build elsewhere.
+test-reproducible: build
+	GUESTS="$(GUESTS)" bash tests/reproducible.sh
 
 test-unit:
 	$(CARGO) test --release -p epmcp -p guest-client $(addprefix -p ,$(GUESTS))
