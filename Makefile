@@ -81,8 +81,8 @@ TEMPLATE_TARGET := target/template-component
 
 template-component:
 	@rm -rf target/template && $(BIN) components new demo-tool --into target/template --guest-client guest-client >/dev/null
-	CARGO_TARGET_DIR=$(TEMPLATE_TARGET) $(CARGO) test --quiet --manifest-path $(TEMPLATE)/Cargo.toml
-	CARGO_TARGET_DIR=$(TEMPLATE_TARGET) $(CARGO) build --quiet --release --target wasm32-wasip2 --manifest-path $(TEMPLATE)/Cargo.toml
+	cd $(TEMPLATE) && CARGO_TARGET_DIR=$(CURDIR)/$(TEMPLATE_TARGET) $(CARGO) test --quiet
+	cd $(TEMPLATE) && CARGO_TARGET_DIR=$(CURDIR)/$(TEMPLATE_TARGET) $(CARGO) build --quiet --release --target wasm32-wasip2
 
 # Components name no path of the machine that built them (panic messages carry source paths):
 # the cargo home becomes /cargo, so a build elsewhere gives the same bytes and digest.

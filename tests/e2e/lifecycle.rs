@@ -231,15 +231,20 @@ fn components_swap_under_a_stdio_client() {
 fn a_component_made_by_components_new_builds_verifies_and_serves_its_tool() {
     let work = TempDir::new("new-component");
     let guest_client = Path::new(env!("CARGO_MANIFEST_DIR")).join("../guest-client");
-    let (code, out, err) = epmcp_cli(&work.0, &[], &["components", "new", "demo-tool", "--into", work.0.to_str().unwrap(), "--guest-client", guest_client.to_str().unwrap()]);
+    let home = std::env::var("HOME").unwrap_or_default();
+    let (code, out, err) = epmcp_cli(&work.0, &[("HOME", home.as_str())], &["components", "new", "demo-tool", "--into", work.0.to_str().unwrap(), "--guest-client", guest_client.to_str().unwrap()]);
     assert_eq!(code, Some(0), "{out}{err}");
     let built = path("EPMCP_TEMPLATE", "target/template/demo-tool");
-    for file in ["Cargo.toml", "src/lib.rs", "README.md"] {
+    for file in ["Cargo.toml", "src/lib.rs", "README.md", ".cargo/config.toml"] {
         let made = std::fs::read_to_string(work.0.join("demo-tool").join(file)).unwrap();
         let tested = std::fs::read_to_string(built.join(file)).unwrap_or_else(|e| panic!("{file} of {}: {e} (run `make build-test`)", built.display()));
         assert_eq!(made, tested, "{file}: `make build-test` built another crate than `components new` makes");
     }
     let wasm = path("EPMCP_TEMPLATE_TARGET", "target/template-component").join("wasm32-wasip2/release/demo_tool.wasm");
+    // No path of this machine in it: the crate's cargo configuration remaps them.
+    let bytes = String::from_utf8_lossy(&std::fs::read(&wasm).unwrap()).into_owned();
+    let checkout = guest_client.canonicalize().unwrap().parent().unwrap().display().to_string();
+    assert!(!bytes.contains(&checkout) && bytes.contains("/epmcp/guest-client/"), "the component names {checkout}");
     let components = TempDir::new("new-component-served");
     std::fs::copy(&wasm, components.0.join("demo_tool.wasm")).unwrap_or_else(|e| panic!("{}: {e}", wasm.display()));
     sign(&components.0, &dev_key(), &["demo_tool"]);

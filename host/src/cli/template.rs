@@ -6,11 +6,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 /// The template's files: where each goes in the crate, and its text.
-const FILES: [(&str, &str); 4] = [
+const FILES: [(&str, &str); 5] = [
     ("Cargo.toml", include_str!("../../templates/component/Cargo.toml.in")),
     ("src/lib.rs", include_str!("../../templates/component/src/lib.rs.in")),
     ("README.md", include_str!("../../templates/component/README.md.in")),
     (".gitignore", include_str!("../../templates/component/gitignore.in")),
+    (".cargo/config.toml", include_str!("../../templates/component/cargo-config.toml.in")),
 ];
 
 /// Makes the crate `into/name`, linking the guest-client crate at `guest_client`; its path.
@@ -33,14 +34,22 @@ pub fn new_component(name: &str, into: &Path, guest_client: &Path) -> Result<Pat
         bail!("{} exists and is not empty", dir.display());
     }
     let snake = name.replace('-', "_");
-    // The path as a TOML string: quoted and escaped, whatever it holds.
+    // Paths as TOML values: quoted and escaped, whatever they hold.
     let path = toml::Value::String(guest_client.to_string_lossy().into_owned()).to_string();
+    let checkout = guest_client.parent().unwrap_or(&guest_client);
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")));
+    let mut remaps = vec![format!("--remap-path-prefix={}=/epmcp", checkout.display())];
+    remaps.extend(cargo_home.map(|home| format!("--remap-path-prefix={}=/cargo", home.display())));
+    let rustflags = toml::Value::Array(remaps.into_iter().map(toml::Value::String).collect()).to_string();
     for (file, text) in FILES {
         let text = text
             .replace("{{name}}", name)
             .replace("{{file}}", &snake)
             .replace("{{tool}}", &format!("{snake}_concepts"))
-            .replace("{{guest_client}}", &path);
+            .replace("{{guest_client}}", &path)
+            .replace("{{rustflags}}", &rustflags);
         let target = dir.join(file);
         std::fs::create_dir_all(target.parent().expect("a file in the crate"))?;
         std::fs::write(&target, text).with_context(|| format!("writing {}", target.display()))?;
@@ -67,6 +76,9 @@ mod tests {
         assert!(parsed["dependencies"]["guest-client"]["path"].as_str().unwrap().ends_with("guest-client"));
         let lib = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap();
         assert!(lib.contains("\"my_tool_concepts\"") && lib.contains("component!(\"my-tool\"") && !lib.contains("{{"));
+        let config: toml::Table = toml::from_str(&std::fs::read_to_string(dir.join(".cargo/config.toml")).unwrap()).unwrap();
+        let flags = config["target"]["wasm32-wasip2"]["rustflags"].as_array().unwrap();
+        assert!(flags[0].as_str().unwrap().ends_with("=/epmcp"));
         assert!(new_component("my-tool", &into, &guest_client).is_err(), "an existing crate is never overwritten");
         std::fs::remove_dir_all(&into).unwrap();
     }
