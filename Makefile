@@ -33,7 +33,7 @@ export EPMCP_FIXTURES := $(CURDIR)/tests/fixtures/ep-api
 export EPMCP_CONFORMANCE_BIN := $(CURDIR)/$(CONFORMANCE)/node_modules/.bin
 export EPMCP_TRUSTED_KEYS ?= $(CURDIR)/$(DEV_KEY).pub
 
-.PHONY: all setup setup-python setup-test build build-test guests test-guests host test-bins template-component test-reproducible run test test-unit test-e2e demo bench clean
+.PHONY: all setup setup-python setup-test build build-test guests test-guests host test-bins template-component test-reproducible sbom run test test-unit test-e2e demo bench clean
 
 all: build
 
@@ -125,6 +125,18 @@ demo: build-test setup-python
 ## Cold start, tools/list and tools/call latency, host overhead, peak RSS.
 bench: build-test
 	target/release/epmcp-bench
+
+## CycloneDX SBOMs (JSON, spec 1.5) of the host and of each component, in target/sbom/;
+## installs cargo-cyclonedx once. Not part of `make test`.
+sbom:
+	@command -v cargo-cyclonedx >/dev/null || $(CARGO) install --locked cargo-cyclonedx
+	@mkdir -p target/sbom
+	$(CARGO) cyclonedx --quiet --format json --spec-version 1.5 --no-build-deps --override-filename epmcp-sbom
+	@mv host/epmcp-sbom.json target/sbom/epmcp.cdx.json
+	$(CARGO) cyclonedx --quiet --format json --spec-version 1.5 --no-build-deps --override-filename epmcp-sbom --target wasm32-wasip2
+	@for g in $(GUESTS); do mv guest-tools/$$g/epmcp-sbom.json target/sbom/$$g.cdx.json; done
+	@find . -name epmcp-sbom.json -not -path './target/*' -delete
+	@ls target/sbom
 
 clean:
 	$(CARGO) clean
