@@ -33,7 +33,7 @@ export EPMCP_FIXTURES := $(CURDIR)/tests/fixtures/ep-api
 export EPMCP_CONFORMANCE_BIN := $(CURDIR)/$(CONFORMANCE)/node_modules/.bin
 export EPMCP_TRUSTED_KEYS ?= $(CURDIR)/$(DEV_KEY).pub
 
-.PHONY: all setup setup-python setup-test build build-test guests test-guests host test-bins template-component test-reproducible sbom run test test-unit test-e2e demo bench clean
+.PHONY: all setup setup-python setup-test build build-test guests test-guests host test-bins template-component test-reproducible sbom audit run test test-unit test-e2e demo bench clean
 
 all: build
 
@@ -137,6 +137,18 @@ sbom:
 	@for g in $(GUESTS); do mv guest-tools/$$g/epmcp-sbom.json target/sbom/$$g.cdx.json; done
 	@find . -name epmcp-sbom.json -not -path './target/*' -delete
 	@ls target/sbom
+
+## Dependency checks with cargo-deny (installed once; deny.toml says what is allowed):
+## licences, banned and duplicate crates, and sources, all offline; then known advisories,
+## when the RustSec database can be fetched (offline, that step is skipped and says so).
+## Not part of `make test`.
+audit:
+	@command -v cargo-deny >/dev/null || $(CARGO) install --locked cargo-deny
+	$(CARGO) deny --log-level error check licenses bans sources
+	@out=$$($(CARGO) deny --log-level error check advisories 2>&1); status=$$?; \
+		if [ $$status -ne 0 ] && echo "$$out" | grep -qi "fetch\|network\|resolve"; then \
+			echo "advisories: skipped, the RustSec database could not be fetched (offline)"; \
+		else echo "$$out"; exit $$status; fi
 
 clean:
 	$(CARGO) clean
