@@ -44,22 +44,7 @@ impl Tool {
         P: DeserializeOwned + JsonSchema + 'static,
         O: Serialize + JsonSchema + 'static,
     {
-        Tool {
-            name,
-            title,
-            description,
-            egress,
-            input_schema: input_schema_of::<P>,
-            output_schema: schema_of::<O>,
-            common: None,
-            narrow: None,
-            run: Box::new(move |ep, arguments| {
-                let params: P = serde_json::from_value(arguments)
-                    .map_err(|e| Error::invalid(format!("invalid arguments: {e}")))?;
-                let output = run(ep, params)?;
-                serde_json::to_value(output).map_err(|e| Error::Internal(format!("serialising output: {e}")))
-            }),
-        }
+        Tool::of::<P, O>(name, title, description, egress, None, move |ep, arguments| run(ep, parameters(arguments)?))
     }
 
     /// A tool that takes, besides its own parameters `P`, a group of [`Common`]
@@ -78,15 +63,39 @@ impl Tool {
         O: Serialize + JsonSchema + 'static,
     {
         let properties = common.properties();
-        let tool = Tool::new(name, title, description, egress, move |ep: &Ep, mut arguments: Value| {
+        Tool::of::<P, O>(name, title, description, egress, Some(properties), move |ep, mut arguments| {
             let shared = match arguments.as_object_mut() {
                 Some(fields) => common.take(fields)?,
                 None => common.take(&mut Map::new())?,
             };
-            let params: P = serde_json::from_value(arguments).map_err(|e| Error::invalid(format!("invalid arguments: {e}")))?;
-            run(ep, params, shared)
-        });
-        Tool { input_schema: input_schema_of::<P>, common: Some(properties), ..tool }
+            run(ep, parameters(arguments)?, shared)
+        })
+    }
+
+    /// The tool whose input schema is `P`'s (plus `common`), whose output schema is `O`'s,
+    /// and whose `run` reads the argument object.
+    fn of<P: JsonSchema, O: Serialize + JsonSchema + 'static>(
+        name: &'static str,
+        title: &'static str,
+        description: &'static str,
+        egress: &'static [&'static str],
+        common: Option<Map<String, Value>>,
+        run: impl Fn(&Ep, Value) -> Result<O, Error> + 'static,
+    ) -> Tool {
+        Tool {
+            name,
+            title,
+            description,
+            egress,
+            input_schema: input_schema_of::<P>,
+            output_schema: schema_of::<O>,
+            common,
+            narrow: None,
+            run: Box::new(move |ep, arguments| {
+                let output = run(ep, arguments)?;
+                serde_json::to_value(output).map_err(|e| Error::Internal(format!("serialising output: {e}")))
+            }),
+        }
     }
 
     /// A list tool: its own parameters `P`, plus [`Paging`]'s `limit` (default
@@ -144,6 +153,12 @@ pub fn schema_of<T: JsonSchema>() -> Value {
         s.meta_schema = None;
     });
     serde_json::to_value(settings.into_generator().into_root_schema_for::<T>()).expect("a JSON Schema serialises")
+}
+
+/// A tool's own parameters, from its argument object (what is left of it after its
+/// [`Common`] groups are taken out).
+fn parameters<P: DeserializeOwned>(arguments: Value) -> Result<P, Error> {
+    serde_json::from_value(arguments).map_err(|e| Error::invalid(format!("invalid arguments: {e}")))
 }
 
 /// A tool's own parameters' schema, as the host advertises it.
