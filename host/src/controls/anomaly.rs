@@ -247,7 +247,7 @@ impl Detector {
         for subject in [Self::identity_subject(tenant, identity), Self::tenant_subject(tenant)] {
             let Some(action) = actions.get(&subject) else { continue };
             match action.response {
-                Response::Isolate if tool == crate::runtime::catalog::HEALTH_TOOL => {}
+                Response::Isolate if tool == crate::runtime::catalog::host_tool::HEALTH => {}
                 Response::Isolate | Response::Block => {
                     return Verdict::Refused { response: action.response, seconds: action.seconds_left(), reason: action.reason.clone() };
                 }
@@ -419,7 +419,7 @@ mod tests {
         }
         assert!(again.contains(&Response::Isolate), "{again:?}");
         assert!(matches!(d.verdict("acme", "key:a", "get_meps"), Verdict::Refused { response: Response::Isolate, .. }));
-        assert_eq!(d.verdict("acme", "key:a", crate::runtime::catalog::HEALTH_TOOL), Verdict::Allow);
+        assert_eq!(d.verdict("acme", "key:a", crate::runtime::catalog::host_tool::HEALTH), Verdict::Allow);
     }
 
     #[tokio::test]

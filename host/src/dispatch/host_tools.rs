@@ -14,14 +14,7 @@ use super::error::CallError;
 use crate::identity::{Caller, DEFAULT_TENANT};
 use crate::runtime::validate::Invalid;
 
-pub const HEALTH: &str = crate::runtime::catalog::HEALTH_TOOL;
-pub const CONFIG: &str = "admin_config";
-pub const METRICS: &str = "admin_metrics";
-pub const COMPONENTS: &str = "admin_components";
-pub const TENANTS: &str = "admin_tenants";
-pub const ANOMALIES: &str = "admin_anomalies";
-pub const LIFT: &str = "admin_lift_block";
-
+pub use crate::runtime::catalog::host_tool::{ANOMALIES, COMPONENTS, CONFIG, HEALTH, LIFT, METRICS, TENANTS};
 pub use crate::runtime::catalog::is_host_tool;
 
 /// A tool the host answers itself: what tools/list shows of it.
@@ -258,6 +251,6 @@ mod tests {
     #[test]
     fn the_names_components_may_not_take_are_exactly_the_host_tools() {
         let names: Vec<&str> = super::tools().iter().map(|t| t.name).collect();
-        assert_eq!(names, crate::runtime::catalog::HOST_TOOLS);
+        assert_eq!(names, crate::runtime::catalog::host_tool::ALL);
     }
 }

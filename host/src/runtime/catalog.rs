@@ -7,15 +7,25 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-/// The tool the host answers about itself; anomaly isolation still lets a caller use it.
-pub const HEALTH_TOOL: &str = "get_server_health";
-/// The tools the host answers itself (`dispatch/host_tools.rs`): no component may take one of these names.
-pub const HOST_TOOLS: [&str; 7] =
-    [HEALTH_TOOL, "admin_config", "admin_metrics", "admin_components", "admin_tenants", "admin_anomalies", "admin_lift_block"];
+/// The names of the tools the host answers itself (`dispatch/host_tools.rs` answers them):
+/// here, below dispatch, so that the registry can reserve them and anomaly detection spare
+/// the health tool.
+pub mod host_tool {
+    /// `get_server_health`; anomaly isolation still lets a caller use it.
+    pub const HEALTH: &str = "get_server_health";
+    pub const CONFIG: &str = "admin_config";
+    pub const METRICS: &str = "admin_metrics";
+    pub const COMPONENTS: &str = "admin_components";
+    pub const TENANTS: &str = "admin_tenants";
+    pub const ANOMALIES: &str = "admin_anomalies";
+    pub const LIFT: &str = "admin_lift_block";
+    /// Every one, in the order tools/list shows them: no component may take one of these names.
+    pub const ALL: [&str; 7] = [HEALTH, CONFIG, METRICS, COMPONENTS, TENANTS, ANOMALIES, LIFT];
+}
 
 /// Whether the host answers `name` itself.
 pub fn is_host_tool(name: &str) -> bool {
-    HOST_TOOLS.contains(&name)
+    host_tool::ALL.contains(&name)
 }
 
 /// URIs longer than this are refused before matching.
