@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::support::{Fake, Hosted, TempDir, WAIT, http};
+use crate::support::{Fake, Hosted, TempDir, WAIT, http, upstream_requests};
 
 /// `redis-server` on a loopback port, in a temporary directory, persisting nothing.
 struct Redis {
@@ -130,10 +130,6 @@ impl Session {
 
 fn ok(answer: &str) -> bool {
     answer.contains(r#""isError":false"#)
-}
-
-fn upstream_requests(fake: &Fake, needle: &str) -> usize {
-    fake.requests().iter().filter(|r| r.contains(needle)).count()
 }
 
 /// Three instances on one Redis (and `env`).

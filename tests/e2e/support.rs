@@ -621,25 +621,14 @@ pub fn with_env(vars: &[(&'static str, &str)]) -> Options<'static> {
 
 /// `GET path` on a loopback listener: (status code, body).
 pub fn http_get(addr: &str, path: &str) -> (u16, String) {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response.split(' ').nth(1).unwrap().parse().unwrap();
-    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let (status, _, body) = http(addr, "GET", path, &[], "");
     (status, body)
 }
 
-/// `epmcp ARGS` with the production components and `env`: (exit code, stdout, stderr).
+/// `epmcp ARGS` on the production components (clean environment plus `env`): exit code,
+/// stdout, stderr.
 pub fn epmcp(env: &[(&str, &str)], args: &[&str]) -> (Option<i32>, String, String) {
-    let mut command = std::process::Command::new(crate::support::epmcp_bin());
-    command.env("EPMCP_COMPONENTS", crate::support::components_dir()).args(args);
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    let out = command.output().unwrap();
-    (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    epmcp_cli(&components_dir(), env, args)
 }
 
 /// A new API key of `role` in `tenant`: (key, config entry).

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Fake, Options, Server, ids};
+use crate::support::{FORMAT, Fake, Options, Server, ids};
 
 /// One feed tool: its path, whether its window is chosen (else fixed by the EP API),
 /// the ids of its fixture (`None`: the fixture is an error body), the first item's
@@ -110,8 +110,6 @@ const FEEDS: &[Case] = &[
         detail: ("get_controlled_vocabularies", "vocId"),
     },
 ];
-
-const FORMAT: &str = "format=application%2Fld%2Bjson";
 
 /// The request line a call with no arguments must send: `timeframe` always goes out
 /// for windowed feeds; fixed-window feeds send nothing but `format`.
