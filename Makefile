@@ -8,6 +8,13 @@ GUESTS   := meps plenary committees procedures documents events speeches questio
 TEST_GUESTS := hostile hostile-fs hostile-net conformance-fixtures versioned versioned-2
 TEST_COMPONENT_FILES := hostile hostile_fs hostile_net conformance_fixtures versioned versioned_2
 WASM_DIR := target/wasm32-wasip2/guest
+# Components written in JavaScript, built by componentize-js (npm, pinned by
+# guest-js/package-lock.json). Its builds are not byte-reproducible (its snapshot of the
+# engine differs run to run), so one is rebuilt only when its sources change.
+JS_GUESTS := concepts
+JS_TEST_GUESTS := hostile_js
+JS_DIR   := target/guest-js
+COMPONENTIZE_JS := guest-js/node_modules/.bin/componentize-js
 BIN      := target/release/epmcp
 COMPONENTS := target/release/components
 TEST_COMPONENTS := target/test-components
@@ -33,13 +40,14 @@ export EPMCP_FIXTURES := $(CURDIR)/tests/fixtures/ep-api
 export EPMCP_CONFORMANCE_BIN := $(CURDIR)/$(CONFORMANCE)/node_modules/.bin
 export EPMCP_TRUSTED_KEYS ?= $(CURDIR)/$(DEV_KEY).pub
 
-.PHONY: all setup setup-python setup-test build build-test guests test-guests host test-bins template-component test-reproducible sbom audit run test test-unit test-e2e demo bench clean
+.PHONY: all setup setup-python setup-test build build-test guests test-guests js-guests js-test-guests host test-bins template-component test-reproducible sbom audit run test test-unit test-e2e demo bench clean
 
 all: build
 
-## Install what a fresh machine lacks to build (the wasm32-wasip2 target).
+## Install what a fresh machine lacks to build (the wasm32-wasip2 target, componentize-js).
 setup:
 	@rustup target list --installed | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
+	@test -x $(COMPONENTIZE_JS) || ( cd guest-js && npm ci --no-audit --no-fund --loglevel=error >/dev/null )
 
 ## The official Python MCP SDK in a venv: the demo's and the tests' client (serving needs none).
 setup-python:
@@ -58,21 +66,30 @@ setup-test:
 ## Guest components (wasm32-wasip2), the host, signed manifests, and the precompiled cache:
 ## what `make run` serves, and nothing else.
 ## A component whose code did not change is left alone, so a running server sees no swap.
-build: setup guests host
+build: setup guests js-guests host
 	@test -f $(DEV_KEY).key || $(BIN) components keygen $(DEV_KEY) >/dev/null
 	@mkdir -p $(COMPONENTS)
-	@changed=; for g in $(GUESTS); do cmp -s $(WASM_DIR)/$$g.wasm $(COMPONENTS)/$$g.wasm && test -f $(COMPONENTS)/$$g.manifest.sig \
-		|| { cp $(WASM_DIR)/$$g.wasm $(COMPONENTS)/ && rm -f $(COMPONENTS)/$$g.manifest.* && changed="$$changed $(COMPONENTS)/$$g.wasm"; }; done; \
-		test -z "$$changed" || EPMCP_LOG=error $(BIN) components sign --key $(DEV_KEY).key $$changed >/dev/null
+	$(call install_components,$(GUESTS),$(WASM_DIR))
+	$(call install_components,$(JS_GUESTS),$(JS_DIR),--empty-filesystem)
 	@EPMCP_LOG=warn $(BIN) --components $(COMPONENTS) components precompile >/dev/null
+
+# Copies the components $(1) whose code changed from $(2) into $(COMPONENTS) and signs
+# them (sign flags $(3): a JavaScript engine's libc imports wasi:filesystem, granted empty).
+define install_components
+	@changed=; for g in $(1); do cmp -s $(2)/$$g.wasm $(COMPONENTS)/$$g.wasm && test -f $(COMPONENTS)/$$g.manifest.sig \
+		|| { cp $(2)/$$g.wasm $(COMPONENTS)/ && rm -f $(COMPONENTS)/$$g.manifest.* && changed="$$changed $(COMPONENTS)/$$g.wasm"; }; done; \
+		test -z "$$changed" || EPMCP_LOG=error $(BIN) components sign $(3) --key $(DEV_KEY).key $$changed >/dev/null
+endef
 
 ## What only the tests use, on top of `build`: the test-only components (hostile ones,
 ## conformance fixtures, versions for hot swap), signed, and the fake EP API and bench binaries.
-build-test: build test-guests test-bins template-component
+build-test: build test-guests js-test-guests test-bins template-component
 	@mkdir -p $(TEST_COMPONENTS)
 	@for t in $(TEST_COMPONENT_FILES); do cp $(WASM_DIR)/$$t.wasm $(TEST_COMPONENTS)/ && rm -f $(TEST_COMPONENTS)/$$t.manifest.*; done
 	@cp tests/components/*/*.manifest.toml $(TEST_COMPONENTS)/
-	@EPMCP_LOG=error $(BIN) --cache-dir target/test-cwasm components sign --key $(DEV_KEY).key $(TEST_COMPONENTS)/*.wasm >/dev/null
+	@EPMCP_LOG=error $(BIN) --cache-dir target/test-cwasm components sign --key $(DEV_KEY).key $(addprefix $(TEST_COMPONENTS)/,$(addsuffix .wasm,$(TEST_COMPONENT_FILES))) >/dev/null
+	@for t in $(JS_TEST_GUESTS); do cmp -s $(JS_DIR)/$$t.wasm $(TEST_COMPONENTS)/$$t.wasm || { cp $(JS_DIR)/$$t.wasm $(TEST_COMPONENTS)/ \
+		&& rm -f $(TEST_COMPONENTS)/$$t.manifest.* && EPMCP_LOG=error $(BIN) --cache-dir target/test-cwasm components sign --empty-filesystem --key $(DEV_KEY).key $(TEST_COMPONENTS)/$$t.wasm >/dev/null; }; done
 
 # A crate as `epmcp components new` makes it for an outside team: made afresh, its own
 # test run natively, then built for wasm32-wasip2 (tests/e2e/lifecycle.rs signs and serves it).
@@ -94,6 +111,20 @@ guests:
 test-guests:
 	$(GUEST_RUSTFLAGS) $(CARGO) build --profile guest --target wasm32-wasip2 $(addprefix -p ,$(TEST_GUESTS))
 
+# Rebuilt only when their sources (or the contract) change: see JS_GUESTS.
+js-guests: $(addprefix $(JS_DIR)/,$(addsuffix .wasm,$(JS_GUESTS)))
+js-test-guests: $(addprefix $(JS_DIR)/,$(addsuffix .wasm,$(JS_TEST_GUESTS)))
+
+# The engine without the WASI features the tools do not use (only fetch, i.e. wasi:http).
+COMPONENTIZE = @mkdir -p $(JS_DIR) && cd guest-js && ./node_modules/.bin/componentize-js ../$< -w ../wit -n tool-provider \
+	-d stdio random clocks fetch-event -o ../$@ >/dev/null && echo "componentize-js $< -> $@"
+
+$(JS_DIR)/concepts.wasm: guest-js/concepts/src/component.js $(wildcard guest-js/concepts/src/*.js) $(wildcard wit/*.wit) guest-js/package-lock.json
+	$(COMPONENTIZE)
+
+$(JS_DIR)/hostile_js.wasm: tests/components/hostile-js/component.js $(wildcard wit/*.wit) guest-js/package-lock.json
+	$(COMPONENTIZE)
+
 host:
 	$(CARGO) build --release -p epmcp
 
@@ -111,8 +142,9 @@ test: build-test setup-python setup-test test-unit test-reproducible test-e2e
 test-reproducible: build
 	GUESTS="$(GUESTS)" bash tests/reproducible.sh
 
-test-unit:
+test-unit: setup
 	$(CARGO) test --release -p epmcp -p guest-client $(addprefix -p ,$(GUESTS))
+	cd guest-js && npm test --silent
 
 # `make test-e2e T=tools::plenary` runs only the tests whose paths contain T.
 test-e2e:

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::support::{
-    Fake, Hosted, Options, Server, TempDir, audit_records, components_dir, components_with, epmcp_cli, install_component, path, python,
-    test_components_dir,
+    Fake, Hosted, Options, Server, TempDir, audit_records, components_dir, components_with, dev_key, epmcp_cli, install_component, path,
+    python, sign, test_components_dir,
 };
 
 fn tool_names(server: &mut Server) -> Vec<String> {
@@ -18,23 +18,10 @@ fn tool_names(server: &mut Server) -> Vec<String> {
     tools.as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_string()).collect()
 }
 
-fn dev_key() -> std::path::PathBuf {
-    path("EPMCP_DEV_KEY", "target/keys/dev.key")
-}
-
 fn edit(file: &Path, from: &str, to: &str) {
     let text = std::fs::read_to_string(file).unwrap();
     assert!(text.contains(from), "{}: no '{from}' in\n{text}", file.display());
     std::fs::write(file, text.replace(from, to)).unwrap();
-}
-
-/// Signs the components in `dir` with `key`, keeping their manifests' policies.
-fn sign(dir: &Path, key: &Path, names: &[&str]) {
-    let files: Vec<String> = names.iter().map(|n| dir.join(format!("{n}.wasm")).display().to_string()).collect();
-    let mut args = vec!["components", "sign", "--key", key.to_str().unwrap()];
-    args.extend(files.iter().map(String::as_str));
-    let (code, out, err) = epmcp_cli(dir, &[], &args);
-    assert_eq!(code, Some(0), "{out}{err}");
 }
 
 #[test]

@@ -29,6 +29,8 @@ mod tools {
     mod analytics;
     /// Committees and every corporate body.
     mod committees;
+    /// The JavaScript component: vocabulary search.
+    mod concepts;
     /// Every document collection, sitting documents and their items, declarations, search.
     mod documents;
     /// Events.

@@ -357,6 +357,20 @@ pub fn epmcp_cli(components: &Path, env: &[(&str, &str)], args: &[&str]) -> (Opt
     (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
+/// The private key `make build` made: tests sign with it what the servers they start trust.
+pub fn dev_key() -> PathBuf {
+    path("EPMCP_DEV_KEY", "target/keys/dev.key")
+}
+
+/// Signs the components `names` in `dir` with `key`, keeping their manifests' policies.
+pub fn sign(dir: &Path, key: &Path, names: &[&str]) {
+    let files: Vec<String> = names.iter().map(|n| dir.join(format!("{n}.wasm")).display().to_string()).collect();
+    let mut args = vec!["components", "sign", "--key", key.to_str().unwrap()];
+    args.extend(files.iter().map(String::as_str));
+    let (code, out, err) = epmcp_cli(dir, &[], &args);
+    assert_eq!(code, Some(0), "{out}{err}");
+}
+
 /// The public key `make build` made and signed the components with.
 pub fn dev_public_key() -> PathBuf {
     path("EPMCP_TRUSTED_KEYS", "target/keys/dev.pub")

@@ -190,6 +190,10 @@ pub enum ComponentsCommand {
     Sign {
         #[arg(long)]
         key: PathBuf,
+        /// For a language runtime whose libc imports wasi:filesystem (JavaScript, Python):
+        /// link it to no directory at all, and say so in the manifest.
+        #[arg(long)]
+        empty_filesystem: bool,
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },

@@ -29,6 +29,7 @@ const SAMPLES: &[(&str, &str)] = &[
     ("get_procedure_events", r#"{"processId": "1972-0003"}"#),
     ("get_procedure_event_by_id", r#"{"processId": "1972-0003", "eventId": "1972-0003-DEC-DCPL-1991-07-10"}"#),
     ("get_plenary_documents", r#"{"docId": "A-9-2024-0163"}"#),
+    ("search_vocabulary_concepts", r#"{"vocabulary": "ep-document-types", "text": "report"}"#),
     ("get_speeches", r#"{"dateFrom": "2024-01-15", "dateTo": "2024-01-18"}"#),
     ("track_legislation", r#"{"procedureId": "2016-0132"}"#),
     ("analyze_voting_patterns", r#"{"mepId": "1294", "dateFrom": "2024-03-01", "dateTo": "2024-03-31"}"#),

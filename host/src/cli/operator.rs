@@ -23,7 +23,7 @@ pub async fn components(config: &Config, command: ComponentsCommand) -> Result<(
         ComponentsCommand::Inspect { name } => inspect(config, &name).await,
         ComponentsCommand::Verify => verify(config).await,
         ComponentsCommand::Precompile => precompile(config).await,
-        ComponentsCommand::Sign { key, files } => sign(config, &key, &files).await,
+        ComponentsCommand::Sign { key, empty_filesystem, files } => sign(config, &key, empty_filesystem, &files).await,
         ComponentsCommand::Keygen { .. } | ComponentsCommand::New { .. } => unreachable!("handled before the configuration is needed"),
     }
 }
@@ -121,8 +121,9 @@ fn print_refusals(refusals: &Refusals) {
 
 /// Writes and signs each component's manifest. A manifest already there keeps its
 /// policy (egress, limits) and gets the component's name, version and digest; a new one
-/// is made from the component's description.
-async fn sign(config: &Config, key: &Path, files: &[std::path::PathBuf]) -> Result<()> {
+/// is made from the component's description. `empty_filesystem` grants (and keeps) a
+/// wasi:filesystem without directories.
+async fn sign(config: &Config, key: &Path, empty_filesystem: bool, files: &[std::path::PathBuf]) -> Result<()> {
     let key = trust::read_signing_key(key)?;
     let metrics = Arc::new(Metrics::default());
     let egress = super::egress(config, &metrics, &Audit::off(), None)?;
@@ -133,9 +134,12 @@ async fn sign(config: &Config, key: &Path, files: &[std::path::PathBuf]) -> Resu
             Ok(text) => Some(Manifest::parse(&text).with_context(|| manifest_path.display().to_string())?),
             Err(_) => None,
         };
-        let manifest = match (runtime.describe_file(file).await, existing) {
-            (Ok((info, digest)), Some(kept)) => Manifest { name: info.name.clone(), version: info.version.clone(), digest: format!("sha256:{digest}"), ..kept },
-            (Ok((info, digest)), None) => Manifest::describing(&info, &digest),
+        let empty_filesystem = empty_filesystem || existing.as_ref().is_some_and(|m| m.empty_filesystem);
+        let manifest = match (runtime.describe_file(file, empty_filesystem).await, existing) {
+            (Ok((info, digest)), Some(kept)) => {
+                Manifest { name: info.name.clone(), version: info.version.clone(), digest: format!("sha256:{digest}"), empty_filesystem, ..kept }
+            }
+            (Ok((info, digest)), None) => Manifest { empty_filesystem, ..Manifest::describing(&info, &digest) },
             // A component that cannot run here (e.g. it imports what the host refuses) can
             // still be signed from a manifest written by hand.
             (Err(e), Some(kept)) => {

@@ -182,7 +182,8 @@ impl Runtime {
         let bytes = read_capped(&file, MAX_COMPONENT_BYTES)?;
         let digest = sha256_hex(&bytes);
         let (manifest, verdict) = self.verify(&file, &digest)?;
-        let (pre, info) = self.compile_and_describe(&file, bytes, &digest).await?;
+        let empty_filesystem = manifest.as_ref().is_some_and(|m| m.empty_filesystem);
+        let (pre, info) = self.compile_and_describe(&file, bytes, &digest, empty_filesystem).await?;
         let manifest = manifest.unwrap_or_else(|| Manifest::describing(&info, &digest));
         let limits = manifest.check(&info, &self.limits)?;
         let loaded = Arc::new(Loaded {
@@ -230,8 +231,10 @@ impl Runtime {
         file: &Path,
         bytes: Vec<u8>,
         digest: &str,
+        empty_filesystem: bool,
     ) -> Result<(super::bindings::ToolProviderPre<super::store::State>, ComponentInfo)> {
-        let (engine, linker, cache_dir) = (self.engine.clone(), self.linker.clone(), self.cache_dir.clone());
+        let linker = if empty_filesystem { &self.linker_with_empty_filesystem } else { &self.linker };
+        let (engine, linker, cache_dir) = (self.engine.clone(), linker.clone(), self.cache_dir.clone());
         let (path, hex) = (file.to_path_buf(), digest.to_string());
         let pre = tokio::task::spawn_blocking(move || registry::compile_and_link(&engine, &linker, &cache_dir, &path, &bytes, &hex))
             .await

@@ -39,6 +39,10 @@ pub struct Manifest {
     /// Largest result (structured JSON plus content blocks), in KiB (default: the host's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_output_kib: Option<u64>,
+    /// Link wasi:filesystem to no directory at all, for a language runtime whose libc
+    /// imports it; without this a component importing it is refused.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub empty_filesystem: bool,
 }
 
 /// The limits one component's calls run under.
@@ -88,6 +92,7 @@ impl Manifest {
             memory_mib: None,
             deadline_ms: None,
             max_output_kib: None,
+            empty_filesystem: false,
         }
     }
 

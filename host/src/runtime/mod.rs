@@ -77,6 +77,8 @@ pub struct RuntimeSettings {
 pub struct Runtime {
     engine: Engine,
     linker: Linker<State>,
+    /// The same, plus a wasi:filesystem without directories (see `engine::linker`).
+    linker_with_empty_filesystem: Linker<State>,
     /// The host's ceilings; each component runs under its own [`ComponentLimits`].
     limits: CallLimits,
     components_dir: PathBuf,
@@ -117,12 +119,14 @@ impl Runtime {
     /// The engine and the empty registry, nothing loaded yet.
     pub fn new(settings: &RuntimeSettings, egress: Arc<Egress>, metrics: Arc<Metrics>, audit: Audit) -> Result<Runtime> {
         let engine = engine::engine(&settings.limits)?;
-        let linker = engine::linker(&engine)?;
+        let linker = engine::linker(&engine, false)?;
+        let linker_with_empty_filesystem = engine::linker(&engine, true)?;
         let ticker = engine::start_epoch_ticker(&engine);
         let host_scope = Scope { name: DEFAULT_TENANT.into(), cache: None, share: None, audit: audit.clone(), usage: Default::default() };
         Ok(Runtime {
             engine,
             linker,
+            linker_with_empty_filesystem,
             limits: settings.limits,
             components_dir: settings.components_dir.clone(),
             cache_dir: settings.cache_dir.clone(),
@@ -160,10 +164,10 @@ impl Runtime {
 
     /// What a component file says about itself (compiled and run in the sandbox, not
     /// installed, not trusted): for `epmcp components sign`.
-    pub async fn describe_file(&self, file: &Path) -> Result<(ComponentInfo, String)> {
+    pub async fn describe_file(&self, file: &Path, empty_filesystem: bool) -> Result<(ComponentInfo, String)> {
         let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
         let digest = crate::digest::sha256_hex(&bytes);
-        let (_, info) = self.compile_and_describe(file, bytes, &digest).await?;
+        let (_, info) = self.compile_and_describe(file, bytes, &digest, empty_filesystem).await?;
         Ok((info, digest))
     }
 

@@ -247,7 +247,12 @@ pub fn compile_and_link(engine: &Engine, linker: &Linker<State>, cache_dir: &Pat
     let pre = linker
         .instantiate_pre(&component)
         .map_err(|e| anyhow::anyhow!("{e:#}"))
-        .with_context(|| format!("linking {} (it imports something the host does not grant)", file.display()))?;
+        .with_context(|| {
+            format!(
+                "linking {} (it imports something the host does not grant; a language runtime whose libc imports wasi:filesystem needs `empty_filesystem = true` in its manifest)",
+                file.display()
+            )
+        })?;
     ToolProviderPre::new(pre).map_err(|e| anyhow::anyhow!("{e:#}")).with_context(|| format!("{} is not a tool-provider component", file.display()))
 }
 

@@ -249,7 +249,7 @@ fn admins_see_the_effective_configuration_without_secrets_metrics_and_components
     // (Larger than the text block's limit: read the structured result.)
     let components = admin.call("admin_components", json!({}))["result"]["structuredContent"].clone();
     let list = components["components"].as_array().unwrap();
-    assert_eq!(list.len(), 13, "{components}");
+    assert_eq!(list.len(), 14, "{components}");
     let meps = list.iter().find(|c| c["name"] == "meps").unwrap();
     assert!(meps["digest"].as_str().unwrap().starts_with("sha256:"));
     assert!(meps["trust"].as_str().unwrap().starts_with("signed by "), "{meps}");

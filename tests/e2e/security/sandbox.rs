@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use crate::support::{Fake, Options, Server, TempDir, audit_records, components_with};
+use crate::support::{Fake, Options, Server, TempDir, audit_records, components_with, dev_key, epmcp_cli, sign, test_components_dir};
 
 fn hostile_server(fake: &Fake) -> (Server, TempDir) {
     hostile_server_with(fake, Vec::new())
@@ -185,4 +185,60 @@ fn recursion_huge_output_slow_drip_and_lies_are_contained_counted_and_audited() 
     ] {
         assert!(security.contains(&expected), "{expected:?} not audited: {security:?}");
     }
+}
+
+#[test]
+fn a_javascript_component_is_held_to_the_same_egress_deadline_and_memory_cap() {
+    let fake = Fake::start();
+    let dir = components_with(&["meps"], &["hostile_js"]);
+    let env = vec![("EPMCP_CALL_TIMEOUT_MS", "1000".into()), ("EPMCP_MEMORY_MIB", "64".into())];
+    let mut server = Server::start_with(&fake, Options { components: dir.0.clone(), env, args: Vec::new() });
+
+    let reach = server.call("hostile_js_reach_out", json!({}));
+    let lines = reach["result"]["content"][0]["text"].as_str().unwrap_or_else(|| panic!("{reach}")).to_string();
+    assert_eq!(lines.lines().count(), 6, "{lines}");
+    assert!(lines.lines().all(|l| l.starts_with("denied ")), "{lines}");
+    assert_eq!(fake.requests(), Vec::<String>::new(), "a request outside the component's prefix reached the EP API");
+    let stderr = server.stderr();
+    assert!(stderr.matches("egress denied").count() >= 6, "{stderr}");
+    still_serving(&mut server);
+
+    let started = Instant::now();
+    let spin = server.tool_error("hostile_js_spin", json!({}));
+    assert!(spin.contains("deadline of 1000 ms"), "{spin}");
+    assert!(started.elapsed().as_secs_f64() < 5.0, "the deadline took {:?}", started.elapsed());
+    still_serving(&mut server);
+
+    let memory = server.tool_error("hostile_js_hog", json!({}));
+    assert!(memory.contains("memory limit of 64 MiB"), "{memory}");
+    still_serving(&mut server);
+
+    let thrown = server.tool_error("hostile_js_throw", json!({}));
+    assert!(thrown.contains("crashed") && !thrown.contains("/etc/passwd"), "{thrown}");
+    still_serving(&mut server);
+}
+
+#[test]
+fn a_granted_empty_filesystem_names_no_file_and_is_granted_only_by_a_signed_manifest() {
+    let fake = Fake::start();
+    let dir = components_with(&["meps"], &[]);
+    std::fs::copy(test_components_dir().join("hostile_fs.wasm"), dir.0.join("hostile_fs.wasm")).unwrap();
+    let manifest = std::fs::read_to_string(test_components_dir().join("hostile_fs.manifest.toml")).unwrap();
+    std::fs::write(dir.0.join("hostile_fs.manifest.toml"), format!("{manifest}empty_filesystem = true\n")).unwrap();
+    sign(&dir.0, &dev_key(), &["hostile_fs"]);
+    let mut server = Server::start_with(&fake, Options { components: dir.0.clone(), ..Options::default() });
+    let read = server.tool_error("hostile_read_file", json!({}));
+    assert!(!read.contains("root:"), "{read}");
+    still_serving(&mut server);
+    server.close();
+
+    // The grant is part of what is signed: added afterwards, it voids the signature.
+    let dir = components_with(&["meps"], &["hostile_fs"]);
+    let path = dir.0.join("hostile_fs.manifest.toml");
+    let signed = std::fs::read_to_string(&path).unwrap();
+    assert!(!signed.contains("empty_filesystem"), "{signed}");
+    std::fs::write(&path, format!("{signed}empty_filesystem = true\n")).unwrap();
+    let (code, out, _) = epmcp_cli(&dir.0, &[], &["components", "verify"]);
+    assert_ne!(code, Some(0), "{out}");
+    assert!(out.contains("REFUSED  hostile_fs.wasm") && out.contains("does not verify"), "{out}");
 }

@@ -230,7 +230,7 @@ fn doctor_calls_every_tool_and_says_what_came_back() {
     let line = |tool: &str| report.lines().find(|l| l.starts_with(&format!("{tool} "))).unwrap_or_else(|| panic!("no line for {tool}: {report}")).to_string();
     // Every tool once, with its verdict, time, warnings and unreadable items.
     let summary = report.lines().last().unwrap();
-    assert!(summary.starts_with("64 tools: ") && summary.ends_with(", 0 invalid results"), "every component tool (get_server_health is the host's): {report}");
+    assert!(summary.starts_with("65 tools: ") && summary.ends_with(", 0 invalid results"), "every component tool (get_server_health is the host's): {report}");
     assert!(line("get_mep_details").contains(" ok "), "{report}");
     assert!(line("track_legislation").contains(" ok "), "{report}");
     assert!(line("get_plenary_sessions").contains(" empty "), "this year's sittings are not in the fixtures: {report}");
