@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+mod languages;
 mod load;
 
 fn path(var: &str, default: &str) -> PathBuf {
@@ -402,11 +403,16 @@ fn start_fake_in(dir: &Path, extra: &[&str]) -> (Child, String) {
 
 fn main() {
     let (mut fake, url) = start_fake(&[]);
-    // One measurement alone, while working on it: EPMCP_BENCH_ONLY=idle-sessions.
+    // One measurement alone, while working on it: EPMCP_BENCH_ONLY=idle-sessions or languages.
     if std::env::var("EPMCP_BENCH_ONLY").is_ok_and(|only| only == "idle-sessions") {
         let bin = path("EPMCP_BIN", "target/release/epmcp");
         let (awake, asleep, opened) = load::idle_session_kib(&bin, &url, 2000);
         println!("memory per idle session: {awake:.1} KiB awake, {asleep:.1} KiB asleep ({opened} sessions)");
+        let _ = fake.kill();
+        return;
+    }
+    if std::env::var("EPMCP_BENCH_ONLY").is_ok_and(|only| only == "languages") {
+        languages::print(&mut languages::measure(&url));
         let _ = fake.kill();
         return;
     }
@@ -459,6 +465,7 @@ fn main() {
     let (mut replace, mut add) = swap_latencies(&url);
     let (analysis_cold, mut analysis_warm) = analytics_timings();
     let (year, year_rss_mb) = year_timing();
+    let mut per_language = languages::measure(&url);
 
     let cold_p50 = percentile(&mut cold, 0.5);
     let (call_p50, call_p95) = (percentile(&mut call, 0.5), percentile(&mut call, 0.95));
@@ -489,6 +496,7 @@ fn main() {
     println!("{:<44} {:>10.1} {:>10.1} {:>12}", "  the same call repeated, cache warm (20)", percentile(&mut analysis_warm, 0.5), percentile(&mut analysis_warm, 0.95), "≤ 100 ms");
     println!("{:<44} {:>10.1} {:>10} {:>12}", "co-voting network of a generated year (ms)", year.as_secs_f64() * 1000.0, "", "");
     println!("{:<44} {:>10.1} {:>10} {:>12}", "  2,000 roll calls × 720 MEPs; peak RSS (MB)", year_rss_mb, "", "");
+    languages::print(&mut per_language);
 
     // The hosted listener under load (EPMCP_BENCH_LOAD_SECS, default 20; 0 skips).
     let seconds: u64 = std::env::var("EPMCP_BENCH_LOAD_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
