@@ -54,11 +54,11 @@ setup-python:
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	@$(VENV)/bin/python -c 'import mcp, websockets' 2>/dev/null || $(VENV)/bin/pip install -q '$(MCP_PY)'
 
-## What only the tests need: the MCP conformance suite and Node 22 (npm), and redis-server
-## (Debian's package) for the scale-out tests.
+## What only the tests need: the MCP conformance suite and Node 22 (npm), and from Debian's
+## packages redis-server (the scale-out tests) and docker-registry (the OCI distribution tests).
 setup-test:
-	@command -v redis-server >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get install -y -q redis-server >/dev/null 2>&1 || { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q redis-server >/dev/null; }; }
+	@for p in redis-server docker-registry; do command -v $$p >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get install -y -q $$p >/dev/null 2>&1 || { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q $$p >/dev/null; }; }; done
 	@test -x $(CONFORMANCE)/node_modules/.bin/mcp-inspector -a -d $(CONFORMANCE)/node_modules/sdk-1.17 || ( mkdir -p $(CONFORMANCE) && cd $(CONFORMANCE) \
 		&& echo '{"name": "epmcp-conformance", "private": true}' > package.json && npm install --no-audit --no-fund --loglevel=error $(CONFORMANCE_PKGS) >/dev/null )
 	@cp tests/node/*.mjs $(CONFORMANCE)/

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::support::{
     Fake, Hosted, Options, Server, TempDir, audit_records, components_dir, components_with, dev_key, epmcp_cli, install_component, path,
-    python, sign, test_components_dir,
+    python, sha256_file, sign, test_components_dir,
 };
 
 fn tool_names(server: &mut Server) -> Vec<String> {
@@ -79,10 +79,6 @@ fn only_signed_or_pinned_components_load() {
     assert!(out.contains("REFUSED  procedures.wasm") && out.contains("REFUSED  committees.wasm"), "{out}");
 }
 
-fn sha256_file(file: &Path) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(std::fs::read(file).unwrap()).iter().map(|b| format!("{b:02x}")).collect()
-}
 
 #[test]
 fn a_manifest_bounds_what_its_component_may_do() {

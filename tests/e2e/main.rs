@@ -90,6 +90,9 @@ mod hosted {
 /// Components installed, signed, pinned, verified and swapped while serving.
 mod lifecycle;
 
+/// Components pushed to and pulled from a real OCI registry.
+mod distribution;
+
 /// Several instances sharing Redis.
 mod scale;
 

@@ -371,6 +371,12 @@ pub fn sign(dir: &Path, key: &Path, names: &[&str]) {
     assert_eq!(code, Some(0), "{out}{err}");
 }
 
+/// The SHA-256 of a file, in hex.
+pub fn sha256_file(file: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(std::fs::read(file).unwrap()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The public key `make build` made and signed the components with.
 pub fn dev_public_key() -> PathBuf {
     path("EPMCP_TRUSTED_KEYS", "target/keys/dev.pub")

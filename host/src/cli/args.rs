@@ -197,6 +197,29 @@ pub enum ComponentsCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Stores a component in an OCI registry as REF (`registry[:port]/repository:tag`): its
+    /// .wasm (FILES names it) with the manifest and signature beside it. Prints the
+    /// artifact's digest, to pull it pinned (`REF@sha256:…`).
+    Push {
+        reference: String,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Plain HTTP, for a registry on this machine only.
+        #[arg(long)]
+        plain_http: bool,
+    },
+    /// Fetches a component from an OCI registry (REF by tag, or pinned by digest), checks it
+    /// as the server would load it (trust, digests, link, description), and only then
+    /// installs it into DIR by atomic rename (default: the components directory, which a
+    /// running server watches). Credentials: EPMCP_REGISTRY_USERNAME, EPMCP_REGISTRY_PASSWORD.
+    Pull {
+        reference: String,
+        #[arg(long, value_name = "DIR")]
+        into: Option<PathBuf>,
+        /// Plain HTTP, for a registry on this machine only.
+        #[arg(long)]
+        plain_http: bool,
+    },
     /// Makes a new Ed25519 signing key: STEM.key (private, mode 0600) and STEM.pub.
     Keygen { stem: PathBuf },
     /// Makes a new component crate NAME (on epmcp's guest-client) that serves one tool,

@@ -40,9 +40,9 @@ pub(super) struct Installed {
 }
 
 /// A component's code is read whole (to hash it) before anything else: bounded.
-const MAX_COMPONENT_BYTES: u64 = 64 << 20;
+pub const MAX_COMPONENT_BYTES: u64 = 64 << 20;
 /// Manifests and signatures are a few lines.
-const MAX_MANIFEST_BYTES: u64 = 64 << 10;
+pub const MAX_MANIFEST_BYTES: u64 = 64 << 10;
 
 /// A file of at most `cap` bytes.
 fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>> {

@@ -1,6 +1,7 @@
 //! The WebAssembly runtime: one engine, one linker, one `InstancePre` per component,
 //! and a fresh instance per call with an epoch deadline and a memory cap.
 
+pub mod artifact;
 mod bindings;
 pub mod catalog;
 mod client;
