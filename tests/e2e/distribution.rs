@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::support::{
-    Fake, Hosted, TempDir, WAIT, components_dir, components_with, dev_key, epmcp_bin, epmcp_cli, http, http_get, python, sha256_file,
+    Fake, Hosted, Options, Server, TempDir, WAIT, audit_records, components_dir, components_with, dev_key, epmcp_bin, epmcp_cli, http, http_get, python, sha256_file,
     test_components_dir,
 };
 
@@ -235,4 +235,68 @@ fn a_release_pulled_into_the_directory_hot_swaps_under_a_connected_client() {
     assert_eq!(report["after"]["release"], "2.0.0", "{report}");
     assert!(report["tools"].as_array().unwrap().iter().any(|t| t == "versioned_greeting"), "{report}");
     server.stop();
+}
+
+#[test]
+fn a_server_keeps_components_from_a_registry_installed_and_a_refused_release_changes_nothing() {
+    let registry = Registry::start();
+    let reference = registry.reference("epmcp/versioned:live");
+    let releases = TempDir::new("oci-live-releases");
+    renamed(&test_components_dir(), "versioned", &releases.0, "versioned");
+    push(&releases.0, &reference, "versioned");
+
+    let fake = Fake::start();
+    let served = components_with(&["meps"], &[]);
+    let audit = TempDir::new("oci-live-audit");
+    let env = vec![
+        ("EPMCP_COMPONENTS_FROM", format!("{reference}, {}", registry.reference("epmcp/absent:1"))),
+        ("EPMCP_COMPONENTS_REFRESH_SECS", "1".to_string()),
+        ("EPMCP_REGISTRY_PLAIN_HTTP", "true".to_string()),
+        ("EPMCP_AUDIT_DIR", audit.0.display().to_string()),
+    ];
+    let mut server = Server::start_with(&fake, Options { components: served.0.clone(), env, args: Vec::new() });
+    let release = |server: &mut Server| {
+        let started = Instant::now();
+        loop {
+            let call = server.call("versioned_release", json!({}));
+            if let Some(release) = call["result"]["structuredContent"]["release"].as_str() {
+                return release.to_string();
+            }
+            assert!(started.elapsed() < WAIT, "versioned never served: {call}\n{}", server.stderr());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    assert_eq!(release(&mut server), "0.1.0");
+
+    renamed(&test_components_dir(), "versioned_2", &releases.0, "versioned");
+    push(&releases.0, &reference, "versioned");
+    let started = Instant::now();
+    while release(&mut server) != "2.0.0" {
+        assert!(started.elapsed() < WAIT, "release 2 never served:\n{}", server.stderr());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // Release 3, signed by a key the server does not trust: refused, release 2 serves on.
+    let keys = TempDir::new("oci-live-keys");
+    let stranger = keys.0.join("stranger");
+    let (code, out, err) = epmcp_cli(&keys.0, &[], &["components", "keygen", stranger.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let (code, out, err) = epmcp_cli(&releases.0, &[], &["components", "sign", "--key", &format!("{}.key", stranger.display()), releases.0.join("versioned.wasm").to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    push(&releases.0, &reference, "versioned");
+    let started = Instant::now();
+    while !server.stderr().lines().any(|l| l.contains("component pull refused") && l.contains("not a trusted key")) {
+        assert!(started.elapsed() < WAIT, "the stranger's release was not refused:\n{}", server.stderr());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(release(&mut server), "2.0.0");
+    assert_eq!(std::fs::read(served.0.join("versioned.manifest.sig")).unwrap(), std::fs::read(test_components_dir().join("versioned_2.manifest.sig")).unwrap());
+    server.close();
+    let (_, records) = audit_records(&audit.0);
+    let pulled = records.iter().filter(|r| r["event"] == "component_pulled" || r["kind"] == "component_pulled").count();
+    assert_eq!(pulled, 2, "{records:?}");
+    let refused: Vec<&str> = records.iter().filter(|r| r["event"] == "component_pull_refused").map(|r| r["reason"].as_str().unwrap()).collect();
+    assert!(refused.iter().any(|r| r.contains("not a trusted key")), "{refused:?}");
+    // A reference that cannot be read is said once, not at every look.
+    assert_eq!(refused.iter().filter(|r| r.contains("epmcp/absent")).count(), 1, "{refused:?}");
 }

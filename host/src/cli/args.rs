@@ -301,6 +301,18 @@ pub struct RuntimeArgs {
     /// component takes effect while serving).
     #[arg(long, env = "EPMCP_NO_WATCH", global = true, help_heading = "Components")]
     pub no_watch: bool,
+    /// OCI references of components to keep installed, space- or comma-separated
+    /// (`registry/repository:tag`, or pinned `…@sha256:…`): looked at when serving starts and
+    /// every --components-refresh-secs, and pulled, checked as `epmcp components pull`
+    /// checks, when one changed; a refused version leaves the one installed serving.
+    #[arg(long, env = "EPMCP_COMPONENTS_FROM", default_value = "", global = true, help_heading = "Components")]
+    pub components_from: String,
+    /// Seconds between two looks at --components-from (a look that finds the same digest downloads nothing).
+    #[arg(long, env = "EPMCP_COMPONENTS_REFRESH_SECS", default_value_t = 300, global = true, help_heading = "Components")]
+    pub components_refresh_secs: u64,
+    /// Reach OCI registries over plain HTTP: only for a registry on this machine.
+    #[arg(long, env = "EPMCP_REGISTRY_PLAIN_HTTP", global = true, help_heading = "Components")]
+    pub registry_plain_http: bool,
     /// Total timeout of one upstream request, in milliseconds.
     #[arg(long, env = "EPMCP_UPSTREAM_TIMEOUT_MS", default_value_t = 30_000, global = true, help_heading = "EP API and cache")]
     pub upstream_timeout_ms: u64,

@@ -3,6 +3,7 @@
 //! layer's own settings; no layer names it.
 
 pub mod args;
+mod distribution;
 pub mod doctor;
 pub mod health;
 pub mod operator;

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 
 use super::args::ComponentsCommand;
+use super::distribution;
 use super::settings::Config;
 use crate::digest::sha256_hex;
-use crate::runtime::artifact::{self, Files, Remote};
 use crate::runtime::manifest::{self, Manifest};
 use crate::runtime::registry::{Loaded, Registry};
 use crate::runtime::{Refusals, Runtime};
@@ -25,8 +25,8 @@ pub async fn components(config: &Config, command: ComponentsCommand) -> Result<(
         ComponentsCommand::Verify => verify(config).await,
         ComponentsCommand::Precompile => precompile(config).await,
         ComponentsCommand::Sign { key, empty_filesystem, files } => sign(config, &key, empty_filesystem, &files).await,
-        ComponentsCommand::Push { reference, files, plain_http } => push(&reference, &files, plain_http).await,
-        ComponentsCommand::Pull { reference, into, plain_http } => pull(config, &reference, into.as_deref(), plain_http).await,
+        ComponentsCommand::Push { reference, files, plain_http } => distribution::push(&reference, &files, plain_http).await,
+        ComponentsCommand::Pull { reference, into, plain_http } => distribution::pull(config, &reference, into.as_deref(), plain_http).await,
         ComponentsCommand::Keygen { .. } | ComponentsCommand::New { .. } => unreachable!("handled before the configuration is needed"),
     }
 }
@@ -160,55 +160,3 @@ async fn sign(config: &Config, key: &Path, empty_filesystem: bool, files: &[std:
     Ok(())
 }
 
-/// Registry credentials from the environment (never from arguments, which `ps` shows).
-fn registry_credentials() -> Option<(String, String)> {
-    Some((std::env::var("EPMCP_REGISTRY_USERNAME").ok()?, std::env::var("EPMCP_REGISTRY_PASSWORD").ok()?))
-}
-
-/// Pushes one component. Its manifest must name the very code pushed; an unsigned one is
-/// pushed with a warning (only a server pinning its manifest will load it).
-async fn push(reference: &str, files: &[std::path::PathBuf], plain_http: bool) -> Result<()> {
-    let reference = artifact::reference(reference)?;
-    let mut wasm = files.iter().filter(|f| f.extension().is_some_and(|e| e == "wasm"));
-    let (Some(wasm), None) = (wasm.next(), wasm.next()) else { bail!("name one component's .wasm (its manifest and signature are taken from beside it)") };
-    let files = Files::read(wasm)?;
-    let manifest = Manifest::parse(std::str::from_utf8(&files.manifest).context("the manifest is not UTF-8")?)?;
-    manifest.check_digest(&sha256_hex(&files.wasm)).with_context(|| format!("{}: sign it again before pushing", wasm.display()))?;
-    if files.signature.is_none() {
-        eprintln!("{}: no signature; only a server pinning its manifest will load it", wasm.display());
-    }
-    let digest = Remote::new(&reference, plain_http, registry_credentials())?.push(&reference, &files, &manifest.name, &manifest.version).await?;
-    println!("pushed {} {} to {reference}", manifest.name, manifest.version);
-    println!("digest {digest}");
-    Ok(())
-}
-
-/// Pulls one component into a directory of its own, loads it there exactly as the server
-/// would, and installs it into `into` only if that load accepts it.
-async fn pull(config: &Config, reference: &str, into: Option<&Path>, plain_http: bool) -> Result<()> {
-    let reference = artifact::reference(reference)?;
-    let (files, digest) = Remote::new(&reference, plain_http, registry_credentials())?.pull(&reference).await?;
-    let staging = std::env::temp_dir().join(format!("epmcp-pull-{}-{}", std::process::id(), files.stem));
-    let _ = std::fs::remove_dir_all(&staging);
-    let checked = async {
-        files.install(&staging)?;
-        let mut staged = config.clone();
-        staged.runtime.components_dir = staging.clone();
-        let (runtime, refusals) = super::start(&staged).await?;
-        if let Some((stem, reason)) = refusals.first() {
-            bail!("{reference}: refused, nothing installed: {stem}.wasm: {reason}");
-        }
-        let registry = runtime.registry();
-        let loaded = registry.components.first().context("the artifact holds no component")?;
-        Ok(format!("{} {} (sha256:{}, {})", loaded.name, loaded.version, loaded.digest, loaded.verdict))
-    }
-    .await;
-    let _ = std::fs::remove_dir_all(&staging);
-    let what = checked?;
-    let into = into.unwrap_or(&config.runtime.components_dir);
-    files.install(into)?;
-    println!("pulled {what} from {reference}");
-    println!("digest {digest}");
-    println!("installed {}", into.join(format!("{}.wasm", files.stem)).display());
-    Ok(())
-}

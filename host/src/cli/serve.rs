@@ -56,6 +56,9 @@ async fn start_host(config: &Config, transport: &str, default_caller: Caller) ->
     if config.watch {
         runtime.watch()?;
     }
+    if !config.components_from.is_empty() {
+        super::distribution::keep_in_sync(config.clone(), runtime.clone(), audit.clone());
+    }
     let ready = {
         let runtime = runtime.clone();
         transport::observe::Readiness::new(move || {

@@ -67,6 +67,10 @@ pub struct Config {
     pub profile: crate::controls::rbac::Grant,
     /// Whether the components directory is watched for changes while serving.
     pub watch: bool,
+    /// OCI references of components kept installed while serving (`--components-from`).
+    pub components_from: Vec<String>,
+    pub components_refresh: Duration,
+    pub registry_plain_http: bool,
 }
 
 impl Config {
@@ -88,6 +92,8 @@ impl Config {
                 "allowUnsigned": self.runtime.trust.allow_unsigned,
                 "trustsBuildKey": self.runtime.trust.build_key,
                 "watch": self.watch,
+                "from": self.components_from,
+                "refreshSeconds": self.components_refresh.as_secs(),
             },
             "maxConcurrentCalls": self.runtime.limits.max_concurrent,
             "maxCallsPerClient": self.max_calls_per_client,
@@ -159,6 +165,13 @@ impl RuntimeArgs {
             .context("component trust settings")?;
         if self.trust_build_key {
             trust = trust.with_build_key().context("the build's own key")?;
+        }
+        let components_from: Vec<String> = self.components_from.split([',', ' ']).filter(|r| !r.is_empty()).map(str::to_string).collect();
+        for reference in &components_from {
+            crate::runtime::artifact::reference(reference).context("--components-from")?;
+        }
+        if !(1..=86_400).contains(&self.components_refresh_secs) {
+            bail!("--components-refresh-secs {} is outside 1..=86400", self.components_refresh_secs);
         }
         if !(1..=1024).contains(&self.max_response_mib) {
             bail!("response cap {} MiB is outside 1..=1024", self.max_response_mib);
@@ -379,6 +392,9 @@ impl RuntimeArgs {
                 trust,
             },
             watch: !self.no_watch,
+            components_from,
+            components_refresh: Duration::from_secs(self.components_refresh_secs),
+            registry_plain_http: self.registry_plain_http,
         })
     }
 }

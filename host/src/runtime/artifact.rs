@@ -169,6 +169,11 @@ impl Remote {
         Ok(format!("sha256:{}", sha256_hex(&body)))
     }
 
+    /// The digest of the artifact `reference` names now (a HEAD request: nothing downloaded).
+    pub async fn digest(&self, reference: &Reference) -> Result<String> {
+        self.client.fetch_manifest_digest(reference, &self.auth).await.with_context(|| format!("looking up {reference}"))
+    }
+
     /// The component at `reference`, with the digest of its OCI manifest. Refused: a
     /// manifest whose digest is not the pinned one, an artifact that is not a component's,
     /// and any layer larger than a load accepts or whose bytes are not its digest's.
