@@ -12,7 +12,7 @@ WASM_DIR := target/wasm32-wasip2/guest
 # guest-js/package-lock.json). Its builds are not byte-reproducible (its snapshot of the
 # engine differs run to run), so one is rebuilt only when its sources change.
 JS_GUESTS := concepts
-JS_TEST_GUESTS := hostile_js
+JS_TEST_GUESTS := hostile_js contract_0_2
 JS_DIR   := target/guest-js
 COMPONENTIZE_JS := guest-js/node_modules/.bin/componentize-js
 BIN      := target/release/epmcp
@@ -88,8 +88,10 @@ build-test: build test-guests js-test-guests test-bins template-component
 	@for t in $(TEST_COMPONENT_FILES); do cp $(WASM_DIR)/$$t.wasm $(TEST_COMPONENTS)/ && rm -f $(TEST_COMPONENTS)/$$t.manifest.*; done
 	@cp tests/components/*/*.manifest.toml $(TEST_COMPONENTS)/
 	@EPMCP_LOG=error $(BIN) --cache-dir target/test-cwasm components sign --key $(DEV_KEY).key $(addprefix $(TEST_COMPONENTS)/,$(addsuffix .wasm,$(TEST_COMPONENT_FILES))) >/dev/null
-	@for t in $(JS_TEST_GUESTS); do cmp -s $(JS_DIR)/$$t.wasm $(TEST_COMPONENTS)/$$t.wasm || { cp $(JS_DIR)/$$t.wasm $(TEST_COMPONENTS)/ \
-		&& rm -f $(TEST_COMPONENTS)/$$t.manifest.* && EPMCP_LOG=error $(BIN) --cache-dir target/test-cwasm components sign --empty-filesystem --key $(DEV_KEY).key $(TEST_COMPONENTS)/$$t.wasm >/dev/null; }; done
+	@for t in $(JS_TEST_GUESTS); do cmp -s $(JS_DIR)/$$t.wasm $(TEST_COMPONENTS)/$$t.wasm && test -f $(TEST_COMPONENTS)/$$t.manifest.sig \
+		|| { cp $(JS_DIR)/$$t.wasm $(TEST_COMPONENTS)/ && rm -f $(TEST_COMPONENTS)/$$t.manifest.sig \
+		&& { ls tests/components/*/$$t.manifest.toml >/dev/null 2>&1 || rm -f $(TEST_COMPONENTS)/$$t.manifest.toml; } \
+		&& EPMCP_LOG=error $(BIN) --cache-dir target/test-cwasm components sign --empty-filesystem --key $(DEV_KEY).key $(TEST_COMPONENTS)/$$t.wasm >/dev/null 2>&1; }; done
 
 # A crate as `epmcp components new` makes it for an outside team: made afresh, its own
 # test run natively, then built for wasm32-wasip2 (tests/e2e/lifecycle.rs signs and serves it).
@@ -124,6 +126,13 @@ $(JS_DIR)/concepts.wasm: guest-js/concepts/src/component.js $(wildcard guest-js/
 
 $(JS_DIR)/hostile_js.wasm: tests/components/hostile-js/component.js $(wildcard wit/*.wit) guest-js/package-lock.json
 	$(COMPONENTIZE)
+
+# A component of the next version of the contract: the WIT with only its version changed.
+$(JS_DIR)/contract_0_2.wasm: tests/components/hostile-js/component.js $(wildcard wit/*.wit) guest-js/package-lock.json
+	@rm -rf target/wit-0.2 && mkdir -p target/wit-0.2 && cp -r wit/deps target/wit-0.2/
+	@sed 's/epmcp:tool@0.1.0/epmcp:tool@0.2.0/' wit/tool.wit > target/wit-0.2/tool.wit
+	@mkdir -p $(JS_DIR) && cd guest-js && ./node_modules/.bin/componentize-js ../$< -w ../target/wit-0.2 -n tool-provider \
+		-d stdio random clocks fetch-event -o ../$@ >/dev/null && echo "componentize-js $< (contract 0.2.0) -> $@"
 
 host:
 	$(CARGO) build --release -p epmcp

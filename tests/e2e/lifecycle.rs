@@ -251,3 +251,15 @@ fn a_component_made_by_components_new_builds_verifies_and_serves_its_tool() {
     assert_eq!(concepts[0]["code"], "DECISION");
     assert!(fake.requests().iter().all(|r| r.starts_with("GET /api/v2/controlled-vocabularies/ep-decision-methods?")), "{:?}", fake.requests());
 }
+
+/// wit/CHANGELOG.md: a component of another version of the contract is refused by name
+/// (this one is built against the WIT with only its version changed to 0.2.0).
+#[test]
+fn a_component_built_for_another_contract_version_is_refused_by_name() {
+    let dir = components_with(&["meps"], &["contract_0_2"]);
+    let (code, out, err) = epmcp_cli(&dir.0, &[], &["components", "verify"]);
+    assert_ne!(code, Some(0), "{out}");
+    assert!(out.contains("ok       meps 0.1.0"), "{out}");
+    let line = out.lines().find(|l| l.starts_with("REFUSED  contract_0_2.wasm")).unwrap_or_else(|| panic!("{out}{err}"));
+    assert!(line.contains("is built for epmcp:tool/tools@0.2.0; this host serves epmcp:tool/tools@0.1.0"), "{line}");
+}

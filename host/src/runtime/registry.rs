@@ -241,18 +241,29 @@ impl Entry {
 }
 
 
+/// The contract this host serves (`wit/tool.wit`; its versions in `wit/CHANGELOG.md`).
+pub const CONTRACT: &str = "epmcp:tool/tools@0.1.0";
+
 /// Compiles one component (or loads it from the precompiled cache), and links it.
 pub fn compile_and_link(engine: &Engine, linker: &Linker<State>, cache_dir: &Path, file: &Path, bytes: &[u8], digest: &str) -> Result<ToolProviderPre<State>> {
     let component = compiled(engine, cache_dir, file, bytes, digest)?;
-    let pre = linker
-        .instantiate_pre(&component)
-        .map_err(|e| anyhow::anyhow!("{e:#}"))
-        .with_context(|| {
-            format!(
-                "linking {} (it imports something the host does not grant; a language runtime whose libc imports wasi:filesystem needs `empty_filesystem = true` in its manifest)",
-                file.display()
-            )
-        })?;
+    // A component of another version of the contract is named as such (linking would only
+    // say that one of its imports is missing).
+    let exports: Vec<String> = component.component_type().exports(engine).map(|(name, _)| name.to_string()).collect();
+    if !exports.iter().any(|e| e == CONTRACT)
+        && let Some(other) = exports.iter().find(|e| e.starts_with("epmcp:tool/tools@"))
+    {
+        bail!("{} is built for {other}; this host serves {CONTRACT} (wit/CHANGELOG.md says what changed)", file.display());
+    }
+    let pre = linker.instantiate_pre(&component).map_err(|e| {
+        let reason = format!("{e:#}");
+        let hint = if reason.contains("wasi:filesystem") {
+            "; a language runtime whose libc imports wasi:filesystem needs `empty_filesystem = true` in its signed manifest"
+        } else {
+            ""
+        };
+        anyhow::anyhow!("linking {} (it imports something the host does not grant{hint}): {reason}", file.display())
+    })?;
     ToolProviderPre::new(pre).map_err(|e| anyhow::anyhow!("{e:#}")).with_context(|| format!("{} is not a tool-provider component", file.display()))
 }
 
