@@ -88,10 +88,9 @@ build-test: build test-guests js-test-guests test-bins template-component
 	@for t in $(TEST_COMPONENT_FILES); do cp $(WASM_DIR)/$$t.wasm $(TEST_COMPONENTS)/ && rm -f $(TEST_COMPONENTS)/$$t.manifest.*; done
 	@cp tests/components/*/*.manifest.toml $(TEST_COMPONENTS)/
 	@EPMCP_LOG=error $(BIN) --cache-dir target/test-cwasm components sign --key $(DEV_KEY).key $(addprefix $(TEST_COMPONENTS)/,$(addsuffix .wasm,$(TEST_COMPONENT_FILES))) >/dev/null
-	@for t in $(JS_TEST_GUESTS); do cmp -s $(JS_DIR)/$$t.wasm $(TEST_COMPONENTS)/$$t.wasm && test -f $(TEST_COMPONENTS)/$$t.manifest.sig \
-		|| { cp $(JS_DIR)/$$t.wasm $(TEST_COMPONENTS)/ && rm -f $(TEST_COMPONENTS)/$$t.manifest.sig \
-		&& { ls tests/components/*/$$t.manifest.toml >/dev/null 2>&1 || rm -f $(TEST_COMPONENTS)/$$t.manifest.toml; } \
-		&& EPMCP_LOG=error $(BIN) --cache-dir target/test-cwasm components sign --empty-filesystem --key $(DEV_KEY).key $(TEST_COMPONENTS)/$$t.wasm >/dev/null 2>&1; }; done
+	@for t in $(JS_TEST_GUESTS); do cmp -s $(JS_DIR)/$$t.wasm $(TEST_COMPONENTS)/$$t.wasm || cp $(JS_DIR)/$$t.wasm $(TEST_COMPONENTS)/; \
+		ls tests/components/*/$$t.manifest.toml >/dev/null 2>&1 || rm -f $(TEST_COMPONENTS)/$$t.manifest.toml; done
+	@EPMCP_LOG=error $(BIN) --cache-dir target/test-cwasm components sign --empty-filesystem --key $(DEV_KEY).key $(addprefix $(TEST_COMPONENTS)/,$(addsuffix .wasm,$(JS_TEST_GUESTS))) >/dev/null 2>&1
 
 # A crate as `epmcp components new` makes it for an outside team: made afresh, its own
 # test run natively, then built for wasm32-wasip2 (tests/e2e/lifecycle.rs signs and serves it).

@@ -14,6 +14,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
+use futures::StreamExt;
 use serde_json::json;
 
 use super::Runtime;
@@ -81,18 +82,28 @@ impl Runtime {
                 changed = true;
             }
         }
+        let mut todo: Vec<(&String, Fingerprint)> = Vec::new();
         for (stem, fingerprint) in &found {
             let old = installed.current.get(stem).cloned();
             if old.as_ref().is_some_and(|old| old.loaded.fingerprint == *fingerprint) || installed.refused.get(stem) == Some(fingerprint) {
                 keep.extend(old.map(|old| (stem.clone(), old)));
-                continue;
+            } else {
+                todo.push((stem, *fingerprint));
             }
-            match self.install(stem, *fingerprint).await {
+        }
+        // Compiling or mapping precompiled code runs on blocking threads: one component per
+        // core at a time (a large one, such as a JavaScript engine, no longer delays the rest),
+        // the results taken in file order.
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let installs: Vec<_> = todo.iter().map(|(stem, fingerprint)| self.install(stem, *fingerprint)).collect();
+        let results: Vec<_> = futures::stream::iter(installs).buffered(cores).collect().await;
+        for ((stem, fingerprint), result) in todo.into_iter().zip(results) {
+            match result {
                 Ok(new) => fresh.push((stem.clone(), new)),
                 Err(e) => {
                     self.refuse(stem, &e, &mut refusals);
-                    installed.refused.insert(stem.clone(), *fingerprint);
-                    keep.extend(old.map(|old| (stem.clone(), old)));
+                    installed.refused.insert(stem.clone(), fingerprint);
+                    keep.extend(installed.current.get(stem).cloned().map(|old| (stem.clone(), old)));
                 }
             }
         }
