@@ -166,7 +166,8 @@ demo: build-test setup-python
 bench: build-test
 	target/release/epmcp-bench
 
-## CycloneDX SBOMs (JSON, spec 1.5) of the host and of each component, in target/sbom/;
+## CycloneDX SBOMs (JSON, spec 1.5) of the host and of each component (npm's for the
+## JavaScript one), in target/sbom/;
 ## installs cargo-cyclonedx once. Not part of `make test`.
 sbom:
 	@command -v cargo-cyclonedx >/dev/null || $(CARGO) install --locked cargo-cyclonedx
@@ -176,6 +177,8 @@ sbom:
 	$(CARGO) cyclonedx --quiet --format json --spec-version 1.5 --no-build-deps --override-filename epmcp-sbom --target wasm32-wasip2
 	@for g in $(GUESTS); do mv guest-tools/$$g/epmcp-sbom.json target/sbom/$$g.cdx.json; done
 	@find . -name epmcp-sbom.json -not -path './target/*' -delete
+	@# The JavaScript component: its build toolchain (componentize-js, whose engine it embeds), from the lock file.
+	cd guest-js && npm sbom --sbom-format cyclonedx > ../target/sbom/concepts.cdx.json
 	@ls target/sbom
 
 ## Dependency checks with cargo-deny (installed once; deny.toml says what is allowed):

@@ -201,7 +201,9 @@ pub enum ComponentsCommand {
     /// .wasm (FILES names it) with the manifest and signature beside it. Prints the
     /// artifact's digest, to pull it pinned (`REF@sha256:…`).
     Push {
+        /// `registry[:port]/repository:tag`.
         reference: String,
+        /// The component's .wasm (its manifest and signature are taken from beside it).
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Plain HTTP, for a registry on this machine only.
@@ -213,7 +215,9 @@ pub enum ComponentsCommand {
     /// installs it into DIR by atomic rename (default: the components directory, which a
     /// running server watches). Credentials: EPMCP_REGISTRY_USERNAME, EPMCP_REGISTRY_PASSWORD.
     Pull {
+        /// `registry[:port]/repository:tag`, or pinned: `registry[:port]/repository@sha256:…`.
         reference: String,
+        /// Install here instead of the components directory.
         #[arg(long, value_name = "DIR")]
         into: Option<PathBuf>,
         /// Plain HTTP, for a registry on this machine only.
