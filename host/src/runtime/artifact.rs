@@ -137,31 +137,32 @@ impl Remote {
             "os": "wasip2",
             "layerDigests": [wasm_digest],
         }))?;
-        let titled = |file: String| Some(BTreeMap::from([(TITLE.to_string(), file)]));
-        let mut blobs: Vec<(&[u8], &str, Option<BTreeMap<String, String>>)> = vec![
-            (&files.wasm, WASM_MEDIA_TYPE, titled(format!("{}.wasm", files.stem))),
-            (&files.manifest, MANIFEST_MEDIA_TYPE, titled(format!("{}.manifest.toml", files.stem))),
-        ];
-        if let Some(signature) = &files.signature {
-            blobs.push((signature, SIGNATURE_MEDIA_TYPE, titled(format!("{}.manifest.sig", files.stem))));
-        }
-        let descriptor = |bytes: &[u8], media_type: &str, annotations| OciDescriptor {
+        let descriptor = |bytes: &[u8], media_type: &str, file: Option<String>| OciDescriptor {
             media_type: media_type.to_string(),
             digest: format!("sha256:{}", sha256_hex(bytes)),
             size: bytes.len() as i64,
-            annotations,
+            annotations: file.map(|file| BTreeMap::from([(TITLE.to_string(), file)])),
             ..OciDescriptor::default()
         };
+        // The config first, then the layers: the code, its manifest, its signature.
+        let mut blobs: Vec<(&[u8], OciDescriptor)> = vec![
+            (&config, descriptor(&config, CONFIG_MEDIA_TYPE, None)),
+            (&files.wasm, descriptor(&files.wasm, WASM_MEDIA_TYPE, Some(format!("{}.wasm", files.stem)))),
+            (&files.manifest, descriptor(&files.manifest, MANIFEST_MEDIA_TYPE, Some(format!("{}.manifest.toml", files.stem)))),
+        ];
+        if let Some(signature) = &files.signature {
+            blobs.push((signature, descriptor(signature, SIGNATURE_MEDIA_TYPE, Some(format!("{}.manifest.sig", files.stem)))));
+        }
         let manifest = OciImageManifest {
             media_type: Some(OCI_IMAGE_MEDIA_TYPE.to_string()),
-            config: descriptor(&config, CONFIG_MEDIA_TYPE, None),
-            layers: blobs.iter().map(|(bytes, media_type, annotations)| descriptor(bytes, media_type, annotations.clone())).collect(),
+            config: blobs[0].1.clone(),
+            layers: blobs[1..].iter().map(|(_, layer)| layer.clone()).collect(),
             annotations: Some(BTreeMap::from([(TITLE.to_string(), name.to_string()), (VERSION.to_string(), version.to_string())])),
             ..OciImageManifest::default()
         };
         self.client.store_auth_if_needed(reference.resolve_registry(), &self.auth).await;
-        for (bytes, descriptor) in std::iter::once(config.as_slice()).chain(blobs.iter().map(|b| b.0)).zip(std::iter::once(&manifest.config).chain(&manifest.layers)) {
-            self.client.push_blob(reference, bytes.to_vec(), &descriptor.digest).await.with_context(|| format!("pushing a layer to {reference}"))?;
+        for (bytes, blob) in &blobs {
+            self.client.push_blob(reference, bytes.to_vec(), &blob.digest).await.with_context(|| format!("pushing a layer to {reference}"))?;
         }
         let body = serde_json::to_vec(&manifest)?;
         let content_type = OCI_IMAGE_MEDIA_TYPE.parse().expect("a valid header value");
