@@ -152,30 +152,40 @@ impl Ep {
         Ok(lists.pop().unwrap_or_default())
     }
 
-    /// Every page of several list endpoints: their first pages at once (see
-    /// [`Ep::fetch_all`]), then the rest of any list longer than a page, page by page.
+    /// Every page of several list endpoints, in query order (see [`Ep::each_of`]).
     pub fn all_of(&self, queries: &[Query], page_size: u32) -> Result<Vec<Vec<Value>>, Error> {
-        let first: Vec<Query> = queries.iter().map(|q| q.clone().param("offset", 0).param("limit", page_size)).collect();
         let mut lists = Vec::with_capacity(queries.len());
-        for (query, answer) in queries.iter().zip(self.fetch_all(&first)) {
-            let mut items = answer?.map(jsonld::into_data).unwrap_or_default();
-            note_unidentified(&query.endpoint(), 0, &items);
-            let mut more = maybe_more(items.len(), page_size);
-            for _ in 1..MAX_PAGES {
-                if !more {
-                    break;
-                }
-                // From what was received, not what was asked: a capped page leaves no gap.
-                let page = self.page(query, items.len() as u32, page_size)?;
-                more = page.has_more && !page.items.is_empty();
-                items.extend(page.items);
-            }
-            if more {
-                return Err(Error::upstream(None, format!("{} has more than {} items; narrow the query", query.endpoint(), MAX_PAGES * page_size)));
-            }
-            lists.push(items);
-        }
+        self.each_of(queries, page_size, |_, items| lists.push(items))?;
         Ok(lists)
+    }
+
+    /// Every page of several list endpoints, each list handed to `each` (with its query's
+    /// index) as soon as it is whole: the first pages [`CONCURRENCY`] at a time, then the
+    /// rest of any list longer than a page, page by page. At most [`CONCURRENCY`] lists are
+    /// held at once, so a year of sittings need not fit in memory all together.
+    pub fn each_of(&self, queries: &[Query], page_size: u32, mut each: impl FnMut(usize, Vec<Value>)) -> Result<(), Error> {
+        for (chunk, batch) in queries.chunks(CONCURRENCY).enumerate() {
+            let first: Vec<Query> = batch.iter().map(|q| q.clone().param("offset", 0).param("limit", page_size)).collect();
+            for (i, (query, answer)) in batch.iter().zip(self.fetch_all(&first)).enumerate() {
+                let mut items = answer?.map(jsonld::into_data).unwrap_or_default();
+                note_unidentified(&query.endpoint(), 0, &items);
+                let mut more = maybe_more(items.len(), page_size);
+                for _ in 1..MAX_PAGES {
+                    if !more {
+                        break;
+                    }
+                    // From what was received, not what was asked: a capped page leaves no gap.
+                    let page = self.page(query, items.len() as u32, page_size)?;
+                    more = page.has_more && !page.items.is_empty();
+                    items.extend(page.items);
+                }
+                if more {
+                    return Err(Error::upstream(None, format!("{} has more than {} items; narrow the query", query.endpoint(), MAX_PAGES * page_size)));
+                }
+                each(chunk * CONCURRENCY + i, items);
+            }
+        }
+        Ok(())
     }
 }
 

@@ -104,7 +104,10 @@ pub fn load(ep: &Ep, period: &Period) -> Result<RollCalls, Error> {
         endpoints: vec!["meetings".into(), "meetings/{sitting-id}/decisions".into(), "meps/show-current".into()],
         ..RollCalls::default()
     };
-    for (sitting, items) in sittings.into_iter().zip(ep.all_of(&queries, PAGE)?) {
+    // Each sitting's decisions are folded into compact votes as they arrive: a year's JSON
+    // (some 2,000 roll calls of 700 names) would not fit in the component's memory at once.
+    ep.each_of(&queries, PAGE, |i, items| {
+        let sitting = sittings[i].clone();
         let before = data.votes.len();
         for item in &items {
             let d = decision(item, true);
@@ -113,7 +116,7 @@ pub fn load(ep: &Ep, period: &Period) -> Result<RollCalls, Error> {
             data.add_vote(d.id, date, d.outcome, [(voters.favor, Position::For), (voters.against, Position::Against), (voters.abstention, Position::Abstain)]);
         }
         if data.votes.len() > before { data.sittings.push(sitting) } else { data.sittings_without_roll_calls.push(sitting) }
-    }
+    })?;
     for item in ep.all(&Query::new(["meps", "show-current"]), PAGE)? {
         let Some(id) = jsonld::string(&item, "identifier") else { continue };
         let member = Member {
