@@ -244,6 +244,12 @@ fn a_server_keeps_components_from_a_registry_installed_and_a_refused_release_cha
     let releases = TempDir::new("oci-live-releases");
     renamed(&test_components_dir(), "versioned", &releases.0, "versioned");
     push(&releases.0, &reference, "versioned");
+    // Release 1's code arrives damaged at first: that download fails, and is tried again.
+    let blob = registry.blob(&format!("sha256:{}", sha256_file(&releases.0.join("versioned.wasm"))));
+    let original = std::fs::read(&blob).unwrap();
+    let mut damaged = original.clone();
+    damaged[original.len() / 2] ^= 0x01;
+    std::fs::write(&blob, damaged).unwrap();
 
     let fake = Fake::start();
     let served = components_with(&["meps"], &[]);
@@ -255,26 +261,31 @@ fn a_server_keeps_components_from_a_registry_installed_and_a_refused_release_cha
         ("EPMCP_AUDIT_DIR", audit.0.display().to_string()),
     ];
     let mut server = Server::start_with(&fake, Options { components: served.0.clone(), env, args: Vec::new() });
-    let release = |server: &mut Server| {
+    // Waits (on tools/list, which costs no call) until `tool` is served, then asks the release.
+    let release_once = |server: &mut Server, tool: &str| {
         let started = Instant::now();
         loop {
-            let call = server.call("versioned_release", json!({}));
-            if let Some(release) = call["result"]["structuredContent"]["release"].as_str() {
-                return release.to_string();
+            let tools = server.request("tools/list", json!({}))["result"]["tools"].clone();
+            if tools.as_array().unwrap().iter().any(|t| t["name"] == tool) {
+                break;
             }
-            assert!(started.elapsed() < WAIT, "versioned never served: {call}\n{}", server.stderr());
+            assert!(started.elapsed() < WAIT, "{tool} never served:\n{}", server.stderr());
             std::thread::sleep(Duration::from_millis(100));
         }
+        server.ok("versioned_release", json!({}))["release"].as_str().unwrap().to_string()
     };
-    assert_eq!(release(&mut server), "0.1.0");
+    let started = Instant::now();
+    while !server.stderr().lines().any(|l| l.contains("component pull refused") && l.contains("application/wasm layer")) {
+        assert!(started.elapsed() < WAIT, "the damaged download was not noticed:\n{}", server.stderr());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!served.0.join("versioned.wasm").exists());
+    std::fs::write(&blob, original).unwrap();
+    assert_eq!(release_once(&mut server, "versioned_release"), "0.1.0");
 
     renamed(&test_components_dir(), "versioned_2", &releases.0, "versioned");
     push(&releases.0, &reference, "versioned");
-    let started = Instant::now();
-    while release(&mut server) != "2.0.0" {
-        assert!(started.elapsed() < WAIT, "release 2 never served:\n{}", server.stderr());
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    assert_eq!(release_once(&mut server, "versioned_greeting"), "2.0.0");
 
     // Release 3, signed by a key the server does not trust: refused, release 2 serves on.
     let keys = TempDir::new("oci-live-keys");
@@ -289,7 +300,7 @@ fn a_server_keeps_components_from_a_registry_installed_and_a_refused_release_cha
         assert!(started.elapsed() < WAIT, "the stranger's release was not refused:\n{}", server.stderr());
         std::thread::sleep(Duration::from_millis(100));
     }
-    assert_eq!(release(&mut server), "2.0.0");
+    assert_eq!(release_once(&mut server, "versioned_greeting"), "2.0.0");
     assert_eq!(std::fs::read(served.0.join("versioned.manifest.sig")).unwrap(), std::fs::read(test_components_dir().join("versioned_2.manifest.sig")).unwrap());
     server.close();
     let (_, records) = audit_records(&audit.0);

@@ -53,6 +53,19 @@ pub async fn pull(config: &Config, reference: &str, into: Option<&Path>, plain_h
     Ok(())
 }
 
+/// A pulled component the load check refused: that artifact will not do (unlike a failed
+/// download, which a later look may retry).
+#[derive(Debug)]
+struct Refused(String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Refused {}
+
 /// What a pull installed.
 pub struct Pulled {
     /// Name, version, code digest and trust, as a load reports them.
@@ -68,13 +81,13 @@ async fn pull_checked(config: &Config, remote: &Remote, reference: &Reference, i
     let (files, digest) = remote.pull(reference).await?;
     let staging = std::env::temp_dir().join(format!("epmcp-pull-{}-{}", std::process::id(), files.stem));
     let _ = std::fs::remove_dir_all(&staging);
-    let checked = async {
+    let checked: Result<String> = async {
         files.install(&staging)?;
         let mut staged = config.clone();
         staged.runtime.components_dir = staging.clone();
         let (runtime, refusals) = super::start(&staged).await?;
         if let Some((stem, reason)) = refusals.first() {
-            bail!("{reference}: refused, nothing installed: {stem}.wasm: {reason}");
+            return Err(Refused(format!("{reference}: refused, nothing installed: {stem}.wasm: {reason}")).into());
         }
         let registry = runtime.registry();
         let loaded = registry.components.first().context("the artifact holds no component")?;
@@ -90,7 +103,8 @@ async fn pull_checked(config: &Config, remote: &Remote, reference: &Reference, i
 /// Keeps each reference of `--components-from` installed: looks at its digest at start and
 /// every `--components-refresh-secs`, and pulls (checked, as `pull`) only when it changed.
 /// Each outcome is logged and audited; a refused version is not fetched again until the
-/// reference points elsewhere, and the version installed before keeps serving.
+/// reference points elsewhere (a failed download is), and the version installed before
+/// keeps serving.
 pub fn keep_in_sync(config: Config, runtime: Arc<Runtime>, audit: Audit) {
     tokio::spawn(async move {
         // The artifact digest last acted on, per reference (installed or refused), and the
@@ -132,6 +146,12 @@ async fn sync_one(config: &Config, text: &str, seen: &mut HashMap<String, String
     if seen.get(text) == Some(&current) {
         return Ok(None);
     }
-    seen.insert(text.to_string(), current);
-    pull_checked(config, &remote, &reference, &config.runtime.components_dir).await.map(Some)
+    let pulled = pull_checked(config, &remote, &reference, &config.runtime.components_dir).await;
+    // Installed or refused, that digest is done with; a failed download is tried again.
+    match &pulled {
+        Ok(installed) => _ = seen.insert(text.to_string(), installed.digest.clone()),
+        Err(e) if e.downcast_ref::<Refused>().is_some() => _ = seen.insert(text.to_string(), current),
+        Err(_) => {}
+    }
+    pulled.map(Some)
 }
