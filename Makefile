@@ -116,9 +116,11 @@ test-guests:
 js-guests: $(addprefix $(JS_DIR)/,$(addsuffix .wasm,$(JS_GUESTS)))
 js-test-guests: $(addprefix $(JS_DIR)/,$(addsuffix .wasm,$(JS_TEST_GUESTS)))
 
-# The engine without the WASI features the tools do not use (only fetch, i.e. wasi:http).
-COMPONENTIZE = @mkdir -p $(JS_DIR) && cd guest-js && ./node_modules/.bin/componentize-js ../$< -w ../wit -n tool-provider \
-	-d stdio random clocks fetch-event -o ../$@ >/dev/null && echo "componentize-js $< -> $@"
+# The engine without the WASI features the tools do not use (only fetch, i.e. wasi:http),
+# against the contract in $(JS_WIT): the repository's own, unless a rule sets another.
+JS_WIT := wit
+COMPONENTIZE = @mkdir -p $(JS_DIR) && cd guest-js && ./node_modules/.bin/componentize-js ../$< -w ../$(JS_WIT) -n tool-provider \
+	-d stdio random clocks fetch-event -o ../$@ >/dev/null && echo "componentize-js $< ($(JS_WIT)) -> $@"
 
 $(JS_DIR)/concepts.wasm: guest-js/concepts/src/component.js $(wildcard guest-js/concepts/src/*.js) $(wildcard wit/*.wit) guest-js/package-lock.json
 	$(COMPONENTIZE)
@@ -127,11 +129,11 @@ $(JS_DIR)/hostile_js.wasm: tests/components/hostile-js/component.js $(wildcard w
 	$(COMPONENTIZE)
 
 # A component of the next version of the contract: the WIT with only its version changed.
+$(JS_DIR)/contract_0_2.wasm: JS_WIT := target/wit-0.2
 $(JS_DIR)/contract_0_2.wasm: tests/components/hostile-js/component.js $(wildcard wit/*.wit) guest-js/package-lock.json
 	@rm -rf target/wit-0.2 && mkdir -p target/wit-0.2 && cp -r wit/deps target/wit-0.2/
 	@sed 's/epmcp:tool@0.1.0/epmcp:tool@0.2.0/' wit/tool.wit > target/wit-0.2/tool.wit
-	@mkdir -p $(JS_DIR) && cd guest-js && ./node_modules/.bin/componentize-js ../$< -w ../target/wit-0.2 -n tool-provider \
-		-d stdio random clocks fetch-event -o ../$@ >/dev/null && echo "componentize-js $< (contract 0.2.0) -> $@"
+	$(COMPONENTIZE)
 
 host:
 	$(CARGO) build --release -p epmcp

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::support::{
-    Fake, Hosted, Options, Server, TempDir, WAIT, audit_records, components_dir, components_with, dev_key, epmcp_bin, epmcp_cli, http, http_get, python, sha256_file,
-    test_components_dir,
+    Fake, Hosted, Options, Server, TempDir, WAIT, audit_records, components_dir, components_with, dev_key, epmcp_bin, epmcp_cli, http, http_get,
+    install_component, install_component_as, python, sha256_file, sign, test_components_dir,
 };
 
 /// `docker-registry` on a loopback port, storing into a temporary directory.
@@ -85,12 +85,12 @@ fn push(dir: &Path, reference: &str, stem: &str) -> String {
     out.lines().find_map(|l| l.strip_prefix("digest ")).unwrap_or_else(|| panic!("{out}")).to_string()
 }
 
-/// A component's three files under another stem (release 2 of `versioned` is built as
-/// `versioned_2`; installed in place, it is `versioned`).
-fn renamed(from: &Path, stem: &str, to: &Path, name: &str) {
-    for suffix in ["wasm", "manifest.toml", "manifest.sig"] {
-        std::fs::copy(from.join(format!("{stem}.{suffix}")), to.join(format!("{name}.{suffix}"))).unwrap();
-    }
+/// A new signing key in `keys` that no server here trusts: its private half's path.
+fn stranger_key(keys: &TempDir) -> PathBuf {
+    let stranger = keys.0.join("stranger");
+    let (code, out, err) = epmcp_cli(&keys.0, &[], &["components", "keygen", stranger.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    stranger.with_extension("key")
 }
 
 #[test]
@@ -137,9 +137,9 @@ fn a_reference_pinned_by_digest_never_changes_underneath_the_operator() {
     let registry = Registry::start();
     let staged = TempDir::new("oci-releases");
     let reference = registry.reference("epmcp/versioned:stable");
-    renamed(&test_components_dir(), "versioned", &staged.0, "versioned");
+    install_component_as(&test_components_dir(), "versioned", &staged.0, "versioned");
     let first = push(&staged.0, &reference, "versioned");
-    renamed(&test_components_dir(), "versioned_2", &staged.0, "versioned");
+    install_component_as(&test_components_dir(), "versioned_2", &staged.0, "versioned");
     let second = push(&staged.0, &reference, "versioned");
     assert_ne!(first, second);
 
@@ -191,13 +191,10 @@ fn a_tampered_layer_or_an_untrusted_signer_is_refused_and_nothing_lands() {
 
     // Signed, but by a key the server does not trust.
     let keys = TempDir::new("oci-keys");
-    let stranger = keys.0.join("stranger");
-    let (code, out, err) = epmcp_cli(&keys.0, &[], &["components", "keygen", stranger.to_str().unwrap()]);
-    assert_eq!(code, Some(0), "{out}{err}");
+    let stranger = stranger_key(&keys);
     let staged = TempDir::new("oci-stranger");
-    renamed(&components_dir(), "meps", &staged.0, "meps");
-    let (code, out, err) = epmcp_cli(&staged.0, &[], &["components", "sign", "--key", &format!("{}.key", stranger.display()), staged.0.join("meps.wasm").to_str().unwrap()]);
-    assert_eq!(code, Some(0), "{out}{err}");
+    install_component(&components_dir(), "meps", &staged.0);
+    sign(&staged.0, &stranger, &["meps"]);
     let reference = registry.reference("epmcp/stranger:1");
     push(&staged.0, &reference, "meps");
     let (code, out, err) = components(&into.0, &["pull", &reference, "--into", into.0.to_str().unwrap()]);
@@ -206,9 +203,9 @@ fn a_tampered_layer_or_an_untrusted_signer_is_refused_and_nothing_lands() {
     assert_eq!(std::fs::read_dir(&into.0).unwrap().count(), 0, "something was installed");
 
     // The same artifact, once its signer is trusted, installs.
-    let trusted = format!("{},{}.pub", dev_key().with_extension("pub").display(), stranger.display());
-    let mut args = vec!["--trusted-keys", trusted.as_str(), "components", "pull", &reference, "--into", into.0.to_str().unwrap(), "--plain-http"];
-    let (code, out, err) = epmcp_cli(&into.0, &[], &args.drain(..).collect::<Vec<_>>());
+    let trusted = format!("{},{}", dev_key().with_extension("pub").display(), stranger.with_extension("pub").display());
+    let args = ["--trusted-keys", trusted.as_str(), "components", "pull", &reference, "--into", into.0.to_str().unwrap(), "--plain-http"];
+    let (code, out, err) = epmcp_cli(&into.0, &[], &args);
     assert_eq!(code, Some(0), "{out}{err}");
     assert!(into.0.join("meps.wasm").is_file());
 }
@@ -217,7 +214,7 @@ fn a_tampered_layer_or_an_untrusted_signer_is_refused_and_nothing_lands() {
 fn a_release_pulled_into_the_directory_hot_swaps_under_a_connected_client() {
     let registry = Registry::start();
     let staged = TempDir::new("oci-release-2");
-    renamed(&test_components_dir(), "versioned_2", &staged.0, "versioned");
+    install_component_as(&test_components_dir(), "versioned_2", &staged.0, "versioned");
     let reference = registry.reference("epmcp/versioned:2.0.0");
     push(&staged.0, &reference, "versioned");
 
@@ -242,7 +239,7 @@ fn a_server_keeps_components_from_a_registry_installed_and_a_refused_release_cha
     let registry = Registry::start();
     let reference = registry.reference("epmcp/versioned:live");
     let releases = TempDir::new("oci-live-releases");
-    renamed(&test_components_dir(), "versioned", &releases.0, "versioned");
+    install_component_as(&test_components_dir(), "versioned", &releases.0, "versioned");
     push(&releases.0, &reference, "versioned");
     // Release 1's code arrives damaged at first: that download fails, and is tried again.
     let blob = registry.blob(&format!("sha256:{}", sha256_file(&releases.0.join("versioned.wasm"))));
@@ -283,17 +280,13 @@ fn a_server_keeps_components_from_a_registry_installed_and_a_refused_release_cha
     std::fs::write(&blob, original).unwrap();
     assert_eq!(release_once(&mut server, "versioned_release"), "0.1.0");
 
-    renamed(&test_components_dir(), "versioned_2", &releases.0, "versioned");
+    install_component_as(&test_components_dir(), "versioned_2", &releases.0, "versioned");
     push(&releases.0, &reference, "versioned");
     assert_eq!(release_once(&mut server, "versioned_greeting"), "2.0.0");
 
     // Release 3, signed by a key the server does not trust: refused, release 2 serves on.
     let keys = TempDir::new("oci-live-keys");
-    let stranger = keys.0.join("stranger");
-    let (code, out, err) = epmcp_cli(&keys.0, &[], &["components", "keygen", stranger.to_str().unwrap()]);
-    assert_eq!(code, Some(0), "{out}{err}");
-    let (code, out, err) = epmcp_cli(&releases.0, &[], &["components", "sign", "--key", &format!("{}.key", stranger.display()), releases.0.join("versioned.wasm").to_str().unwrap()]);
-    assert_eq!(code, Some(0), "{out}{err}");
+    sign(&releases.0, &stranger_key(&keys), &["versioned"]);
     push(&releases.0, &reference, "versioned");
     let started = Instant::now();
     while !server.stderr().lines().any(|l| l.contains("component pull refused") && l.contains("not a trusted key")) {

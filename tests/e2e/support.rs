@@ -344,9 +344,15 @@ pub fn components_with(production: &[&str], test: &[&str]) -> TempDir {
 
 /// Copies a component's `.wasm`, manifest and signature from `from` into `to`.
 pub fn install_component(from: &Path, name: &str, to: &Path) {
+    install_component_as(from, name, to, name);
+}
+
+/// The same under another stem (release 2 of `versioned` is built as `versioned_2`;
+/// installed in place, it is `versioned`).
+pub fn install_component_as(from: &Path, stem: &str, to: &Path, name: &str) {
     for suffix in ["wasm", "manifest.toml", "manifest.sig"] {
-        let file = format!("{name}.{suffix}");
-        std::fs::copy(from.join(&file), to.join(&file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let file = format!("{stem}.{suffix}");
+        std::fs::copy(from.join(&file), to.join(format!("{name}.{suffix}"))).unwrap_or_else(|e| panic!("{file}: {e}"));
     }
 }
 

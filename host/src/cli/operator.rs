@@ -159,4 +159,3 @@ async fn sign(config: &Config, key: &Path, empty_filesystem: bool, files: &[std:
     }
     Ok(())
 }
-

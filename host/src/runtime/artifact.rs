@@ -131,12 +131,6 @@ impl Remote {
     /// Pushes the files as one artifact at `reference`; returns its manifest's digest. The
     /// artifact carries no time stamp, so the same files give the same digest.
     pub async fn push(&self, reference: &Reference, files: &Files, name: &str, version: &str) -> Result<String> {
-        let wasm_digest = format!("sha256:{}", sha256_hex(&files.wasm));
-        let config = serde_json::to_vec(&serde_json::json!({
-            "architecture": "wasm",
-            "os": "wasip2",
-            "layerDigests": [wasm_digest],
-        }))?;
         let descriptor = |bytes: &[u8], media_type: &str, file: Option<String>| OciDescriptor {
             media_type: media_type.to_string(),
             digest: format!("sha256:{}", sha256_hex(bytes)),
@@ -144,10 +138,16 @@ impl Remote {
             annotations: file.map(|file| BTreeMap::from([(TITLE.to_string(), file)])),
             ..OciDescriptor::default()
         };
+        let code = descriptor(&files.wasm, WASM_MEDIA_TYPE, Some(format!("{}.wasm", files.stem)));
+        let config = serde_json::to_vec(&serde_json::json!({
+            "architecture": "wasm",
+            "os": "wasip2",
+            "layerDigests": [code.digest],
+        }))?;
         // The config first, then the layers: the code, its manifest, its signature.
         let mut blobs: Vec<(&[u8], OciDescriptor)> = vec![
             (&config, descriptor(&config, CONFIG_MEDIA_TYPE, None)),
-            (&files.wasm, descriptor(&files.wasm, WASM_MEDIA_TYPE, Some(format!("{}.wasm", files.stem)))),
+            (&files.wasm, code),
             (&files.manifest, descriptor(&files.manifest, MANIFEST_MEDIA_TYPE, Some(format!("{}.manifest.toml", files.stem)))),
         ];
         if let Some(signature) = &files.signature {

@@ -57,12 +57,9 @@ pub fn start_epoch_ticker(engine: &Engine) -> Arc<AtomicBool> {
 
 /// What a component may import: wasi:http through the gateway, the call's MCP client
 /// (`client`), plus the minimum Rust `std` needs (io, clocks, random, and cli backed by
-/// an empty context). No sockets: a component importing them fails to link, and is
-/// refused. No filesystem either, unless `empty_filesystem`: then wasi:filesystem links
-/// to a context with no preopened directory, so there is no file the component can name.
-/// That is for language runtimes whose libc imports it (JavaScript's StarlingMonkey),
-/// granted only by a component's signed manifest.
-pub fn linker(engine: &Engine, empty_filesystem: bool) -> Result<Linker<State>> {
+/// an empty context). No filesystem and no sockets: a component importing them fails to
+/// link, and is refused (but see [`with_empty_filesystem`]).
+pub fn linker(engine: &Engine) -> Result<Linker<State>> {
     use wasmtime_wasi::cli::WasiCli;
     use wasmtime_wasi::p2::bindings::cli;
 
@@ -77,11 +74,17 @@ pub fn linker(engine: &Engine, empty_filesystem: bool) -> Result<Linker<State>> 
     cli::terminal_stdin::add_to_linker::<State, WasiCli>(&mut l, wasmtime_wasi::cli::WasiCliView::cli)?;
     cli::terminal_stdout::add_to_linker::<State, WasiCli>(&mut l, wasmtime_wasi::cli::WasiCliView::cli)?;
     cli::terminal_stderr::add_to_linker::<State, WasiCli>(&mut l, wasmtime_wasi::cli::WasiCliView::cli)?;
-    if empty_filesystem {
-        use wasmtime_wasi::filesystem::{WasiFilesystem, WasiFilesystemView};
-        use wasmtime_wasi::p2::bindings::filesystem;
-        filesystem::types::add_to_linker::<State, WasiFilesystem>(&mut l, State::filesystem)?;
-        filesystem::preopens::add_to_linker::<State, WasiFilesystem>(&mut l, State::filesystem)?;
-    }
+    Ok(l)
+}
+
+/// `linker` plus wasi:filesystem on a context with no preopened directory, so there is
+/// no file a component can name: for language runtimes whose libc imports it (JavaScript's
+/// StarlingMonkey), granted only by a component's signed manifest (`empty_filesystem`).
+pub fn with_empty_filesystem(linker: &Linker<State>) -> Result<Linker<State>> {
+    use wasmtime_wasi::filesystem::{WasiFilesystem, WasiFilesystemView};
+    use wasmtime_wasi::p2::bindings::filesystem;
+    let mut l = linker.clone();
+    filesystem::types::add_to_linker::<State, WasiFilesystem>(&mut l, State::filesystem)?;
+    filesystem::preopens::add_to_linker::<State, WasiFilesystem>(&mut l, State::filesystem)?;
     Ok(l)
 }

@@ -78,7 +78,7 @@ pub struct RuntimeSettings {
 pub struct Runtime {
     engine: Engine,
     linker: Linker<State>,
-    /// The same, plus a wasi:filesystem without directories (see `engine::linker`).
+    /// The same, plus a wasi:filesystem without directories (see `engine::with_empty_filesystem`).
     linker_with_empty_filesystem: Linker<State>,
     /// The host's ceilings; each component runs under its own [`ComponentLimits`].
     limits: CallLimits,
@@ -120,8 +120,8 @@ impl Runtime {
     /// The engine and the empty registry, nothing loaded yet.
     pub fn new(settings: &RuntimeSettings, egress: Arc<Egress>, metrics: Arc<Metrics>, audit: Audit) -> Result<Runtime> {
         let engine = engine::engine(&settings.limits)?;
-        let linker = engine::linker(&engine, false)?;
-        let linker_with_empty_filesystem = engine::linker(&engine, true)?;
+        let linker = engine::linker(&engine)?;
+        let linker_with_empty_filesystem = engine::with_empty_filesystem(&linker)?;
         let ticker = engine::start_epoch_ticker(&engine);
         let host_scope = Scope { name: DEFAULT_TENANT.into(), cache: None, share: None, audit: audit.clone(), usage: Default::default() };
         Ok(Runtime {
