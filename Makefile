@@ -91,6 +91,9 @@ build-test: build test-guests js-test-guests test-bins template-component
 	@for t in $(JS_TEST_GUESTS); do cmp -s $(JS_DIR)/$$t.wasm $(TEST_COMPONENTS)/$$t.wasm || cp $(JS_DIR)/$$t.wasm $(TEST_COMPONENTS)/; \
 		ls tests/components/*/$$t.manifest.toml >/dev/null 2>&1 || rm -f $(TEST_COMPONENTS)/$$t.manifest.toml; done
 	@EPMCP_LOG=error $(BIN) --cache-dir target/test-cwasm components sign --empty-filesystem --key $(DEV_KEY).key $(addprefix $(TEST_COMPONENTS)/,$(addsuffix .wasm,$(JS_TEST_GUESTS))) >/dev/null 2>&1
+	@# The tests' servers share this cache: compiled once here, not by the first servers of a
+	@# parallel run (the JavaScript engine takes seconds, which a test's read timeout may not wait).
+	@EPMCP_LOG=warn $(BIN) --components $(COMPONENTS) --cache-dir target/test-cwasm components precompile >/dev/null
 
 # A crate as `epmcp components new` makes it for an outside team: made afresh, its own
 # test run natively, then built for wasm32-wasip2 (tests/e2e/lifecycle.rs signs and serves it).
